@@ -1,0 +1,1 @@
+"""Handshake: one warehouse and one set of KPIs for sales and marketing."""

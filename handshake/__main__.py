@@ -1,0 +1,3 @@
+from handshake.cli import main
+
+raise SystemExit(main())

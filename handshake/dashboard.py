@@ -1,0 +1,142 @@
+"""What the pages share: the warehouse, the cached query runner, the sidebar filters, colours and number formats."""
+
+import os
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+
+import streamlit as st
+
+from handshake import demo, kpis, queries, warehouse
+
+MARKETING_COLOUR = "#0F7B8A"
+SALES_COLOUR = "#E0702B"
+NEUTRAL_COLOUR = "#8C8C8C"
+FUNCTION_COLOURS = {"marketing": MARKETING_COLOUR, "sales": SALES_COLOUR, "untraced": NEUTRAL_COLOUR}
+
+_creating = threading.Lock()
+
+
+def ensure_warehouse():
+    """Create the embedded demo on first run; stop the page with what to do when the warehouse cannot be used."""
+    path = warehouse.configured_path()
+    if not path.exists():
+        if os.environ.get("HANDSHAKE_WAREHOUSE"):
+            st.error(
+                f"No warehouse at `{path}` (set by HANDSHAKE_WAREHOUSE). Create one with "
+                f"`python -m handshake demo --warehouse {path}`, or unset HANDSHAKE_WAREHOUSE to use the demo."
+            )
+            st.stop()
+        with _creating:  # two first visitors must not both build it
+            if not path.exists():
+                bar = st.progress(0.0, text="First run: building the demo organisation")
+                demo.generate(path, progress=lambda share, label: bar.progress(share, text=f"First run: {label}"))
+                bar.empty()
+    try:
+        warehouse.shared_connection(path)
+    except warehouse.WarehouseError as e:
+        st.error(str(e))
+        st.stop()
+    return path
+
+
+def query(name: str, params: dict | None = None):
+    """A named query's rows, cached until the warehouse's data changes."""
+    path = warehouse.configured_path()
+    con = warehouse.shared_connection(path)
+    bound = queries.bind(name, params or {})
+    return _cached(queries.sql(name), name, bound, str(path), warehouse.data_version(con))
+
+
+@st.cache_data(show_spinner=False, max_entries=1000)
+def _cached(sql_text: str, name: str, params: dict, path: str, data_version: int):
+    # sql_text, path and data_version are unused here: they are the cache key, so an edited query,
+    # another warehouse or newly written data never reads a stale result.
+    return queries.run(warehouse.shared_connection(path), name, params)
+
+
+def about_warehouse() -> dict:
+    cur = warehouse.shared_connection(warehouse.configured_path()).cursor()
+    try:
+        return warehouse.meta(cur)
+    finally:
+        cur.close()
+
+
+@dataclass
+class Filters:
+    start: date
+    end: date  # inclusive
+    values: dict = field(default_factory=dict)  # segment, region, source: None means all
+
+    def params(self, grain: str = "total") -> dict:
+        return kpis.query_params(self.start, self.end, self.values, grain)
+
+    def describe(self) -> str:
+        chosen = [v for v in self.values.values() if v]
+        return f"{self.start:%d %b %Y} to {self.end:%d %b %Y}" + (f" · {', '.join(chosen)}" if chosen else "")
+
+
+ALL = "All"
+
+
+def sidebar_filters() -> Filters:
+    """The filters every page shares; they live in the URL, so a view can be sent as a link."""
+    span = query("data_range").iloc[0]
+    first = kpis.clean(span["first_lead_date"])
+    last = kpis.clean(span["last_lead_date"])
+    default_start, default_end = kpis.default_period(last.date() if last is not None else None)
+    options = query("filter_options")
+    with st.sidebar:
+        st.header("Filters")
+        period = st.date_input(
+            "Period", value=(default_start, default_end), key="period", bind="query-params",
+            help="Counts MQLs by the day they became MQLs, revenue by the day it was booked.",
+        )
+        if not isinstance(period, (tuple, list)):
+            period = (period,)
+        start = period[0] if period else default_start
+        end = period[1] if len(period) > 1 else start
+        values = {}
+        for name, label in (("segment", "Segment"), ("region", "Region"), ("source", "Source")):
+            choices = [ALL] + options.loc[options["filter"] == name, "value"].tolist()
+            picked = st.selectbox(label, choices, key=name, bind="query-params")
+            values[name] = None if picked == ALL else picked
+        about = about_warehouse()
+        if about.get("is_demo") == "true":
+            st.info(
+                f"**Demo data**: a generated company (profile *{about['demo_profile']}*, "
+                f"{int(about['demo_leads']):,} leads, seed {about['demo_seed']}). "
+                "See the README to point Handshake at your own warehouse.",
+                icon=":material/science:",
+            )
+        if first is not None:
+            st.caption(f"Leads from {first:%d %b %Y} to {last:%d %b %Y}.")
+    return Filters(start, end, values)
+
+
+def fmt(value, unit: str) -> str:
+    """A KPI value with its unit, or a dash when there is no number to show."""
+    value = kpis.clean(value)
+    if value is None:
+        return "–"
+    if unit == "rate":
+        return f"{value:.1%}"
+    if unit == "eur":
+        for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+            if abs(value) >= size:
+                return f"€{value / size:,.1f}{suffix}"
+        return f"€{value:,.0f}"
+    return f"{value:,.0f}"
+
+
+def change(current, previous, unit: str) -> str | None:
+    """The change from the previous period: points for rates, per cent for counts and money."""
+    current, previous = kpis.clean(current), kpis.clean(previous)
+    if current is None or previous is None:
+        return None
+    if unit == "rate":
+        return f"{(current - previous) * 100:+.1f} pts"
+    if previous == 0:
+        return None
+    return f"{(current - previous) / abs(previous):+.1%}"

@@ -1,0 +1,145 @@
+"""The DuckDB warehouse file: opening, schema upgrades, the shared connection and the data version."""
+
+import os
+import threading
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA_DIR = ROOT / "queries" / "schema"
+DEFAULT_PATH = ROOT / "data" / "warehouse.duckdb"
+
+
+class WarehouseError(Exception):
+    """A warehouse that cannot be used, with a message that says what to do."""
+
+
+def migrations() -> list[tuple[int, Path]]:
+    """The schema files in order, as (version, path); 001_core.sql is version 1."""
+    files = sorted(SCHEMA_DIR.glob("[0-9][0-9][0-9]_*.sql"))
+    return [(int(f.name[:3]), f) for f in files]
+
+
+LATEST_VERSION = migrations()[-1][0]
+
+
+def configured_path() -> Path:
+    """The warehouse the app uses: $HANDSHAKE_WAREHOUSE, or data/warehouse.duckdb."""
+    return Path(os.environ.get("HANDSHAKE_WAREHOUSE") or DEFAULT_PATH).resolve()
+
+
+def schema_version(con) -> int:
+    has_meta = con.execute(
+        "select count(*) from information_schema.tables where table_name = 'meta'"
+    ).fetchone()[0]
+    if not has_meta:
+        return 0
+    row = con.execute("select value from meta where key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def upgrade(con, target: int = LATEST_VERSION) -> int:
+    """Apply the schema files above the warehouse's version, each in its own transaction."""
+    current = schema_version(con)
+    if current > LATEST_VERSION:
+        raise WarehouseError(
+            f"this warehouse has schema version {current}, newer than this Handshake "
+            f"understands ({LATEST_VERSION}): upgrade Handshake (git pull; pip install -r requirements.txt)"
+        )
+    for version, path in migrations():
+        if current < version <= target:
+            con.execute("begin transaction")
+            try:
+                con.execute(path.read_text())
+                con.execute(
+                    "insert or replace into meta values ('schema_version', $v)", {"v": str(version)}
+                )
+                con.execute("commit")
+            except BaseException:
+                con.execute("rollback")
+                raise
+            current = version
+    return current
+
+
+def open_warehouse(path, create: bool = True, target: int = LATEST_VERSION):
+    """Open (or create) a warehouse file read-write and bring its schema up to date."""
+    path = Path(path)
+    if not create and not path.exists():
+        raise WarehouseError(f"{path}: no warehouse here; create one with: python -m handshake demo --warehouse {path}")
+    if create and not path.parent.exists():
+        raise WarehouseError(f"{path}: folder {path.parent} does not exist")
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.IOException as e:
+        raise WarehouseError(describe_open_error(path, e)) from None
+    except duckdb.Error as e:
+        raise WarehouseError(f"{path}: cannot open as a DuckDB warehouse ({first_line(e)})") from None
+    try:
+        upgrade(con, target)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def describe_open_error(path, error) -> str:
+    text = str(error)
+    if "lock" in text.lower():
+        return (
+            f"{path}: another process holds this warehouse (only one process may write a DuckDB file): "
+            "stop the running dashboard or command, or point HANDSHAKE_WAREHOUSE/--warehouse at another file"
+        )
+    if "permission" in text.lower() or "read-only" in text.lower():
+        return f"{path}: not writable: choose a folder you can write to"
+    if "not a valid duckdb" in text.lower() or "corrupt" in text.lower() or "magic" in text.lower():
+        return f"{path}: not a DuckDB warehouse (the file is damaged or of another kind): move it aside or choose another path"
+    return f"{path}: cannot open ({first_line(error)})"
+
+
+def first_line(error) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+_connections: dict[Path, duckdb.DuckDBPyConnection] = {}
+_lock = threading.Lock()
+
+
+def shared_connection(path) -> duckdb.DuckDBPyConnection:
+    """One connection per warehouse file for the whole process; callers take a cursor() per query."""
+    path = Path(path).resolve()
+    with _lock:
+        if path not in _connections:
+            _connections[path] = open_warehouse(path, create=False)
+        return _connections[path]
+
+
+def close_shared(path=None) -> None:
+    """Close the shared connection to one warehouse, or to all of them."""
+    with _lock:
+        for p in [Path(path).resolve()] if path else list(_connections):
+            con = _connections.pop(p, None)
+            if con is not None:
+                con.close()
+
+
+def data_version(con) -> int:
+    """A number that changes whenever data is written, so cached results can be told apart."""
+    row = con.execute("select value from meta where key = 'data_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def bump_data_version(con) -> None:
+    """Call inside every write transaction."""
+    con.execute(
+        """
+        insert or replace into meta
+        select 'data_version', (coalesce(max(value::bigint), 0) + 1)::varchar
+        from meta where key = 'data_version'
+        """
+    )
+
+
+def meta(con) -> dict[str, str]:
+    return dict(con.execute("select key, value from meta").fetchall())

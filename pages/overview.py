@@ -1,0 +1,133 @@
+"""Leadership overview: where the shared KPIs stand for the period, against the previous period and the target."""
+
+from datetime import timedelta
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from handshake import dashboard, kpis
+from handshake.dashboard import fmt
+
+st.title("Overview")
+filters = st.session_state["filters"]
+prev_start, prev_end = kpis.previous_period(filters.start, filters.end)
+st.caption(f"{filters.describe()} · compared with {prev_start:%d %b %Y} to {prev_end:%d %b %Y}")
+
+if not dashboard.query("data_range").iloc[0]["lead_count"]:
+    st.info(
+        "This warehouse holds no leads yet, so there is nothing to measure. Fill it with a demo "
+        "organisation (`python -m handshake demo --warehouse PATH`) or load your CRM export."
+    )
+    st.stop()
+
+current = kpis.headline(dashboard.query, filters.params())
+previous = kpis.headline(dashboard.query, kpis.query_params(prev_start, prev_end, filters.values))
+cohort = dashboard.query("kpi_mql_cohort", filters.params()).iloc[0]
+revenue = dashboard.query("kpi_revenue", filters.params()).iloc[0]
+
+
+def target_note(kpi) -> str:
+    target = current.get(kpi.target)
+    if target is None:
+        if any(filters.values.values()):
+            return "Targets are set for the whole organisation: clear the filters to compare."
+        return "No target was agreed for the whole period."
+    if not target:
+        return f"Target {fmt(target, kpi.unit)}."
+    return f"Target {fmt(target, kpi.unit)} · {current[kpi.name] / target:.0%} of target."
+
+
+notes = {
+    "mql_count": target_note(kpis.BY_NAME["mql_count"]),
+    "sla_compliance_rate": (
+        f"{cohort['within_sla_count']:,} of {cohort['within_sla_count'] + cohort['breached_sla_count']:,} "
+        f"MQLs judged; {cohort['sla_pending_count']:,} still inside their SLA."
+        if cohort["no_sla_count"] < cohort["mql_count"]
+        else "No first-touch SLA was in force for these MQLs, so there is nothing to judge them by."
+    ),
+    "acceptance_rate": (
+        f"{cohort['accepted_count']:,} accepted, {cohort['rejected_count']:,} rejected, "
+        f"{cohort['mql_count'] - cohort['accepted_count'] - cohort['rejected_count']:,} undecided."
+    ),
+    "mql_to_won_rate": f"{cohort['won_count']:,} of {cohort['mql_count']:,} MQLs won so far.",
+    "open_pipeline_eur": f"At the end of {filters.end:%d %b %Y}.",
+    "revenue_eur": target_note(kpis.BY_NAME["revenue_eur"]),
+    "marketing_sourced_revenue_share": (
+        f"{fmt(revenue['marketing_sourced_revenue_eur'], 'eur')} marketing, "
+        f"{fmt(revenue['sales_sourced_revenue_eur'], 'eur')} sales, "
+        f"{fmt(revenue['untraced_revenue_eur'], 'eur')} untraced."
+    ),
+}
+
+columns = st.columns(4)
+for i, kpi in enumerate(kpis.HEADLINE):
+    with columns[i % 4].container(border=True):
+        st.metric(
+            kpi.label,
+            fmt(current[kpi.name], kpi.unit),
+            delta=dashboard.change(current[kpi.name], previous[kpi.name], kpi.unit),
+            delta_description="vs previous period",
+            help=f"{kpi.definition}\n\n**Formula:** {kpi.formula}\n\n**Owner:** {kpi.owner} · "
+            f"**Query:** `{kpi.query}`",
+        )
+        st.caption(notes[kpi.name])
+
+st.subheader("The last twelve months")
+trend_start = (filters.end.replace(day=1) - timedelta(days=335)).replace(day=1)
+trend = dashboard.query("kpi_mql_cohort", kpis.query_params(trend_start, filters.end, filters.values, "month"))
+money = dashboard.query("kpi_revenue", kpis.query_params(trend_start, filters.end, filters.values, "month"))
+
+left, right = st.columns(2)
+with left:
+    delivered = trend["mql_count"].sum()
+    figure = go.Figure()
+    figure.add_bar(x=trend["period_start"], y=trend["mql_count"], name="MQLs delivered",
+                   marker_color=dashboard.MARKETING_COLOUR)
+    if trend["mql_target"].notna().any():
+        figure.add_scatter(x=trend["period_start"], y=trend["mql_target"], name="Target",
+                           mode="lines+markers", line=dict(color="#333333", dash="dash"))
+    figure.update_layout(
+        title=f"Marketing delivered {delivered:,.0f} MQLs in twelve months",
+        yaxis_title="MQLs per month", xaxis_title=None, legend=dict(orientation="h", y=-0.15),
+        margin=dict(t=60, b=10),
+    )
+    st.plotly_chart(figure, key="mql_trend")
+with right:
+    total = money["revenue_eur"].sum()
+    share = money["marketing_sourced_revenue_eur"].sum() / total if total else None
+    figure = go.Figure()
+    for column, label, colour in (
+        ("marketing_sourced_revenue_eur", "Marketing-sourced", dashboard.MARKETING_COLOUR),
+        ("sales_sourced_revenue_eur", "Sales-sourced", dashboard.SALES_COLOUR),
+        ("untraced_revenue_eur", "No lead (untraced)", dashboard.NEUTRAL_COLOUR),
+    ):
+        figure.add_bar(x=money["period_start"], y=money[column], name=label, marker_color=colour)
+    if money["revenue_target_eur"].notna().any():
+        figure.add_scatter(x=money["period_start"], y=money["revenue_target_eur"], name="Target",
+                           mode="lines+markers", line=dict(color="#333333", dash="dash"))
+    figure.update_layout(
+        barmode="stack",
+        title=f"{fmt(total, 'eur')} booked in twelve months"
+        + (f", {share:.0%} of it marketing-sourced" if share is not None else ""),
+        yaxis_title="Revenue per month (€)", xaxis_title=None, legend=dict(orientation="h", y=-0.15),
+        margin=dict(t=60, b=10),
+    )
+    st.plotly_chart(figure, key="revenue_trend")
+
+with st.expander("The numbers behind the charts"):
+    table = trend[["period_start", "mql_count", "mql_target", "sla_compliance_rate", "acceptance_rate"]].merge(
+        money[["period_start", "revenue_eur", "marketing_sourced_revenue_eur", "revenue_target_eur"]],
+        on="period_start",
+    )
+    st.dataframe(table, hide_index=True, column_config={
+        "period_start": st.column_config.DateColumn("Month", format="MMM YYYY"),
+        "mql_count": st.column_config.NumberColumn("MQLs", format="%d"),
+        "mql_target": st.column_config.NumberColumn("MQL target", format="%d"),
+        "sla_compliance_rate": st.column_config.NumberColumn("Within SLA", format="percent"),
+        "acceptance_rate": st.column_config.NumberColumn("Accepted", format="percent"),
+        "revenue_eur": st.column_config.NumberColumn("Revenue (€)", format="euro"),
+        "marketing_sourced_revenue_eur": st.column_config.NumberColumn("Marketing-sourced (€)", format="euro"),
+        "revenue_target_eur": st.column_config.NumberColumn("Revenue target (€)", format="euro"),
+    })
+    st.download_button("Download as CSV", table.to_csv(index=False), file_name="handshake_monthly_kpis.csv",
+                       mime="text/csv", on_click="ignore")

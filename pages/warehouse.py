@@ -1,0 +1,44 @@
+"""Data: what the warehouse holds, for anyone who wants to know where the numbers come from."""
+
+import streamlit as st
+
+from handshake import dashboard, warehouse
+
+st.title("Warehouse")
+about = dashboard.about_warehouse()
+path = warehouse.configured_path()
+kind = "a generated **demo** organisation" if about.get("is_demo") == "true" else "your organisation's data"
+st.markdown(f"Handshake is reading `{path}`, which holds {kind}.")
+if about.get("is_demo") == "true":
+    st.caption(
+        f"Profile {about['demo_profile']}, {int(about['demo_leads']):,} leads, seed {about['demo_seed']}, "
+        f"ending {about['demo_as_of']} UTC. The same profile, size, seed and end give the same data."
+    )
+
+st.subheader("Tables")
+st.dataframe(dashboard.query("warehouse_tables"), hide_index=True, column_config={
+    "table_name": "Table", "holds": "Holds", "row_count": st.column_config.NumberColumn("Rows", format="localized"),
+})
+st.caption(f"Schema version {about.get('schema_version')} · data version {about.get('data_version', 0)} "
+           "(it changes whenever data is written).")
+
+st.subheader("The joint agreement, version by version")
+history = dashboard.query("agreements_history")
+if history.empty:
+    st.info(
+        "Sales and marketing have no written agreement here: no MQL threshold, no follow-up SLA, no targets. "
+        "Without one, the SLA and target KPIs have nothing to measure against; agreeing them is the first "
+        "step from the Undefined to the Defined stage."
+    )
+else:
+    st.dataframe(history, hide_index=True, column_config={
+        "effective_date": st.column_config.DateColumn("In force from"),
+        "superseded_date": st.column_config.DateColumn("Until"),
+        "mql_score_threshold": st.column_config.NumberColumn("MQL score ≥", format="%d"),
+        "first_touch_sla_hours": st.column_config.NumberColumn("First-touch SLA (hours)", format="%g"),
+        "min_attempts": st.column_config.NumberColumn("Minimum attempts", format="%d"),
+        "monthly_mql_target": st.column_config.NumberColumn("MQL target / month", format="localized"),
+        "monthly_revenue_target_eur": st.column_config.NumberColumn("Revenue target / month (€)", format="euro"),
+        "changed_by": "Agreed by",
+        "note": "Note",
+    })

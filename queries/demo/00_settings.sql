@@ -1,0 +1,31 @@
+-- one row: the demo's size, seed, time span and the behaviour knobs of its maturity profile
+-- parameters: $seed, $lead_count, $as_of and one $name per knob (see handshake/demo.py PROFILES)
+create or replace temp table demo_settings as
+select
+    $seed::bigint as seed,
+    $lead_count::bigint as lead_count,
+    $as_of::timestamp as as_of,
+    date_trunc('day', $as_of::timestamp - interval 730 day) as start_at,
+    $profile::varchar as profile,
+    $informal_threshold::integer as informal_threshold,
+    $mql_lag_hours::double as mql_lag_hours,
+    $assign_lag_hours::double as assign_lag_hours,
+    $handoff_recorded_share::double as handoff_recorded_share,
+    $unassigned_share::double as unassigned_share,
+    $touch_share::double as touch_share,
+    $cherry_pick::double as cherry_pick,
+    $touch_median_hours::double as touch_median_hours,
+    $touch_sigma::double as touch_sigma,
+    $mean_attempts::double as mean_attempts,
+    $give_up_share::double as give_up_share,
+    $reason_share::double as reason_share,
+    $accept_logit::double as accept_logit,
+    $delay_effect::double as delay_effect,
+    $kickoff_share::double as kickoff_share,
+    $postmortem_share::double as postmortem_share,
+    $feedback_share::double as feedback_share,
+    $unlinked_opp_share::double as unlinked_opp_share,
+    $action_week_share::double as action_week_share,
+    greatest(2, ceil($lead_count / 24.0 / 5 / 250))::integer as sdrs_per_region,
+    greatest(1, ceil(greatest(2, ceil($lead_count / 24.0 / 5 / 250)) * 0.6))::integer as aes_per_region,
+    least(60, greatest(4, ceil($lead_count / 4000.0)))::integer as marketer_count;

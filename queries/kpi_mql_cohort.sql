@@ -1,0 +1,109 @@
+-- one row per period bucket (the whole period when $grain = 'total', else each week or month it
+-- touches): the MQLs that arrived in it and what became of them so far
+-- parameters: $start, $end (dates, end exclusive), $grain ('total', 'week' or 'month'),
+-- $segment, $region, $source (null = all), $now (timestamp: a lead whose SLA clock still runs is not judged)
+with
+day_buckets as (
+    select
+        day_at,
+        case $grain when 'week' then date_trunc('week', day_at) when 'month' then date_trunc('month', day_at) else $start::timestamp end as period_start,
+    from (select unnest(range($start::timestamp, $end::timestamp, interval 1 day)) as day_at)
+),
+targets as (
+    -- each day carries its month's target, spread evenly, from the agreement in force that day
+    select
+        b.period_start,
+        sum(a.monthly_mql_target / extract(day from last_day(b.day_at))) as mql_target,
+        count(a.monthly_mql_target) = count(*) as has_target_every_day,
+    from day_buckets b
+    left join agreement_periods a
+        on b.day_at >= a.effective_date
+        and (a.next_effective_date is null or b.day_at < a.next_effective_date)
+    group by b.period_start
+),
+cohort as (
+    select
+        l.lead_id,
+        l.created_at,
+        l.mql_at,
+        -- the SLA measures the rep's own time, from assignment; without a recorded hand-off, from MQL
+        coalesce(l.assigned_at, l.mql_at) as sla_clock_at,
+        l.accepted_at,
+        l.rejected_at,
+        case $grain when 'week' then date_trunc('week', l.mql_at) when 'month' then date_trunc('month', l.mql_at) else $start::timestamp end as period_start,
+    from leads l
+    where l.mql_at >= $start::timestamp
+        and l.mql_at < $end::timestamp
+        and ($segment is null or l.segment = $segment)
+        and ($region is null or l.region = $region)
+        and ($source is null or l.source = $source)
+),
+first_touches as (
+    -- a touch recorded before the lead existed is a data error, not a first touch
+    select f.lead_id, min(f.touched_at) as first_touch_at
+    from follow_ups f
+    join cohort c on c.lead_id = f.lead_id
+    where f.touched_at >= c.created_at
+    group by f.lead_id
+),
+wins as (
+    select distinct o.lead_id
+    from opportunities o
+    join cohort c on c.lead_id = o.lead_id
+    where o.is_won
+),
+judged as (
+    select
+        c.*,
+        case
+            when a.first_touch_sla_hours is null then 'no_sla'
+            when t.first_touch_at is not null
+                and epoch(t.first_touch_at) - epoch(c.sla_clock_at) <= a.first_touch_sla_hours * 3600 then 'within'
+            when t.first_touch_at is not null
+                or epoch($now::timestamp) - epoch(c.sla_clock_at) > a.first_touch_sla_hours * 3600 then 'breached'
+            else 'pending'
+        end as sla_status,
+        w.lead_id is not null as is_won,
+    from cohort c
+    left join agreement_periods a
+        on c.mql_at >= a.effective_date
+        and (a.next_effective_date is null or c.mql_at < a.next_effective_date)
+    left join first_touches t on t.lead_id = c.lead_id
+    left join wins w on w.lead_id = c.lead_id
+),
+by_period as (
+    select
+        period_start,
+        count(*) as mql_count,
+        count(case when sla_status = 'within' then 1 end) as within_sla_count,
+        count(case when sla_status = 'breached' then 1 end) as breached_sla_count,
+        count(case when sla_status = 'pending' then 1 end) as sla_pending_count,
+        count(case when sla_status = 'no_sla' then 1 end) as no_sla_count,
+        count(accepted_at) as accepted_count,
+        count(case when accepted_at is null and rejected_at is not null then 1 end) as rejected_count,
+        count(case when is_won then 1 end) as won_count,
+    from judged
+    group by period_start
+),
+final as (
+    select
+        t.period_start,
+        coalesce(p.mql_count, 0) as mql_count,
+        -- the target is the whole organisation's, so a filtered view has none to compare with
+        case when $segment is null and $region is null and $source is null and t.has_target_every_day
+            then round(t.mql_target)::integer end as mql_target,
+        coalesce(p.within_sla_count, 0) as within_sla_count,
+        coalesce(p.breached_sla_count, 0) as breached_sla_count,
+        coalesce(p.sla_pending_count, 0) as sla_pending_count,
+        coalesce(p.no_sla_count, 0) as no_sla_count,
+        p.within_sla_count / nullif(p.within_sla_count + p.breached_sla_count, 0) as sla_compliance_rate,
+        coalesce(p.accepted_count, 0) as accepted_count,
+        coalesce(p.rejected_count, 0) as rejected_count,
+        p.accepted_count / nullif(p.accepted_count + p.rejected_count, 0) as acceptance_rate,
+        coalesce(p.won_count, 0) as won_count,
+        p.won_count / nullif(p.mql_count, 0) as mql_to_won_rate,
+    from targets t
+    left join by_period p on p.period_start = t.period_start
+)
+select * from final
+order by period_start

@@ -1,0 +1,61 @@
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import streamlit as st
+
+from handshake import demo, queries, warehouse
+
+TESTS = Path(__file__).resolve().parent
+APP = str(TESTS.parent / "app.py")
+# The demo warehouses the tests share end here, so their numbers never depend on the day the tests run.
+DEMO_AS_OF = datetime(2026, 11, 2, 12)
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    """st.cache_data and the shared connections outlive a test; start each one clean."""
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+    warehouse.close_shared()
+
+
+@pytest.fixture
+def empty_warehouse(tmp_path):
+    """A warehouse with the current schema and no rows."""
+    path = tmp_path / "empty.duckdb"
+    warehouse.open_warehouse(path).close()
+    return path
+
+
+@pytest.fixture
+def seed_warehouse(empty_warehouse):
+    """The empty warehouse filled with tests/seed.sql: eleven leads worked out by hand."""
+    con = warehouse.open_warehouse(empty_warehouse)
+    con.execute((TESTS / "seed.sql").read_text())
+    con.close()
+    return empty_warehouse
+
+
+@pytest.fixture
+def seed_con(seed_warehouse):
+    con = warehouse.open_warehouse(seed_warehouse)
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def run_query(seed_con):
+    """Run a named query on the seed warehouse: run_query(name, **params)."""
+    return lambda name, **params: queries.run(seed_con, name, params)
+
+
+@pytest.fixture(scope="session")
+def demo_warehouses(tmp_path_factory):
+    """One small demo warehouse per profile, made once for the whole session."""
+    folder = tmp_path_factory.mktemp("demos")
+    return {
+        profile: demo.generate(folder / f"{profile}.duckdb", profile=profile, leads=3000, as_of=DEMO_AS_OF)
+        for profile in demo.PROFILES
+    }

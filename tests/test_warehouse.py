@@ -1,0 +1,99 @@
+"""Opening warehouses: upgrades in place, refusals with a clear message, the data version."""
+
+import duckdb
+import pytest
+
+from handshake import dashboard, warehouse
+
+from conftest import TESTS
+
+TABLES_V1 = ["agreements", "campaigns", "follow_ups", "leads", "opportunities", "reps", "revenue"]
+
+
+def row_counts(con, tables):
+    return {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in tables}
+
+
+def test_new_warehouse_is_at_the_latest_schema_version(empty_warehouse):
+    con = warehouse.open_warehouse(empty_warehouse)
+    assert warehouse.schema_version(con) == warehouse.LATEST_VERSION == 2
+
+
+def test_older_warehouse_upgrades_in_place_with_no_row_lost(tmp_path):
+    path = tmp_path / "v1.duckdb"
+    con = warehouse.open_warehouse(path, target=1)
+    con.execute((TESTS / "seed.sql").read_text())
+    before = row_counts(con, TABLES_V1)
+    assert warehouse.schema_version(con) == 1
+    con.close()
+
+    con = warehouse.open_warehouse(path)
+    assert warehouse.schema_version(con) == 2
+    assert row_counts(con, TABLES_V1) == before
+    assert before["leads"] == 11  # the seed's eleven leads, so the comparison is not of empty tables
+    # version 2's tables now exist and are usable
+    con.execute("insert into meeting_actions (title, owner, status, created_at) values ('t', 'o', 'open', now())")
+    assert con.execute("select count(*) from meeting_actions").fetchone()[0] == 1
+
+
+def test_newer_warehouse_is_refused_with_what_to_do(empty_warehouse):
+    con = duckdb.connect(str(empty_warehouse))
+    con.execute("update meta set value = '99' where key = 'schema_version'")
+    con.close()
+    with pytest.raises(warehouse.WarehouseError, match="schema version 99, newer than .* upgrade Handshake"):
+        warehouse.open_warehouse(empty_warehouse)
+
+
+def test_corrupt_file_is_refused_by_name(tmp_path):
+    path = tmp_path / "garbage.duckdb"
+    path.write_bytes(b"\x00\x01 not a database " * 400)
+    with pytest.raises(warehouse.WarehouseError, match="garbage.duckdb: not a DuckDB warehouse"):
+        warehouse.open_warehouse(path)
+
+
+def test_missing_file_is_not_created_when_reading(tmp_path):
+    with pytest.raises(warehouse.WarehouseError, match="no warehouse here"):
+        warehouse.open_warehouse(tmp_path / "none.duckdb", create=False)
+    assert not (tmp_path / "none.duckdb").exists()
+
+
+def test_failed_upgrade_leaves_the_old_version(tmp_path, monkeypatch):
+    path = tmp_path / "v1.duckdb"
+    warehouse.open_warehouse(path, target=1).close()
+    broken = tmp_path / "schema"
+    broken.mkdir()
+    for version, file in warehouse.migrations():
+        text = file.read_text() if version == 1 else file.read_text() + "\nselect * from no_such_table;"
+        (broken / file.name).write_text(text)
+    monkeypatch.setattr(warehouse, "SCHEMA_DIR", broken)
+    with pytest.raises(duckdb.Error):
+        warehouse.open_warehouse(path)
+    con = duckdb.connect(str(path))
+    assert warehouse.schema_version(con) == 1
+    assert not con.execute("select count(*) from information_schema.tables where table_name = 'meeting_actions'").fetchone()[0]
+
+
+def test_data_version_changes_on_write_and_cached_queries_see_it(seed_warehouse, monkeypatch):
+    monkeypatch.setenv("HANDSHAKE_WAREHOUSE", str(seed_warehouse))
+    assert dashboard.query("data_range").iloc[0]["lead_count"] == 11
+    con = warehouse.shared_connection(seed_warehouse)
+    before = warehouse.data_version(con)
+    cur = con.cursor()
+    cur.execute("begin transaction")
+    cur.execute("delete from leads where lead_id = 8")
+    warehouse.bump_data_version(cur)
+    cur.execute("commit")
+    assert warehouse.data_version(con) == before + 1
+    # the cached result of the same query with the same parameters is not reused after the write
+    assert dashboard.query("data_range").iloc[0]["lead_count"] == 10
+
+
+def test_shared_connection_serves_many_threads(seed_warehouse):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from handshake import queries
+
+    con = warehouse.shared_connection(seed_warehouse)
+    with ThreadPoolExecutor(8) as pool:
+        counts = list(pool.map(lambda _: queries.run(con, "data_range").iloc[0]["lead_count"], range(64)))
+    assert counts == [11] * 64

@@ -31,7 +31,7 @@ def target_note(kpi) -> str:
     if target is None:
         if any(filters.values.values()):
             return "Targets are set for the whole organisation: clear the filters to compare."
-        return "No target was agreed for the whole period."
+        return "No target was agreed for all of this period."
     if not target:
         return f"Target {fmt(target, kpi.unit)}."
     return f"Target {fmt(target, kpi.unit)} · {current[kpi.name] / target:.0%} of target."
@@ -49,7 +49,7 @@ notes = {
         f"{cohort['accepted_count']:,} accepted, {cohort['rejected_count']:,} rejected, "
         f"{cohort['mql_count'] - cohort['accepted_count'] - cohort['rejected_count']:,} undecided."
     ),
-    "mql_to_won_rate": f"{cohort['won_count']:,} of {cohort['mql_count']:,} MQLs won so far.",
+    "mql_to_won_rate": f"{cohort['won_count']:,} of {cohort['mql_count']:,} MQLs won so far; recent MQLs are still in play.",
     "open_pipeline_eur": f"At the end of {filters.end:%d %b %Y}.",
     "revenue_eur": target_note(kpis.BY_NAME["revenue_eur"]),
     "marketing_sourced_revenue_share": (
@@ -114,12 +114,14 @@ with right:
     )
     st.plotly_chart(figure, key="revenue_trend")
 
+st.caption(f"Months by when leads became MQLs and when revenue was booked; {filters.end:%B %Y} runs to {filters.end:%d %b}.")
+
 with st.expander("The numbers behind the charts"):
     table = trend[["period_start", "mql_count", "mql_target", "sla_compliance_rate", "acceptance_rate"]].merge(
         money[["period_start", "revenue_eur", "marketing_sourced_revenue_eur", "revenue_target_eur"]],
         on="period_start",
     )
-    st.dataframe(table, hide_index=True, column_config={
+    st.dataframe(table, hide_index=True, placeholder="–", column_config={
         "period_start": st.column_config.DateColumn("Month", format="MMM YYYY"),
         "mql_count": st.column_config.NumberColumn("MQLs", format="%d"),
         "mql_target": st.column_config.NumberColumn("MQL target", format="%d"),

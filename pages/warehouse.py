@@ -16,7 +16,7 @@ if about.get("is_demo") == "true":
     )
 
 st.subheader("Tables")
-st.dataframe(dashboard.query("warehouse_tables"), hide_index=True, column_config={
+st.dataframe(dashboard.query("warehouse_tables"), hide_index=True, placeholder="–", column_config={
     "table_name": "Table", "holds": "Holds", "row_count": st.column_config.NumberColumn("Rows", format="localized"),
 })
 st.caption(f"Schema version {about.get('schema_version')} · data version {about.get('data_version', 0)} "
@@ -31,14 +31,15 @@ if history.empty:
         "step from the Undefined to the Defined stage."
     )
 else:
-    st.dataframe(history, hide_index=True, column_config={
+    st.dataframe(history, hide_index=True, placeholder="–", column_config={
         "effective_date": st.column_config.DateColumn("In force from"),
-        "superseded_date": st.column_config.DateColumn("Until"),
+        "superseded_date": st.column_config.DateColumn("Until", help="A dash: still in force."),
         "mql_score_threshold": st.column_config.NumberColumn("MQL score ≥", format="%d"),
         "first_touch_sla_hours": st.column_config.NumberColumn("First-touch SLA (hours)", format="%g"),
         "min_attempts": st.column_config.NumberColumn("Minimum attempts", format="%d"),
         "monthly_mql_target": st.column_config.NumberColumn("MQL target / month", format="localized"),
-        "monthly_revenue_target_eur": st.column_config.NumberColumn("Revenue target / month (€)", format="euro"),
+        "monthly_revenue_target_eur": st.column_config.NumberColumn(
+            "Revenue target / month (€)", format="euro", help="A dash: no shared revenue target agreed."),
         "changed_by": "Agreed by",
         "note": "Note",
     })

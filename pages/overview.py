@@ -37,36 +37,50 @@ def target_note(kpi) -> str:
     return f"Target {fmt(target, kpi.unit)} · {current[kpi.name] / target:.0%} of target."
 
 
+nothing = "No MQLs in this period for these filters."
 notes = {
     "mql_count": target_note(kpis.BY_NAME["mql_count"]),
     "sla_compliance_rate": (
-        f"{cohort['within_sla_count']:,} of {cohort['within_sla_count'] + cohort['breached_sla_count']:,} "
-        f"MQLs judged; {cohort['sla_pending_count']:,} still inside their SLA."
-        if cohort["no_sla_count"] < cohort["mql_count"]
+        nothing if not cohort["mql_count"]
         else "No first-touch SLA was in force for these MQLs, so there is nothing to judge them by."
+        if cohort["no_sla_count"] == cohort["mql_count"]
+        else f"{cohort['within_sla_count']:,} of {cohort['within_sla_count'] + cohort['breached_sla_count']:,} "
+        f"MQLs judged; {cohort['sla_pending_count']:,} still inside their SLA."
     ),
-    "acceptance_rate": (
+    "acceptance_rate": nothing if not cohort["mql_count"] else (
         f"{cohort['accepted_count']:,} accepted, {cohort['rejected_count']:,} rejected, "
         f"{cohort['mql_count'] - cohort['accepted_count'] - cohort['rejected_count']:,} undecided."
     ),
-    "mql_to_won_rate": f"{cohort['won_count']:,} of {cohort['mql_count']:,} MQLs won so far; recent MQLs are still in play.",
+    "mql_to_won_rate": nothing if not cohort["mql_count"] else (
+        f"{cohort['won_count']:,} of {cohort['mql_count']:,} MQLs won so far; recent MQLs are still in play."
+    ),
     "open_pipeline_eur": f"At the end of {filters.end:%d %b %Y}.",
     "revenue_eur": target_note(kpis.BY_NAME["revenue_eur"]),
-    "marketing_sourced_revenue_share": (
+    "marketing_sourced_revenue_share": "No revenue booked in this period." if not revenue["revenue_eur"] else (
         f"{fmt(revenue['marketing_sourced_revenue_eur'], 'eur')} marketing, "
         f"{fmt(revenue['sales_sourced_revenue_eur'], 'eur')} sales, "
         f"{fmt(revenue['untraced_revenue_eur'], 'eur')} untraced."
     ),
 }
 
+if not cohort["mql_count"] and not revenue["revenue_eur"]:
+    span = dashboard.query("data_range").iloc[0]
+    st.warning(
+        f"Nothing happened in this period for these filters: no MQLs and no revenue. The leads run from "
+        f"{span['first_lead_date']:%d %b %Y} to {span['last_lead_date']:%d %b %Y}: choose a period inside "
+        "that, or clear the filters.",
+        icon=":material/event_busy:",
+    )
+
 columns = st.columns(4)
 for i, kpi in enumerate(kpis.HEADLINE):
     with columns[i % 4].container(border=True):
+        delta = dashboard.change(current[kpi.name], previous[kpi.name], kpi.unit)
         st.metric(
             kpi.label,
             fmt(current[kpi.name], kpi.unit),
-            delta=dashboard.change(current[kpi.name], previous[kpi.name], kpi.unit),
-            delta_description="vs previous period",
+            delta=delta,
+            delta_description="vs previous period" if delta else None,
             help=f"{kpi.definition}\n\n**Formula:** {kpi.formula}\n\n**Owner:** {kpi.owner} · "
             f"**Query:** `{kpi.query}`",
         )
@@ -77,8 +91,9 @@ trend_start = (filters.end.replace(day=1) - timedelta(days=335)).replace(day=1)
 trend = dashboard.query("kpi_mql_cohort", kpis.query_params(trend_start, filters.end, filters.values, "month"))
 money = dashboard.query("kpi_revenue", kpis.query_params(trend_start, filters.end, filters.values, "month"))
 
-left, right = st.columns(2)
-with left:
+
+
+def mql_chart(trend):
     delivered = trend["mql_count"].sum()
     figure = go.Figure()
     figure.add_bar(x=trend["period_start"], y=trend["mql_count"], name="MQLs delivered",
@@ -91,10 +106,12 @@ with left:
         yaxis_title="MQLs per month", xaxis_title=None, legend=dict(orientation="h", y=-0.15),
         margin=dict(t=60, b=10),
     )
-    st.plotly_chart(figure, key="mql_trend")
-with right:
+    return figure
+
+
+def revenue_chart(money):
     total = money["revenue_eur"].sum()
-    share = money["marketing_sourced_revenue_eur"].sum() / total if total else None
+    share = money["marketing_sourced_revenue_eur"].sum() / total
     figure = go.Figure()
     for column, label, colour in (
         ("marketing_sourced_revenue_eur", "Marketing-sourced", dashboard.MARKETING_COLOUR),
@@ -107,12 +124,24 @@ with right:
                            mode="lines+markers", line=dict(color="#333333", dash="dash"))
     figure.update_layout(
         barmode="stack",
-        title=f"{fmt(total, 'eur')} booked in twelve months"
-        + (f", {share:.0%} of it marketing-sourced" if share is not None else ""),
+        title=f"{fmt(total, 'eur')} booked in twelve months, {share:.0%} of it marketing-sourced",
         yaxis_title="Revenue per month (€)", xaxis_title=None, legend=dict(orientation="h", y=-0.15),
         margin=dict(t=60, b=10),
     )
-    st.plotly_chart(figure, key="revenue_trend")
+    return figure
+
+
+left, right = st.columns(2)
+with left:
+    if trend["mql_count"].sum():
+        st.plotly_chart(mql_chart(trend), key="mql_trend")
+    else:
+        st.info(f"No MQLs in the twelve months to {filters.end:%d %b %Y} for these filters.")
+with right:
+    if money["revenue_eur"].sum():
+        st.plotly_chart(revenue_chart(money), key="revenue_trend")
+    else:
+        st.info(f"No revenue booked in the twelve months to {filters.end:%d %b %Y} for these filters.")
 
 st.caption(f"Months by when leads became MQLs and when revenue was booked; {filters.end:%B %Y} runs to {filters.end:%d %b}.")
 

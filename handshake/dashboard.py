@@ -122,6 +122,14 @@ def fmt(value, unit: str) -> str:
         return "–"
     if unit == "rate":
         return f"{value:.1%}"
+    if unit == "hours":
+        return f"{value:,.1f} h"
+    if unit == "days":
+        return f"{value:,.1f} days"
+    if unit == "ratio":
+        return f"{value:,.1f}x"
+    if unit == "score":
+        return f"{value:.1f} / 5"
     if unit == "eur":
         for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
             if abs(value) >= size:
@@ -140,3 +148,34 @@ def change(current, previous, unit: str) -> str | None:
     if previous == 0:
         return None
     return f"{(current - previous) / abs(previous):+.1%}"
+
+
+def require_leads() -> None:
+    """Stop a page on a warehouse with no leads, saying what to do."""
+    if not query("data_range").iloc[0]["lead_count"]:
+        st.info(
+            "This warehouse holds no leads yet, so there is nothing to measure. Fill it with a demo "
+            "organisation (`python -m handshake demo --warehouse PATH`) or load your CRM export.",
+            icon=":material/inbox:",
+        )
+        st.stop()
+
+
+def kpi_metric(name: str, value, delta: str | None = None, note: str | None = None, **metric_args) -> None:
+    """One KPI in a bordered card: its value with unit, the glossary entry as help, a note below."""
+    kpi = kpis.BY_NAME[name]
+    with st.container(border=True):
+        st.metric(kpi.label, fmt(value, kpi.unit), delta=delta, help=kpis.help_text(name),
+                  delta_description="vs previous period" if delta else None, **metric_args)
+        if note:
+            st.caption(note)
+
+
+def data_table(frame, file_name: str, column_config: dict | None = None,
+               label: str = "The numbers behind the chart", expanded: bool = False) -> None:
+    """The rows behind a chart, one click away, with the same rows as a CSV download."""
+    with st.expander(label, expanded=expanded):
+        st.dataframe(frame, hide_index=True, placeholder="–", column_config=column_config or {})
+        st.download_button("Download as CSV", frame.to_csv(index=False), file_name=file_name,
+                           mime="text/csv", on_click="ignore", key=f"download_{file_name}",
+                           icon=":material/download:")

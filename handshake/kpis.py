@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 class Kpi:
     name: str  # the column of its query, and its key in `python -m handshake kpis`
     label: str
-    unit: str  # "count", "rate" (a 0-1 share shown as %) or "eur"
+    unit: str  # a key of UNITS: "count", "rate" (a 0-1 share shown as %), "eur", "hours", "days", "ratio", "score"
     query: str
     owner: str  # "marketing", "sales" or "shared"
     definition: str
@@ -17,6 +17,7 @@ class Kpi:
     target: str | None = None  # the column holding the KPI's target, when it has one
 
 
+# The glossary: every KPI Handshake shows, once. Each area's page adds its own section below.
 HEADLINE = (
     Kpi(
         "mql_count", "MQLs delivered", "count", "kpi_mql_cohort", "marketing",
@@ -62,7 +63,25 @@ HEADLINE = (
     ),
 )
 
-BY_NAME = {k.name: k for k in HEADLINE}
+FUNNEL = ()
+
+FOLLOW_UP = ()
+
+LEAD_QUALITY = ()
+
+CAMPAIGNS = ()
+
+KPIS = HEADLINE + FUNNEL + FOLLOW_UP + LEAD_QUALITY + CAMPAIGNS
+BY_NAME = {k.name: k for k in KPIS}
+UNITS = {"count": "", "rate": "a share, 0 to 100%", "eur": "euros", "hours": "hours", "days": "days",
+         "ratio": "a multiple (x)", "score": "1 to 5"}
+
+
+def help_text(name: str) -> str:
+    """The glossary entry of a KPI, as the help of every number that shows it."""
+    k = BY_NAME[name]
+    return (f"{k.definition}\n\n**Formula:** {k.formula}\n\n**Owner:** {k.owner} · "
+            f"**Query:** `queries/{k.query}.sql`")
 DEFAULT_PERIOD_DAYS = 90
 
 

@@ -13,12 +13,7 @@ filters = st.session_state["filters"]
 prev_start, prev_end = kpis.previous_period(filters.start, filters.end)
 st.caption(f"{filters.describe()} · compared with {prev_start:%d %b %Y} to {prev_end:%d %b %Y}")
 
-if not dashboard.query("data_range").iloc[0]["lead_count"]:
-    st.info(
-        "This warehouse holds no leads yet, so there is nothing to measure. Fill it with a demo "
-        "organisation (`python -m handshake demo --warehouse PATH`) or load your CRM export."
-    )
-    st.stop()
+dashboard.require_leads()
 
 current = kpis.headline(dashboard.query, filters.params())
 previous = kpis.headline(dashboard.query, kpis.query_params(prev_start, prev_end, filters.values))
@@ -81,8 +76,7 @@ for i, kpi in enumerate(kpis.HEADLINE):
             fmt(current[kpi.name], kpi.unit),
             delta=delta,
             delta_description="vs previous period" if delta else None,
-            help=f"{kpi.definition}\n\n**Formula:** {kpi.formula}\n\n**Owner:** {kpi.owner} · "
-            f"**Query:** `{kpi.query}`",
+            help=kpis.help_text(kpi.name),
         )
         st.caption(notes[kpi.name])
 
@@ -145,20 +139,17 @@ with right:
 
 st.caption(f"Months by when leads became MQLs and when revenue was booked; {filters.end:%B %Y} runs to {filters.end:%d %b}.")
 
-with st.expander("The numbers behind the charts"):
-    table = trend[["period_start", "mql_count", "mql_target", "sla_compliance_rate", "acceptance_rate"]].merge(
-        money[["period_start", "revenue_eur", "marketing_sourced_revenue_eur", "revenue_target_eur"]],
-        on="period_start",
-    )
-    st.dataframe(table, hide_index=True, placeholder="–", column_config={
-        "period_start": st.column_config.DateColumn("Month", format="MMM YYYY"),
-        "mql_count": st.column_config.NumberColumn("MQLs", format="%d"),
-        "mql_target": st.column_config.NumberColumn("MQL target", format="%d"),
-        "sla_compliance_rate": st.column_config.NumberColumn("Within SLA", format="percent"),
-        "acceptance_rate": st.column_config.NumberColumn("Accepted", format="percent"),
-        "revenue_eur": st.column_config.NumberColumn("Revenue (€)", format="euro"),
-        "marketing_sourced_revenue_eur": st.column_config.NumberColumn("Marketing-sourced (€)", format="euro"),
-        "revenue_target_eur": st.column_config.NumberColumn("Revenue target (€)", format="euro"),
-    })
-    st.download_button("Download as CSV", table.to_csv(index=False), file_name="handshake_monthly_kpis.csv",
-                       mime="text/csv", on_click="ignore")
+table = trend[["period_start", "mql_count", "mql_target", "sla_compliance_rate", "acceptance_rate"]].merge(
+    money[["period_start", "revenue_eur", "marketing_sourced_revenue_eur", "revenue_target_eur"]],
+    on="period_start",
+)
+dashboard.data_table(table, "handshake_monthly_kpis.csv", label="The numbers behind the charts", column_config={
+    "period_start": st.column_config.DateColumn("Month", format="MMM YYYY"),
+    "mql_count": st.column_config.NumberColumn("MQLs", format="%d"),
+    "mql_target": st.column_config.NumberColumn("MQL target", format="%d"),
+    "sla_compliance_rate": st.column_config.NumberColumn("Within SLA", format="percent"),
+    "acceptance_rate": st.column_config.NumberColumn("Accepted", format="percent"),
+    "revenue_eur": st.column_config.NumberColumn("Revenue (€)", format="euro"),
+    "marketing_sourced_revenue_eur": st.column_config.NumberColumn("Marketing-sourced (€)", format="euro"),
+    "revenue_target_eur": st.column_config.NumberColumn("Revenue target (€)", format="euro"),
+})

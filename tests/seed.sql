@@ -47,6 +47,23 @@ insert into leads (
     (11, '2025-12-15 09:00', 'organic', 'marketing', null, 'SMB', 'DACH', 60,
      '2025-12-15 10:00', '2025-12-15 10:00', 2, null, null, null, null, null, 'mql');
 
+-- campaigns: 10 brought L1, L7, L9, L10; 20 brought L2; 30 brought L4; 40 brought L8
+update leads set campaign_id = 10 where lead_id in (1, 7, 9, 10);
+update leads set campaign_id = 20 where lead_id = 2;
+update leads set campaign_id = 30 where lead_id = 4;
+update leads set campaign_id = 40 where lead_id = 8;
+
+insert into campaigns values
+    (10, 'Search Q1', 'paid_search', '2026-01-01', '2026-03-31', 3000, true, true),
+    (20, 'Webinar March', 'webinar', '2026-03-01', '2026-03-31', 1500, true, false),
+    (30, 'Social spring', 'paid_social', '2026-03-01', '2026-05-31', 800, false, null),
+    (40, 'Guide', 'content', '2026-03-01', '2026-03-31', 400, null, null);
+
+insert into campaign_feedback (campaign_id, rep_id, rating, comment, given_at) values
+    (10, 2, 4, 'Good accounts', '2026-04-02 10:00'),
+    (10, 2, 2, 'Many students', '2026-04-03 10:00'),
+    (20, 2, 5, 'Decision makers', '2026-04-02 11:00');
+
 insert into follow_ups values
     (101, 1, 2, '2026-03-02 15:00', 'call', 'connected'),
     (201, 2, 2, '2026-03-05 10:00', 'call', 'connected'),

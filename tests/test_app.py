@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from handshake import dashboard, demo, kpis, warehouse
 from conftest import APP, TESTS
 
-PAGES = ["pages/overview.py", "pages/warehouse.py"]
+PAGES = sorted(f"pages/{p.name}" for p in (TESTS.parent / "pages").glob("*.py"))
 
 
 def open_app(monkeypatch, path, page=None, **link):

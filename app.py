@@ -10,7 +10,16 @@ st.session_state["filters"] = dashboard.sidebar_filters()
 
 st.navigation(
     {
-        "Leadership": [st.Page("pages/overview.py", title="Overview", icon=":material/monitoring:", default=True)],
-        "Data": [st.Page("pages/warehouse.py", title="Warehouse", icon=":material/database:")],
+        "Leadership": [
+            st.Page("pages/overview.py", title="Overview", icon=":material/monitoring:", default=True),
+            st.Page("pages/funnel.py", title="Hand-off funnel", icon=":material/filter_alt:"),
+            st.Page("pages/follow_up.py", title="Follow-up and SLA", icon=":material/timer:"),
+            st.Page("pages/lead_quality.py", title="Lead quality", icon=":material/verified:"),
+            st.Page("pages/campaigns.py", title="Campaigns and revenue", icon=":material/campaign:"),
+        ],
+        "Data": [
+            st.Page("pages/glossary.py", title="Glossary", icon=":material/menu_book:"),
+            st.Page("pages/warehouse.py", title="Warehouse", icon=":material/database:"),
+        ],
     }
 ).run()

@@ -144,7 +144,9 @@ def test_every_query_declares_its_grain_and_parameters(name):
     assert any(line.startswith("-- parameters:") for line in head), f"{name}.sql should list its parameters"
 
 
-def test_every_headline_kpi_has_a_glossary_entry_and_a_column():
-    for kpi in kpis.HEADLINE:
+def test_every_kpi_has_a_glossary_entry_and_a_column():
+    assert len(kpis.BY_NAME) == len(kpis.KPIS), "a KPI name is defined twice"
+    for kpi in kpis.KPIS:
+        assert kpi.unit in kpis.UNITS
         assert kpi.definition and kpi.formula and kpi.owner in {"marketing", "sales", "shared"}
         assert f" as {kpi.name}," in queries.sql(kpi.query), f"{kpi.query}.sql does not compute {kpi.name}"

@@ -1,0 +1,5 @@
+"""Campaigns and revenue (being built)."""
+
+import streamlit as st
+
+st.title("Campaigns and revenue")

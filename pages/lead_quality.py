@@ -1,0 +1,5 @@
+"""Lead quality (being built)."""
+
+import streamlit as st
+
+st.title("Lead quality")

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from handshake import demo, kpis, queries, warehouse
 
@@ -78,6 +79,23 @@ class Filters:
 
 
 ALL = "All"
+
+
+def ensure_app_ran() -> None:
+    """Every page calls this first (filters() does it for them).
+
+    On a freshly started server, a link straight to a page can arrive before app.py has ever called
+    st.navigation; Streamlit then runs pages/ as old-style pages, without app.py. Clearing the flag
+    st.navigation itself clears and rerunning serves the same page through app.py."""
+    if "filters" not in st.session_state:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def filters() -> "Filters":
+    """The shared filters app.py set for this run."""
+    ensure_app_ran()
+    return st.session_state["filters"]
 
 
 def sidebar_filters() -> Filters:
@@ -165,8 +183,9 @@ def kpi_metric(name: str, value, delta: str | None = None, note: str | None = No
     """One KPI in a bordered card: its value with unit, the glossary entry as help, a note below."""
     kpi = kpis.BY_NAME[name]
     with st.container(border=True):
+        description = "vs previous period, whose leads had longer to mature" if kpi.matures else "vs previous period"
         st.metric(kpi.label, fmt(value, kpi.unit), delta=delta, help=kpis.help_text(name),
-                  delta_description="vs previous period" if delta else None, **metric_args)
+                  delta_description=description if delta else None, **metric_args)
         if note:
             st.caption(note)
 

@@ -15,6 +15,9 @@ class Kpi:
     definition: str
     formula: str
     target: str | None = None  # the column holding the KPI's target, when it has one
+    # True when the value keeps rising as the period's leads age (cohort rates), so a recent period
+    # trails an older one by construction and a fall against the previous period is no news.
+    matures: bool = False
 
 
 # The glossary: every KPI Handshake shows, once. Each area's page adds its own section below.
@@ -43,6 +46,7 @@ HEADLINE = (
         "Share of the period's MQLs that have become won deals so far. Recent periods rise as their "
         "deals close: compare periods of the same age.",
         "MQLs with a won opportunity / MQLs",
+        matures=True,
     ),
     Kpi(
         "open_pipeline_eur", "Open pipeline", "eur", "kpi_open_pipeline", "sales",
@@ -63,13 +67,199 @@ HEADLINE = (
     ),
 )
 
-FUNNEL = ()
+FUNNEL = (
+    Kpi(
+        "inquiry_to_mql_rate", "Inquiry to MQL", "rate", "funnel_by_cohort", "marketing",
+        "Of the leads that arrived in the period, the share that has become marketing-qualified so far.",
+        "leads that reached MQL / leads that arrived",
+    ),
+    Kpi(
+        "mql_to_sal_rate", "MQL to SAL", "rate", "funnel_by_cohort", "shared",
+        "Of the period's arriving leads that became MQLs, the share sales has accepted so far. Unlike the "
+        "acceptance rate, undecided MQLs stay in the denominator: this is the hand-off's throughput.",
+        "leads that reached SAL / leads that reached MQL",
+    ),
+    Kpi(
+        "sal_to_sql_rate", "SAL to SQL", "rate", "funnel_by_cohort", "sales",
+        "Of the accepted leads, the share sales has qualified (SQL) so far.",
+        "leads that reached SQL / leads that reached SAL",
+    ),
+    Kpi(
+        "sql_to_opportunity_rate", "SQL to opportunity", "rate", "funnel_by_cohort", "sales",
+        "Of the sales-qualified leads, the share that became an opportunity so far.",
+        "leads that reached opportunity / leads that reached SQL",
+    ),
+    Kpi(
+        "opportunity_to_won_rate", "Opportunity to won", "rate", "funnel_by_cohort", "sales",
+        "Of the leads that became opportunities, the share won so far; open deals stay in the denominator.",
+        "won leads / leads that reached opportunity",
+    ),
+    Kpi(
+        "sql_to_won_rate", "SQL to won", "rate", "funnel_by_cohort", "sales",
+        "Of the sales-qualified leads, the share won so far: the step the published SQL-to-won range describes.",
+        "won leads / leads that reached SQL",
+    ),
+    Kpi(
+        "median_days_in_stage", "Median days in stage", "days", "funnel_stage_times", "shared",
+        "For the period's arriving leads that made a step, the median time it took; the last row, inquiry "
+        "to won, is the sales cycle.",
+        "median of (time the lead reached the next stage - time it reached this one), in days",
+    ),
+    Kpi(
+        "p90_days_in_stage", "90th-percentile days in stage", "days", "funnel_stage_times", "shared",
+        "The time within which nine in ten of the leads that made a step made it: the slow tail.",
+        "90th percentile of the step's duration, in days",
+    ),
+)
 
-FOLLOW_UP = ()
+FOLLOW_UP = (
+    Kpi(
+        "first_touch_median_hours", "Median hours to first touch", "hours", "follow_up_summary", "sales",
+        "SLA time: how long the period's MQLs waited for sales' first touch, counted from assignment (or from "
+        "MQL when the hand-off time is missing): the rep's own time, on the clock the SLA runs on. Half waited "
+        "longer. Only touched MQLs count (the never touched are counted apart); a touch before assignment "
+        "counts as 0 hours and one dated before the lead existed is ignored.",
+        "median over touched MQLs of (first touch - coalesce(assigned, MQL)), in hours",
+    ),
+    Kpi(
+        "first_touch_p90_hours", "P90 hours to first touch", "hours", "follow_up_summary", "sales",
+        "The slow tail of SLA time: nine in ten of the period's touched MQLs got their first touch within this "
+        "many hours of assignment (or MQL without a recorded hand-off).",
+        "90th percentile (interpolated) over touched MQLs of (first touch - coalesce(assigned, MQL)), in hours",
+    ),
+    Kpi(
+        "speed_to_lead_median_hours", "Median speed to lead", "hours", "follow_up_summary", "shared",
+        "How long the period's touched MQLs waited for a first touch from the moment the lead was created: "
+        "unlike SLA time it includes the system's delay (scoring, routing, batch syncs into the CRM), which "
+        "both teams own. The research on lead decay (Oldroyd, MIT/InsideSales 2007; HBR 2011) is about this clock.",
+        "median over touched MQLs of (first touch - lead created), in hours",
+    ),
+    Kpi(
+        "touched_within_24h_rate", "First touch within 24 h", "rate", "follow_up_summary", "sales",
+        "Share of the period's MQLs first touched within 24 hours of assignment (or MQL): HubSpot's "
+        "accountability rule, a fixed reference that means the same whatever SLA was agreed, or none. "
+        "Untouched MQLs still inside their first 24 hours are not judged yet.",
+        "touched within 24 h / (touched within 24 h + touched later or still untouched after 24 h)",
+    ),
+    Kpi(
+        "follow_up_rate", "Follow-up rate", "rate", "follow_up_summary", "sales",
+        "Share of the period's MQLs that sales has touched at least once (any call, email, meeting or "
+        "message recorded), whenever it happened. Answers marketing's 'our leads are not followed up'.",
+        "MQLs with a touch / MQLs",
+    ),
+    Kpi(
+        "never_touched_count", "Never touched", "count", "follow_up_summary", "sales",
+        "The period's MQLs with no sales touch recorded at all (a touch dated before the lead existed does not "
+        "count). Includes MQLs that arrived so recently their SLA still runs, and MQLs rejected unworked; "
+        "shown with its share of MQLs, 1 - follow-up rate.",
+        "MQLs - MQLs with a touch",
+    ),
+    Kpi(
+        "avg_attempt_count", "Attempts before decision", "count", "follow_up_summary", "sales",
+        "Of the period's MQLs that sales has accepted or rejected, the average number of touches recorded "
+        "up to that decision. Undecided MQLs are left out.",
+        "sum of touches up to acceptance or rejection / MQLs accepted or rejected",
+    ),
+    Kpi(
+        "early_give_up_rate", "Given up too early", "rate", "follow_up_summary", "sales",
+        "Of the period's MQLs rejected as 'unable to reach', the share rejected after fewer attempts than the "
+        "minimum agreed when the lead became an MQL. A rejection for that reason is allowed only after the "
+        "agreed attempts. MQLs with no minimum agreed are left out.",
+        "unable-to-reach rejections with attempts < agreed minimum / unable-to-reach rejections with a minimum",
+    ),
+)
 
-LEAD_QUALITY = ()
+LEAD_QUALITY = (
+    Kpi(
+        "rejection_reason_rate", "Rejections with a reason", "rate", "rejection_summary", "sales",
+        "Of the period's MQLs that sales rejected, the share whose rejection carries a reason (unable to "
+        "reach, bad data, no need, no budget, no fit or another recorded reason). A rejection without a "
+        "reason tells marketing nothing it can act on.",
+        "rejected MQLs with a reason / rejected MQLs",
+    ),
+    Kpi(
+        "revenue_per_mql_eur", "Revenue per MQL", "eur", "quality_by_dimension", "shared",
+        "Revenue booked so far from the period's MQLs (every booking of their opportunities, whenever "
+        "booked), spread over all of them, open and lost ones included. Shown by source, campaign and "
+        "lead-score band to say which leads are worth most; recent periods rise as their deals close.",
+        "revenue of the period's MQLs / MQLs",
+    ),
+)
 
-CAMPAIGNS = ()
+CAMPAIGNS = (
+    Kpi(
+        "campaign_cost_eur", "Campaign cost", "eur", "campaign_performance", "marketing",
+        "What the campaigns cost in the period. A campaign's cost is spread evenly over the days of its run, "
+        "so a period holds the share of its days that fall inside it; a campaign with no end date spreads "
+        "its cost so far over its days so far. Unknown when a campaign that ran has no cost recorded. "
+        "Costs are never split by segment, region or source.",
+        "sum of cost x (days of the run inside the period / days of the run)",
+    ),
+    Kpi(
+        "cost_per_mql_eur", "Cost per MQL", "eur", "campaign_performance", "marketing",
+        "Campaign cost in the period over the campaigns' leads that became MQLs in it. Left empty when "
+        "filters are set, since costs cannot be split by segment, region or source.",
+        "campaign cost / MQLs from campaign leads",
+    ),
+    Kpi(
+        "pipeline_sourced_eur", "Pipeline from campaigns", "eur", "campaign_performance", "marketing",
+        "Value of the opportunities opened in the period on leads that a campaign brought, whether since "
+        "won, lost or still open.",
+        "sum of amount over opportunities created in the period whose lead has a campaign",
+    ),
+    Kpi(
+        "revenue_sourced_eur", "Revenue from campaigns", "eur", "campaign_performance", "marketing",
+        "Revenue booked in the period from deals whose lead a campaign brought, whenever the lead arrived. "
+        "A subset of marketing-sourced revenue: leads marketing generated outside any campaign are not in it.",
+        "sum of bookings dated in the period, traced revenue -> deal -> lead -> campaign",
+    ),
+    Kpi(
+        "return_on_spend", "Return on spend", "ratio", "campaign_performance", "shared",
+        "Revenue from campaigns booked in the period for each euro of campaign cost in it. Deals close "
+        "months after the spend, so a recent period or a running campaign shows a low return that grows; "
+        "empty when filters are set.",
+        "revenue from campaigns / campaign cost",
+    ),
+    Kpi(
+        "customer_acquisition_cost_eur", "Customer acquisition cost", "eur", "campaign_performance", "shared",
+        "Campaign cost in the period for each customer won in it: campaign leads whose deal was won in the "
+        "period. Leads still open are not customers yet. Campaign cost only, not sales' own cost; "
+        "empty when filters are set.",
+        "campaign cost / campaign leads with a deal won in the period",
+    ),
+    Kpi(
+        "sales_kickoff_rate", "Sales at kick-off", "rate", "campaign_performance", "sales",
+        "Of the campaigns that ran in the period and whose kick-off attendance was recorded, the share "
+        "that sales attended. Campaigns with nothing recorded are left out and counted apart.",
+        "campaigns with sales at kick-off / campaigns with kick-off attendance recorded",
+    ),
+    Kpi(
+        "sales_postmortem_rate", "Sales at post-mortem", "rate", "campaign_performance", "sales",
+        "Of the campaigns that ran in the period, ended by its end and whose post-mortem attendance was "
+        "recorded, the share that sales attended. A running campaign has no post-mortem yet.",
+        "ended campaigns with sales at post-mortem / ended campaigns with post-mortem attendance recorded",
+    ),
+    Kpi(
+        "sales_campaign_rating", "Sales' campaign rating", "score", "campaign_performance", "sales",
+        "Sales' average rating (1 to 5) of the campaigns that ran in the period, over every rating "
+        "given to them whenever it was given, so each rating weighs the same.",
+        "sum of ratings / number of ratings, from campaign_feedback",
+    ),
+    Kpi(
+        "pipeline_coverage_ratio", "Pipeline coverage", "ratio", "pipeline_coverage", "shared",
+        "Open pipeline at the end of the period over the revenue target of the 90 days after it, taken "
+        "from the agreement in force on the period's last day. 3x is a common rule of thumb, not a "
+        "target. Empty when no revenue target was agreed or when filters are set.",
+        "open pipeline at period end / revenue target of the next 90 days",
+    ),
+    Kpi(
+        "lead_velocity_rate", "Lead velocity rate", "rate", "lead_velocity", "marketing",
+        "Growth of MQLs month on month, over whole calendar months. Only like for like while the MQL "
+        "definition is unchanged: months where the agreed MQL score threshold changed (in the month or "
+        "the one before) are marked. A month not over yet gets no rate.",
+        "(this month's MQLs - last month's MQLs) / last month's MQLs",
+    ),
+)
 
 KPIS = HEADLINE + FUNNEL + FOLLOW_UP + LEAD_QUALITY + CAMPAIGNS
 BY_NAME = {k.name: k for k in KPIS}
@@ -144,3 +334,35 @@ def headline(run, params: dict) -> dict:
         if k.target:
             values[k.target] = clean(rows[k.query].get(k.target))
     return values
+
+
+def change_sentence(kpi: Kpi, current, previous) -> str | None:
+    """One plain sentence on how a KPI moved from the previous period, or None when it cannot be said."""
+    current, previous = clean(current), clean(previous)
+    if current is None or previous is None or current == previous:
+        return None
+    verb = "rose" if current > previous else "fell"
+    if kpi.unit == "rate":
+        return (f"{kpi.label} {verb} {abs(current - previous) * 100:.1f} points, "
+                f"from {previous:.1%} to {current:.1%}.")
+    if previous == 0:
+        return None
+    change = abs(current - previous) / abs(previous)
+    show = (lambda v: f"€{v:,.0f}") if kpi.unit == "eur" else (lambda v: f"{v:,.0f}")
+    return f"{kpi.label} {verb} {change:.0%}, from {show(previous)} to {show(current)}."
+
+
+def biggest_movers(current: dict, previous: dict, count: int = 3) -> list[str]:
+    """The headline KPIs that moved most against the previous period, a sentence each.
+
+    Rates move in points and counts in per cent; both are put on one scale as the change relative to
+    the previous value, so a rate going from 20% to 30% (+50%) outranks revenue up 10%."""
+    moves = []
+    for kpi in HEADLINE:
+        if kpi.matures:
+            continue
+        sentence = change_sentence(kpi, current.get(kpi.name), previous.get(kpi.name))
+        if sentence:
+            now, before = clean(current[kpi.name]), clean(previous[kpi.name])
+            moves.append((abs(now - before) / abs(before) if before else math.inf, sentence))
+    return [sentence for _, sentence in sorted(moves, key=lambda m: -m[0])[:count]]

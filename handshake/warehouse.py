@@ -6,6 +6,8 @@ from pathlib import Path
 
 import duckdb
 
+from handshake import queries
+
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = ROOT / "queries" / "schema"
 DEFAULT_PATH = ROOT / "data" / "warehouse.duckdb"
@@ -143,3 +145,19 @@ def bump_data_version(con) -> None:
 
 def meta(con) -> dict[str, str]:
     return dict(con.execute("select key, value from meta").fetchall())
+
+
+def write(con, name: str, rows: list[dict]) -> None:
+    """Run the named write statement once per row, all or nothing, and mark the data as changed."""
+    cur = con.cursor()
+    try:
+        cur.execute("begin transaction")
+        for row in rows:
+            cur.execute(queries.sql(name), queries.bind(name, row))
+        bump_data_version(cur)
+        cur.execute("commit")
+    except BaseException:
+        cur.execute("rollback")
+        raise
+    finally:
+        cur.close()

@@ -1,5 +1,400 @@
-"""Campaigns and revenue (being built)."""
+"""Campaigns and revenue, for marketing and leadership: what campaigns cost and bring, and what the pipeline covers."""
 
+import plotly.graph_objects as go
 import streamlit as st
 
+from handshake import dashboard, kpis
+from handshake.dashboard import fmt
+
+# DOMAIN.md: "3x is a common rule of thumb" for pipeline coverage; shown as a reference, never a target
+RULE_OF_THUMB_COVERAGE = 3.0
+
 st.title("Campaigns and revenue")
+filters = dashboard.filters()
+st.caption(
+    f"{filters.describe()} · a campaign's cost counts in proportion to the days of its run inside the period; "
+    "MQLs, pipeline and revenue count when they happened in it."
+)
+dashboard.require_leads()
+
+params = filters.params()
+total = dashboard.query("campaign_performance", dict(params, dimension="total")).iloc[0]
+channels = dashboard.query("campaign_performance", dict(params, dimension="channel"))
+campaigns = dashboard.query("campaign_performance", dict(params, dimension="campaign"))
+revenue = dashboard.query("kpi_revenue", params).iloc[0]
+monthly = dashboard.query("kpi_revenue", filters.params("month"))
+pipeline = dashboard.query("kpi_open_pipeline", params).iloc[0]
+coverage = dashboard.query(
+    "pipeline_coverage", dict(params, open_pipeline_eur=kpis.clean(pipeline["open_pipeline_eur"]))
+).iloc[0]
+velocity = dashboard.query("lead_velocity", params)
+
+filtered = any(filters.values.values())
+last_day = f"{filters.end:%d %b %Y}"
+
+
+def label(channel) -> str:
+    """paid_search -> Paid search."""
+    return str(channel).replace("_", " ").capitalize()
+
+
+def count(value) -> int:
+    return int(kpis.clean(value) or 0)
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """3 campaigns, 1 campaign."""
+    return f"{n:,} {word if n == 1 else words or word + 's'}"
+
+
+def attendance(attended, has_ended: bool | None = True) -> str:
+    """A campaign's kick-off or post-mortem: attended, absent, not recorded, or not yet held."""
+    if has_ended is False:
+        return "running: not yet"
+    attended = kpis.clean(attended)
+    return "not recorded" if attended is None else "sales attended" if attended else "sales absent"
+
+
+# ---- 1. What the campaigns cost and bring
+st.subheader("What the campaigns cost and bring")
+if filtered:
+    st.info(
+        "Filters choose leads, but a campaign's cost cannot be split by segment, region or source: costs are "
+        "for whole campaigns, so cost per MQL, return on spend, acquisition cost and pipeline coverage stay "
+        "empty. Clear the filters to see them.",
+        icon=":material/filter_alt:",
+    )
+
+campaign_count = count(total["campaign_count"])
+if campaigns.empty:  # no campaign ran, and no older campaign's leads did anything in the period
+    span = dashboard.query("data_range").iloc[0]
+    st.info(
+        f"No campaign ran from {filters.start:%d %b %Y} to {last_day}, and no campaign lead arrived, qualified "
+        f"or brought revenue in it. The leads run from {span['first_lead_date']:%d %b %Y} to "
+        f"{span['last_lead_date']:%d %b %Y}: choose a period inside that, or clear the filters. If your "
+        "campaigns are missing, load them into the `campaigns` table.",
+        icon=":material/campaign:",
+    )
+else:
+    uncosted = count(total["uncosted_campaign_count"])
+    mqls = count(total["campaign_mql_count"])
+    customers = count(total["customer_count"])
+    no_ratio = "Costs are for whole campaigns: clear the filters to compare." if filtered else None
+    no_cost = (f"{plural(uncosted, 'campaign')} that ran have no cost recorded: add it to the `campaigns` "
+               "table to measure." if uncosted else None)
+    notes = {
+        "campaign_cost_eur": no_cost or f"{plural(campaign_count, 'campaign')} ran in the period"
+        + (": whole campaigns, whatever the filters." if filtered else "."),
+        "cost_per_mql_eur": no_ratio or no_cost or (
+            f"{plural(mqls, 'campaign lead')} became MQLs." if mqls else "No campaign lead became an MQL in the period."
+        ),
+        "pipeline_sourced_eur": (
+            f"{plural(count(total['opportunity_count']), 'opportunity', 'opportunities')} opened on campaign leads."
+        ),
+        "revenue_sourced_eur": (
+            f"Of {fmt(revenue['marketing_sourced_revenue_eur'], 'eur')} marketing-sourced revenue in the period."
+        ),
+        "return_on_spend": no_ratio or no_cost or (
+            "No campaign cost in the period." if not kpis.clean(total["campaign_cost_eur"])
+            else "Deals close months after the spend: recent periods look low."
+        ),
+        "customer_acquisition_cost_eur": no_ratio or no_cost or (
+            f"{plural(customers, 'customer')} won from campaign leads." if customers
+            else "No campaign lead's deal was won in the period."
+        ),
+    }
+    for i, name in enumerate(notes):
+        if i % 3 == 0:
+            row = st.columns(3)
+        with row[i % 3]:
+            dashboard.kpi_metric(name, total[name], note=notes[name])
+
+    st.markdown("**Did sales take part?**")
+    recorded, attended = count(total["kickoff_recorded_count"]), count(total["kickoff_attended_count"])
+    due = count(total["postmortem_due_count"])
+    pm_recorded, pm_attended = count(total["postmortem_recorded_count"]), count(total["postmortem_attended_count"])
+    ratings = count(total["rating_count"])
+    left, middle, right = st.columns(3)
+    with left:
+        unrecorded = campaign_count - recorded
+        dashboard.kpi_metric("sales_kickoff_rate", total["sales_kickoff_rate"], note=(
+            f"Sales attended {attended:,} of {plural(recorded, 'recorded kick-off')}"
+            + (f"; {unrecorded:,} not recorded." if unrecorded else ".")
+            if recorded else "No campaign ran in the period." if not campaign_count
+            else f"No kick-off attendance recorded for the {plural(campaign_count, 'campaign')} that ran."
+        ))
+    with middle:
+        running = campaign_count - due
+        still = f" {plural(running, 'campaign')} still running, no post-mortem yet." if running else ""
+        dashboard.kpi_metric("sales_postmortem_rate", total["sales_postmortem_rate"], note=(
+            f"Sales attended {pm_attended:,} of {plural(pm_recorded, 'recorded post-mortem')}"
+            + (f"; {due - pm_recorded:,} not recorded." if due > pm_recorded else ".") + still
+            if pm_recorded else "No campaign ended in the period." + still if not due
+            else f"No post-mortem attendance recorded for the {plural(due, 'campaign')} that ended." + still
+        ))
+    with right:
+        dashboard.kpi_metric("sales_campaign_rating", total["sales_campaign_rating"], note=(
+            f"From {plural(ratings, 'rating')} by sales." if ratings
+            else "Sales rated none of these campaigns: ask for a rating after each post-mortem."
+        ))
+
+    st.markdown("**By channel**")
+    shown = channels.assign(channel=channels["channel"].map(label))
+    left, right = st.columns(2)
+    with left:
+        # with filters the leads are a part and the costs whole: compare only what the leads brought
+        first, first_name = (("pipeline_sourced_eur", "Pipeline from these leads") if filtered
+                             else ("campaign_cost_eur", "Cost in the period"))
+        if not (shown[first].fillna(0).any() or shown["revenue_sourced_eur"].any()):
+            st.info("The campaigns of this period " + ("opened no pipeline and " if filtered else "cost nothing and ")
+                    + "brought no revenue in it yet.")
+        else:
+            returns = shown.dropna(subset=["return_on_spend"]).sort_values("return_on_spend", ascending=False)
+            if filtered:
+                top = shown.sort_values("revenue_sourced_eur", ascending=False).iloc[0]
+                title = (f"{top['channel']} brought the most revenue from these leads: "
+                         f"{fmt(top['revenue_sourced_eur'], 'eur')}")
+            elif len(returns) >= 2:
+                best, worst = returns.iloc[0], returns.iloc[-1]
+                title = dict(
+                    text=f"{best['channel']} returned the most: {fmt(best['return_on_spend'], 'ratio')} its cost",
+                    subtitle=dict(text=f"{worst['channel']} the least: {fmt(worst['return_on_spend'], 'ratio')}"),
+                )
+            elif len(returns) == 1:
+                only = returns.iloc[0]
+                title = f"{only['channel']} returned {fmt(only['return_on_spend'], 'ratio')} its cost"
+            else:
+                title = "What each channel cost and brought in the period"
+            figure = go.Figure()
+            figure.add_bar(x=shown["channel"], y=shown[first], name=first_name,
+                           marker_color="#4F6D7A" if filtered else dashboard.NEUTRAL_COLOUR)
+            figure.add_bar(x=shown["channel"], y=shown["revenue_sourced_eur"], name="Revenue from its leads",
+                           marker_color=dashboard.MARKETING_COLOUR)
+            figure.update_layout(barmode="group", title=title, yaxis_title="Euros in the period (€)",
+                                 xaxis_title=None, legend=dict(orientation="h", y=-0.15), margin=dict(t=80, b=10))
+            st.plotly_chart(figure, key="channel_return", width="stretch")
+    with right:
+        per_mql = shown.dropna(subset=["cost_per_mql_eur"]).sort_values("cost_per_mql_eur")
+        if per_mql.empty:
+            st.info("No cost per MQL to compare: " + (
+                "clear the filters, since costs are for whole campaigns." if filtered
+                else "no channel had both a known cost and MQLs in the period."
+            ))
+        else:
+            cheapest = per_mql.iloc[0]
+            figure = go.Figure()
+            figure.add_bar(y=per_mql["channel"], x=per_mql["cost_per_mql_eur"], orientation="h",
+                           marker_color=dashboard.MARKETING_COLOUR, name="Cost per MQL",
+                           text=[fmt(v, "eur") for v in per_mql["cost_per_mql_eur"]], textposition="auto")
+            figure.update_layout(
+                title=f"The cheapest MQLs came from {cheapest['channel'].lower()}, at "
+                f"{fmt(cheapest['cost_per_mql_eur'], 'eur')} each",
+                xaxis_title="Cost per MQL (€)", yaxis=dict(autorange="reversed"), margin=dict(t=60, b=10),
+            )
+            st.plotly_chart(figure, key="channel_cost_per_mql", width="stretch")
+
+    money = {"format": "euro"}
+    dashboard.data_table(
+        shown[["channel", "campaign_count", "campaign_cost_eur", "lead_count", "campaign_mql_count",
+               "cost_per_mql_eur", "opportunity_count", "pipeline_sourced_eur", "revenue_sourced_eur",
+               "return_on_spend", "customer_count", "customer_acquisition_cost_eur", "sales_kickoff_rate",
+               "sales_postmortem_rate", "sales_campaign_rating", "rating_count"]],
+        "handshake_channels.csv", label="The numbers by channel", column_config={
+            "channel": st.column_config.TextColumn("Channel"),
+            "campaign_count": st.column_config.NumberColumn("Campaigns run", format="%d"),
+            "campaign_cost_eur": st.column_config.NumberColumn("Cost (€)", **money),
+            "lead_count": st.column_config.NumberColumn("Leads", format="%d"),
+            "campaign_mql_count": st.column_config.NumberColumn("MQLs", format="%d"),
+            "cost_per_mql_eur": st.column_config.NumberColumn("Cost per MQL (€)", **money),
+            "opportunity_count": st.column_config.NumberColumn("Opportunities", format="%d"),
+            "pipeline_sourced_eur": st.column_config.NumberColumn("Pipeline (€)", **money),
+            "revenue_sourced_eur": st.column_config.NumberColumn("Revenue (€)", **money),
+            "return_on_spend": st.column_config.NumberColumn("Return on spend", format="%.1fx"),
+            "customer_count": st.column_config.NumberColumn("Customers won", format="%d"),
+            "customer_acquisition_cost_eur": st.column_config.NumberColumn("Acquisition cost (€)", **money),
+            "sales_kickoff_rate": st.column_config.NumberColumn("Sales at kick-off", format="percent"),
+            "sales_postmortem_rate": st.column_config.NumberColumn("Sales at post-mortem", format="percent"),
+            "sales_campaign_rating": st.column_config.NumberColumn("Sales' rating (1-5)", format="%.1f"),
+            "rating_count": st.column_config.NumberColumn("Ratings", format="%d"),
+        },
+    )
+    listed = campaigns.assign(
+        channel=campaigns["channel"].map(label),
+        kickoff=[attendance(v) for v in campaigns["has_sales_at_kickoff"]],
+        postmortem=[attendance(v, kpis.clean(e)) for v, e in
+                    zip(campaigns["has_sales_at_postmortem"], campaigns["has_ended"])],
+    )
+    dashboard.data_table(
+        listed[["campaign_name", "channel", "start_date", "end_date", "campaign_cost_eur", "campaign_mql_count",
+                "cost_per_mql_eur", "pipeline_sourced_eur", "revenue_sourced_eur", "return_on_spend",
+                "customer_count", "kickoff", "postmortem", "sales_campaign_rating", "rating_count"]],
+        "handshake_campaigns.csv", label=f"Every campaign with cost or results in the period ({len(listed):,})",
+        column_config={
+            "campaign_name": st.column_config.TextColumn("Campaign", pinned=True),
+            "channel": st.column_config.TextColumn("Channel"),
+            "start_date": st.column_config.DateColumn("Start", format="D MMM YYYY"),
+            "end_date": st.column_config.DateColumn("End", format="D MMM YYYY"),
+            "campaign_cost_eur": st.column_config.NumberColumn("Cost in period (€)", **money),
+            "campaign_mql_count": st.column_config.NumberColumn("MQLs", format="%d"),
+            "cost_per_mql_eur": st.column_config.NumberColumn("Cost per MQL (€)", **money),
+            "pipeline_sourced_eur": st.column_config.NumberColumn("Pipeline (€)", **money),
+            "revenue_sourced_eur": st.column_config.NumberColumn("Revenue (€)", **money),
+            "return_on_spend": st.column_config.NumberColumn("Return on spend", format="%.1fx"),
+            "customer_count": st.column_config.NumberColumn("Customers won", format="%d"),
+            "kickoff": st.column_config.TextColumn("Kick-off"),
+            "postmortem": st.column_config.TextColumn("Post-mortem"),
+            "sales_campaign_rating": st.column_config.NumberColumn("Sales' rating (1-5)", format="%.1f"),
+            "rating_count": st.column_config.NumberColumn("Ratings", format="%d"),
+        },
+    )
+
+# ---- 2. Marketing-sourced versus sales-sourced revenue
+st.subheader("Where the revenue came from")
+booked = kpis.clean(revenue["revenue_eur"])
+if not booked:
+    st.info(f"No revenue booked from {filters.start:%d %b %Y} to {last_day} for these filters. "
+            "Choose a longer period, or clear the filters.", icon=":material/euro:")
+else:
+    figure = go.Figure()
+    for column, name, colour in (
+        ("marketing_sourced_revenue_eur", "Marketing-sourced", dashboard.MARKETING_COLOUR),
+        ("sales_sourced_revenue_eur", "Sales-sourced", dashboard.SALES_COLOUR),
+        ("untraced_revenue_eur", "No lead (untraced)", dashboard.NEUTRAL_COLOUR),
+    ):
+        figure.add_bar(x=monthly["period_start"], y=monthly[column], name=name, marker_color=colour)
+    if monthly["revenue_target_eur"].notna().any():
+        figure.add_scatter(x=monthly["period_start"], y=monthly["revenue_target_eur"], name="Target",
+                           mode="lines+markers", line=dict(color="#333333", dash="dash"))
+    figure.update_layout(
+        barmode="stack",
+        title=f"Marketing sourced {fmt(revenue['marketing_sourced_revenue_share'], 'rate')} of the "
+        f"{fmt(booked, 'eur')} booked; sales {fmt(revenue['sales_sourced_revenue_eur'] / booked, 'rate')}",
+        yaxis_title="Revenue booked per month (€)", xaxis_title=None,
+        xaxis=dict(tickformat="%b %Y", dtick="M1" if len(monthly) <= 12 else "M3"),
+        legend=dict(orientation="h", y=-0.15, traceorder="normal"), margin=dict(t=60, b=10),
+    )
+    st.plotly_chart(figure, key="revenue_by_source", width="stretch")
+    st.caption("Months by booking date; a month the period cuts holds only its days inside the period, "
+               "and so does its target.")
+    dashboard.data_table(monthly, "handshake_revenue_by_source.csv", column_config={
+        "period_start": st.column_config.DateColumn("Month", format="MMM YYYY"),
+        "revenue_eur": st.column_config.NumberColumn("Revenue (€)", format="euro"),
+        "revenue_target_eur": st.column_config.NumberColumn("Revenue target (€)", format="euro"),
+        "marketing_sourced_revenue_eur": st.column_config.NumberColumn("Marketing-sourced (€)", format="euro"),
+        "sales_sourced_revenue_eur": st.column_config.NumberColumn("Sales-sourced (€)", format="euro"),
+        "untraced_revenue_eur": st.column_config.NumberColumn("Untraced (€)", format="euro"),
+        "marketing_sourced_revenue_share": st.column_config.NumberColumn("Marketing share", format="percent"),
+    })
+
+# ---- 3. Pipeline coverage against the revenue target
+st.subheader("Will the pipeline carry the next 90 days?")
+open_pipeline = kpis.clean(pipeline["open_pipeline_eur"])
+target = kpis.clean(coverage["next_90_days_revenue_target_eur"])
+ratio = kpis.clean(coverage["pipeline_coverage_ratio"])
+horizon = f"{coverage['snapshot_date']:%d %b} to {coverage['horizon_last_date']:%d %b %Y}"
+if filtered:
+    why = "The revenue target is the whole organisation's: clear the filters to compare."
+elif kpis.clean(coverage["agreement_effective_date"]) is None:
+    why = (f"No agreement was in force on {last_day}, so there is no revenue target to measure coverage "
+           "against. Agree one in the joint meeting and record it in `agreements`.")
+elif target is None:
+    why = (f"The agreement in force on {last_day} sets no revenue target: agree a shared one to measure "
+           "coverage against it.")
+elif not target:
+    why = f"The agreement in force on {last_day} sets a revenue target of zero."
+else:
+    why = None
+left, middle, right = st.columns([1, 1, 2])
+with left:
+    dashboard.kpi_metric("open_pipeline_eur", open_pipeline,
+                         note=f"{plural(count(pipeline['open_opportunity_count']), 'opportunity', 'opportunities')} "
+                         f"open at the end of {last_day}.")
+with middle:
+    short = "Not for filtered views." if filtered else "No revenue target to compare with."
+    dashboard.kpi_metric("pipeline_coverage_ratio", ratio, note=short if why else (
+        f"Target {fmt(target, 'eur')} for {horizon}, from the agreement of "
+        f"{coverage['agreement_effective_date']:%d %b %Y}. {RULE_OF_THUMB_COVERAGE:.0f}x is a common rule "
+        "of thumb, not a target."
+    ))
+with right:
+    if why:
+        st.info(why, icon=":material/flag:")
+    else:
+        figure = go.Figure()
+        figure.add_bar(
+            y=["Revenue target, next 90 days", "Open pipeline"], x=[target, open_pipeline], orientation="h",
+            marker_color=[dashboard.NEUTRAL_COLOUR, "#4F6D7A"], text=[fmt(target, "eur"), fmt(open_pipeline, "eur")],
+            textposition="auto", showlegend=False,
+        )
+        reference = dict(color="#333333", dash="dot")
+        figure.add_vline(x=RULE_OF_THUMB_COVERAGE * target, line=reference)
+        figure.add_scatter(x=[None], y=[None], mode="lines", line=reference,  # the line's legend entry
+                           name=f"{RULE_OF_THUMB_COVERAGE:.0f}x the target: a common rule of thumb, not a target")
+        figure.update_layout(
+            title=f"Open pipeline covers {fmt(ratio, 'ratio')} the revenue target of the next 90 days",
+            xaxis_title="Euros (€)", height=300, margin=dict(t=60, b=10),
+            legend=dict(orientation="h", y=-0.35),
+            xaxis=dict(range=[0, 1.1 * max(open_pipeline, RULE_OF_THUMB_COVERAGE * target)]),
+        )
+        st.plotly_chart(figure, key="pipeline_coverage", width="stretch")
+
+# ---- 4. Lead velocity
+st.subheader("Are MQLs growing month on month?")
+rated = velocity.dropna(subset=["lead_velocity_rate"])
+if rated.empty:
+    st.info(
+        "No lead velocity to show: it needs a finished month and MQLs in the month before it. Choose a period "
+        "that covers at least one whole month with MQLs in the month before, or clear the filters.",
+        icon=":material/trending_flat:",
+    )
+else:
+    latest = rated.iloc[-1]
+    change = kpis.clean(latest["lead_velocity_rate"])
+    changed = bool(latest["is_mql_threshold_changed"])
+    left, right = st.columns([1, 3])
+    with left:
+        dashboard.kpi_metric("lead_velocity_rate", change, note=(
+            f"{latest['month_start_date']:%B %Y}: {count(latest['month_mql_count']):,} MQLs against "
+            f"{count(latest['previous_month_mql_count']):,} the month before."
+            + (" The MQL threshold changed: not like for like." if changed else "")
+        ))
+    with right:
+        like = ~velocity["is_mql_threshold_changed"].astype(bool)
+        figure = go.Figure()
+        for keep, name, colour, pattern in (
+            (like, "Same MQL definition", dashboard.MARKETING_COLOUR, ""),
+            (~like, "MQL threshold changed: not like for like", dashboard.NEUTRAL_COLOUR, "/"),
+        ):
+            part = velocity[keep]
+            if part["lead_velocity_rate"].notna().any():
+                figure.add_bar(x=part["month_start_date"], y=part["lead_velocity_rate"], name=name,
+                               marker=dict(color=colour, pattern_shape=pattern),
+                               customdata=part[["month_mql_count", "previous_month_mql_count"]],
+                               hovertemplate="%{x|%b %Y}: %{y:+.0%} (%{customdata[0]:,} MQLs vs "
+                               "%{customdata[1]:,})<extra></extra>")
+        figure.add_hline(y=0, line=dict(color="#333333", width=1))
+        verb = "grew" if change >= 0 else "fell"
+        figure.update_layout(
+            title=f"MQLs {verb} {abs(change):.0%} in {latest['month_start_date']:%B} over the month before"
+            + (" (threshold changed)" if changed else ""),
+            yaxis_title="Change in MQLs on the month before (%)", yaxis_tickformat=".0%",
+            xaxis=dict(tickformat="%b %Y", dtick="M1" if len(velocity) <= 12 else "M3"), xaxis_title=None,
+            barmode="overlay",
+            legend=dict(orientation="h", y=-0.15), margin=dict(t=60, b=10),
+        )
+        st.plotly_chart(figure, key="lead_velocity", width="stretch")
+    running = velocity.loc[~velocity["is_complete_month"].astype(bool), "month_start_date"]
+    st.caption(
+        "Whole calendar months, even where the period cuts one."
+        + (f" {running.iloc[0]:%B %Y} is not over yet, so it has no rate." if len(running) else "")
+    )
+    dashboard.data_table(velocity, "handshake_lead_velocity.csv", column_config={
+        "month_start_date": st.column_config.DateColumn("Month", format="MMM YYYY"),
+        "month_mql_count": st.column_config.NumberColumn("MQLs", format="%d"),
+        "previous_month_mql_count": st.column_config.NumberColumn("MQLs the month before", format="%d"),
+        "is_complete_month": st.column_config.CheckboxColumn("Month over"),
+        "lead_velocity_rate": st.column_config.NumberColumn("Lead velocity rate", format="percent"),
+        "mql_score_threshold": st.column_config.NumberColumn("MQL threshold at month end", format="%d"),
+        "previous_mql_score_threshold": st.column_config.NumberColumn("Threshold a month earlier", format="%d"),
+        "is_mql_threshold_changed": st.column_config.CheckboxColumn("Threshold changed"),
+    })

@@ -1,5 +1,204 @@
-"""Hand-off funnel (being built)."""
+"""Hand-off funnel, for leadership and both teams: where the leads that arrived in the period are now."""
 
+import plotly.graph_objects as go
 import streamlit as st
 
+from handshake import dashboard, kpis, warehouse
+from handshake.dashboard import fmt
+
 st.title("Hand-off funnel")
+filters = dashboard.filters()
+st.caption(
+    f"{filters.describe()} · the leads that arrived (were created) in the period, and how far each has "
+    "got so far. Leads still being worked are shown as open, not as lost."
+)
+dashboard.require_leads()
+
+params = dict(filters.params(), dimension="all")
+totals = dashboard.query("funnel_by_cohort", params)
+if totals.empty:
+    st.info("No leads arrived in this period for these filters. Widen the period or clear the filters.",
+            icon=":material/filter_alt_off:")
+    st.stop()
+total = totals.iloc[0]
+bands = dashboard.query("reference_bands").set_index("transition")
+
+STEPS = (
+    ("inquiry_to_mql_rate", "inquiry_to_mql"),
+    ("mql_to_sal_rate", "mql_to_sal"),
+    ("sal_to_sql_rate", "sal_to_sql"),
+    ("sql_to_opportunity_rate", None),
+    ("opportunity_to_won_rate", None),
+    ("sql_to_won_rate", "sql_to_won"),
+)
+
+
+def band_note(band: str | None) -> str:
+    if band is None or band not in bands.index:
+        return "No published range for this step."
+    row = bands.loc[band]
+    return f"Published range {row['low_rate']:.0%}–{row['high_rate']:.0%} (a reference, not a target)."
+
+
+columns = st.columns(3)
+for i, (name, band) in enumerate(STEPS):
+    with columns[i % 3]:
+        dashboard.kpi_metric(name, total[name], note=band_note(band))
+
+st.subheader("The waterfall")
+stages = dashboard.query("funnel_stages", filters.params())
+PARTS = (
+    ("moved_on_count", "Moved on", "#2E7D5B", "moved_on"),
+    ("won_count", "Won", "#1B5E20", "won"),
+    ("open_count", "Still open here", "#9DB4C0", "open"),
+    ("dropped_count", "Dropped here", "#B5533C", "dropped"),
+)
+figure = go.Figure()
+for column, label, colour, _ in PARTS:
+    figure.add_bar(
+        x=stages["stage"], y=stages[column], name=label, marker_color=colour,
+        hovertemplate="%{x}: %{y:,} leads " + label.lower() + "<extra></extra>",
+    )
+won = int(stages.loc[stages["stage"] == "Won", "reached_count"].iloc[0])
+figure.update_layout(
+    barmode="stack",
+    title=f"Of {total['inquiry_count']:,} leads that arrived, {total['reached_mql_count']:,} became MQLs "
+    f"and {won:,} are won so far",
+    yaxis_title="Leads", xaxis_title=None, legend=dict(orientation="h", y=-0.15), margin=dict(t=60, b=10),
+)
+event = st.plotly_chart(figure, key="waterfall", on_select="rerun", selection_mode="points")
+st.caption("Click a bar to list the leads behind it, or choose below.")
+
+# A clicked bar preselects the drill-down; the selectboxes stay usable without a mouse.
+points = (event or {}).get("selection", {}).get("points", []) if event else []
+if points:
+    clicked = (points[0].get("x"), PARTS[points[0].get("curve_number", 0)][3])
+    if clicked != st.session_state.get("funnel_last_click"):
+        st.session_state["funnel_last_click"] = clicked
+        st.session_state["drill_stage"], st.session_state["drill_outcome"] = clicked
+
+OUTCOMES = {"moved_on": "Moved on", "open": "Still open here", "dropped": "Dropped here", "won": "Won"}
+left, right = st.columns(2)
+stage = left.selectbox("Leads at stage", stages["stage"].tolist(), key="drill_stage")
+outcome = right.selectbox("Outcome", list(OUTCOMES), format_func=OUTCOMES.get, key="drill_outcome")
+rank = int(stages.loc[stages["stage"] == stage, "stage_rank"].iloc[0])
+leads = dashboard.query("funnel_leads", dict(filters.params(), stage_rank=rank, outcome=outcome))
+if leads.empty:
+    st.info(f"No leads at {stage} with the outcome “{OUTCOMES[outcome].lower()}” in this period.")
+else:
+    shown = f"the newest {len(leads):,}" if len(leads) == 1000 else f"{len(leads):,}"
+    dashboard.data_table(
+        leads, f"handshake_leads_{stage.lower()}_{outcome}.csv", expanded=True,
+        label=f"Leads at {stage}, {OUTCOMES[outcome].lower()}: {shown}",
+        column_config={
+            "lead_id": st.column_config.NumberColumn("Lead", format="%d"),
+            "created_at": st.column_config.DatetimeColumn("Arrived", format="D MMM YYYY, HH:mm"),
+            "lead_score": st.column_config.NumberColumn("Score", format="%d"),
+            "source": "Source", "segment": "Segment", "region": "Region", "status": "Status", "owner": "Owner",
+            "mql_at": st.column_config.DatetimeColumn("MQL", format="D MMM YYYY, HH:mm"),
+            "accepted_at": st.column_config.DatetimeColumn("Accepted", format="D MMM YYYY, HH:mm"),
+            "rejected_at": st.column_config.DatetimeColumn("Rejected", format="D MMM YYYY, HH:mm"),
+            "rejection_reason": "Rejection reason",
+            "sql_at": st.column_config.DatetimeColumn("SQL", format="D MMM YYYY, HH:mm"),
+            "opportunity_at": st.column_config.DatetimeColumn("Opportunity", format="D MMM YYYY, HH:mm"),
+            "won_date": st.column_config.DateColumn("Won on"),
+        },
+    )
+
+st.subheader("Where each month's leads are now")
+months = dashboard.query("funnel_by_cohort", dict(params, grain="month"))
+figure = go.Figure()
+for column, label, colour in (
+    ("won_count", "Won", "#1B5E20"),
+    ("in_play_count", "In play (MQL or beyond, still open)", "#9DB4C0"),
+    ("dropped_count", "Dropped (rejected, disqualified, lost)", "#B5533C"),
+    ("not_yet_mql_count", "Not (yet) an MQL", "#D9D9D9"),
+):
+    figure.add_bar(x=months["period_start"], y=months[column], name=label, marker_color=colour)
+latest = months.iloc[-1]
+in_play = latest["in_play_count"] / max(1, latest["reached_mql_count"])
+figure.update_layout(
+    barmode="stack",
+    title=f"{in_play:.0%} of the latest cohort's MQLs are still in play: recent months will convert further",
+    yaxis_title="Leads arrived in the month", xaxis_title="Cohort month (when the leads arrived)",
+    xaxis=dict(tickformat="%b %Y", dtick="M1"),
+    legend=dict(orientation="h", y=-0.25), margin=dict(t=60, b=10),
+)
+st.plotly_chart(figure, key="cohorts")
+dashboard.data_table(months.drop(columns=["breakdown"]), "handshake_funnel_by_cohort_month.csv", column_config={
+    "period_start": st.column_config.DateColumn("Cohort month", format="MMM YYYY"),
+    **{name: st.column_config.NumberColumn(kpis.BY_NAME[name].label, format="percent") for name, _ in STEPS},
+})
+
+st.subheader("Time in each stage")
+times = dashboard.query("funnel_stage_times", filters.params())
+slowest = times.iloc[:5].sort_values("median_days_in_stage", ascending=False).iloc[0]
+if kpis.clean(slowest["median_days_in_stage"]) is None:
+    st.info("No lead in this period has moved between stages yet.")
+else:
+    figure = go.Figure()
+    figure.add_bar(y=times["transition"], x=times["median_days_in_stage"], orientation="h", name="Median",
+                   marker_color="#4F6D7A", text=[fmt(v, "days") for v in times["median_days_in_stage"]],
+                   textposition="outside")
+    figure.update_layout(
+        title=f"The slowest step is {slowest['transition'].lower()}: a median of "
+        f"{fmt(slowest['median_days_in_stage'], 'days')}",
+        xaxis_title="Median days in stage", yaxis=dict(autorange="reversed"), margin=dict(t=60, b=10),
+    )
+    st.plotly_chart(figure, key="stage_times")
+    dashboard.data_table(times, "handshake_time_in_stage.csv", column_config={
+        "lead_count": st.column_config.NumberColumn("Leads that made the step", format="localized"),
+        "median_days_in_stage": st.column_config.NumberColumn("Median days", format="%.1f"),
+        "p90_days_in_stage": st.column_config.NumberColumn("90th percentile days", format="%.1f"),
+    })
+
+st.subheader("By source and segment")
+dimension = st.segmented_control("Break down by", ["source", "segment"], default="source", key="funnel_dimension",
+                                 format_func=str.capitalize) or "source"
+breakdown = dashboard.query("funnel_by_cohort", dict(params, dimension=dimension))
+best = breakdown.dropna(subset=["sql_to_won_rate"]).sort_values("sql_to_won_rate", ascending=False)
+if not best.empty:
+    st.markdown(
+        f"**{best.iloc[0]['breakdown']}** turns the most SQLs into wins ({best.iloc[0]['sql_to_won_rate']:.0%}); "
+        f"**{best.iloc[-1]['breakdown']}** the fewest ({best.iloc[-1]['sql_to_won_rate']:.0%})."
+    )
+st.dataframe(
+    breakdown[["breakdown", "inquiry_count", "reached_mql_count", "won_count"] + [n for n, _ in STEPS]],
+    hide_index=True, placeholder="–",
+    column_config={
+        "breakdown": dimension.capitalize(),
+        "inquiry_count": st.column_config.NumberColumn("Leads", format="localized"),
+        "reached_mql_count": st.column_config.NumberColumn("MQLs", format="localized"),
+        "won_count": st.column_config.NumberColumn("Won", format="localized"),
+        **{name: st.column_config.ProgressColumn(kpis.BY_NAME[name].label, format="percent", min_value=0,
+                                                 max_value=1) for name, _ in STEPS},
+    },
+)
+st.download_button("Download as CSV", breakdown.to_csv(index=False), file_name=f"handshake_funnel_by_{dimension}.csv",
+                   mime="text/csv", on_click="ignore", icon=":material/download:")
+
+with st.expander("Reference ranges: published conversion rates, and how to change them"):
+    st.markdown(
+        "These ranges are quoted in secondary sources on the SiriusDecisions demand waterfall. Forrester, "
+        "which owns that model now, says no universal benchmark exists: treat them as directional references "
+        "for your own rates, never as targets. If your team trusts other figures, change them here."
+    )
+    edited = st.data_editor(
+        bands.reset_index()[["transition", "low_rate", "high_rate", "changed_by"]], hide_index=True,
+        disabled=["transition", "changed_by"], key="band_editor", placeholder="–",
+        column_config={
+            "transition": "Step",
+            "low_rate": st.column_config.NumberColumn("Low", min_value=0.0, max_value=1.0, step=0.01, format="percent"),
+            "high_rate": st.column_config.NumberColumn("High", min_value=0.0, max_value=1.0, step=0.01, format="percent"),
+            "changed_by": "Last changed by",
+        },
+    )
+    if st.button("Save the ranges", key="save_bands"):
+        invalid = edited[(edited["low_rate"] > edited["high_rate"]) | edited[["low_rate", "high_rate"]].isna().any(axis=1)]
+        if not invalid.empty:
+            st.error(f"Each low must be at most its high: check {', '.join(invalid['transition'])}. Nothing was saved.")
+        else:
+            rows = [dict(transition=r.transition, low_rate=float(r.low_rate), high_rate=float(r.high_rate),
+                         changed_by="local user", changed_at=kpis.current_time()) for r in edited.itertuples()]
+            warehouse.write(warehouse.shared_connection(warehouse.configured_path()), "update_reference_band", rows)
+            st.success("Saved. Every page now shows the new ranges.")

@@ -9,7 +9,7 @@ from handshake import dashboard, kpis
 from handshake.dashboard import fmt
 
 st.title("Overview")
-filters = st.session_state["filters"]
+filters = dashboard.filters()
 prev_start, prev_end = kpis.previous_period(filters.start, filters.end)
 st.caption(f"{filters.describe()} · compared with {prev_start:%d %b %Y} to {prev_end:%d %b %Y}")
 
@@ -67,24 +67,29 @@ if not cohort["mql_count"] and not revenue["revenue_eur"]:
         icon=":material/event_busy:",
     )
 
+trend_start = (filters.end.replace(day=1) - timedelta(days=335)).replace(day=1)
+trend_params = kpis.query_params(trend_start, filters.end, filters.values, "month")
+trend = dashboard.query("kpi_mql_cohort", trend_params)
+money = dashboard.query("kpi_revenue", trend_params)
+pipeline = dashboard.query("kpi_open_pipeline", trend_params)
+monthly = {kpi.name: frame[kpi.name].dropna().tolist()
+           for kpi in kpis.HEADLINE for frame in (trend, money, pipeline) if kpi.name in frame}
+
 columns = st.columns(4)
 for i, kpi in enumerate(kpis.HEADLINE):
-    with columns[i % 4].container(border=True):
-        delta = dashboard.change(current[kpi.name], previous[kpi.name], kpi.unit)
-        st.metric(
-            kpi.label,
-            fmt(current[kpi.name], kpi.unit),
-            delta=delta,
-            delta_description="vs previous period" if delta else None,
-            help=kpis.help_text(kpi.name),
+    with columns[i % 4]:
+        dashboard.kpi_metric(
+            kpi.name, current[kpi.name], delta=dashboard.change(current[kpi.name], previous[kpi.name], kpi.unit),
+            note=notes[kpi.name], chart_data=monthly[kpi.name] or None, chart_type="line",
         )
-        st.caption(notes[kpi.name])
+
+movers = kpis.biggest_movers(current, previous)
+if movers:
+    st.markdown("**What moved most since the previous period**")
+    st.markdown("\n".join(f"- {sentence}" for sentence in movers))
+st.caption("The small lines in the cards show each KPI month by month over the last twelve months.")
 
 st.subheader("The last twelve months")
-trend_start = (filters.end.replace(day=1) - timedelta(days=335)).replace(day=1)
-trend = dashboard.query("kpi_mql_cohort", kpis.query_params(trend_start, filters.end, filters.values, "month"))
-money = dashboard.query("kpi_revenue", kpis.query_params(trend_start, filters.end, filters.values, "month"))
-
 
 
 def mql_chart(trend):

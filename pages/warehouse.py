@@ -4,6 +4,7 @@ import streamlit as st
 
 from handshake import dashboard, warehouse
 
+dashboard.ensure_app_ran()
 st.title("Warehouse")
 about = dashboard.about_warehouse()
 path = warehouse.configured_path()

@@ -23,53 +23,30 @@ targets as (
 ),
 cohort as (
     select
-        l.lead_id,
-        l.created_at,
-        l.mql_at,
-        -- the SLA measures the rep's own time, from assignment; without a recorded hand-off, from MQL
-        coalesce(l.assigned_at, l.mql_at) as sla_clock_at,
-        l.accepted_at,
-        l.rejected_at,
-        case $grain when 'week' then date_trunc('week', l.mql_at) when 'month' then date_trunc('month', l.mql_at) else $start::timestamp end as period_start,
-    from leads l
-    where l.mql_at >= $start::timestamp
-        and l.mql_at < $end::timestamp
-        and ($segment is null or l.segment = $segment)
-        and ($region is null or l.region = $region)
-        and ($source is null or l.source = $source)
-),
-first_touches as (
-    -- a touch recorded before the lead existed is a data error, not a first touch
-    select f.lead_id, min(f.touched_at) as first_touch_at
-    from follow_ups f
-    join cohort c on c.lead_id = f.lead_id
-    where f.touched_at >= c.created_at
-    group by f.lead_id
-),
-wins as (
-    select distinct o.lead_id
-    from opportunities o
-    join cohort c on c.lead_id = o.lead_id
-    where o.is_won
+        f.*,
+        case $grain
+            when 'week' then date_trunc('week', f.mql_at)
+            when 'month' then date_trunc('month', f.mql_at)
+            else $start::timestamp
+        end as period_start,
+    from lead_facts f
+    where f.mql_at >= $start::timestamp
+        and f.mql_at < $end::timestamp
+        and ($segment is null or f.segment = $segment)
+        and ($region is null or f.region = $region)
+        and ($source is null or f.source = $source)
 ),
 judged as (
     select
         c.*,
+        -- the SLA judgement every page uses: an untouched lead is breached once its deadline has passed
         case
-            when a.first_touch_sla_hours is null then 'no_sla'
-            when t.first_touch_at is not null
-                and epoch(t.first_touch_at) - epoch(c.sla_clock_at) <= a.first_touch_sla_hours * 3600 then 'within'
-            when t.first_touch_at is not null
-                or epoch($now::timestamp) - epoch(c.sla_clock_at) > a.first_touch_sla_hours * 3600 then 'breached'
+            when c.first_touch_sla_hours is null then 'no_sla'
+            when c.is_touched_within_sla then 'within'
+            when c.first_touch_at is not null or $now::timestamp > c.sla_deadline_at then 'breached'
             else 'pending'
         end as sla_status,
-        w.lead_id is not null as is_won,
     from cohort c
-    left join agreement_periods a
-        on c.mql_at >= a.effective_date
-        and (a.next_effective_date is null or c.mql_at < a.next_effective_date)
-    left join first_touches t on t.lead_id = c.lead_id
-    left join wins w on w.lead_id = c.lead_id
 ),
 by_period as (
     select

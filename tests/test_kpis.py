@@ -137,6 +137,26 @@ def test_headline_collects_every_kpi_and_target(run_query):
     assert values["open_pipeline_eur"] == 11000
 
 
+def test_biggest_movers_rank_relative_change_and_say_it_in_words():
+    current = {"mql_count": 110, "sla_compliance_rate": 0.5, "acceptance_rate": 0.6, "revenue_eur": 95_000,
+               "mql_to_won_rate": 0.02}
+    previous = {"mql_count": 100, "sla_compliance_rate": 0.4, "acceptance_rate": 0.6, "revenue_eur": 100_000,
+                "mql_to_won_rate": 0.08}
+    # SLA: 0.1 / 0.4 = 25%; MQLs: 10 / 100 = 10%; revenue: 5,000 / 100,000 = 5%; acceptance did not move;
+    # MQL to won fell 75% but recent cohorts always trail older ones, so it is no mover
+    assert kpis.biggest_movers(current, previous, count=3) == [
+        "First touch within SLA rose 10.0 points, from 40.0% to 50.0%.",
+        "MQLs delivered rose 10%, from 100 to 110.",
+        "Revenue fell 5%, from €100,000 to €95,000.",
+    ]
+
+
+def test_a_rate_rising_from_zero_is_the_biggest_mover():
+    movers = kpis.biggest_movers({"acceptance_rate": 0.25, "mql_count": 20}, {"acceptance_rate": 0.0, "mql_count": 10})
+    # 0% -> 25% has no relative size but outranks MQLs doubling (+100%)
+    assert movers == ["Acceptance rate rose 25.0 points, from 0.0% to 25.0%.", "MQLs delivered rose 100%, from 10 to 20."]
+
+
 @pytest.mark.parametrize("name", sorted(p.stem for p in queries.QUERY_DIR.glob("*.sql")))
 def test_every_query_declares_its_grain_and_parameters(name):
     head = queries.sql(name).splitlines()[:3]

@@ -16,7 +16,7 @@ def row_counts(con, tables):
 
 def test_new_warehouse_is_at_the_latest_schema_version(empty_warehouse):
     con = warehouse.open_warehouse(empty_warehouse)
-    assert warehouse.schema_version(con) == warehouse.LATEST_VERSION == 3
+    assert warehouse.schema_version(con) == warehouse.LATEST_VERSION == 4
 
 
 def test_older_warehouse_upgrades_in_place_with_no_row_lost(tmp_path):
@@ -30,7 +30,7 @@ def test_older_warehouse_upgrades_in_place_with_no_row_lost(tmp_path):
     con.close()
 
     con = warehouse.open_warehouse(path)
-    assert warehouse.schema_version(con) == 3
+    assert warehouse.schema_version(con) == warehouse.LATEST_VERSION
     assert row_counts(con, TABLES_V1) == before
     assert before["leads"] == 11  # the seed's eleven leads, so the comparison is not of empty tables
     # version 2's tables now exist and are usable
@@ -101,3 +101,17 @@ def test_shared_connection_serves_many_threads(seed_warehouse):
     with ThreadPoolExecutor(8) as pool:
         counts = list(pool.map(lambda _: queries.run(con, "data_range").iloc[0]["lead_count"], range(64)))
     assert counts == [11] * 64
+
+
+def test_write_is_all_or_nothing(seed_warehouse):
+    con = warehouse.open_warehouse(seed_warehouse)
+    before = warehouse.data_version(con)
+    good = {"transition": "mql_to_sal", "low_rate": 0.3, "high_rate": 0.5, "changed_by": "t", "changed_at": None}
+    bad = dict(good, transition="sal_to_sql", low_rate=0.9)  # low above high breaks a check constraint
+    with pytest.raises(duckdb.ConstraintException):
+        warehouse.write(con, "update_reference_band", [good, bad])
+    assert con.execute("select low_rate from reference_bands where transition = 'mql_to_sal'").fetchone()[0] == 0.4
+    assert warehouse.data_version(con) == before
+    warehouse.write(con, "update_reference_band", [good])
+    assert con.execute("select low_rate from reference_bands where transition = 'mql_to_sal'").fetchone()[0] == 0.3
+    assert warehouse.data_version(con) == before + 1

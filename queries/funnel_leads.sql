@@ -1,0 +1,37 @@
+-- one row per lead behind a bar of the funnel: the period's arriving leads at one stage with one outcome
+-- ('moved_on' = reached a later stage), newest first, at most 1,000
+-- parameters: $start, $end (dates, end exclusive), $segment, $region, $source (null = all),
+-- $stage_rank (1 inquiry .. 6 won), $outcome ('moved_on', 'open', 'dropped' or 'won')
+with
+final as (
+    select
+        f.lead_id,
+        f.created_at,
+        f.source,
+        f.segment,
+        f.region,
+        f.lead_score,
+        f.status,
+        r.rep_name as owner,
+        f.mql_at,
+        f.accepted_at,
+        f.rejected_at,
+        f.rejection_reason,
+        f.sql_at,
+        f.reached_opportunity_at as opportunity_at,
+        f.won_date,
+    from lead_facts f
+    left join reps r on r.rep_id = f.owner_rep_id
+    where f.created_at >= $start::timestamp
+        and f.created_at < $end::timestamp
+        and ($segment is null or f.segment = $segment)
+        and ($region is null or f.region = $region)
+        and ($source is null or f.source = $source)
+        and case $outcome
+            when 'moved_on' then f.stage_rank > $stage_rank
+            else f.stage_rank = $stage_rank and f.stage_outcome = $outcome
+        end
+)
+select * from final
+order by created_at desc
+limit 1000

@@ -1,0 +1,281 @@
+"""The lead-quality queries on the seed rows of tests/seed.sql, worked out by hand, and the page that shows them."""
+
+from datetime import date, datetime
+
+import pytest
+
+from handshake import kpis, queries, warehouse
+from conftest import DEMO_AS_OF
+from test_app import assert_clean, open_app, visible_text
+
+NOW = datetime(2026, 4, 1, 0, 0)
+
+# March 2026 in tests/seed.sql: eight MQLs (L1-L7, L10), scores and fates
+#   L1 paid_search 80 touched accepted won (bookings 10,000 + 2,000)   L2 webinar 70 touched rejected no_budget
+#   L3 events 65 touched accepted open                                 L4 paid_social 60 untouched rejected, no reason
+#   L5 organic 55 touched (one touch before creation) accepted lost    L6 outbound 90 touched accepted won (5,000)
+#   L7 paid_search 75 touched undecided                                L10 paid_search 85 untouched undecided
+
+
+def march(**filters):
+    return kpis.query_params(date(2026, 3, 1), date(2026, 3, 31), dict(filters, now=NOW))
+
+
+def empty_june():
+    return kpis.query_params(date(2025, 6, 1), date(2025, 6, 30), {"now": NOW})
+
+
+def by(run_query, dimension, params=None):
+    rows = run_query("quality_by_dimension", **dict(params or march(), dimension=dimension))
+    return rows.set_index("group_key")
+
+
+# --- rejections ---------------------------------------------------------------------------------
+
+def test_rejection_reason_rate_counts_a_rejection_without_reason_as_missing(run_query):
+    row = run_query("rejection_summary", **march()).iloc[0]
+    # rejected: L2 (no_budget) and L4 (no reason)
+    assert (row["rejected_count"], row["with_reason_count"], row["without_reason_count"]) == (2, 1, 1)
+    assert row["rejection_reason_rate"] == pytest.approx(1 / 2)  # 1 of 2 rejections carries a reason
+
+
+def test_rejections_match_the_acceptance_rate_query(run_query):
+    summary = run_query("rejection_summary", **march()).iloc[0]
+    cohort = run_query("kpi_mql_cohort", **march()).iloc[0]
+    assert summary["rejected_count"] == cohort["rejected_count"] == 2  # one number, whichever query shows it
+
+
+def test_rejected_without_a_touch(run_query):
+    row = run_query("rejection_summary", **march()).iloc[0]
+    # L4 was rejected with no follow-up at all; L2 was called before sales rejected it
+    assert row["untouched_rejected_count"] == 1
+
+
+def test_rejection_reasons_list_every_agreed_reason_and_the_missing_ones(run_query):
+    rows = run_query("rejection_reasons", **march()).set_index("rejection_reason")
+    # the five agreed reasons and "no reason" always show, "other" only when used
+    assert rows.index.tolist() == ["unable_to_reach", "bad_data", "no_need", "no_budget", "no_fit", "no_reason"]
+    assert rows["rejected_count"].to_dict() == {
+        "unable_to_reach": 0, "bad_data": 0, "no_need": 0, "no_budget": 1, "no_fit": 0, "no_reason": 1,
+    }
+    assert rows.loc["no_budget", "share_of_rejections_rate"] == pytest.approx(1 / 2)  # L2 of L2, L4
+    assert rows.loc["no_reason", "share_of_rejections_rate"] == pytest.approx(1 / 2)  # L4 of L2, L4
+    assert rows.loc["no_fit", "share_of_rejections_rate"] == 0
+
+
+def test_blank_and_unlisted_reasons(seed_con, run_query):
+    # L4's reason is blank rather than null; L7 (undecided) is now rejected for a reason off the agreed list
+    seed_con.execute("update leads set rejection_reason = '  ' where lead_id = 4")
+    seed_con.execute("update leads set rejected_at = '2026-03-28 09:00', rejection_reason = 'Competitor' "
+                     "where lead_id = 7")
+    rows = run_query("rejection_reasons", **march()).set_index("rejection_reason")
+    assert rows.loc["no_reason", "rejected_count"] == 1  # blank counts as no reason (L4)
+    assert rows.loc["other", "rejected_count"] == 1  # L7
+    summary = run_query("rejection_summary", **march()).iloc[0]
+    assert summary["rejection_reason_rate"] == pytest.approx(2 / 3)  # L2 and L7 of L2, L4, L7
+
+
+def test_no_rejections_leave_the_rate_empty(run_query):
+    row = run_query("rejection_summary", **march(region="UK & Ireland")).iloc[0]
+    # only L5 is in UK & Ireland, and sales accepted it
+    assert row["rejected_count"] == 0
+    assert kpis.clean(row["rejection_reason_rate"]) is None
+    shares = run_query("rejection_reasons", **march(region="UK & Ireland"))["share_of_rejections_rate"]
+    assert shares.isna().all()
+
+
+def test_integrated_demo_gives_reasons_more_often_than_undefined(demo_warehouses):
+    def rate(profile):
+        con = warehouse.open_warehouse(demo_warehouses[profile])
+        try:
+            # the whole demo: its two years up to its as-of time
+            params = kpis.query_params(date(2024, 1, 1), DEMO_AS_OF.date(), {"now": DEMO_AS_OF})
+            return queries.run(con, "rejection_summary", params).iloc[0]["rejection_reason_rate"]
+        finally:
+            con.close()
+
+    integrated, undefined = rate("integrated"), rate("undefined")
+    assert integrated > undefined
+    assert integrated > 0.9 and undefined < 0.5  # the profiles record reasons 99% and 30% of the time
+
+
+# --- win rate and revenue by source, campaign and score band -----------------------------------
+
+def test_revenue_per_mql_counts_every_booking_of_the_cohort(run_query):
+    row = by(run_query, "total").loc["all"]
+    # L1: 10,000 + 2,000 (booked 5 Apr, still L1's revenue); L6: 5,000; deal 99 has no lead
+    assert row["cohort_revenue_eur"] == 10000 + 2000 + 5000
+    assert row["revenue_per_mql_eur"] == pytest.approx(17000 / 8)  # over all eight MQLs, open ones included
+
+
+def test_win_rate_keeps_open_leads_in_the_denominator(run_query):
+    row = by(run_query, "total").loc["all"]
+    # won L1, L6 of 8; L3 (accepted, open), L7 and L10 (undecided) still count as MQLs
+    assert (row["mql_count"], row["won_count"]) == (8, 2)
+    assert row["win_rate"] == pytest.approx(2 / 8)
+    assert row["win_rate"] == run_query("kpi_mql_cohort", **march()).iloc[0]["mql_to_won_rate"]
+
+
+def test_accepted_rate_leaves_undecided_out(run_query):
+    row = by(run_query, "total").loc["all"]
+    # accepted L1, L3, L5, L6; rejected L2, L4; L7, L10 undecided: the acceptance rate's own formula
+    assert row["accepted_rate"] == pytest.approx(4 / 6)
+
+
+def test_by_source(run_query):
+    rows = by(run_query, "source")
+    # paid_search: L1 (won, 12,000), L7, L10 (untouched)
+    assert rows.loc["paid_search", ["mql_count", "won_count", "untouched_count"]].tolist() == [3, 1, 1]
+    assert rows.loc["paid_search", "win_rate"] == pytest.approx(1 / 3)
+    assert rows.loc["paid_search", "revenue_per_mql_eur"] == pytest.approx(12000 / 3)
+    assert rows.loc["outbound", "revenue_per_mql_eur"] == 5000  # L6 alone
+    assert rows.loc["paid_social", "untouched_rate"] == 1  # L4 never touched
+    assert rows.index[0] == "paid_search"  # most MQLs first
+    assert rows["mql_count"].sum() == 8
+
+
+def test_by_campaign_names_campaigns_and_keeps_leads_without_one(run_query):
+    rows = by(run_query, "campaign")
+    # campaign 10 brought L1, L7, L10 in March (L9 became an MQL in February); 20 L2; 30 L4; none: L3, L5, L6
+    assert rows["group_label"].to_dict() == {
+        "none": "No campaign", "10": "Search Q1", "30": "Social spring", "20": "Webinar March",
+    }
+    assert rows.loc["10", ["mql_count", "won_count", "cohort_revenue_eur"]].tolist() == [3, 1, 12000]
+    assert rows.loc["none", ["mql_count", "won_count", "cohort_revenue_eur"]].tolist() == [3, 1, 5000]
+    assert rows.loc["20", "accepted_rate"] == 0  # L2 rejected
+
+
+def test_campaigns_of_the_same_name_stay_apart(seed_con, run_query):
+    seed_con.execute("update campaigns set campaign_name = 'Search Q1' where campaign_id = 30")
+    rows = by(run_query, "campaign")
+    assert rows.loc["10", "group_label"] == "Search Q1 (10)"
+    assert rows.loc["30", "group_label"] == "Search Q1 (30)"
+
+
+def test_by_score_band(run_query):
+    rows = by(run_query, "score_band")
+    assert rows.index.tolist() == ["40-59", "60-79", "80-100"]  # low to high, bands without MQLs left out
+    # 40-59: L5 (55, lost); 60-79: L2 70, L3 65, L4 60, L7 75, none won; 80-100: L1 80, L6 90 (won), L10 85
+    assert rows["mql_count"].tolist() == [1, 4, 3]
+    assert rows["win_rate"].tolist() == pytest.approx([0, 0, 2 / 3])
+    assert rows.loc["80-100", "revenue_per_mql_eur"] == pytest.approx((12000 + 5000) / 3)
+    assert rows.loc["60-79", "accepted_rate"] == pytest.approx(1 / 3)  # L3 accepted; L2, L4 rejected; L7 undecided
+
+
+def test_score_band_edges_and_missing_scores(seed_con, run_query):
+    seed_con.execute("update leads set lead_score = 39 where lead_id = 5")
+    seed_con.execute("update leads set lead_score = 100 where lead_id = 4")
+    seed_con.execute("update leads set lead_score = null where lead_id = 3")
+    rows = by(run_query, "score_band")
+    # 0-39: L5; 60-79: L2, L7; 80-100: L1, L4 (100), L6, L10; no score: L3, listed last
+    assert rows["mql_count"].to_dict() == {"0-39": 1, "60-79": 2, "80-100": 4, "no score": 1}
+    assert rows.loc["no score", "group_label"] == "No score"
+
+
+@pytest.mark.parametrize("dimension", ["source", "campaign", "score_band", "total"])
+def test_a_period_with_no_leads_has_no_rows(run_query, dimension):
+    assert run_query("quality_by_dimension", **dict(empty_june(), dimension=dimension)).empty
+
+
+# --- touched versus untouched ------------------------------------------------------------------
+
+def test_never_touched_mqls_of_the_period(run_query):
+    row = by(run_query, "total").loc["all"]
+    # L4 and L10 have no touch; L5's one real touch counts, its touch from before it existed does not
+    assert row["untouched_count"] == 2
+    assert row["untouched_rate"] == pytest.approx(2 / 8)
+
+
+def test_touched_vs_untouched_cells(run_query):
+    cells = run_query("touched_vs_untouched", **march()).set_index(["source", "score_band"])
+    # seven cells: paid_search holds L7 (60-79) apart from L1 and L10 (80-100)
+    assert len(cells) == 7
+    top = cells.loc[("paid_search", "80-100")]
+    # L1 (80, touched, won) and L10 (85, never touched: its SLA still ran at period end)
+    assert top[["mql_count", "touched_count", "untouched_count", "touched_won_count"]].tolist() == [2, 1, 1, 1]
+    assert top["untouched_rate"] == pytest.approx(1 / 2)
+    assert top["touched_win_rate"] == 1  # 1 of 1 touched won
+    assert (top["touched_mean_score"], top["untouched_mean_score"]) == (80, 85)
+    social = cells.loc[("paid_social", "60-79")]
+    # L4 alone, never touched: no touched lead to take a win rate or a mean score from
+    assert social["untouched_rate"] == 1
+    assert kpis.clean(social["touched_win_rate"]) is None
+    assert kpis.clean(social["touched_mean_score"]) is None
+
+
+def test_a_touch_before_the_lead_existed_is_ignored(seed_con, run_query):
+    # L5's real touch (14 Mar) removed: only the one dated a day before L5 was created is left
+    seed_con.execute("delete from follow_ups where follow_up_id = 502")
+    cell = run_query("touched_vs_untouched", **march()).set_index(["source", "score_band"]).loc[("organic", "40-59")]
+    assert (cell["touched_count"], cell["untouched_count"]) == (0, 1)
+    assert by(run_query, "total").loc["all", "untouched_count"] == 3  # L4, L10 and now L5
+
+
+def test_l5_counts_as_touched_by_its_real_touch(run_query):
+    cell = run_query("touched_vs_untouched", **march()).set_index(["source", "score_band"]).loc[("organic", "40-59")]
+    assert (cell["touched_count"], cell["untouched_count"]) == (1, 0)
+
+
+def test_touch_gap_compares_within_source_and_band(run_query):
+    row = run_query("quality_touch_gap", **march()).iloc[0]
+    # only paid_search 80-100 holds both: touched L1 (80) against untouched L10 (85); L4's cell has no touched lead
+    assert (row["compared_cell_count"], row["compared_untouched_count"]) == (1, 1)
+    assert row["within_cell_score_gap"] == pytest.approx(80 - 85)
+
+
+def test_touch_gap_weighs_each_untouched_lead_the_same(seed_con, run_query):
+    # two more untouched paid_social MQLs scored 62 and 64, and a touched one scored 78
+    seed_con.execute("""
+        insert into leads (lead_id, created_at, source, sourced_by, segment, region, lead_score, mql_at, status) values
+            (21, '2026-03-05 08:00', 'paid_social', 'marketing', 'SMB', 'DACH', 62, '2026-03-05 09:00', 'mql'),
+            (22, '2026-03-06 08:00', 'paid_social', 'marketing', 'SMB', 'DACH', 64, '2026-03-06 09:00', 'mql'),
+            (23, '2026-03-07 08:00', 'paid_social', 'marketing', 'SMB', 'DACH', 78, '2026-03-07 09:00', 'mql');
+        insert into follow_ups values (2301, 23, 2, '2026-03-07 10:00', 'call', 'connected');
+    """)
+    row = run_query("quality_touch_gap", **march()).iloc[0]
+    # paid_social 60-79: touched 78 against untouched L4 60, 62, 64 (mean 62): gap 16, three untouched
+    # paid_search 80-100: touched 80 against untouched 85: gap -5, one untouched
+    assert (row["compared_cell_count"], row["compared_untouched_count"]) == (2, 4)
+    assert row["within_cell_score_gap"] == pytest.approx((3 * 16 + 1 * -5) / 4)
+
+
+def test_touched_vs_untouched_in_a_period_with_no_leads(run_query):
+    assert run_query("touched_vs_untouched", **empty_june()).empty
+    row = run_query("quality_touch_gap", **empty_june()).iloc[0]
+    assert (row["compared_cell_count"], row["compared_untouched_count"]) == (0, 0)
+    assert kpis.clean(row["within_cell_score_gap"]) is None
+
+
+# --- the page ----------------------------------------------------------------------------------
+
+def test_lead_quality_page_on_the_seed_month(monkeypatch, seed_warehouse):
+    at = open_app(monkeypatch, seed_warehouse, "pages/lead_quality.py", period=["2026-03-01", "2026-03-31"])
+    assert_clean(at)
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Acceptance rate"] == "66.7%"  # 4 of 6 decided
+    assert shown["Rejected MQLs"] == "2"
+    assert shown["Rejections with a reason"] == "50.0%"  # L2 of L2, L4
+    assert shown["MQL to won"] == "25.0%"  # L1, L6 of 8
+    assert shown["Revenue per MQL"] == "€2.1k"  # 17,000 / 8 = 2,125
+    text = visible_text(at)
+    assert "20 to 40% of MQLs" in text and "not a target" in text
+    assert "Small sample" in text  # eight MQLs are not a finding
+    assert "2 of 8 MQLs (25%) have no recorded touch" in text
+
+
+def test_lead_quality_page_on_a_period_with_no_leads(monkeypatch, seed_warehouse):
+    at = open_app(monkeypatch, seed_warehouse, "pages/lead_quality.py", period=["2025-06-01", "2025-06-30"])
+    assert_clean(at)
+    assert "No lead became an MQL in this period" in at.warning[0].value
+    assert not at.metric
+
+
+def test_lead_quality_page_with_no_rejections_and_every_lead_touched(monkeypatch, seed_warehouse):
+    at = open_app(monkeypatch, seed_warehouse, "pages/lead_quality.py", period=["2026-03-01", "2026-03-31"],
+                  region="UK & Ireland")
+    assert_clean(at)
+    # only L5: touched (its real touch), accepted, lost
+    shown = {m.label: m.value for m in at.metric}
+    assert (shown["Acceptance rate"], shown["Rejected MQLs"], shown["Rejections with a reason"]) == ("100.0%", "0", "–")
+    assert "rejected none of this period's MQLs" in at.info[0].value
+    assert "touched every MQL" in at.success[0].value

@@ -9,7 +9,6 @@ from datetime import date
 import pytest
 
 from handshake import kpis
-from conftest import APP
 
 from test_app import assert_clean, open_app
 

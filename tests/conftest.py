@@ -53,9 +53,11 @@ def run_query(seed_con):
 
 @pytest.fixture(scope="session")
 def demo_warehouses(tmp_path_factory):
-    """One small demo warehouse per profile, made once for the whole session."""
+    """One small demo warehouse per profile, and the default demo as the app embeds it, made once."""
     folder = tmp_path_factory.mktemp("demos")
-    return {
+    made = {
         profile: demo.generate(folder / f"{profile}.duckdb", profile=profile, leads=3000, as_of=DEMO_AS_OF)
         for profile in demo.PROFILES
     }
+    made["default"] = demo.generate(folder / "default.duckdb", as_of=DEMO_AS_OF)
+    return made

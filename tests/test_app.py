@@ -40,7 +40,7 @@ def assert_clean(at):
 
 
 @pytest.mark.parametrize("page", PAGES)
-@pytest.mark.parametrize("profile", list(demo.PROFILES))
+@pytest.mark.parametrize("profile", ["default", *demo.PROFILES])
 def test_every_page_renders_on_every_profile(monkeypatch, demo_warehouses, profile, page):
     at = open_app(monkeypatch, demo_warehouses[profile], page)
     assert_clean(at)

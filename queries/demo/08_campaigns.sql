@@ -3,11 +3,11 @@
 insert into campaigns
 with channels as (
     select * from (values
-        (1, 'paid_search', 'Search', 150.0),
-        (2, 'paid_social', 'Social ads', 110.0),
-        (3, 'content', 'Guide', 80.0),
-        (4, 'webinar', 'Webinar series', 200.0),
-        (5, 'events', 'Roadshow', 450.0)
+        (1, 'paid_search', 'Search', 400.0),
+        (2, 'paid_social', 'Social ads', 300.0),
+        (3, 'content', 'Guide', 200.0),
+        (4, 'webinar', 'Webinar series', 500.0),
+        (5, 'events', 'Roadshow', 1200.0)
     ) t(channel_index, channel, label, cost_per_lead_eur)
 ),
 themes as (

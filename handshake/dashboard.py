@@ -162,18 +162,20 @@ def change(current, previous, unit: str) -> str | None:
     if current is None or previous is None:
         return None
     if unit == "rate":
-        return f"{(current - previous) * 100:+.1f} pts"
+        points = (current - previous) * 100
+        return None if round(points, 1) == 0 else f"{points:+.1f} pts"
     if previous == 0:
-        return None
-    return f"{(current - previous) / abs(previous):+.1%}"
+        return "new" if current else None
+    return None if current == previous else f"{(current - previous) / abs(previous):+.1%}"
 
 
 def require_leads() -> None:
     """Stop a page on a warehouse with no leads, saying what to do."""
     if not query("data_range").iloc[0]["lead_count"]:
         st.info(
-            "This warehouse holds no leads yet, so there is nothing to measure. Fill it with a demo "
-            "organisation (`python -m handshake demo --warehouse PATH`) or load your CRM export.",
+            "This warehouse holds no leads yet, so there is nothing to measure. To see Handshake at work, "
+            "stop the dashboard, fill the file with a demo organisation "
+            f"(`python -m handshake demo --replace --warehouse {warehouse.configured_path()}`) and start it again.",
             icon=":material/inbox:",
         )
         st.stop()
@@ -183,7 +185,7 @@ def kpi_metric(name: str, value, delta: str | None = None, note: str | None = No
     """One KPI in a bordered card: its value with unit, the glossary entry as help, a note below."""
     kpi = kpis.BY_NAME[name]
     with st.container(border=True):
-        description = "vs previous period, whose leads had longer to mature" if kpi.matures else "vs previous period"
+        description = "vs previous (older) period" if kpi.matures else "vs previous period"
         st.metric(kpi.label, fmt(value, kpi.unit), delta=delta, help=kpis.help_text(name),
                   delta_description=description if delta else None, **metric_args)
         if note:

@@ -4,6 +4,8 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
+import duckdb
+
 from handshake import queries, warehouse
 
 DEMO_DIR = queries.QUERY_DIR / "demo"
@@ -18,28 +20,28 @@ PROFILES = {
     "undefined": dict(
         informal_threshold=45, mql_lag_hours=20, assign_lag_hours=16, handoff_recorded_share=0.55,
         unassigned_share=0.10, touch_share=0.62, cherry_pick=0.5, touch_median_hours=30, touch_sigma=1.4,
-        mean_attempts=1.6, give_up_share=0.5, reason_share=0.3, accept_logit=-0.4,
+        mean_attempts=1.6, attempt_discipline=0.0, give_up_share=0.5, reason_share=0.3, accept_logit=-0.4,
         kickoff_share=0.05, postmortem_share=0.03, feedback_share=0.05, unlinked_opp_share=0.3,
         action_week_share=0.0,
     ),
     "defined": dict(
         informal_threshold=45, mql_lag_hours=6, assign_lag_hours=4, handoff_recorded_share=0.93,
         unassigned_share=0.03, touch_share=0.80, cherry_pick=0.35, touch_median_hours=10, touch_sigma=1.2,
-        mean_attempts=2.6, give_up_share=0.3, reason_share=0.7, accept_logit=0.1,
+        mean_attempts=2.6, attempt_discipline=0.4, give_up_share=0.3, reason_share=0.7, accept_logit=0.1,
         kickoff_share=0.35, postmortem_share=0.25, feedback_share=0.3, unlinked_opp_share=0.15,
         action_week_share=0.2,
     ),
     "aligned": dict(
         informal_threshold=45, mql_lag_hours=1, assign_lag_hours=0.5, handoff_recorded_share=0.98,
         unassigned_share=0.01, touch_share=0.92, cherry_pick=0.15, touch_median_hours=2.5, touch_sigma=1.0,
-        mean_attempts=4.0, give_up_share=0.1, reason_share=0.93, accept_logit=0.5,
+        mean_attempts=4.0, attempt_discipline=0.85, give_up_share=0.1, reason_share=0.93, accept_logit=0.5,
         kickoff_share=0.7, postmortem_share=0.65, feedback_share=0.75, unlinked_opp_share=0.07,
         action_week_share=0.85,
     ),
     "integrated": dict(
         informal_threshold=45, mql_lag_hours=0.2, assign_lag_hours=0.1, handoff_recorded_share=0.995,
         unassigned_share=0.0, touch_share=0.98, cherry_pick=0.05, touch_median_hours=0.6, touch_sigma=0.9,
-        mean_attempts=5.5, give_up_share=0.05, reason_share=0.99, accept_logit=0.9,
+        mean_attempts=5.5, attempt_discipline=0.97, give_up_share=0.05, reason_share=0.99, accept_logit=0.9,
         kickoff_share=0.95, postmortem_share=0.95, feedback_share=0.95, unlinked_opp_share=0.02,
         action_week_share=0.95,
     ),
@@ -76,6 +78,18 @@ def check_arguments(profile: str, leads: int) -> None:
         raise DemoError(f"--leads {leads}: choose between {MIN_LEADS:,} and {MAX_LEADS:,}")
 
 
+def refuse_if_held(path: Path) -> None:
+    """A running dashboard keeps its warehouse open: swapping the file under it would leave it showing
+    the old data, so say who holds it instead."""
+    try:
+        duckdb.connect(str(path)).close()
+    except duckdb.IOException as e:
+        if "lock" in str(e).lower():
+            raise DemoError(warehouse.describe_open_error(path, e)) from None
+    except duckdb.Error:
+        pass  # a damaged file is what --replace is for
+
+
 def default_as_of() -> datetime:
     """The demo ends at the start of the current hour (UTC), so it looks current whenever it is made."""
     return datetime.now(timezone.utc).replace(tzinfo=None, minute=0, second=0, microsecond=0)
@@ -97,6 +111,8 @@ def generate(
     path = Path(path).resolve()
     if path.exists() and not replace:
         raise DemoError(f"{path} already exists: pass --replace to overwrite it, or choose another path")
+    if path.exists():
+        refuse_if_held(path)
     if not path.parent.is_dir():
         raise DemoError(f"{path}: folder {path.parent} does not exist")
     as_of = as_of or default_as_of()

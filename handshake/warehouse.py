@@ -127,8 +127,15 @@ def close_shared(path=None) -> None:
 
 
 def data_version(con) -> int:
-    """A number that changes whenever data is written, so cached results can be told apart."""
-    row = con.execute("select value from meta where key = 'data_version'").fetchone()
+    """A number that changes whenever data is written, so cached results can be told apart.
+
+    It reads through a cursor of its own: the dashboard calls it on the connection every session
+    thread shares, and a DuckDB connection serves one call at a time."""
+    cur = con.cursor()
+    try:
+        row = cur.execute("select value from meta where key = 'data_version'").fetchone()
+    finally:
+        cur.close()
     return int(row[0]) if row else 0
 
 

@@ -17,7 +17,10 @@ dashboard.require_leads()
 params = dict(filters.params(), dimension="all")
 totals = dashboard.query("funnel_by_cohort", params)
 if totals.empty:
-    st.info("No leads arrived in this period for these filters. Widen the period or clear the filters.",
+    span = dashboard.query("data_range").iloc[0]
+    st.info(f"No leads arrived in this period for these filters. The leads run from "
+            f"{span['first_lead_date']:%d %b %Y} to {span['last_lead_date']:%d %b %Y}: choose a period inside "
+            "that" + (", or clear the filters." if any(filters.values.values()) else "."),
             icon=":material/filter_alt_off:")
     st.stop()
 total = totals.iloc[0]
@@ -40,17 +43,25 @@ def band_note(band: str | None) -> str:
     return f"Published range {row['low_rate']:.0%}–{row['high_rate']:.0%} (a reference, not a target)."
 
 
+stages = dashboard.query("funnel_stages", filters.params())
+undecided = int(stages.loc[stages["stage"] == "MQL", "open_count"].iloc[0])
+notes = {
+    # the step's rate counts undecided MQLs as not (yet) accepted: say how many, beside the reference
+    "mql_to_sal_rate": f"{undecided:,} of {total['reached_mql_count']:,} MQLs still undecided. "
+    + band_note("mql_to_sal"),
+}
+
+
 columns = st.columns(3)
 for i, (name, band) in enumerate(STEPS):
     with columns[i % 3]:
-        dashboard.kpi_metric(name, total[name], note=band_note(band))
+        dashboard.kpi_metric(name, total[name], note=notes.get(name) or band_note(band))
 
 st.subheader("The waterfall")
-stages = dashboard.query("funnel_stages", filters.params())
 PARTS = (
-    ("moved_on_count", "Moved on", "#2E7D5B", "moved_on"),
+    ("moved_on_count", "Moved on", "#5FA37E", "moved_on"),
     ("won_count", "Won", "#1B5E20", "won"),
-    ("open_count", "Still open here", "#9DB4C0", "open"),
+    ("open_count", "Still open here (at Inquiry: not yet an MQL)", "#9DB4C0", "open"),
     ("dropped_count", "Dropped here", "#B5533C", "dropped"),
 )
 figure = go.Figure()
@@ -63,7 +74,7 @@ won = int(stages.loc[stages["stage"] == "Won", "reached_count"].iloc[0])
 figure.update_layout(
     barmode="stack",
     title=f"Of {total['inquiry_count']:,} leads that arrived, {total['reached_mql_count']:,} became MQLs "
-    f"and {won:,} are won so far",
+    f"and {won:,} {'is' if won == 1 else 'are'} won so far",
     yaxis_title="Leads", xaxis_title=None, legend=dict(orientation="h", y=-0.15), margin=dict(t=60, b=10),
 )
 event = st.plotly_chart(figure, key="waterfall", on_select="rerun", selection_mode="points")
@@ -144,6 +155,7 @@ else:
         title=f"The slowest step is {slowest['transition'].lower()}: a median of "
         f"{fmt(slowest['median_days_in_stage'], 'days')}",
         xaxis_title="Median days in stage", yaxis=dict(autorange="reversed"), margin=dict(t=60, b=10),
+        xaxis=dict(range=[0, 1.2 * times["median_days_in_stage"].max()]),
     )
     st.plotly_chart(figure, key="stage_times")
     dashboard.data_table(times, "handshake_time_in_stage.csv", column_config={
@@ -157,7 +169,7 @@ dimension = st.segmented_control("Break down by", ["source", "segment"], default
                                  format_func=str.capitalize) or "source"
 breakdown = dashboard.query("funnel_by_cohort", dict(params, dimension=dimension))
 best = breakdown.dropna(subset=["sql_to_won_rate"]).sort_values("sql_to_won_rate", ascending=False)
-if not best.empty:
+if len(best) > 1:
     st.markdown(
         f"**{best.iloc[0]['breakdown']}** turns the most SQLs into wins ({best.iloc[0]['sql_to_won_rate']:.0%}); "
         f"**{best.iloc[-1]['breakdown']}** the fewest ({best.iloc[-1]['sql_to_won_rate']:.0%})."

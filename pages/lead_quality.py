@@ -323,16 +323,20 @@ def untouched_heatmap(frame):
 
 
 def gap_title() -> tuple[str, str]:
+    # Within one 20-point band scores cannot differ much, so this gap says whether the untouched are
+    # comparable with the touched of their cell (the heatmap above shows whether reps skip low scores).
     value, count = gap["within_cell_score_gap"], int(gap["compared_untouched_count"])
-    note = (f"{count:,} untouched MQLs in {int(gap['compared_cell_count']):,} source-and-band groups that also hold touched ones."
-            + (" Too few to read much into." if count < SMALL_SAMPLE else ""))
+    note = (f"{count:,} untouched MQLs in {int(gap['compared_cell_count']):,} source-and-band groups that also "
+            "hold touched ones. Whether reps skip low scores shows in the heatmap above, across bands.")
+    if count < SMALL_SAMPLE:
+        return f"Too few untouched MQLs ({count:,}) beside touched ones of the same source and band to compare", note
     if abs(value) < 2:
-        return (f"Untouched MQLs score about the same as touched ones of the same source and band "
-                f"({abs(value):.1f} points {'lower' if value > 0 else 'higher'}): ignored, not worse"), note
+        return (f"Within a source and band, untouched MQLs score like the touched ones ({abs(value):.1f} points "
+                f"{'lower' if value > 0 else 'higher'}): the touched ones' results are a fair guide to theirs"), note
     if value > 0:
-        return (f"Untouched MQLs score {value:.1f} points below touched ones of the same source and band: "
-                "reps call the better leads first"), note
-    return (f"Untouched MQLs score {-value:.1f} points above touched ones of the same source and band: "
+        return (f"Even within a source and band, untouched MQLs score {value:.1f} points lower: reps call the "
+                "better leads first"), note
+    return (f"Within a source and band, untouched MQLs score {-value:.1f} points higher than touched ones: "
             "good leads are left uncalled"), note
 
 

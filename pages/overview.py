@@ -83,8 +83,16 @@ for i, kpi in enumerate(kpis.HEADLINE):
             note=notes[kpi.name], chart_data=monthly[kpi.name] or None, chart_type="line",
         )
 
+# Below this many MQLs in either period, a swing of a few leads reads as news: say so instead.
+MIN_MQLS_FOR_MOVERS = 30
+previous_mqls = previous["mql_count"] or 0
 movers = kpis.biggest_movers(current, previous)
-if movers:
+if min(cohort["mql_count"], previous_mqls) < MIN_MQLS_FOR_MOVERS:
+    st.caption(
+        f"Too few MQLs to call movers ({cohort['mql_count']:,} in this period, {previous_mqls:,} in the one "
+        f"before; at least {MIN_MQLS_FOR_MOVERS} each): a handful of leads would swing every rate."
+    )
+elif movers:
     st.markdown("**What moved most since the previous period**")
     st.markdown("\n".join(f"- {sentence}" for sentence in movers))
 st.caption("The small lines in the cards show each KPI month by month over the last twelve months.")

@@ -8,7 +8,9 @@ dashboard.ensure_app_ran()
 st.title("Warehouse")
 about = dashboard.about_warehouse()
 path = warehouse.configured_path()
-kind = "a generated **demo** organisation" if about.get("is_demo") == "true" else "your organisation's data"
+leads = dashboard.query("data_range").iloc[0]["lead_count"]
+kind = ("a generated **demo** organisation" if about.get("is_demo") == "true"
+        else "your organisation's data" if leads else "**no data yet**")
 st.markdown(f"Handshake is reading `{path}`, which holds {kind}.")
 if about.get("is_demo") == "true":
     st.caption(

@@ -75,3 +75,22 @@ def test_existing_warehouse_is_not_overwritten_without_replace(seed_warehouse):
     result = handshake("demo", "--warehouse", seed_warehouse, "--leads", 1000)
     assert result.returncode != 0 and "pass --replace" in result.stderr
     assert seed_warehouse.read_bytes() == before
+
+
+def test_replace_refuses_a_warehouse_another_process_holds(seed_warehouse):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, sys, time; c = duckdb.connect({str(seed_warehouse)!r}); "
+                               "print('open', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        before = seed_warehouse.read_bytes()
+        result = handshake("demo", "--warehouse", seed_warehouse, "--leads", 1000, "--replace")
+        assert result.returncode != 0
+        assert "another process holds this warehouse" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert seed_warehouse.read_bytes() == before
+    finally:
+        holder.kill()
+        holder.wait()

@@ -115,3 +115,13 @@ def test_write_is_all_or_nothing(seed_warehouse):
     warehouse.write(con, "update_reference_band", [good])
     assert con.execute("select low_rate from reference_bands where transition = 'mql_to_sal'").fetchone()[0] == 0.3
     assert warehouse.data_version(con) == before + 1
+
+
+def test_cached_queries_from_many_sessions_at_once(seed_warehouse, monkeypatch):
+    """Streamlit runs each session on its own thread; all of them share one connection."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setenv("HANDSHAKE_WAREHOUSE", str(seed_warehouse))
+    with ThreadPoolExecutor(16) as pool:
+        counts = list(pool.map(lambda _: dashboard.query("data_range").iloc[0]["lead_count"], range(400)))
+    assert counts == [11] * 400

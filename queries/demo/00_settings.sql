@@ -17,6 +17,7 @@ select
     $touch_median_hours::double as touch_median_hours,
     $touch_sigma::double as touch_sigma,
     $mean_attempts::double as mean_attempts,
+    $attempt_discipline::double as attempt_discipline,
     $give_up_share::double as give_up_share,
     $reason_share::double as reason_share,
     $accept_logit::double as accept_logit,

@@ -142,7 +142,12 @@ handed_off as (
         u01(q.lead_id, 15, s.seed) < least(0.995, greatest(0.02,
             s.touch_share + s.cherry_pick * (q.lead_score - 55) / 50.0)) as is_worked,
         exp(ln(s.touch_median_hours) + s.touch_sigma * nrm(q.lead_id, 16, s.seed)) as delay_hours,
-        least(12, 1 + floor(expo(q.lead_id, 18, s.seed, s.mean_attempts - 1)))::integer as attempts_planned,
+        -- disciplined reps keep trying up to the agreed minimum before they give up on a lead
+        least(12, case
+            when u01(q.lead_id, 17, s.seed) < s.attempt_discipline
+                then greatest(1 + floor(expo(q.lead_id, 18, s.seed, s.mean_attempts - 1)), coalesce(q.min_attempts, 1))
+            else 1 + floor(expo(q.lead_id, 18, s.seed, s.mean_attempts - 1))
+        end)::integer as attempts_planned,
         12 + 48 * u01(q.lead_id, 20, s.seed) as gap_hours,
     from qualified q, demo_settings s
 ),

@@ -1,6 +1,7 @@
 """What the pages share: the warehouse, the cached query runner, the sidebar filters, colours and number formats."""
 
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import date
@@ -185,7 +186,7 @@ def kpi_metric(name: str, value, delta: str | None = None, note: str | None = No
     """One KPI in a bordered card: its value with unit, the glossary entry as help, a note below."""
     kpi = kpis.BY_NAME[name]
     with st.container(border=True):
-        description = "vs previous (older) period" if kpi.matures else "vs previous period"
+        description = "vs an older period" if kpi.matures else "vs previous period"
         st.metric(kpi.label, fmt(value, kpi.unit), delta=delta, help=kpis.help_text(name),
                   delta_description=description if delta else None, **metric_args)
         if note:
@@ -200,3 +201,32 @@ def data_table(frame, file_name: str, column_config: dict | None = None,
         st.download_button("Download as CSV", frame.to_csv(index=False), file_name=file_name,
                            mime="text/csv", on_click="ignore", key=f"download_{file_name}",
                            icon=":material/download:")
+
+
+def chart(figure, key: str, **plotly_chart_args):
+    """A Plotly chart whose title and subtitle are page text above it, not pixels inside it: text wraps
+    on a phone, where a long Plotly title is cut, and screen readers read the finding."""
+    title = figure.layout.title
+    text = plain(title.text)
+    subtitle = plain(title.subtitle.text) if title.subtitle else None
+    if text:
+        st.markdown(f"**{text}**")
+    if subtitle:
+        st.caption(subtitle)
+    if text or subtitle:
+        figure.update_layout(title=None, margin=dict(t=20))
+    return st.plotly_chart(figure, key=key, **plotly_chart_args)
+
+
+def plain(text: str | None) -> str | None:
+    """Plotly title markup as plain text: line breaks become spaces, tags go."""
+    if not text:
+        return None
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", re.sub(r"<br\s*/?>", " ", text))).strip()
+
+
+def grid(count: int, per_row: int):
+    """Columns for `count` cards, a fresh row of `per_row` at a time, so that on a phone, where
+    columns stack, the cards keep the order they read in on a wide screen."""
+    for start in range(0, count, per_row):
+        yield from st.columns(per_row)[: min(per_row, count - start)]

@@ -172,7 +172,7 @@ else:
                            marker_color=dashboard.MARKETING_COLOUR)
             figure.update_layout(barmode="group", title=title, yaxis_title="Euros in the period (€)",
                                  xaxis_title=None, legend=dict(orientation="h", y=-0.15), margin=dict(t=80, b=10))
-            st.plotly_chart(figure, key="channel_return", width="stretch")
+            dashboard.chart(figure, key="channel_return", width="stretch")
     with right:
         per_mql = shown.dropna(subset=["cost_per_mql_eur"]).sort_values("cost_per_mql_eur")
         if per_mql.empty:
@@ -191,7 +191,7 @@ else:
                 f"{fmt(cheapest['cost_per_mql_eur'], 'eur')} each",
                 xaxis_title="Cost per MQL (€)", yaxis=dict(autorange="reversed"), margin=dict(t=60, b=10),
             )
-            st.plotly_chart(figure, key="channel_cost_per_mql", width="stretch")
+            dashboard.chart(figure, key="channel_cost_per_mql", width="stretch")
 
     money = {"format": "euro"}
     dashboard.data_table(
@@ -273,7 +273,7 @@ else:
         xaxis=dict(tickformat="%b %Y", dtick="M1" if len(monthly) <= 12 else "M3"),
         legend=dict(orientation="h", y=-0.15, traceorder="normal"), margin=dict(t=60, b=10),
     )
-    st.plotly_chart(figure, key="revenue_by_source", width="stretch")
+    dashboard.chart(figure, key="revenue_by_source", width="stretch")
     st.caption("Months by booking date; a month the period cuts holds only its days inside the period, "
                "and so does its target.")
     dashboard.data_table(monthly, "handshake_revenue_by_source.csv", column_config={
@@ -336,7 +336,7 @@ with right:
             legend=dict(orientation="h", y=-0.35),
             xaxis=dict(range=[0, 1.1 * max(open_pipeline, RULE_OF_THUMB_COVERAGE * target)]),
         )
-        st.plotly_chart(figure, key="pipeline_coverage", width="stretch")
+        dashboard.chart(figure, key="pipeline_coverage", width="stretch")
 
 # ---- 4. Lead velocity
 st.subheader("Are MQLs growing month on month?")
@@ -382,7 +382,7 @@ else:
             barmode="overlay",
             legend=dict(orientation="h", y=-0.15), margin=dict(t=60, b=10),
         )
-        st.plotly_chart(figure, key="lead_velocity", width="stretch")
+        dashboard.chart(figure, key="lead_velocity", width="stretch")
     running = velocity.loc[~velocity["is_complete_month"].astype(bool), "month_start_date"]
     st.caption(
         "Whole calendar months, even where the period cuts one."

@@ -124,9 +124,8 @@ cards = (
      + ". The list is below."),
     ("early_give_up_rate", summary["early_give_up_rate"], give_up_note),
 )
-columns = st.columns(4)
-for i, (name, value, note) in enumerate(cards):
-    with columns[i % 4]:
+for column, (name, value, note) in zip(dashboard.grid(len(cards), 4), cards):
+    with column:
         dashboard.kpi_metric(name, value, note=note)
 
 
@@ -189,7 +188,7 @@ def bands_chart():
     return figure
 
 
-st.plotly_chart(bands_chart(), key="first_touch_bands")
+dashboard.chart(bands_chart(), key="first_touch_bands")
 dashboard.data_table(bands.drop(columns=["band_order"]), "handshake_first_touch_bands.csv", column_config={
     "band_label": "Hours to first touch",
     "lower_hours": st.column_config.NumberColumn("Above (h)", format="%g"),
@@ -248,7 +247,7 @@ if attempts.empty:
         icon=":material/hourglass_empty:",
     )
 else:
-    st.plotly_chart(attempts_chart(), key="attempts_before_disposition")
+    dashboard.chart(attempts_chart(), key="attempts_before_disposition")
     dashboard.data_table(attempts, "handshake_attempts_before_disposition.csv", column_config={
         "attempt_count": st.column_config.NumberColumn("Attempts (10 = 10 or more)", format="%d"),
         "disposed_count": st.column_config.NumberColumn("MQLs decided", format="%d"),
@@ -339,7 +338,7 @@ OWNER_COLUMNS = {
 teams = by_team[[c for c in OWNER_COLUMNS if c != "rep_name"]].fillna({"team": OWNERLESS})
 reps = by_rep[list(OWNER_COLUMNS)].fillna({"rep_name": OWNERLESS, "team": OWNERLESS})
 if teams.loc[teams["team"] != OWNERLESS, TEAM_MEASURE].notna().any():
-    st.plotly_chart(team_chart(teams), key="team_follow_up")
+    dashboard.chart(team_chart(teams), key="team_follow_up")
 else:
     st.info("No team to compare: none of these MQLs has an owner." if (teams["team"] == OWNERLESS).all()
             else "No team's MQLs can be judged yet: every one is still inside its first hours.",

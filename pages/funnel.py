@@ -52,9 +52,8 @@ notes = {
 }
 
 
-columns = st.columns(3)
-for i, (name, band) in enumerate(STEPS):
-    with columns[i % 3]:
+for column, (name, band) in zip(dashboard.grid(len(STEPS), 3), STEPS):
+    with column:
         dashboard.kpi_metric(name, total[name], note=notes.get(name) or band_note(band))
 
 st.subheader("The waterfall")
@@ -77,7 +76,7 @@ figure.update_layout(
     f"and {won:,} {'is' if won == 1 else 'are'} won so far",
     yaxis_title="Leads", xaxis_title=None, legend=dict(orientation="h", y=-0.15), margin=dict(t=60, b=10),
 )
-event = st.plotly_chart(figure, key="waterfall", on_select="rerun", selection_mode="points")
+event = dashboard.chart(figure, key="waterfall", on_select="rerun", selection_mode="points")
 st.caption("Click a bar to list the leads behind it, or choose below.")
 
 # A clicked bar preselects the drill-down; the selectboxes stay usable without a mouse.
@@ -135,7 +134,7 @@ figure.update_layout(
     xaxis=dict(tickformat="%b %Y", dtick="M1"),
     legend=dict(orientation="h", y=-0.25), margin=dict(t=60, b=10),
 )
-st.plotly_chart(figure, key="cohorts")
+dashboard.chart(figure, key="cohorts")
 dashboard.data_table(months.drop(columns=["breakdown"]), "handshake_funnel_by_cohort_month.csv", column_config={
     "period_start": st.column_config.DateColumn("Cohort month", format="MMM YYYY"),
     **{name: st.column_config.NumberColumn(kpis.BY_NAME[name].label, format="percent") for name, _ in STEPS},
@@ -157,7 +156,7 @@ else:
         xaxis_title="Median days in stage", yaxis=dict(autorange="reversed"), margin=dict(t=60, b=10),
         xaxis=dict(range=[0, 1.2 * times["median_days_in_stage"].max()]),
     )
-    st.plotly_chart(figure, key="stage_times")
+    dashboard.chart(figure, key="stage_times")
     dashboard.data_table(times, "handshake_time_in_stage.csv", column_config={
         "lead_count": st.column_config.NumberColumn("Leads that made the step", format="localized"),
         "median_days_in_stage": st.column_config.NumberColumn("Median days", format="%.1f"),

@@ -131,7 +131,7 @@ def reasons_chart(frame):
 
 
 if rejected:
-    st.plotly_chart(reasons_chart(reasons), key="rejection_reasons")
+    dashboard.chart(reasons_chart(reasons), key="rejection_reasons")
     dashboard.data_table(
         reasons.assign(reason=[REASONS[r] for r in reasons["rejection_reason"]])[
             ["reason", "rejected_count", "share_of_rejections_rate"]],
@@ -262,21 +262,21 @@ def group_table(frame, label: str, file_name: str) -> None:
 
 
 title, subtitle = score_verdict(bands)
-st.plotly_chart(win_chart(bands, title, subtitle + f" Grey bars: fewer than {SMALL_SAMPLE} MQLs.", horizontal=False), key="win_by_score_band")
+dashboard.chart(win_chart(bands, title, subtitle + f" Grey bars: fewer than {SMALL_SAMPLE} MQLs.", horizontal=False), key="win_by_score_band")
 group_table(bands, "Score band", "handshake_quality_by_score_band.csv")
 st.caption("Wins and revenue so far: MQLs from the last weeks of the period are still in play, so their bands rise as deals close.")
 
 by_source, by_campaign = st.tabs(["By source", "By campaign"])
 with by_source:
     title, subtitle = leader_verdict(sources, "source")
-    st.plotly_chart(win_chart(sources, title, subtitle, horizontal=True), key="win_by_source")
+    dashboard.chart(win_chart(sources, title, subtitle, horizontal=True), key="win_by_source")
     group_table(sources, "Source", "handshake_quality_by_source.csv")
 with by_campaign:
     charted = campaigns.head(CAMPAIGNS_CHARTED)
     title, subtitle = leader_verdict(charted[charted["group_key"] != "none"], "campaign")
     if len(campaigns) > CAMPAIGNS_CHARTED:
         subtitle += f" The {CAMPAIGNS_CHARTED} campaigns with most MQLs of {len(campaigns)}; all are in the table."
-    st.plotly_chart(win_chart(charted, title, subtitle, horizontal=True), key="win_by_campaign")
+    dashboard.chart(win_chart(charted, title, subtitle, horizontal=True), key="win_by_campaign")
     group_table(campaigns, "Campaign", "handshake_quality_by_campaign.csv")
 
 
@@ -378,10 +378,10 @@ if not overall["untouched_count"]:
 else:
     left, right = st.columns([2, 3])
     with left:
-        st.plotly_chart(untouched_heatmap(cells), key="untouched_heatmap")
+        dashboard.chart(untouched_heatmap(cells), key="untouched_heatmap")
     with right:
         if gap["compared_cell_count"]:
-            st.plotly_chart(score_gap_chart(cells), key="untouched_score_gap")
+            dashboard.chart(score_gap_chart(cells), key="untouched_score_gap")
         else:
             st.info("No source and score band holds both touched and untouched MQLs in this period, so their "
                     "scores cannot be compared like for like. Choose a longer period or clear the filters.",

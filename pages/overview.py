@@ -75,9 +75,8 @@ pipeline = dashboard.query("kpi_open_pipeline", trend_params)
 monthly = {kpi.name: frame[kpi.name].dropna().tolist()
            for kpi in kpis.HEADLINE for frame in (trend, money, pipeline) if kpi.name in frame}
 
-columns = st.columns(4)
-for i, kpi in enumerate(kpis.HEADLINE):
-    with columns[i % 4]:
+for column, kpi in zip(dashboard.grid(len(kpis.HEADLINE), 4), kpis.HEADLINE):
+    with column:
         dashboard.kpi_metric(
             kpi.name, current[kpi.name], delta=dashboard.change(current[kpi.name], previous[kpi.name], kpi.unit),
             note=notes[kpi.name], chart_data=monthly[kpi.name] or None, chart_type="line",
@@ -100,17 +99,26 @@ st.caption("The small lines in the cards show each KPI month by month over the l
 st.subheader("The last twelve months")
 
 
+month_is_partial = (filters.end + timedelta(days=1)).day != 1
+
+
+def hatch(frame) -> list[str]:
+    """A hatched bar for the month the period cuts short, so it does not read as a slump."""
+    return ["/" if month_is_partial and i == len(frame) - 1 else "" for i in range(len(frame))]
+
+
 def mql_chart(trend):
     delivered = trend["mql_count"].sum()
     figure = go.Figure()
     figure.add_bar(x=trend["period_start"], y=trend["mql_count"], name="MQLs delivered",
-                   marker_color=dashboard.MARKETING_COLOUR)
+                   marker=dict(color=dashboard.MARKETING_COLOUR, pattern_shape=hatch(trend)))
     if trend["mql_target"].notna().any():
         figure.add_scatter(x=trend["period_start"], y=trend["mql_target"], name="Target",
                            mode="lines+markers", line=dict(color="#333333", dash="dash"))
     figure.update_layout(
         title=f"Marketing delivered {delivered:,.0f} MQLs in twelve months",
-        yaxis_title="MQLs per month", xaxis_title=None, legend=dict(orientation="h", y=-0.15),
+        yaxis_title="MQLs per month", xaxis=dict(title=None, tickformat="%b %Y", dtick="M2"),
+        legend=dict(orientation="h", y=-0.15),
         margin=dict(t=60, b=10),
     )
     return figure
@@ -125,14 +133,16 @@ def revenue_chart(money):
         ("sales_sourced_revenue_eur", "Sales-sourced", dashboard.SALES_COLOUR),
         ("untraced_revenue_eur", "No lead (untraced)", dashboard.NEUTRAL_COLOUR),
     ):
-        figure.add_bar(x=money["period_start"], y=money[column], name=label, marker_color=colour)
+        figure.add_bar(x=money["period_start"], y=money[column], name=label,
+                       marker=dict(color=colour, pattern_shape=hatch(money)))
     if money["revenue_target_eur"].notna().any():
         figure.add_scatter(x=money["period_start"], y=money["revenue_target_eur"], name="Target",
                            mode="lines+markers", line=dict(color="#333333", dash="dash"))
     figure.update_layout(
         barmode="stack",
         title=f"{fmt(total, 'eur')} booked in twelve months, {share:.0%} of it marketing-sourced",
-        yaxis_title="Revenue per month (€)", xaxis_title=None, legend=dict(orientation="h", y=-0.15),
+        yaxis_title="Revenue per month (€)", xaxis=dict(title=None, tickformat="%b %Y", dtick="M2"),
+        legend=dict(orientation="h", y=-0.15),
         margin=dict(t=60, b=10),
     )
     return figure
@@ -141,16 +151,19 @@ def revenue_chart(money):
 left, right = st.columns(2)
 with left:
     if trend["mql_count"].sum():
-        st.plotly_chart(mql_chart(trend), key="mql_trend")
+        dashboard.chart(mql_chart(trend), key="mql_trend")
     else:
         st.info(f"No MQLs in the twelve months to {filters.end:%d %b %Y} for these filters.")
 with right:
     if money["revenue_eur"].sum():
-        st.plotly_chart(revenue_chart(money), key="revenue_trend")
+        dashboard.chart(revenue_chart(money), key="revenue_trend")
     else:
         st.info(f"No revenue booked in the twelve months to {filters.end:%d %b %Y} for these filters.")
 
-st.caption(f"Months by when leads became MQLs and when revenue was booked; {filters.end:%B %Y} runs to {filters.end:%d %b}.")
+st.caption(
+    "Months by when leads became MQLs and when revenue was booked."
+    + (f" {filters.end:%B %Y} (hatched) runs only to {filters.end:%d %b}, and so does its target." if month_is_partial else "")
+)
 
 table = trend[["period_start", "mql_count", "mql_target", "sla_compliance_rate", "acceptance_rate"]].merge(
     money[["period_start", "revenue_eur", "marketing_sourced_revenue_eur", "revenue_target_eur"]],

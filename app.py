@@ -12,10 +12,15 @@ st.navigation(
     {
         "Leadership": [
             st.Page("pages/overview.py", title="Overview", icon=":material/monitoring:", default=True),
+            st.Page("pages/maturity.py", title="Maturity stage", icon=":material/stairs:"),
             st.Page("pages/funnel.py", title="Hand-off funnel", icon=":material/filter_alt:"),
             st.Page("pages/follow_up.py", title="Follow-up and SLA", icon=":material/timer:"),
             st.Page("pages/lead_quality.py", title="Lead quality", icon=":material/verified:"),
             st.Page("pages/campaigns.py", title="Campaigns and revenue", icon=":material/campaign:"),
+        ],
+        "Self-assessment": [
+            st.Page("pages/questionnaire.py", title="Questionnaire", icon=":material/checklist:"),
+            st.Page("pages/assessment_results.py", title="What people say", icon=":material/forum:"),
         ],
         "Data": [
             st.Page("pages/glossary.py", title="Glossary", icon=":material/menu_book:"),

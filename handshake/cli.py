@@ -1,4 +1,4 @@
-"""The command line: python -m handshake {demo,kpis} ..."""
+"""The command line: python -m handshake {demo,kpis,stage} ..."""
 
 import argparse
 import csv
@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 import duckdb
 
-from handshake import demo, kpis, queries, warehouse
+from handshake import demo, kpis, maturity, queries, warehouse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,13 +34,20 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--now", type=datetime.fromisoformat, metavar="TIMESTAMP",
                    help="when to judge leads still inside their SLA (default: now, UTC, to the quarter hour)")
     k.add_argument("--format", choices=("json", "csv"), default="json")
+
+    s = commands.add_parser("stage", help="print the self-assessed and the evidenced maturity stage, criterion by criterion")
+    s.add_argument("--warehouse", default=str(warehouse.configured_path()), help="warehouse file to read")
+    s.add_argument("--end", type=date.fromisoformat,
+                   help=f"last day of the evidence window (default: the newest lead's day; the window is "
+                        f"{maturity.window_days()} days)")
+    s.add_argument("--format", choices=("json",), default="json")
     return parser
 
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"demo": run_demo, "kpis": run_kpis}[args.command](args)
+        return {"demo": run_demo, "kpis": run_kpis, "stage": run_stage}[args.command](args)
     except (demo.DemoError, warehouse.WarehouseError) as e:
         print(f"error: {e}", file=sys.stderr)
     except duckdb.Error as e:
@@ -88,4 +95,29 @@ def run_kpis(args) -> int:
         writer = csv.DictWriter(sys.stdout, fieldnames=list(record))
         writer.writeheader()
         writer.writerow(record)
+    return 0
+
+
+def run_stage(args) -> int:
+    con = warehouse.open_warehouse(args.warehouse, create=False)
+    try:
+        placed = maturity.placement(lambda name, p: queries.run(con, name, p), args.end)
+    finally:
+        con.close()
+    found = placed["self_assessment"] or {}
+    record = {
+        "window_start": placed["window_start"].isoformat() if placed["window_start"] else None,
+        "window_end": placed["window_end"].isoformat() if placed["window_end"] else None,
+        "self_assessed_stage": placed["self_assessed_stage"],
+        "self_assessed_score": kpis.clean(found.get("score")),
+        "self_assessment_round": found.get("round_id"),
+        "respondent_count": found.get("respondent_count", 0),
+        "evidenced_stage": placed["evidenced_stage"],
+        "criteria": [
+            {key: r[key] for key in ("id", "stage", "label", "value", "threshold", "passed", "unit")}
+            for r in placed["criteria"]
+        ],
+        "explanation": placed["explanation"],
+    }
+    print(json.dumps(record, indent=2))
     return 0

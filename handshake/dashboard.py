@@ -119,7 +119,7 @@ def sidebar_filters() -> Filters:
         values = {}
         for name, label in (("segment", "Segment"), ("region", "Region"), ("source", "Source")):
             choices = [ALL] + options.loc[options["filter"] == name, "value"].tolist()
-            picked = st.selectbox(label, choices, key=name, bind="query-params")
+            picked = st.selectbox(label, choices, key=name, bind="query-params", format_func=readable)
             values[name] = None if picked == ALL else picked
         about = about_warehouse()
         if about.get("is_demo") == "true":
@@ -132,6 +132,11 @@ def sidebar_filters() -> Filters:
         if first is not None:
             st.caption(f"Leads from {first:%d %b %Y} to {last:%d %b %Y}.")
     return Filters(start, end, values)
+
+
+def readable(code: str) -> str:
+    """A stored code as people say it: paid_search -> Paid search; names with capitals stay as they are."""
+    return code.replace("_", " ").capitalize() if code == code.lower() else code
 
 
 def fmt(value, unit: str) -> str:

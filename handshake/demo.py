@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from handshake import queries, warehouse
+from handshake import assessment, queries, warehouse
 
 DEMO_DIR = queries.QUERY_DIR / "demo"
 MIN_LEADS = 1_000
@@ -25,7 +25,7 @@ PROFILES = {
         action_week_share=0.0,
     ),
     "defined": dict(
-        informal_threshold=45, mql_lag_hours=6, assign_lag_hours=4, handoff_recorded_share=0.93,
+        informal_threshold=45, mql_lag_hours=6, assign_lag_hours=4, handoff_recorded_share=0.97,
         unassigned_share=0.03, touch_share=0.80, cherry_pick=0.35, touch_median_hours=10, touch_sigma=1.2,
         mean_attempts=2.6, attempt_discipline=0.4, give_up_share=0.3, reason_share=0.7, accept_logit=0.1,
         kickoff_share=0.35, postmortem_share=0.25, feedback_share=0.3, unlinked_opp_share=0.15,
@@ -34,7 +34,7 @@ PROFILES = {
     "aligned": dict(
         informal_threshold=45, mql_lag_hours=1, assign_lag_hours=0.5, handoff_recorded_share=0.98,
         unassigned_share=0.01, touch_share=0.92, cherry_pick=0.15, touch_median_hours=2.5, touch_sigma=1.0,
-        mean_attempts=4.0, attempt_discipline=0.85, give_up_share=0.1, reason_share=0.93, accept_logit=0.5,
+        mean_attempts=4.0, attempt_discipline=0.85, give_up_share=0.1, reason_share=0.96, accept_logit=0.5,
         kickoff_share=0.7, postmortem_share=0.65, feedback_share=0.75, unlinked_opp_share=0.07,
         action_week_share=0.85,
     ),
@@ -64,6 +64,9 @@ STEPS = [
     ("09_campaign_feedback", "Collecting sales feedback on campaigns"),
     ("10_meeting_actions", "Minuting weekly meetings"),
     ("11_targets", "Setting targets"),
+    ("12_assessment_rounds", "Running the self-assessment"),
+    ("13_assessment_responses", "Running the self-assessment"),
+    ("14_assessment_answers", "Running the self-assessment"),
 ]
 
 
@@ -124,7 +127,8 @@ def generate(
     except OSError as e:
         raise DemoError(f"{path}: cannot write in {path.parent} ({e.strerror})") from None
     params = dict(PROFILES[profile], seed=seed, lead_count=leads, as_of=as_of, profile=profile,
-                  delay_effect=delay_effect)
+                  delay_effect=delay_effect, questionnaire_version=assessment.version(),
+                  **assessment.questionnaire_params())
     try:
         con = warehouse.open_warehouse(building)
         try:

@@ -2,6 +2,7 @@
 
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -154,17 +155,29 @@ def meta(con) -> dict[str, str]:
     return dict(con.execute("select key, value from meta").fetchall())
 
 
+_writing = threading.Lock()
+
+
+@contextmanager
+def transaction(con):
+    """A cursor for one write: all or nothing, one writer at a time in this process (two DuckDB
+    transactions that both bump the data version conflict), and the data version bumped on success."""
+    with _writing:
+        cur = con.cursor()
+        try:
+            cur.execute("begin transaction")
+            yield cur
+            bump_data_version(cur)
+            cur.execute("commit")
+        except BaseException:
+            cur.execute("rollback")
+            raise
+        finally:
+            cur.close()
+
+
 def write(con, name: str, rows: list[dict]) -> None:
     """Run the named write statement once per row, all or nothing, and mark the data as changed."""
-    cur = con.cursor()
-    try:
-        cur.execute("begin transaction")
+    with transaction(con) as cur:
         for row in rows:
             cur.execute(queries.sql(name), queries.bind(name, row))
-        bump_data_version(cur)
-        cur.execute("commit")
-    except BaseException:
-        cur.execute("rollback")
-        raise
-    finally:
-        cur.close()

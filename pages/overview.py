@@ -5,7 +5,7 @@ from datetime import timedelta
 import plotly.graph_objects as go
 import streamlit as st
 
-from handshake import dashboard, kpis
+from handshake import dashboard, kpis, maturity
 from handshake.dashboard import fmt
 
 st.title("Overview")
@@ -14,6 +14,17 @@ prev_start, prev_end = kpis.previous_period(filters.start, filters.end)
 st.caption(f"{filters.describe()} · compared with {prev_start:%d %b %Y} to {prev_end:%d %b %Y}")
 
 dashboard.require_leads()
+
+placed = maturity.placement(dashboard.query)
+stage_names = {None: "not rated yet", **{s: s.title() for s in maturity.STAGES}}
+with st.container(border=True):
+    said, more = st.columns([4, 1], vertical_alignment="center")
+    said.markdown(
+        f"**Where we stand** on the four HBR stages: **{stage_names[placed['self_assessed_stage']]}** by our own "
+        f"rating, **{stage_names[placed['evidenced_stage']]}** by the evidence of the last "
+        f"{maturity.window_days()} days."
+    )
+    more.page_link("pages/maturity.py", label="Why, and what is next", icon=":material/stairs:")
 
 current = kpis.headline(dashboard.query, filters.params())
 previous = kpis.headline(dashboard.query, kpis.query_params(prev_start, prev_end, filters.values))

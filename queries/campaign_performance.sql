@@ -177,6 +177,8 @@ final as (
         case when $dimension = 'campaign' then end_date end as end_date,
         coalesce(campaign_count, 0) as campaign_count,
         coalesce(uncosted_campaign_count, 0) as uncosted_campaign_count,
+        -- of the campaigns that ran in the period, the share whose cost is recorded (return on spend known)
+        ((campaign_count - uncosted_campaign_count) / nullif(campaign_count, 0))::double as costed_campaign_rate,
         round(known_cost_eur, 2)::double as campaign_cost_eur,
         coalesce(lead_count, 0)::bigint as lead_count,
         coalesce(mql_count, 0)::bigint as campaign_mql_count,

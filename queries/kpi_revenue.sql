@@ -54,6 +54,8 @@ final as (
         coalesce(p.sales_sourced_revenue_eur, 0)::double as sales_sourced_revenue_eur,
         coalesce(p.untraced_revenue_eur, 0)::double as untraced_revenue_eur,
         (p.marketing_sourced_revenue_eur / nullif(p.revenue_eur, 0))::double as marketing_sourced_revenue_share,
+        -- the share of revenue whose deal traces back to a lead (and so to a source and campaign)
+        ((p.revenue_eur - p.untraced_revenue_eur) / nullif(p.revenue_eur, 0))::double as traced_revenue_rate,
     from targets t
     left join by_period p on p.period_start = t.period_start
 )

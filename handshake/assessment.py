@@ -1,13 +1,12 @@
 """The self-assessment: the questionnaire, scoring and stages, rounds, and storing an anonymous response."""
 
-import math
 import os
 import tomllib
 from datetime import date, datetime, timezone
 from functools import cache
 from pathlib import Path
 
-from handshake import queries, warehouse
+from handshake import kpis, queries, warehouse
 
 QUESTIONNAIRE_PATH = Path(__file__).resolve().parent.parent / "data" / "questionnaire.toml"
 FUNCTIONS = ("marketing", "sales", "other")
@@ -75,14 +74,9 @@ def min_group_size() -> int:
 MIN_GROUP_SIZE = min_group_size()
 
 
-def is_missing(value) -> bool:
-    """None, or a NaN as pandas gives for an empty mean."""
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
 def stage_for(total) -> str | None:
     """The stage (lower-case name) for a total or mean total on the 20-100 scale; None for no total."""
-    if is_missing(total):
+    if kpis.clean(total) is None:
         return None
     if not 20 <= total <= 100:
         raise ValueError(f"a total of {total} is outside the questionnaire's range of 20 to 100")
@@ -196,23 +190,19 @@ def submit(con, round_id: str, function: str, level: str, answers: dict) -> int:
     return int(response_id)
 
 
-def _number(value):
-    return None if is_missing(value) else float(value)
-
-
 def history(run) -> list[dict]:
     """Every round, oldest first, as self_assessed() describes one."""
     rows = run("assessment_self_stage", {"min_group_size": min_group_size()})
     out = []
     for row in rows.to_dict("records"):
-        score_ = _number(row["organisation_score"])
+        score_ = kpis.clean(row["organisation_score"])
         out.append({
             "round_id": row["round_id"],
             "score": score_,
             "stage": stage_for(score_),
             "respondent_count": int(row["respondent_count"]),
             "by_function": {
-                f: {"respondent_count": int(row[f"{f}_count"]), "mean_total": _number(row[f"{f}_mean_total"])}
+                f: {"respondent_count": int(row[f"{f}_count"]), "mean_total": kpis.clean(row[f"{f}_mean_total"])}
                 for f in FUNCTIONS
             },
             "min_group_size": min_group_size(),

@@ -14,7 +14,6 @@ from handshake import demo, kpis, queries, warehouse
 MARKETING_COLOUR = "#0F7B8A"
 SALES_COLOUR = "#E0702B"
 NEUTRAL_COLOUR = "#8C8C8C"
-FUNCTION_COLOURS = {"marketing": MARKETING_COLOUR, "sales": SALES_COLOUR, "untraced": NEUTRAL_COLOUR}
 
 _creating = threading.Lock()
 

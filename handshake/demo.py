@@ -8,7 +8,6 @@ import duckdb
 
 from handshake import assessment, queries, warehouse
 
-DEMO_DIR = queries.QUERY_DIR / "demo"
 MIN_LEADS = 1_000
 MAX_LEADS = 10_000_000
 DEFAULT_LEADS = 20_000

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 
-from handshake import kpis
+from handshake import assessment, kpis
 
 CRITERIA_PATH = Path(__file__).resolve().parent.parent / "data" / "stage_criteria.toml"
 STAGES = ("undefined", "defined", "aligned", "integrated")
@@ -193,24 +193,19 @@ def explain(self_stage: str | None, evidenced: str | None, results: list[dict]) 
 
 
 def self_assessment(run, round_id=None) -> dict | None:
-    """The self-assessed stage from the questionnaire, or None when the module or a round is missing."""
-    try:
-        from handshake import assessment
-    except ImportError:
-        return None
+    """The self-assessed stage from the questionnaire, or None before the first round."""
     found = assessment.self_assessed(run, round_id=round_id)
-    if not found or found.get("round_id") is None:
-        return None
-    return found
+    return found if found.get("round_id") is not None else None
 
 
 def trajectory(run) -> list[dict]:
     """Per self-assessment round, oldest first: its score and stage, and the stage evidenced by the
     window of the same length ending the day the round closed."""
     rounds = run("maturity_round_windows", {})
+    said = {h["round_id"]: h for h in assessment.history(run)}
     rows = []
     for r in rounds.itertuples():
-        found = self_assessment(run, r.round_id) or {}
+        found = said.get(r.round_id, {})
         end = kpis.clean(r.window_end_date)
         params = window_params(run, end=end.date() if hasattr(end, "date") else end)
         end = params["end"] - timedelta(days=1) if params else end

@@ -3,7 +3,7 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from handshake import assessment, dashboard, warehouse
+from handshake import assessment, dashboard, kpis, warehouse
 from handshake.dashboard import MARKETING_COLOUR, NEUTRAL_COLOUR, SALES_COLOUR
 
 st.title("What people say")
@@ -129,8 +129,8 @@ st.caption(
 )
 
 params = dict(round_id=round_id, min_group_size=min_size, **assessment.questionnaire_params())
-subscale_gaps = dashboard.query("assessment_subscale_gaps", params)
-statement_gaps = dashboard.query("assessment_statement_gaps", params)
+subscale_gaps = dashboard.query("assessment_gaps", dict(params, grain="subscale"))
+statement_gaps = dashboard.query("assessment_gaps", dict(params, grain="statement"))
 first_row = statement_gaps.iloc[0]
 GROUPS = (("marketing", "Marketing"), ("sales", "Sales"), ("head", "Heads"), ("staff", "Staff"))
 counts = {g: int(first_row[f"{g}_count"]) for g, _ in GROUPS}
@@ -145,7 +145,7 @@ def gap_flags(frame, labels) -> list[str]:
     for row, label in zip(frame.to_dict("records"), labels):
         for gap, high, low in (("function_gap", "Marketing", "Sales"), ("level_gap", "Heads", "Staff")):
             value = row[gap]
-            if not assessment.is_missing(value) and abs(value) >= assessment.GAP_WORTH_FLAGGING:
+            if kpis.clean(value) is not None and abs(value) >= assessment.GAP_WORTH_FLAGGING:
                 more, less = (high, low) if value > 0 else (low, high)
                 flagged.append(f"**{label}**: {more} rate it {abs(value):.1f} points higher than {less.lower()}")
     return flagged
@@ -156,7 +156,7 @@ def heatmap(frame, labels, key: str, title: str, height: int) -> None:
     z, text = [], []
     for row in frame.to_dict("records"):
         values = [row[f"{g}_mean"] for g, _ in GROUPS]
-        values = [None if assessment.is_missing(v) else float(v) for v in values]
+        values = [kpis.clean(v) for v in values]
         z.append(values)
         text.append(["too few" if v is None else f"{v:.1f}" for v in values])
     figure = go.Figure(go.Heatmap(

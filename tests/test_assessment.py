@@ -165,7 +165,7 @@ def test_gaps_per_statement_and_subscale_carry_their_counts(shared):
         assessment.submit(shared, "R", "sales", "staff", dict(all_rated(4), sales_gives_feedback=2))
     assessment.submit(shared, "R", "marketing", "head", all_rated(5))
     params = dict(round_id="R", min_group_size=3, **assessment.questionnaire_params())
-    statements = queries.run(shared, "assessment_statement_gaps", params).set_index("statement_id")
+    statements = queries.run(shared, "assessment_gaps", dict(params, grain="statement")).set_index("statement_id")
     row = statements.loc["sales_gives_feedback"]
     # marketing (4+4+4+5)/4 = 4.25, sales 2: a gap of 2.25
     assert (row["marketing_count"], row["sales_count"]) == (4, 3)
@@ -173,7 +173,7 @@ def test_gaps_per_statement_and_subscale_carry_their_counts(shared):
     # one head only: no heads' mean, no heads-staff gap; the 6 staff average (3x4 + 3x2)/6 = 3
     assert row["head_count"] == 1 and row["head_mean"] != row["head_mean"] and row["level_gap"] != row["level_gap"]
     assert row["staff_mean"] == 3
-    subscales = queries.run(shared, "assessment_subscale_gaps", params).set_index("subscale")
+    subscales = queries.run(shared, "assessment_gaps", dict(params, grain="subscale")).set_index("subscale")
     # feedback has 4 statements; sales rated one of them 2: (4+4+4+2)/4 = 3.5
     assert subscales.loc["feedback", "sales_mean"] == 3.5
     assert subscales.loc["culture", "function_gap"] == 0.25
@@ -186,8 +186,8 @@ def test_demo_rounds_land_in_the_profiles_band_and_improve(demo_warehouses, prof
     con = warehouse.open_warehouse(demo_warehouses[profile], create=False)
     try:
         history = assessment.history(run_on(con))
-        gaps = queries.run(con, "assessment_subscale_gaps",
-                           dict(round_id="2026 Q4", min_group_size=3, **assessment.questionnaire_params()))
+        gaps = queries.run(con, "assessment_gaps", dict(round_id="2026 Q4", grain="subscale", min_group_size=3,
+                                                  **assessment.questionnaire_params()))
     finally:
         con.close()
     assert [h["round_id"] for h in history] == ["2026 Q3", "2026 Q4"]

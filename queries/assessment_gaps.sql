@@ -1,5 +1,6 @@
--- one row per sub-scale in a round: mean rating (1-5) of marketing, sales, heads and staff, counts, gaps
--- parameters: $round_id, $min_group_size, $statement_ids and $subscales (the questionnaire, in order)
+-- one row per statement ($grain = 'statement') or per sub-scale ($grain = 'subscale') in a round: mean
+-- rating (1-5) of marketing, sales, heads and staff, their respondent counts, and the gaps between them
+-- parameters: $round_id, $grain, $min_group_size, $statement_ids and $subscales (the questionnaire, in order)
 -- Heads and staff are those of marketing and sales; a mean is null when its group has fewer than
 -- $min_group_size respondents, so no one's answers can be read from it.
 with statements as (
@@ -9,12 +10,14 @@ with statements as (
         unnest(range(1, len($statement_ids::varchar[]) + 1)) as position
 ),
 
-subscales as (
+items as (
+    -- a sub-scale sits where its first statement does
     select
+        case when $grain = 'subscale' then null else statement_id end as statement_id,
         subscale,
         min(position) as position
     from statements
-    group by subscale
+    group by case when $grain = 'subscale' then null else statement_id end, subscale
 ),
 
 answers as (
@@ -22,6 +25,7 @@ answers as (
         r.response_id,
         r.function,
         r.level,
+        case when $grain = 'subscale' then null else a.statement_id end as statement_id,
         s.subscale,
         a.rating
     from assessment_responses r
@@ -42,19 +46,21 @@ counts as (
 
 means as (
     select
+        statement_id,
         subscale,
         avg(case when function = 'marketing' then rating end) as marketing_mean,
         avg(case when function = 'sales' then rating end) as sales_mean,
         avg(case when level = 'head' then rating end) as head_mean,
         avg(case when level = 'staff' then rating end) as staff_mean
     from answers
-    group by subscale
+    group by statement_id, subscale
 ),
 
 shown as (
     select
-        s.position,
-        s.subscale,
+        i.position,
+        i.subscale,
+        i.statement_id,
         c.marketing_count,
         case when c.marketing_count >= $min_group_size then m.marketing_mean end as marketing_mean,
         c.sales_count,
@@ -63,9 +69,11 @@ shown as (
         case when c.head_count >= $min_group_size then m.head_mean end as head_mean,
         c.staff_count,
         case when c.staff_count >= $min_group_size then m.staff_mean end as staff_mean
-    from subscales s
+    from items i
     cross join counts c
-    left join means m on m.subscale = s.subscale
+    left join means m
+        on m.subscale = i.subscale
+        and m.statement_id is not distinct from i.statement_id
 ),
 
 final as (

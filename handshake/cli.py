@@ -84,7 +84,8 @@ def run_kpis(args) -> int:
         if start > end:
             print(f"error: --start {start} is after --end {end}", file=sys.stderr)
             return 1
-        params = kpis.query_params(start, end, {"now": args.now})
+        tz = warehouse.organisation_timezone(warehouse.meta(con))
+        params = kpis.query_params(start, end, {"now": args.now}, tz=tz)
         values = kpis.headline(lambda name, p: queries.run(con, name, p), params)
     finally:
         con.close()

@@ -10,6 +10,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from handshake import demo, kpis, queries, warehouse
+from handshake.formats import fmt
 
 MARKETING_COLOUR = "#0F7B8A"
 SALES_COLOUR = "#E0702B"
@@ -69,9 +70,10 @@ class Filters:
     start: date
     end: date  # inclusive
     values: dict = field(default_factory=dict)  # segment, region, source: None means all
+    tz: str = "UTC"  # the organisation's time zone, where its days start
 
     def params(self, grain: str = "total") -> dict:
-        return kpis.query_params(self.start, self.end, self.values, grain)
+        return kpis.query_params(self.start, self.end, self.values, grain, self.tz)
 
     def describe(self) -> str:
         chosen = [v for v in self.values.values() if v]
@@ -130,48 +132,12 @@ def sidebar_filters() -> Filters:
             )
         if first is not None:
             st.caption(f"Leads from {first:%d %b %Y} to {last:%d %b %Y}.")
-    return Filters(start, end, values)
+    return Filters(start, end, values, warehouse.organisation_timezone(about))
 
 
 def readable(code: str) -> str:
     """A stored code as people say it: paid_search -> Paid search; names with capitals stay as they are."""
     return code.replace("_", " ").capitalize() if code == code.lower() else code
-
-
-def fmt(value, unit: str) -> str:
-    """A KPI value with its unit, or a dash when there is no number to show."""
-    value = kpis.clean(value)
-    if value is None:
-        return "–"
-    if unit == "rate":
-        return f"{value:.1%}"
-    if unit == "hours":
-        return f"{value:,.1f} h"
-    if unit == "days":
-        return f"{value:,.1f} days"
-    if unit == "ratio":
-        return f"{value:,.1f}x"
-    if unit == "score":
-        return f"{value:.1f} / 5"
-    if unit == "eur":
-        for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
-            if abs(value) >= size:
-                return f"€{value / size:,.1f}{suffix}"
-        return f"€{value:,.0f}"
-    return f"{value:,.0f}"
-
-
-def change(current, previous, unit: str) -> str | None:
-    """The change from the previous period: points for rates, per cent for counts and money."""
-    current, previous = kpis.clean(current), kpis.clean(previous)
-    if current is None or previous is None:
-        return None
-    if unit == "rate":
-        points = (current - previous) * 100
-        return None if round(points, 1) == 0 else f"{points:+.1f} pts"
-    if previous == 0:
-        return "new" if current else None
-    return None if current == previous else f"{(current - previous) / abs(previous):+.1%}"
 
 
 def require_leads() -> None:

@@ -2,7 +2,8 @@
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 
 @dataclass(frozen=True)
@@ -293,18 +294,31 @@ def previous_period(start: date, end: date) -> tuple[date, date]:
     return start - timedelta(days=days), start - timedelta(days=1)
 
 
-def query_params(start: date, end: date, filters: dict | None = None, grain: str = "total") -> dict:
-    """The bound parameters every KPI query takes; end is inclusive here and exclusive in SQL."""
+def query_params(start: date, end: date, filters: dict | None = None, grain: str = "total",
+                 tz: str = "UTC") -> dict:
+    """The bound parameters every KPI query takes; end is inclusive here and exclusive in SQL.
+
+    Dates (bookings, deal dates) are the organisation's calendar days; timestamps are stored in UTC,
+    so a day starts at its local midnight in UTC: $start_at and $end_at."""
     filters = filters or {}
+    end = end + timedelta(days=1)
     return {
         "start": start,
-        "end": end + timedelta(days=1),
+        "end": end,
+        "start_at": utc_midnight(start, tz),
+        "end_at": utc_midnight(end, tz),
         "grain": grain,
         "segment": filters.get("segment"),
         "region": filters.get("region"),
         "source": filters.get("source"),
         "now": filters.get("now") or current_time(),
     }
+
+
+def utc_midnight(day: date, tz: str) -> datetime:
+    """The moment a day starts in time zone tz, as a naive UTC timestamp like the warehouse's."""
+    local = datetime.combine(day, time(), tzinfo=ZoneInfo(tz))
+    return local.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def clean(value):

@@ -2,6 +2,7 @@
 
 import os
 import threading
+import zoneinfo
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -153,6 +154,19 @@ def bump_data_version(con) -> None:
 
 def meta(con) -> dict[str, str]:
     return dict(con.execute("select key, value from meta").fetchall())
+
+
+def organisation_timezone(about: dict) -> str:
+    """The IANA time zone the organisation's days and weeks run in (meta key 'timezone'); UTC unless set."""
+    return about.get("timezone") or "UTC"
+
+
+def set_timezone(con, tz: str) -> None:
+    """Store the organisation's time zone; an unknown name is refused with the way to find a right one."""
+    if tz not in zoneinfo.available_timezones():
+        raise WarehouseError(f"Unknown time zone {tz!r}: use an IANA name such as Europe/Berlin or America/New_York.")
+    with transaction(con) as cur:
+        cur.execute("insert or replace into meta values ('timezone', $tz)", {"tz": tz})
 
 
 _writing = threading.Lock()

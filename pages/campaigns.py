@@ -4,7 +4,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from handshake import dashboard, kpis
-from handshake.dashboard import fmt
+from handshake.formats import fmt
 
 # DOMAIN.md: "3x is a common rule of thumb" for pipeline coverage; shown as a reference, never a target
 RULE_OF_THUMB_COVERAGE = 3.0

@@ -4,7 +4,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from handshake import dashboard
-from handshake.dashboard import fmt
+from handshake.formats import fmt
 
 st.title("Follow-up and SLA")
 filters = dashboard.filters()

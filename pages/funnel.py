@@ -4,7 +4,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from handshake import dashboard, kpis, warehouse
-from handshake.dashboard import fmt
+from handshake.formats import fmt
 
 st.title("Hand-off funnel")
 filters = dashboard.filters()

@@ -7,7 +7,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from handshake import dashboard
-from handshake.dashboard import fmt
+from handshake.formats import fmt
 
 SMALL_SAMPLE = 20  # below this many leads a rate is shown, but not read as a finding
 CAMPAIGNS_CHARTED = 15

@@ -5,8 +5,8 @@ from datetime import timedelta
 import plotly.graph_objects as go
 import streamlit as st
 
-from handshake import dashboard, kpis, maturity
-from handshake.dashboard import fmt
+from handshake import dashboard, formats, kpis, maturity
+from handshake.formats import fmt
 
 st.title("Overview")
 filters = dashboard.filters()
@@ -27,7 +27,7 @@ with st.container(border=True):
     more.page_link("pages/maturity.py", label="Why, and what is next", icon=":material/stairs:")
 
 current = kpis.headline(dashboard.query, filters.params())
-previous = kpis.headline(dashboard.query, kpis.query_params(prev_start, prev_end, filters.values))
+previous = kpis.headline(dashboard.query, kpis.query_params(prev_start, prev_end, filters.values, tz=filters.tz))
 cohort = dashboard.query("kpi_mql_cohort", filters.params()).iloc[0]
 revenue = dashboard.query("kpi_revenue", filters.params()).iloc[0]
 
@@ -79,7 +79,7 @@ if not cohort["mql_count"] and not revenue["revenue_eur"]:
     )
 
 trend_start = (filters.end.replace(day=1) - timedelta(days=335)).replace(day=1)
-trend_params = kpis.query_params(trend_start, filters.end, filters.values, "month")
+trend_params = kpis.query_params(trend_start, filters.end, filters.values, "month", filters.tz)
 trend = dashboard.query("kpi_mql_cohort", trend_params)
 money = dashboard.query("kpi_revenue", trend_params)
 pipeline = dashboard.query("kpi_open_pipeline", trend_params)
@@ -89,7 +89,7 @@ monthly = {kpi.name: frame[kpi.name].dropna().tolist()
 for column, kpi in zip(dashboard.grid(len(kpis.HEADLINE), 4), kpis.HEADLINE):
     with column:
         dashboard.kpi_metric(
-            kpi.name, current[kpi.name], delta=dashboard.change(current[kpi.name], previous[kpi.name], kpi.unit),
+            kpi.name, current[kpi.name], delta=formats.change(current[kpi.name], previous[kpi.name], kpi.unit),
             note=notes[kpi.name], chart_data=monthly[kpi.name] or None, chart_type="line",
         )
 

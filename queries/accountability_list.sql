@@ -2,6 +2,7 @@
 -- either untouched past its first-touch SLA, or short of the agreed attempts two weeks after assignment
 -- parameters: $start, $end (dates, end exclusive; MQLs by the day they became MQLs),
 -- $segment, $region, $source (null = all), $now (timestamp: the moment the list is drawn up)
+-- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
 open_mqls as (
     -- not yet accepted or rejected at $now
@@ -14,8 +15,8 @@ open_mqls as (
         l.lead_score,
         l.source,
     from leads l
-    where l.mql_at >= $start::timestamp
-        and l.mql_at < $end::timestamp
+    where l.mql_at >= $start_at
+        and l.mql_at < $end_at
         and l.mql_at <= $now::timestamp
         and (l.accepted_at is null or l.accepted_at > $now::timestamp)
         and (l.rejected_at is null or l.rejected_at > $now::timestamp)

@@ -2,6 +2,7 @@
 -- accepted or rejected: how many were decided after that many touches, and how
 -- parameters: $start, $end (dates, end exclusive; MQLs by the day they became MQLs),
 -- $segment, $region, $source (null = all)
+-- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
 counted as (
     select
@@ -10,8 +11,8 @@ counted as (
         f.rejection_reason,
         least(f.attempt_count, 10) as attempt_count,
     from lead_facts f
-    where f.mql_at >= $start::timestamp
-        and f.mql_at < $end::timestamp
+    where f.mql_at >= $start_at
+        and f.mql_at < $end_at
         and f.attempt_count is not null
         and ($segment is null or f.segment = $segment)
         and ($region is null or f.region = $region)

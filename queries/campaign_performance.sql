@@ -3,6 +3,7 @@
 -- parameters: $start, $end (dates, end exclusive), $dimension ('campaign', 'channel' or 'total': always
 -- one row), $segment, $region, $source (null = all; they filter leads, never costs, so any of them
 -- leaves the cost ratios empty), $now (timestamp: a campaign with no end date has run until then)
+-- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
 runs as (
     -- a campaign's cost counts in the period in proportion to the days of its run inside it
@@ -36,8 +37,8 @@ campaign_leads as (
 lead_counts as (
     select
         campaign_id,
-        count(case when created_at >= $start::timestamp and created_at < $end::timestamp then 1 end) as lead_count,
-        count(case when mql_at >= $start::timestamp and mql_at < $end::timestamp then 1 end) as mql_count,
+        count(case when created_at >= $start_at and created_at < $end_at then 1 end) as lead_count,
+        count(case when mql_at >= $start_at and mql_at < $end_at then 1 end) as mql_count,
     from campaign_leads
     group by campaign_id
 ),

@@ -2,6 +2,7 @@
 -- how many of the period's MQLs waited that long for sales
 -- parameters: $start, $end (dates, end exclusive; MQLs by the day they became MQLs),
 -- $segment, $region, $source (null = all)
+-- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
 bands as (
     -- each band holds waits above lower_hours up to and including upper_hours, as the SLA check does
@@ -18,8 +19,8 @@ bands as (
 waits as (
     select f.lead_id, f.first_touch_hours
     from lead_facts f
-    where f.mql_at >= $start::timestamp
-        and f.mql_at < $end::timestamp
+    where f.mql_at >= $start_at
+        and f.mql_at < $end_at
         and ($segment is null or f.segment = $segment)
         and ($region is null or f.region = $region)
         and ($source is null or f.source = $source)

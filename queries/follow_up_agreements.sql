@@ -2,12 +2,13 @@
 -- they are judged by), plus a row with no version for MQLs from before any agreement
 -- parameters: $start, $end (dates, end exclusive; MQLs by the day they became MQLs),
 -- $segment, $region, $source (null = all)
+-- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
 cohort as (
     select l.lead_id, l.mql_at
     from leads l
-    where l.mql_at >= $start::timestamp
-        and l.mql_at < $end::timestamp
+    where l.mql_at >= $start_at
+        and l.mql_at < $end_at
         and ($segment is null or l.segment = $segment)
         and ($region is null or l.region = $region)
         and ($source is null or l.source = $source)

@@ -2,6 +2,7 @@
 -- not count): who owns it, how good it looked and how long it waited (until decided, or until $now)
 -- parameters: $start, $end (dates, end exclusive; MQLs by the day they became MQLs),
 -- $segment, $region, $source (null = all), $now (timestamp)
+-- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
 final as (
     select
@@ -27,8 +28,8 @@ final as (
         c.sla_clock_at,
     from lead_facts c
     left join reps r on r.rep_id = c.owner_rep_id
-    where c.mql_at >= $start::timestamp
-        and c.mql_at < $end::timestamp
+    where c.mql_at >= $start_at
+        and c.mql_at < $end_at
         and c.first_touch_at is null
         and ($segment is null or c.segment = $segment)
         and ($region is null or c.region = $region)

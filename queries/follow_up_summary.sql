@@ -2,6 +2,7 @@
 -- how fast, how often and how persistently sales followed them up
 -- parameters: $start, $end (dates, end exclusive; MQLs by the day they became MQLs), $grain ('total', 'rep'
 -- or 'team'), $segment, $region, $source (null = all), $now (timestamp: a clock still running is not judged)
+-- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
 cohort as (
     select
@@ -11,8 +12,8 @@ cohort as (
         case when $grain in ('rep', 'team') then r.team end as team,
     from lead_facts f
     left join reps r on r.rep_id = f.owner_rep_id
-    where f.mql_at >= $start::timestamp
-        and f.mql_at < $end::timestamp
+    where f.mql_at >= $start_at
+        and f.mql_at < $end_at
         and ($segment is null or f.segment = $segment)
         and ($region is null or f.region = $region)
         and ($source is null or f.source = $source)

@@ -2,6 +2,7 @@
 -- how far each has got so far, and the conversion from each stage to the next
 -- parameters: $start, $end (dates, end exclusive), $grain ('total', 'week' or 'month'),
 -- $dimension ('all', 'source' or 'segment'), $segment, $region, $source (null = all)
+-- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
 cohort as (
     select
@@ -14,8 +15,8 @@ cohort as (
         coalesce(case $dimension when 'source' then f.source when 'segment' then f.segment else 'All leads' end,
                  'Unknown') as breakdown,
     from lead_facts f
-    where f.created_at >= $start::timestamp
-        and f.created_at < $end::timestamp
+    where f.created_at >= $start_at
+        and f.created_at < $end_at
         and ($segment is null or f.segment = $segment)
         and ($region is null or f.region = $region)
         and ($source is null or f.source = $source)

@@ -2,6 +2,7 @@
 -- ('moved_on' = reached a later stage), newest first, at most 1,000
 -- parameters: $start, $end (dates, end exclusive), $segment, $region, $source (null = all),
 -- $stage_rank (1 inquiry .. 6 won), $outcome ('moved_on', 'open', 'dropped' or 'won')
+-- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
 final as (
     select
@@ -22,8 +23,8 @@ final as (
         f.won_date,
     from lead_facts f
     left join reps r on r.rep_id = f.owner_rep_id
-    where f.created_at >= $start::timestamp
-        and f.created_at < $end::timestamp
+    where f.created_at >= $start_at
+        and f.created_at < $end_at
         and ($segment is null or f.segment = $segment)
         and ($region is null or f.region = $region)
         and ($source is null or f.source = $source)

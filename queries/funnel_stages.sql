@@ -1,12 +1,13 @@
 -- one row per waterfall stage: of the period's arriving leads, how many reached the stage, moved on,
 -- are still open there, or were dropped there (rejected, disqualified, lost)
 -- parameters: $start, $end (dates, end exclusive), $segment, $region, $source (null = all)
+-- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
 cohort as (
     select stage_rank, stage_outcome
     from lead_facts
-    where created_at >= $start::timestamp
-        and created_at < $end::timestamp
+    where created_at >= $start_at
+        and created_at < $end_at
         and ($segment is null or segment = $segment)
         and ($region is null or region = $region)
         and ($source is null or source = $source)

@@ -2,6 +2,7 @@
 -- touches): the MQLs that arrived in it and what became of them so far
 -- parameters: $start, $end (dates, end exclusive), $grain ('total', 'week' or 'month'),
 -- $segment, $region, $source (null = all), $now (timestamp: a lead whose SLA clock still runs is not judged)
+-- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
 day_buckets as (
     select
@@ -30,8 +31,8 @@ cohort as (
             else $start::timestamp
         end as period_start,
     from lead_facts f
-    where f.mql_at >= $start::timestamp
-        and f.mql_at < $end::timestamp
+    where f.mql_at >= $start_at
+        and f.mql_at < $end_at
         and ($segment is null or f.segment = $segment)
         and ($region is null or f.region = $region)
         and ($source is null or f.source = $source)

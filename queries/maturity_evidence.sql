@@ -1,6 +1,7 @@
 -- one row: the evidence of practice the stage criteria read that no KPI query holds: the joint
 -- agreement in force at the end of the window, hand-offs recorded, and weeks with meeting actions
 -- parameters: $start, $end (dates, end exclusive: the evaluation window)
+-- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
 in_force as (
     -- the agreement version holding on the window's last day
@@ -24,8 +25,8 @@ handoffs as (
         count(*) as mql_count,
         count(assigned_at) as handoff_recorded_count,
     from leads
-    where mql_at >= $start::timestamp
-        and mql_at < $end::timestamp
+    where mql_at >= $start_at
+        and mql_at < $end_at
 ),
 recent_weeks as (
     -- the eight whole weeks (Monday to Sunday) before the week the window ends in

@@ -2,12 +2,13 @@
 -- one row for them all): how many sales accepted, won and left untouched so far, and the revenue they brought
 -- parameters: $start, $end (dates, end exclusive), $dimension ('source', 'campaign', 'score_band' or 'total'),
 -- $segment, $region, $source (null = all)
+-- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
 banded as (
     select f.*
     from lead_facts f
-    where f.mql_at >= $start::timestamp
-        and f.mql_at < $end::timestamp
+    where f.mql_at >= $start_at
+        and f.mql_at < $end_at
         and ($segment is null or f.segment = $segment)
         and ($region is null or f.region = $region)
         and ($source is null or f.source = $source)

@@ -1,6 +1,7 @@
 -- one row: how the scores of the period's never-touched MQLs compare with those of the touched MQLs of the same
 -- source and score band (a positive gap: the untouched scored lower, so reps picked the better leads)
 -- parameters: $start, $end (dates, end exclusive), $segment, $region, $source (null = all)
+-- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
 cohort as (
     select
@@ -9,8 +10,8 @@ cohort as (
         f.score_band,
         f.first_touch_at is not null as is_touched,
     from lead_facts f
-    where f.mql_at >= $start::timestamp
-        and f.mql_at < $end::timestamp
+    where f.mql_at >= $start_at
+        and f.mql_at < $end_at
         and ($segment is null or f.segment = $segment)
         and ($region is null or f.region = $region)
         and ($source is null or f.source = $source)

@@ -1,6 +1,7 @@
 -- one row per rejection reason (the five agreed ones, "no_reason" and, only when used, "other"): how many
 -- of the period's MQLs sales rejected for it so far, and its share of those rejections
 -- parameters: $start, $end (dates, end exclusive), $segment, $region, $source (null = all)
+-- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
 reasons as (
     select * from (values
@@ -23,8 +24,8 @@ rejected as (
             else 'other'
         end as rejection_reason,
     from leads l
-    where l.mql_at >= $start::timestamp
-        and l.mql_at < $end::timestamp
+    where l.mql_at >= $start_at
+        and l.mql_at < $end_at
         and l.accepted_at is null
         and l.rejected_at is not null
         and ($segment is null or l.segment = $segment)

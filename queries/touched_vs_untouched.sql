@@ -1,6 +1,7 @@
 -- one row per source and lead-score band of the period's MQLs: how many sales never touched, how the touched
 -- ones fared, and the mean score of the touched and the untouched (are the untouched worse, or just ignored?)
 -- parameters: $start, $end (dates, end exclusive), $segment, $region, $source (null = all)
+-- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
 cohort as (
     select
@@ -12,8 +13,8 @@ cohort as (
         f.first_touch_at is not null as is_touched,
         f.is_won,
     from lead_facts f
-    where f.mql_at >= $start::timestamp
-        and f.mql_at < $end::timestamp
+    where f.mql_at >= $start_at
+        and f.mql_at < $end_at
         and ($segment is null or f.segment = $segment)
         and ($region is null or f.region = $region)
         and ($source is null or f.source = $source)

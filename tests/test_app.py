@@ -7,7 +7,7 @@ import sys
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from handshake import dashboard, demo, kpis, warehouse
+from handshake import demo, formats, kpis, warehouse
 from conftest import APP, TESTS
 
 PAGES = sorted(f"pages/{p.name}" for p in (TESTS.parent / "pages").glob("*.py"))
@@ -101,4 +101,4 @@ def test_overview_shows_the_numbers_the_command_line_prints(monkeypatch, demo_wa
     record = json.loads(printed.stdout)
     shown = {m.label: m.value for m in at.metric}
     for kpi in kpis.HEADLINE:
-        assert shown[kpi.label] == dashboard.fmt(record[kpi.name], kpi.unit), kpi.name
+        assert shown[kpi.label] == formats.fmt(record[kpi.name], kpi.unit), kpi.name

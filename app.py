@@ -18,6 +18,9 @@ st.navigation(
             st.Page("pages/lead_quality.py", title="Lead quality", icon=":material/verified:"),
             st.Page("pages/campaigns.py", title="Campaigns and revenue", icon=":material/campaign:"),
         ],
+        "Sales and marketing together": [
+            st.Page("pages/weekly_meeting.py", title="Weekly joint meeting", icon=":material/groups:"),
+        ],
         "Self-assessment": [
             st.Page("pages/questionnaire.py", title="Questionnaire", icon=":material/checklist:"),
             st.Page("pages/assessment_results.py", title="What people say", icon=":material/forum:"),

@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from handshake import demo, kpis, queries, warehouse
-from handshake.formats import fmt
+from handshake.formats import fmt, readable
 
 MARKETING_COLOUR = "#0F7B8A"
 SALES_COLOUR = "#E0702B"
@@ -133,11 +133,6 @@ def sidebar_filters() -> Filters:
         if first is not None:
             st.caption(f"Leads from {first:%d %b %Y} to {last:%d %b %Y}.")
     return Filters(start, end, values, warehouse.organisation_timezone(about))
-
-
-def readable(code: str) -> str:
-    """A stored code as people say it: paid_search -> Paid search; names with capitals stay as they are."""
-    return code.replace("_", " ").capitalize() if code == code.lower() else code
 
 
 def require_leads() -> None:

@@ -23,7 +23,8 @@ def fmt(value, unit: str) -> str:
             if abs(value) >= size:
                 return f"€{value / size:,.1f}{suffix}"
         return f"€{value:,.0f}"
-    return f"{value:,.0f}"
+    # a count is whole, but an average count (attempts per lead, MQLs a week) is not: keep its decimal
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
 def change(current, previous, unit: str) -> str | None:
@@ -37,3 +38,8 @@ def change(current, previous, unit: str) -> str | None:
     if previous == 0:
         return "new" if current else None
     return None if current == previous else f"{(current - previous) / abs(previous):+.1%}"
+
+
+def readable(code: str) -> str:
+    """A stored code as people say it: paid_search -> Paid search; names with capitals stay as they are."""
+    return code.replace("_", " ").capitalize() if code == code.lower() else code

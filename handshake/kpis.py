@@ -19,6 +19,8 @@ class Kpi:
     # True when the value keeps rising as the period's leads age (cohort rates), so a recent period
     # trails an older one by construction and a fall against the previous period is no news.
     matures: bool = False
+    # which way is good news: "higher", "lower", or None when a change is neither (spend, say)
+    better: str | None = "higher"
 
 
 # The glossary: every KPI Handshake shows, once. Each area's page adds its own section below.
@@ -105,11 +107,13 @@ FUNNEL = (
         "For the period's arriving leads that made a step, the median time it took; the last row, inquiry "
         "to won, is the sales cycle.",
         "median of (time the lead reached the next stage - time it reached this one), in days",
+        better='lower',
     ),
     Kpi(
         "p90_days_in_stage", "90th-percentile days in stage", "days", "funnel_stage_times", "shared",
         "The time within which nine in ten of the leads that made a step made it: the slow tail.",
         "90th percentile of the step's duration, in days",
+        better='lower',
     ),
 )
 
@@ -121,12 +125,14 @@ FOLLOW_UP = (
         "longer. Only touched MQLs count (the never touched are counted apart); a touch before assignment "
         "counts as 0 hours and one dated before the lead existed is ignored.",
         "median over touched MQLs of (first touch - coalesce(assigned, MQL)), in hours",
+        better='lower',
     ),
     Kpi(
         "first_touch_p90_hours", "P90 hours to first touch", "hours", "follow_up_summary", "sales",
         "The slow tail of SLA time: nine in ten of the period's touched MQLs got their first touch within this "
         "many hours of assignment (or MQL without a recorded hand-off).",
         "90th percentile (interpolated) over touched MQLs of (first touch - coalesce(assigned, MQL)), in hours",
+        better='lower',
     ),
     Kpi(
         "speed_to_lead_median_hours", "Median speed to lead", "hours", "follow_up_summary", "shared",
@@ -134,6 +140,7 @@ FOLLOW_UP = (
         "unlike SLA time it includes the system's delay (scoring, routing, batch syncs into the CRM), which "
         "both teams own. The research on lead decay (Oldroyd, MIT/InsideSales 2007; HBR 2011) is about this clock.",
         "median over touched MQLs of (first touch - lead created), in hours",
+        better='lower',
     ),
     Kpi(
         "touched_within_24h_rate", "First touch within 24 h", "rate", "follow_up_summary", "sales",
@@ -154,6 +161,7 @@ FOLLOW_UP = (
         "count). Includes MQLs that arrived so recently their SLA still runs, and MQLs rejected unworked; "
         "shown with its share of MQLs, 1 - follow-up rate.",
         "MQLs - MQLs with a touch",
+        better='lower',
     ),
     Kpi(
         "avg_attempt_count", "Attempts before decision", "count", "follow_up_summary", "sales",
@@ -167,6 +175,7 @@ FOLLOW_UP = (
         "minimum agreed when the lead became an MQL. A rejection for that reason is allowed only after the "
         "agreed attempts. MQLs with no minimum agreed are left out.",
         "unable-to-reach rejections with attempts < agreed minimum / unable-to-reach rejections with a minimum",
+        better='lower',
     ),
 )
 
@@ -195,12 +204,14 @@ CAMPAIGNS = (
         "its cost so far over its days so far. Unknown when a campaign that ran has no cost recorded. "
         "Costs are never split by segment, region or source.",
         "sum of cost x (days of the run inside the period / days of the run)",
+        better=None,
     ),
     Kpi(
         "cost_per_mql_eur", "Cost per MQL", "eur", "campaign_performance", "marketing",
         "Campaign cost in the period over the campaigns' leads that became MQLs in it. Left empty when "
         "filters are set, since costs cannot be split by segment, region or source.",
         "campaign cost / MQLs from campaign leads",
+        better='lower',
     ),
     Kpi(
         "pipeline_sourced_eur", "Pipeline from campaigns", "eur", "campaign_performance", "marketing",
@@ -227,6 +238,7 @@ CAMPAIGNS = (
         "period. Leads still open are not customers yet. Campaign cost only, not sales' own cost; "
         "empty when filters are set.",
         "campaign cost / campaign leads with a deal won in the period",
+        better='lower',
     ),
     Kpi(
         "sales_kickoff_rate", "Sales at kick-off", "rate", "campaign_performance", "sales",
@@ -338,16 +350,21 @@ def headline(run, params: dict) -> dict:
 
     run(name, params) returns a query's rows; the dashboard passes its cached runner and the
     command line a direct one, so both show the same numbers."""
+    return values(run, params, HEADLINE)
+
+
+def values(run, params: dict, among: tuple) -> dict:
+    """Each of the KPIs `among` (whole-period ones) and their targets for one period, one run per query."""
     rows = {}
-    for query in dict.fromkeys(k.query for k in HEADLINE):
+    for query in dict.fromkeys(k.query for k in among):
         frame = run(query, dict(params, grain="total"))
         rows[query] = frame.iloc[0].to_dict() if len(frame) else {}
-    values = {}
-    for k in HEADLINE:
-        values[k.name] = clean(rows[k.query].get(k.name))
+    found = {}
+    for k in among:
+        found[k.name] = clean(rows[k.query].get(k.name))
         if k.target:
-            values[k.target] = clean(rows[k.query].get(k.target))
-    return values
+            found[k.target] = clean(rows[k.query].get(k.target))
+    return found
 
 
 def change_sentence(kpi: Kpi, current, previous) -> str | None:
@@ -366,13 +383,13 @@ def change_sentence(kpi: Kpi, current, previous) -> str | None:
     return f"{kpi.label} {verb} {change:.0%}, from {show(previous)} to {show(current)}."
 
 
-def biggest_movers(current: dict, previous: dict, count: int = 3) -> list[str]:
-    """The headline KPIs that moved most against the previous period, a sentence each.
+def biggest_movers(current: dict, previous: dict, count: int = 3, among: tuple = HEADLINE) -> list[str]:
+    """The KPIs (headline ones unless told) that moved most against the previous period, a sentence each.
 
     Rates move in points and counts in per cent; both are put on one scale as the change relative to
     the previous value, so a rate going from 20% to 30% (+50%) outranks revenue up 10%."""
     moves = []
-    for kpi in HEADLINE:
+    for kpi in among:
         if kpi.matures:
             continue
         sentence = change_sentence(kpi, current.get(kpi.name), previous.get(kpi.name))

@@ -1,0 +1,250 @@
+"""The weekly joint meeting: the screen on the wall when sales and marketing sit at one table."""
+
+from datetime import timedelta
+
+import streamlit as st
+
+from handshake import actions, dashboard, kpis, meeting, pack, warehouse
+from handshake.dashboard import MARKETING_COLOUR, SALES_COLOUR
+from handshake.formats import fmt, readable
+
+filters = dashboard.filters()
+st.title("Weekly joint meeting")
+dashboard.require_leads()
+
+tz = filters.tz
+now = kpis.current_time()
+span = dashboard.query("data_range").iloc[0]
+first_day = kpis.clean(span["first_lead_date"])
+default_week = meeting.last_complete_week(tz, now)
+options = meeting.week_options(first_day.date() if first_day else None, tz, now)
+
+picker, mode = st.columns([3, 1], vertical_alignment="bottom")
+label = picker.selectbox(
+    "Week", options, index=options.index(default_week.label) if default_week.label in options else 0,
+    key="week", bind="query-params", format_func=lambda w: meeting.Week.parse(w).describe(),
+    help=f"ISO weeks, Monday to Sunday, in the organisation's time zone ({tz}); the default is the last complete week.",
+)
+projector = mode.toggle("Projector mode", key="projector", bind="query-params",
+                        help="Large numbers and no sidebar, for the screen on the wall. The link below opens the same view.")
+week = meeting.Week.parse(label)
+if projector:
+    st.html("""<style>
+        [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+        [data-testid="stToolbar"] { display: none; }
+        .block-container { padding-top: 1rem; max-width: 100%; }
+        [data-testid="stMetricValue"] { font-size: 3.4rem; }
+        [data-testid="stMetricLabel"] p { font-size: 1.3rem; }
+        h1 { font-size: 2.4rem; }
+    </style>""")
+
+chosen = [readable(v) for v in filters.values.values() if v]
+scope = ", ".join(chosen) if chosen else "All segments, regions and sources"
+link = f"?week={week.label}" + ("&projector=true" if projector else "")
+st.caption(f"{week.describe()} · {scope} · days in {tz} · compared with the week before and the four weeks "
+           f"before that · [link to this view]({link})")
+if week.monday > meeting.local_now(tz, now).date() - timedelta(days=7) and week != default_week:
+    st.info("This week is still running: its numbers will grow until Sunday night.", icon=":material/schedule:")
+
+params = meeting.params(week, filters.values, tz, now)
+card = meeting.scorecard(dashboard.query, week, filters.values, tz, now)
+cohort = dashboard.query("kpi_mql_cohort", params).iloc[0]
+last_lead = kpis.clean(span["last_lead_date"])
+if not cohort["mql_count"] and last_lead is not None and last_lead.date() < week.monday:
+    latest = meeting.Week.containing(last_lead.date())
+    st.warning(
+        f"No leads this week: the newest lead in the warehouse is from {last_lead:%d %b %Y}. Load newer data, "
+        "or open the last week that has leads.", icon=":material/event_busy:")
+    st.button(f"Open {latest.describe()}", key="open_latest_week",
+              on_click=lambda: st.session_state.update(week=latest.label))
+
+# ---- scorecard
+st.subheader("Scorecard")
+for column, row in zip(dashboard.grid(len(card), 4), card.itertuples()):
+    kpi = kpis.BY_NAME[row.kpi]
+    with column, st.container(border=True):
+        st.metric(
+            kpi.label, fmt(row.this_week, kpi.unit), delta=row.change, delta_color=meeting.delta_colour(kpi),
+            delta_description="vs last week" if row.change else None, help=kpis.help_text(kpi.name),
+            chart_data=[0 if v is None else v for v in row.weekly], chart_type="bar",
+        )
+        target = meeting.target_text(card.loc[card["kpi"] == row.kpi].iloc[0])
+        st.caption(f"Last week {fmt(row.last_week, kpi.unit)} · 4-week average {fmt(row.four_week_average, kpi.unit)}"
+                   + ("" if target == "–" else f" · target {target}"))
+table = meeting.scorecard_table(card)
+dashboard.data_table(table.drop(columns="good"), f"scorecard-{week.label}.csv", label="The scorecard as a table")
+st.caption("Bars: the last five weeks, this one last. Arrows are green when the change is good news for that KPI "
+           "(fewer hours to first touch is good). The 4-week average takes the four weeks before together: counts "
+           "and money per week, rates and medians over all their leads, pipeline as the mean of the four week ends.")
+
+# ---- commitments
+agreement_rows = dashboard.query("agreement_in_force", {"day": week.sunday})
+agreement = {k: kpis.clean(v) for k, v in agreement_rows.iloc[0].to_dict().items()} if len(agreement_rows) else {}
+promised = meeting.commitments(card, agreement)
+st.subheader("What each side promised, and delivered")
+for column, (side, sentence), colour in zip(st.columns(2), promised, (MARKETING_COLOUR, SALES_COLOUR)):
+    with column, st.container(border=True):
+        st.html(f'<div style="font-weight:600;color:{colour}">{side}</div>')
+        st.markdown(sentence)
+
+# ---- agenda
+breaches = dashboard.query("meeting_sla_breaches", params)
+spikes = dashboard.query("meeting_rejection_spikes", dict(
+    params, min_count=meeting.SPIKE_MIN_COUNT, spike_ratio=meeting.SPIKE_RATIO))
+postmortems = dashboard.query("meeting_postmortems_due", params)
+listed = dashboard.query("meeting_actions", params)
+items = meeting.agenda(card, breaches, spikes, postmortems, listed)
+st.subheader("Agenda")
+st.markdown("\n".join(f"{n}. **{heading}**: {sentence}" for n, (heading, sentence) in enumerate(items, 1)))
+st.caption(f"Generated from the data. A rejection spike: {meeting.SPIKE_MIN_COUNT} or more rejections for one reason "
+           f"from one campaign in the week, at least {meeting.SPIKE_RATIO:g} times its weekly average before.")
+
+dashboard.data_table(breaches, f"sla-breaches-{week.label}.csv", label=f"New SLA breaches ({len(breaches):,})", column_config={
+    "lead_id": st.column_config.NumberColumn("Lead", format="%d"), "owner_name": "Owner", "team": "Team",
+    "source": "Source", "campaign_name": "Campaign", "lead_score": st.column_config.NumberColumn("Score", format="%d"),
+    "mql_at": st.column_config.DatetimeColumn("MQL (UTC)", format="D MMM HH:mm"),
+    "first_touch_sla_hours": st.column_config.NumberColumn("SLA (h)", format="%g"),
+    "sla_deadline_at": st.column_config.DatetimeColumn("Deadline (UTC)", format="D MMM HH:mm"),
+    "first_touch_at": st.column_config.DatetimeColumn("First touch (UTC)", format="D MMM HH:mm"),
+    "is_still_untouched": st.column_config.CheckboxColumn("Still untouched"),
+    "hours_late": st.column_config.NumberColumn("Hours late", format="%.1f h"), "decision": "Decision",
+})
+dashboard.data_table(spikes, f"rejection-spikes-{week.label}.csv", label=f"Rejection spikes ({len(spikes):,})", column_config={
+    "campaign_id": None, "campaign_name": "Campaign", "rejection_reason": "Reason",
+    "week_count": st.column_config.NumberColumn("This week", format="%d"),
+    "weekly_average_before": st.column_config.NumberColumn("Weekly average, 4 weeks before", format="%.1f"),
+})
+dashboard.data_table(postmortems, f"postmortems-due-{week.label}.csv",
+                     label=f"Post-mortems with sales still to hold ({len(postmortems):,})", column_config={
+    "campaign_id": None, "campaign_name": "Campaign", "channel": "Channel",
+    "end_date": st.column_config.DateColumn("Ended"), "days_since_end": st.column_config.NumberColumn("Days ago", format="%d"),
+    "postmortem_status": "Post-mortem",
+})
+
+# ---- actions
+st.subheader("Actions")
+con = warehouse.shared_connection(warehouse.configured_path())
+if "action_notice" in st.session_state:
+    kind, message = st.session_state.pop("action_notice")
+    (st.warning if kind == "warning" else st.success)(message)
+if listed.empty:
+    st.info("No actions on this week's list yet: agree one below.", icon=":material/task_alt:")
+else:
+    st.dataframe(listed, hide_index=True, placeholder="–", column_config={
+        "action_id": st.column_config.NumberColumn("#", format="%d"), "title": "Action", "owner": "Owner",
+        "owner_function": "Function", "due_date": st.column_config.DateColumn("Due", format="D MMM YYYY"),
+        "status": "Status", "is_due": st.column_config.CheckboxColumn("Due this week"),
+        "is_overdue": st.column_config.CheckboxColumn("Overdue"),
+        "created_at": st.column_config.DatetimeColumn("Agreed (UTC)", format="D MMM YYYY"),
+        "created_by": None, "closed_at": st.column_config.DatetimeColumn("Closed (UTC)", format="D MMM YYYY"),
+    })
+    st.caption("The list of the meeting that reviews this week, held the week after: actions agreed up to then "
+               "and open when the week began. Open actions carry over from week to week until done or dropped.")
+
+people = dashboard.query("people", {"day": week.sunday})
+owners = sorted(set(people["rep_name"]) | set(listed["owner"]))
+adding, editing = st.columns(2)
+with adding.form("add_action", clear_on_submit=True, border=True):
+    st.markdown("**Agree a new action**")
+    title = st.text_input("What is to be done", key="new_title")
+    owner = st.selectbox("Owner", owners, index=None, key="new_owner", accept_new_options=True,
+                         placeholder="Choose or type a name")
+    function = st.selectbox("Owner's function", actions.FUNCTIONS, index=2, key="new_function", format_func=readable)
+    due = st.date_input("Due", value=week.sunday + timedelta(days=7), key="new_due")
+    if st.form_submit_button("Add action", key="add_action_button", type="primary", icon=":material/add_task:"):
+        try:
+            action_id = actions.create(con, title or "", owner or "", function, due, None, now)
+            st.session_state["action_notice"] = ("success", f"Action #{action_id} added.")
+            st.rerun()
+        except actions.ActionError as e:
+            st.error(str(e))
+
+with editing.container(border=True):
+    st.markdown("**Update an action**")
+    if listed.empty:
+        st.caption("Nothing to update yet.")
+    else:
+        picked = st.selectbox("Action", listed["action_id"].tolist(), key="edit_pick",
+                              format_func=lambda i: f"#{i} · {listed.set_index('action_id').at[i, 'title']}")
+        row = listed.set_index("action_id").loc[picked]
+        stored = {f: actions.plain(row[f]) for f in actions.FIELDS}
+        # what this session was shown, kept until it saves, so an edit made meanwhile elsewhere is noticed
+        seen = st.session_state.setdefault(f"seen_{picked}", stored)
+        with st.form(f"edit_{picked}", border=False):
+            wanted = {
+                "title": st.text_input("What is to be done", value=seen["title"], key=f"edit_title_{picked}"),
+                "owner": st.text_input("Owner", value=seen["owner"], key=f"edit_owner_{picked}"),
+                "owner_function": st.selectbox(
+                    "Owner's function", actions.FUNCTIONS, key=f"edit_function_{picked}", format_func=readable,
+                    index=actions.FUNCTIONS.index(seen["owner_function"]) if seen["owner_function"] else 2),
+                "due_date": st.date_input("Due", value=seen["due_date"], key=f"edit_due_{picked}"),
+                "status": st.radio("Status", actions.STATUSES, index=actions.STATUSES.index(seen["status"]),
+                                   key=f"edit_status_{picked}", horizontal=True, format_func=readable),
+            }
+            if st.form_submit_button("Save", key="save_action", icon=":material/save:"):
+                try:
+                    clashes = actions.update(con, picked, seen, wanted, None, now)
+                    for key in [k for k in st.session_state if str(k).endswith(f"_{picked}")]:
+                        del st.session_state[key]
+                    st.session_state["action_notice"] = (
+                        ("warning", " ".join(clashes)) if clashes else ("success", f"Action #{picked} saved."))
+                    st.rerun()
+                except actions.ActionError as e:
+                    st.error(str(e))
+        history = dashboard.query("meeting_action_history", {"action_id": picked})
+        with st.expander(f"History of #{picked} ({len(history)} changes)"):
+            st.dataframe(history, hide_index=True, placeholder="–", column_config={
+                "changed_at": st.column_config.DatetimeColumn("When (UTC)", format="D MMM YYYY HH:mm"),
+                "changed_by": "By", "field": "What", "old_value": "From", "new_value": "To",
+            })
+
+# ---- campaign feedback
+st.subheader("Sales' rating of campaigns")
+campaigns = dashboard.query("meeting_campaigns", params)
+if campaigns.empty:
+    st.info("No campaign ran in the 13 weeks up to this week, so there is none to rate.", icon=":material/campaign:")
+else:
+    rate, ratings = st.columns(2)
+    with rate.form("rate_campaign", clear_on_submit=True, border=True):
+        names = campaigns.set_index("campaign_id")["campaign_name"]
+        campaign_id = st.selectbox("Campaign", names.index.tolist(), index=None, key="rate_campaign_id",
+                                   format_func=lambda i: names[i], placeholder="Choose a campaign")
+        rating = st.radio("How good were its leads?", [1, 2, 3, 4, 5], index=None, horizontal=True,
+                          key="rate_rating", captions=["poor", "", "fair", "", "excellent"])
+        comment = st.text_area("Why (optional)", key="rate_comment", max_chars=500,
+                               placeholder="e.g. many students, few decision makers")
+        sales_people = people[people["function"] == "sales"].set_index("rep_id")["rep_name"]
+        rep_id = st.selectbox("Rated by (optional)", sales_people.index.tolist(), index=None, key="rate_rep",
+                              format_func=lambda i: sales_people[i])
+        if st.form_submit_button("Save rating", key="save_rating", icon=":material/star:"):
+            if campaign_id is None or rating is None:
+                st.error("Choose a campaign and a rating from 1 to 5 before saving.")
+            else:
+                actions.rate_campaign(con, campaign_id, rating, comment, rep_id, now)
+                st.session_state["action_notice"] = ("success", f"Rating saved for {names[campaign_id]}: it now "
+                                                     "counts in Sales' campaign rating on the campaigns page.")
+                st.rerun()
+    ratings.dataframe(campaigns, hide_index=True, placeholder="–", column_config={
+        "campaign_id": None, "campaign_name": "Campaign", "channel": None,
+        "start_date": st.column_config.DateColumn("Start", format="D MMM YYYY"),
+        "end_date": st.column_config.DateColumn("End", format="D MMM YYYY"),
+        "rating_count": st.column_config.NumberColumn("Ratings", format="%d"),
+        "average_rating": st.column_config.NumberColumn("Average (1-5)", format="%.1f"),
+        "last_rated_at": st.column_config.DatetimeColumn("Last rated (UTC)", format="D MMM YYYY"),
+    })
+
+# ---- the pack
+st.subheader("Meeting pack")
+subtitle = f"{scope} · days in {tz} · made {meeting.local_now(tz, now):%d %b %Y %H:%M}"
+week_pack = meeting.build_pack(week, subtitle, card, promised, items, {
+    "SLA breaches": breaches, "Rejection spikes": spikes, "Post-mortems due": postmortems, "Actions": listed,
+})
+st.session_state["meeting_pack"] = week_pack
+st.caption("The scorecard, the commitments, the agenda and the actions, to send round after the meeting.")
+html_button, pdf_button, csv_button = st.columns(3)
+html_button.download_button("Download HTML", lambda: pack.html(week_pack), f"{week_pack.file_stem}.html",
+                            "text/html", key="pack_html", on_click="ignore", icon=":material/description:")
+pdf_button.download_button("Download PDF", lambda: pack.pdf(week_pack), f"{week_pack.file_stem}.pdf",
+                           "application/pdf", key="pack_pdf", on_click="ignore", icon=":material/picture_as_pdf:")
+csv_button.download_button("Download tables (CSV, zipped)", lambda: pack.csv_zip(week_pack), f"{week_pack.file_stem}.zip",
+                           "application/zip", key="pack_csv", on_click="ignore", icon=":material/folder_zip:")

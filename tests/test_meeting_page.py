@@ -1,0 +1,162 @@
+"""The weekly meeting page run by Streamlit's AppTest on tests/seed.sql: the week's numbers, the pack,
+actions and ratings written from the page, two sessions at once."""
+
+from datetime import date, datetime
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from handshake import actions, pack, warehouse
+from conftest import APP
+from test_app import assert_clean
+
+PAGE = "pages/weekly_meeting.py"
+
+
+def open_week(monkeypatch, path, week: str | None = None):
+    """The meeting page on a week. The week is picked with the widget: switching page in AppTest drops
+    the URL's parameters, which a real link keeps (the browser tests cover the link)."""
+    monkeypatch.setenv("HANDSHAKE_WAREHOUSE", str(path))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page(PAGE).run()
+    if week:
+        at.selectbox(key="week").set_value(week).run()
+    return at
+
+
+def shown(at) -> dict:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_the_week_shows_the_hand_worked_scorecard(monkeypatch, seed_warehouse):
+    at = open_week(monkeypatch, seed_warehouse, "2026-W10")
+    assert_clean(at)
+    # L1, L2, L3 became MQLs 2-8 Mar: see tests/test_meeting.py for the arithmetic
+    assert shown(at) == {
+        "MQLs delivered": "3", "First touch within SLA": "66.7%", "Median hours to first touch": "8.0 h",
+        "Attempts before decision": "1", "Acceptance rate": "66.7%", "Rejections with a reason": "100.0%",
+        "Revenue": "€0", "Open pipeline": "€17.0k",
+    }
+    deltas = {m.label: m.delta for m in at.metric}
+    assert deltas["Open pipeline"] == "+142.9%"  # €7,000 at 1 Mar -> €17,000 at 8 Mar
+    agenda = next(m.value for m in at.markdown if m.value.startswith("1. "))
+    assert "1 MQL went past the first-touch SLA this week, 0 of them still untouched" in agenda  # L2
+    assert "Delivered 3 MQLs against a target of 7 (43%)." in [m.value for m in at.markdown]
+
+
+def test_the_pack_shows_the_same_numbers_as_the_page(monkeypatch, seed_warehouse):
+    at = open_week(monkeypatch, seed_warehouse, "2026-W11")
+    week_pack = at.session_state["meeting_pack"]
+    page_values = shown(at)
+    table = week_pack.scorecard.set_index("KPI")
+    for label, value in page_values.items():
+        assert table.at[label, "This week"] == value, label
+    document = pack.html(week_pack)
+    for value in page_values.values():
+        assert f">{value}<" in document
+    for heading, sentence in week_pack.agenda:
+        assert sentence in next(m.value for m in at.markdown if m.value.startswith("1. "))
+    assert week_pack.title == "Weekly joint meeting · Week 11 · 9–15 Mar 2026"
+
+
+def test_a_week_after_the_newest_lead_offers_the_last_week_with_leads(monkeypatch, seed_warehouse):
+    at = open_week(monkeypatch, seed_warehouse)  # the default: the last complete week, long after March
+    assert_clean(at)
+    assert "newest lead in the warehouse is from 31 Mar 2026" in at.warning[0].value
+    at.button(key="open_latest_week").click().run()
+    assert at.selectbox(key="week").value == "2026-W14"
+    assert shown(at)["MQLs delivered"] == "1"  # L10
+
+
+def test_a_week_with_no_leads_shows_zeros_and_dashes(monkeypatch, seed_warehouse):
+    at = open_week(monkeypatch, seed_warehouse, "2026-W15")
+    assert_clean(at)
+    assert shown(at)["MQLs delivered"] == "0"
+    assert shown(at)["First touch within SLA"] == "–"
+
+
+def test_projector_mode_keeps_the_numbers(monkeypatch, seed_warehouse):
+    at = open_week(monkeypatch, seed_warehouse, "2026-W10")
+    at.toggle(key="projector").set_value(True).run()
+    assert_clean(at)
+    assert shown(at)["MQLs delivered"] == "3"
+
+
+def test_an_action_added_on_the_page_is_listed_and_stored(monkeypatch, seed_warehouse):
+    # the default week is the last complete one: its meeting is this week, when the action is agreed
+    at = open_week(monkeypatch, seed_warehouse)
+    at.text_input(key="new_title").input("Call back the webinar leads")
+    at.selectbox(key="new_owner").set_value("Sam Sales")
+    at.selectbox(key="new_function").set_value("sales")
+    at.button(key="add_action_button").click().run()
+    assert_clean(at)
+    assert at.success[0].value == "Action #1 added."
+    listed = next(d.value for d in at.dataframe if "title" in d.value)
+    assert listed["title"].tolist() == ["Call back the webinar leads"]
+    con = warehouse.shared_connection(seed_warehouse)
+    assert con.execute("select owner, owner_function, status from meeting_actions").fetchall() == [
+        ("Sam Sales", "sales", "open")]
+
+
+def test_an_action_without_a_title_is_refused_on_the_page(monkeypatch, seed_warehouse):
+    at = open_week(monkeypatch, seed_warehouse, "2026-W10")
+    at.selectbox(key="new_owner").set_value("Sam Sales")
+    at.button(key="add_action_button").click().run()
+    assert at.error[0].value == "An action needs a title: what is to be done."
+    assert warehouse.shared_connection(seed_warehouse).execute("select count(*) from meeting_actions").fetchone()[0] == 0
+
+
+def test_two_sessions_editing_one_action_keep_both_edits(monkeypatch, seed_warehouse):
+    con = warehouse.shared_connection(seed_warehouse)
+    action_id = actions.create(con, "Fix routing", "Mara Market", "marketing", date(2026, 3, 13), None,
+                               datetime(2026, 3, 2, 9, 0))
+    first = open_week(monkeypatch, seed_warehouse, "2026-W10")
+    second = open_week(monkeypatch, seed_warehouse, "2026-W10")
+    # both sessions show the action; the first moves its due date, then the second renames it
+    first.date_input(key=f"edit_due_{action_id}").set_value(date(2026, 3, 20))
+    first.button(key="save_action").click().run()
+    assert first.success[0].value == f"Action #{action_id} saved."
+    second.text_input(key=f"edit_title_{action_id}").input("Fix lead routing")
+    second.button(key="save_action").click().run()
+    assert_clean(second)
+    assert con.execute("select title, due_date from meeting_actions").fetchone() == ("Fix lead routing", date(2026, 3, 20))
+    fields = [r[0] for r in con.execute("select field from meeting_action_history order by field").fetchall()]
+    assert fields == ["created", "due_date", "title"]
+
+
+def test_the_same_field_saved_from_two_sessions_warns_the_second(monkeypatch, seed_warehouse):
+    con = warehouse.shared_connection(seed_warehouse)
+    action_id = actions.create(con, "Fix routing", "Mara Market", "marketing", None, None, datetime(2026, 3, 2, 9))
+    first = open_week(monkeypatch, seed_warehouse, "2026-W10")
+    second = open_week(monkeypatch, seed_warehouse, "2026-W10")
+    first.text_input(key=f"edit_owner_{action_id}").input("Sam Sales")
+    first.button(key="save_action").click().run()
+    second.text_input(key=f"edit_owner_{action_id}").input("Both heads")
+    second.button(key="save_action").click().run()
+    assert "had been changed to 'Sam Sales' meanwhile" in second.warning[0].value
+    assert con.execute("select count(*) from meeting_action_history where field = 'owner'").fetchone()[0] == 2
+
+
+def test_a_rating_given_in_the_meeting_is_stored(monkeypatch, seed_warehouse):
+    at = open_week(monkeypatch, seed_warehouse, "2026-W14")
+    at.selectbox(key="rate_campaign_id").set_value(40)
+    at.radio(key="rate_rating").set_value(2)
+    at.text_area(key="rate_comment").input("Students, not buyers")
+    at.button(key="save_rating").click().run()
+    assert_clean(at)
+    assert "Rating saved for Guide" in at.success[0].value
+    rows = warehouse.shared_connection(seed_warehouse).execute(
+        "select rating, comment from campaign_feedback where campaign_id = 40").fetchall()
+    assert rows == [(2, "Students, not buyers")]
+
+
+@pytest.mark.parametrize("missing", ["campaign", "rating"])
+def test_a_rating_needs_a_campaign_and_a_score(monkeypatch, seed_warehouse, missing):
+    at = open_week(monkeypatch, seed_warehouse, "2026-W14")
+    if missing != "campaign":
+        at.selectbox(key="rate_campaign_id").set_value(40)
+    if missing != "rating":
+        at.radio(key="rate_rating").set_value(3)
+    at.button(key="save_rating").click().run()
+    assert at.error[0].value == "Choose a campaign and a rating from 1 to 5 before saving."

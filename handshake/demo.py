@@ -62,10 +62,11 @@ STEPS = [
     ("08_campaigns", "Costing campaigns"),
     ("09_campaign_feedback", "Collecting sales feedback on campaigns"),
     ("10_meeting_actions", "Minuting weekly meetings"),
-    ("11_targets", "Setting targets"),
-    ("12_assessment_rounds", "Running the self-assessment"),
-    ("13_assessment_responses", "Running the self-assessment"),
-    ("14_assessment_answers", "Running the self-assessment"),
+    ("11_meeting_action_history", "Minuting weekly meetings"),
+    ("12_targets", "Setting targets"),
+    ("13_assessment_rounds", "Running the self-assessment"),
+    ("14_assessment_responses", "Running the self-assessment"),
+    ("15_assessment_answers", "Running the self-assessment"),
 ]
 
 

@@ -379,7 +379,11 @@ def change_sentence(kpi: Kpi, current, previous) -> str | None:
     if previous == 0:
         return None
     change = abs(current - previous) / abs(previous)
-    show = (lambda v: f"€{v:,.0f}") if kpi.unit == "eur" else (lambda v: f"{v:,.0f}")
+    def show(v):
+        if kpi.unit == "eur":
+            return f"€{v:,.0f}"
+        text = f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}"
+        return f"{text} h" if kpi.unit == "hours" else f"{text} days" if kpi.unit == "days" else text
     return f"{kpi.label} {verb} {change:.0%}, from {show(previous)} to {show(current)}."
 
 

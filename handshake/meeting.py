@@ -15,10 +15,10 @@ SCORECARD = (
     "acceptance_rate", "rejection_reason_rate", "revenue_eur", "open_pipeline_eur",
 )
 # A stock is measured at the week's end, so its 4-week average is the mean of four week-end values; a
-# flow (a count or money in a period) is taken over the four weeks together and divided by four; a rate
-# or a median is taken over the four weeks together as they stand.
+# flow (MQLs, revenue: they add up over weeks) is taken over the four weeks together and divided by four;
+# a rate, a median or an average per lead is taken over the four weeks together as it stands.
 STOCKS = {"open_pipeline_eur"}
-FLOWS = {"count", "eur"}
+FLOWS = {"mql_count", "revenue_eur"}
 AVERAGED_WEEKS = 4
 # A campaign's rejections for one reason are a spike at 3 or more in a week and at least twice its weekly
 # average of the four weeks before: few enough to see a new problem, enough not to flag every single one.
@@ -112,7 +112,7 @@ def scorecard(run, week: Week, filters: dict, tz: str, now: datetime) -> pd.Data
         if kpi.name in STOCKS:
             known = [w[kpi.name] for w in weekly[:-1] if w[kpi.name] is not None]
             average = sum(known) / len(known) if known else None
-        elif kpi.unit in FLOWS and pooled[kpi.name] is not None:
+        elif kpi.name in FLOWS and pooled[kpi.name] is not None:
             average = pooled[kpi.name] / AVERAGED_WEEKS
         else:
             average = pooled[kpi.name]
@@ -225,3 +225,39 @@ def build_pack(week: Week, subtitle: str, card: pd.DataFrame, promised: list, it
         scorecard=scorecard_table(card), commitments=promised, agenda=items, tables=tables,
         file_stem=f"handshake-meeting-{week.label}",
     )
+
+
+def local_times(column: pd.Series, tz: str) -> pd.Series:
+    """Stored UTC timestamps as the organisation's wall-clock time."""
+    return pd.to_datetime(column).dt.tz_localize("UTC").dt.tz_convert(tz).dt.tz_localize(None)
+
+
+def tables(breaches: pd.DataFrame, spikes: pd.DataFrame, postmortems: pd.DataFrame, listed: pd.DataFrame,
+           tz: str) -> dict[str, pd.DataFrame]:
+    """The agenda's detail tables as the page shows them and the pack prints them: named columns, local
+    times, readable codes, ids as labels rather than numbers to add up."""
+    def code(column):
+        return column.map(lambda v: formats.readable(v) if isinstance(v, str) else v)
+
+    return {
+        "SLA breaches": pd.DataFrame({
+            "Lead": breaches["lead_id"].astype(str), "Owner": breaches["owner_name"], "Source": code(breaches["source"]),
+            "Campaign": breaches["campaign_name"], "Deadline": local_times(breaches["sla_deadline_at"], tz),
+            "First touch": local_times(breaches["first_touch_at"], tz), "Hours late": breaches["hours_late"],
+            "Decision": code(breaches["decision"]),
+        }),
+        "Rejection spikes": pd.DataFrame({
+            "Campaign": spikes["campaign_name"], "Reason": code(spikes["rejection_reason"]),
+            "This week": spikes["week_count"], "Weekly average before": spikes["weekly_average_before"],
+        }),
+        "Post-mortems due": pd.DataFrame({
+            "Campaign": postmortems["campaign_name"], "Channel": code(postmortems["channel"]),
+            "Ended": postmortems["end_date"], "Days since": postmortems["days_since_end"],
+            "Post-mortem": postmortems["postmortem_status"],
+        }),
+        "Actions": pd.DataFrame({
+            "#": listed["action_id"].astype(str), "Action": listed["title"], "Owner": listed["owner"],
+            "Function": code(listed["owner_function"]), "Due": listed["due_date"], "Status": code(listed["status"]),
+            "Overdue": listed["is_overdue"], "Agreed": local_times(listed["created_at"], tz),
+        }),
+    }

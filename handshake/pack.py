@@ -70,7 +70,7 @@ def _kind(series: pd.Series) -> str:
     return "when" if values and all(isinstance(v, date) for v in values) else ""
 
 
-def _grid(frame: pd.DataFrame) -> tuple[list[str], list[list[str]], list[bool]]:
+def _grid(frame: pd.DataFrame) -> tuple[list[str], list[list[str]], list[str]]:
     """A table as headers, rows of text and each column's kind."""
     columns = [_column(frame[name]) for name in frame.columns]
     return [str(c) for c in frame.columns], [list(row) for row in zip(*columns)], [_kind(frame[c]) for c in frame]
@@ -208,31 +208,31 @@ class _Document(FPDF):
         self.use()
 
 
-def _fit(widths: list[float], room: float) -> list[float]:
-    """Column widths that fill the room, like the HTML's: spare room shared in proportion, a shortfall taken
-    from the widest columns first, down to one common cap."""
-    if sum(widths) <= room:
-        return [w * room / sum(widths) for w in widths]
-    rest, count = room, len(widths)
-    for done, width in enumerate(sorted(widths)):
-        cap = rest / (count - done)
-        if width > cap:
-            break
-        rest -= width
-    return [min(w, cap) for w in widths]
-
-
-def _widths(doc: _Document, headers: list[str], rows: list[list[str]]) -> list[float]:
-    """Each column's natural width in mm: its longest text plus padding, measured in bold as some cells are bold."""
+def _widths(doc: _Document, headers: list[str], rows: list[list[str]]) -> tuple[list[float], list[float]]:
+    """Each column's least width (its longest word) and natural width (its longest text) in mm, padding included;
+    measured in bold, as some cells are bold."""
     doc.use(8.5, bold=True)
-    return [max(doc.get_string_width(t) for t in column) + 4.5 for column in zip(headers, *rows)]
+    columns = list(zip(headers, *rows))
+    least = [max(doc.get_string_width(w) for t in c for w in t.split() or [""]) + 4.5 for c in columns]
+    return least, [max(doc.get_string_width(t) for t in c) + 4.5 for c in columns]
+
+
+def _fit(least: list[float], most: list[float], room: float) -> list[float]:
+    """Column widths that fill the room as a browser lays out a table: natural widths stretched when they fit,
+    else each column's longest word plus a share of what is left, so text wraps between words, not inside them."""
+    if sum(most) <= room:
+        return [m * room / sum(most) for m in most]
+    if sum(least) >= room:  # even single words do not fit: they break, in proportion
+        return [w * room / sum(least) for w in least]
+    share = (room - sum(least)) / (sum(most) - sum(least))
+    return [w + (m - w) * share for w, m in zip(least, most)]
 
 
 def _pdf_table(doc: _Document, headers, rows, kinds, verdicts=None):
     """A table with its header row repeated on each page and long cells wrapped, or the none sentence."""
     if not rows:
         return doc.none()
-    widths = _fit(_widths(doc, headers, rows), doc.epw)
+    widths = _fit(*_widths(doc, headers, rows), doc.epw)
     doc.use(8.5)
     doc.set_draw_color(*_rgb(RULE))
     with doc.table(
@@ -251,10 +251,13 @@ def _pdf_table(doc: _Document, headers, rows, kinds, verdicts=None):
 
 
 def pdf(pack: Pack) -> bytes:
-    """The pack as an A4 PDF with the same text as the HTML; landscape when the scorecard is too wide for portrait."""
+    """The pack as an A4 PDF with the same text as the HTML; landscape when portrait is too narrow for its tables."""
     rows, verdicts = _scorecard(pack)
     doc = _Document(pack.title)
-    doc.add_page(orientation="L" if sum(_widths(doc, SCORECARD, rows)) > doc.epw else "P")
+    # Landscape when the scorecard cannot fit portrait unwrapped, or a table not even word by word.
+    grids = [_grid(frame) for frame in pack.tables.values()]
+    wide = sum(_widths(doc, SCORECARD, rows)[1]) > doc.epw or any(sum(_widths(doc, *g[:2])[0]) > doc.epw for g in grids)
+    doc.add_page(orientation="L" if wide else "P")
     doc.use(16, bold=True)
     doc.multi_cell(0, 8, pack.title, **NEXT_LINE)
     doc.use(colour="#5F6B7A")
@@ -280,9 +283,9 @@ def pdf(pack: Pack) -> bytes:
         doc.ln(1.5)
     if not pack.agenda:
         doc.none()
-    for name, frame in pack.tables.items():
+    for name, grid in zip(pack.tables, grids):
         doc.heading(name)
-        _pdf_table(doc, *_grid(frame))
+        _pdf_table(doc, *grid)
     return bytes(doc.output())
 
 

@@ -20,11 +20,15 @@ default_week = meeting.last_complete_week(tz, now)
 options = meeting.week_options(first_day.date() if first_day else None, tz, now)
 
 picker, mode = st.columns([3, 1], vertical_alignment="bottom")
+# The week lives in the URL as 2026-W46 (a bound selectbox would put its formatted label there instead).
+if "week" not in st.session_state:
+    asked = st.query_params.get("week", "").upper()
+    st.session_state["week"] = asked if asked in options else default_week.label if default_week.label in options else options[0]
 label = picker.selectbox(
-    "Week", options, index=options.index(default_week.label) if default_week.label in options else 0,
-    key="week", bind="query-params", format_func=lambda w: meeting.Week.parse(w).describe(),
+    "Week", options, key="week", format_func=lambda w: meeting.Week.parse(w).describe(),
     help=f"ISO weeks, Monday to Sunday, in the organisation's time zone ({tz}); the default is the last complete week.",
 )
+st.query_params["week"] = label
 projector = mode.toggle("Projector mode", key="projector", bind="query-params",
                         help="Large numbers and no sidebar, for the screen on the wall. The link below opens the same view.")
 week = meeting.Week.parse(label)
@@ -74,8 +78,9 @@ for column, row in zip(dashboard.grid(len(card), 4), card.itertuples()):
 table = meeting.scorecard_table(card)
 dashboard.data_table(table.drop(columns="good"), f"scorecard-{week.label}.csv", label="The scorecard as a table")
 st.caption("Bars: the last five weeks, this one last. Arrows are green when the change is good news for that KPI "
-           "(fewer hours to first touch is good). The 4-week average takes the four weeks before together: counts "
-           "and money per week, rates and medians over all their leads, pipeline as the mean of the four week ends.")
+           "(fewer hours to first touch is good). The 4-week average takes the four weeks before together: MQLs and "
+           "revenue per week; rates, medians and averages over all their leads; pipeline as the mean of the four "
+           "week ends.")
 
 # ---- commitments
 agreement_rows = dashboard.query("agreement_in_force", {"day": week.sunday})
@@ -99,27 +104,21 @@ st.markdown("\n".join(f"{n}. **{heading}**: {sentence}" for n, (heading, sentenc
 st.caption(f"Generated from the data. A rejection spike: {meeting.SPIKE_MIN_COUNT} or more rejections for one reason "
            f"from one campaign in the week, at least {meeting.SPIKE_RATIO:g} times its weekly average before.")
 
-dashboard.data_table(breaches, f"sla-breaches-{week.label}.csv", label=f"New SLA breaches ({len(breaches):,})", column_config={
-    "lead_id": st.column_config.NumberColumn("Lead", format="%d"), "owner_name": "Owner", "team": "Team",
-    "source": "Source", "campaign_name": "Campaign", "lead_score": st.column_config.NumberColumn("Score", format="%d"),
-    "mql_at": st.column_config.DatetimeColumn("MQL (UTC)", format="D MMM HH:mm"),
-    "first_touch_sla_hours": st.column_config.NumberColumn("SLA (h)", format="%g"),
-    "sla_deadline_at": st.column_config.DatetimeColumn("Deadline (UTC)", format="D MMM HH:mm"),
-    "first_touch_at": st.column_config.DatetimeColumn("First touch (UTC)", format="D MMM HH:mm"),
-    "is_still_untouched": st.column_config.CheckboxColumn("Still untouched"),
-    "hours_late": st.column_config.NumberColumn("Hours late", format="%.1f h"), "decision": "Decision",
+details = meeting.tables(breaches, spikes, postmortems, listed, tz)
+when = st.column_config.DatetimeColumn(format="D MMM HH:mm")
+dashboard.data_table(details["SLA breaches"], f"sla-breaches-{week.label}.csv",
+                     label=f"New SLA breaches ({len(breaches):,})", column_config={
+    "Deadline": when, "First touch": when, "Hours late": st.column_config.NumberColumn(format="%.1f h"),
 })
-dashboard.data_table(spikes, f"rejection-spikes-{week.label}.csv", label=f"Rejection spikes ({len(spikes):,})", column_config={
-    "campaign_id": None, "campaign_name": "Campaign", "rejection_reason": "Reason",
-    "week_count": st.column_config.NumberColumn("This week", format="%d"),
-    "weekly_average_before": st.column_config.NumberColumn("Weekly average, 4 weeks before", format="%.1f"),
+dashboard.data_table(details["Rejection spikes"], f"rejection-spikes-{week.label}.csv",
+                     label=f"Rejection spikes ({len(spikes):,})", column_config={
+    "Weekly average before": st.column_config.NumberColumn(format="%.1f"),
 })
-dashboard.data_table(postmortems, f"postmortems-due-{week.label}.csv",
+dashboard.data_table(details["Post-mortems due"], f"postmortems-due-{week.label}.csv",
                      label=f"Post-mortems with sales still to hold ({len(postmortems):,})", column_config={
-    "campaign_id": None, "campaign_name": "Campaign", "channel": "Channel",
-    "end_date": st.column_config.DateColumn("Ended"), "days_since_end": st.column_config.NumberColumn("Days ago", format="%d"),
-    "postmortem_status": "Post-mortem",
+    "Ended": st.column_config.DateColumn(format="D MMM YYYY"),
 })
+st.caption(f"Times in {tz}.")
 
 # ---- actions
 st.subheader("Actions")
@@ -130,13 +129,8 @@ if "action_notice" in st.session_state:
 if listed.empty:
     st.info("No actions on this week's list yet: agree one below.", icon=":material/task_alt:")
 else:
-    st.dataframe(listed, hide_index=True, placeholder="–", column_config={
-        "action_id": st.column_config.NumberColumn("#", format="%d"), "title": "Action", "owner": "Owner",
-        "owner_function": "Function", "due_date": st.column_config.DateColumn("Due", format="D MMM YYYY"),
-        "status": "Status", "is_due": st.column_config.CheckboxColumn("Due this week"),
-        "is_overdue": st.column_config.CheckboxColumn("Overdue"),
-        "created_at": st.column_config.DatetimeColumn("Agreed (UTC)", format="D MMM YYYY"),
-        "created_by": None, "closed_at": st.column_config.DatetimeColumn("Closed (UTC)", format="D MMM YYYY"),
+    st.dataframe(details["Actions"], hide_index=True, placeholder="–", column_config={
+        "Due": st.column_config.DateColumn(format="D MMM YYYY"), "Agreed": st.column_config.DateColumn(format="D MMM YYYY"),
     })
     st.caption("The list of the meeting that reviews this week, held the week after: actions agreed up to then "
                "and open when the week began. Open actions carry over from week to week until done or dropped.")
@@ -226,19 +220,16 @@ else:
                 st.rerun()
     ratings.dataframe(campaigns, hide_index=True, placeholder="–", column_config={
         "campaign_id": None, "campaign_name": "Campaign", "channel": None,
-        "start_date": st.column_config.DateColumn("Start", format="D MMM YYYY"),
-        "end_date": st.column_config.DateColumn("End", format="D MMM YYYY"),
+        "start_date": None, "end_date": st.column_config.DateColumn("Ends", format="D MMM YYYY"),
         "rating_count": st.column_config.NumberColumn("Ratings", format="%d"),
         "average_rating": st.column_config.NumberColumn("Average (1-5)", format="%.1f"),
-        "last_rated_at": st.column_config.DatetimeColumn("Last rated (UTC)", format="D MMM YYYY"),
+        "last_rated_at": st.column_config.DatetimeColumn("Last rated", format="D MMM YYYY"),
     })
 
 # ---- the pack
 st.subheader("Meeting pack")
 subtitle = f"{scope} · days in {tz} · made {meeting.local_now(tz, now):%d %b %Y %H:%M}"
-week_pack = meeting.build_pack(week, subtitle, card, promised, items, {
-    "SLA breaches": breaches, "Rejection spikes": spikes, "Post-mortems due": postmortems, "Actions": listed,
-})
+week_pack = meeting.build_pack(week, subtitle, card, promised, items, details)
 st.session_state["meeting_pack"] = week_pack
 st.caption("The scorecard, the commitments, the agenda and the actions, to send round after the meeting.")
 html_button, pdf_button, csv_button = st.columns(3)

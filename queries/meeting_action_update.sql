@@ -1,4 +1,4 @@
--- one action's fields, all written at once after merging the edit into what is stored
+-- one row changed in meeting_actions: every field written at once, after merging the edit into what is stored
 -- parameters: $action_id, $title, $owner, $owner_function, $due_date, $status, $closed_at
 update meeting_actions
 set title = $title,

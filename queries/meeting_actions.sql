@@ -1,6 +1,5 @@
--- one row per action on the list of the meeting that reviews the week, held in the week after it: every
--- action agreed by the end of that meeting week and still open when the reviewed week began, so open
--- actions carry over week to week until closed
+-- one row per action on the list of the meeting that reviews the week (held the week after): agreed by then
+-- and still open when the week began, so open actions carry over week to week until closed
 -- parameters: $start, $end (dates: the reviewed week's Monday and the Monday after), $start_at, $end_at
 -- (the same two local midnights as UTC timestamps)
 with

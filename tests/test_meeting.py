@@ -120,6 +120,7 @@ def test_last_week_and_the_four_week_average(run):
     assert c.at["mql_count", "four_week_average"] == 0.25
     assert c.at["sla_compliance_rate", "four_week_average"] == 1  # L9 touched 2 h after assignment
     assert c.at["first_touch_median_hours", "four_week_average"] == 2
+    assert c.at["avg_attempt_count", "four_week_average"] == 1  # L9: one touch before acceptance, not 1 / 4
     # pipeline is a stock: the mean of the four week-end values; opp 99 (€3,000) opened 1 Feb and opp 9
     # (€4,000) on 25 Feb, so the week ends of 8, 15, 22 Feb hold 3,000 and 1 Mar holds 7,000
     assert c.at["open_pipeline_eur", "four_week_average"] == (3000 * 3 + 7000) / 4
@@ -301,3 +302,18 @@ def test_a_campaign_rating_counts_in_the_campaign_kpi(seed_con):
 def test_a_rating_outside_one_to_five_is_refused(seed_con):
     with pytest.raises(actions.ActionError, match="1 \\(poor leads\\) to 5"):
         actions.rate_campaign(seed_con, 30, 6, None, None, NOW)
+
+
+def test_movers_say_hours_with_their_unit():
+    kpi = kpis.BY_NAME["first_touch_median_hours"]
+    assert kpis.change_sentence(kpi, 12.8, 11.4) == "Median hours to first touch rose 12%, from 11.4 h to 12.8 h."
+
+
+def test_the_time_zone_is_stored_in_the_warehouse_and_an_unknown_one_refused(seed_warehouse):
+    con = warehouse.shared_connection(seed_warehouse)
+    assert warehouse.organisation_timezone(warehouse.meta(con)) == "UTC"  # until set
+    warehouse.set_timezone(con, "Europe/Berlin")
+    assert warehouse.organisation_timezone(warehouse.meta(con)) == "Europe/Berlin"
+    with pytest.raises(warehouse.WarehouseError, match="IANA name such as Europe/Berlin"):
+        warehouse.set_timezone(con, "Mars/Olympus")
+    assert warehouse.meta(con)["timezone"] == "Europe/Berlin"

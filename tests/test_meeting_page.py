@@ -1,9 +1,11 @@
 """The weekly meeting page run by Streamlit's AppTest on tests/seed.sql: the week's numbers, the pack,
 actions and ratings written from the page, two sessions at once."""
 
+import io
 from datetime import date, datetime
 
 import pytest
+from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
 from handshake import actions, pack, warehouse
@@ -53,8 +55,11 @@ def test_the_pack_shows_the_same_numbers_as_the_page(monkeypatch, seed_warehouse
     for label, value in page_values.items():
         assert table.at[label, "This week"] == value, label
     document = pack.html(week_pack)
+    printed = " ".join(PdfReader(io.BytesIO(pack.pdf(week_pack))).pages[0].extract_text().split())
     for value in page_values.values():
         assert f">{value}<" in document
+        assert value in printed
+    assert week_pack.tables["SLA breaches"]["Lead"].tolist() == ["4", "5"]  # see test_meeting.py
     for heading, sentence in week_pack.agenda:
         assert sentence in next(m.value for m in at.markdown if m.value.startswith("1. "))
     assert week_pack.title == "Weekly joint meeting · Week 11 · 9–15 Mar 2026"
@@ -92,8 +97,9 @@ def test_an_action_added_on_the_page_is_listed_and_stored(monkeypatch, seed_ware
     at.button(key="add_action_button").click().run()
     assert_clean(at)
     assert at.success[0].value == "Action #1 added."
-    listed = next(d.value for d in at.dataframe if "title" in d.value)
-    assert listed["title"].tolist() == ["Call back the webinar leads"]
+    listed = next(d.value for d in at.dataframe if "Action" in d.value)
+    assert listed[["#", "Action", "Owner", "Status"]].values.tolist() == [
+        ["1", "Call back the webinar leads", "Sam Sales", "Open"]]
     con = warehouse.shared_connection(seed_warehouse)
     assert con.execute("select owner, owner_function, status from meeting_actions").fetchall() == [
         ("Sam Sales", "sales", "open")]
@@ -160,3 +166,19 @@ def test_a_rating_needs_a_campaign_and_a_score(monkeypatch, seed_warehouse, miss
         at.radio(key="rate_rating").set_value(3)
     at.button(key="save_rating").click().run()
     assert at.error[0].value == "Choose a campaign and a rating from 1 to 5 before saving."
+
+
+def test_the_time_zone_set_on_the_warehouse_page_moves_the_week(monkeypatch, seed_warehouse):
+    con = warehouse.shared_connection(seed_warehouse)
+    con.execute("""insert into leads (lead_id, created_at, source, sourced_by, segment, region, lead_score,
+                   mql_at, status) values (12, '2026-03-08 23:00', 'organic', 'marketing', 'SMB', 'DACH', 70,
+                   '2026-03-08 23:30', 'mql')""")
+    monkeypatch.setenv("HANDSHAKE_WAREHOUSE", str(seed_warehouse))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("pages/warehouse.py").run()
+    at.selectbox(key="timezone").set_value("Europe/Berlin")
+    at.button(key="save_timezone").click().run()
+    assert at.success[0].value.startswith("Days now start at midnight Europe/Berlin")
+    # 23:30 UTC on Sunday 8 Mar is Monday 9 Mar in Berlin: W10 keeps L1-L3 only
+    assert shown(open_week(monkeypatch, seed_warehouse, "2026-W10"))["MQLs delivered"] == "3"

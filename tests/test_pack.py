@@ -147,6 +147,20 @@ def test_pdf_numbers_pages():
     assert [f"Page {n} of {pages}" in reader.pages[n - 1].extract_text() for n in range(1, pages + 1)] == [True] * pages
 
 
+@pytest.mark.parametrize(
+    ("kpi", "landscape"),
+    [
+        ("Pipeline created", False),  # the small scorecard fits the 186 mm between portrait margins
+        ("Share of marketing-qualified leads accepted by sales within two working days of hand-over", True),
+    ],
+)
+def test_pdf_turns_landscape_when_the_scorecard_is_too_wide(kpi, landscape):
+    wide = make_pack()
+    wide.scorecard.loc[0, "KPI"] = kpi
+    page = PdfReader(io.BytesIO(pack.pdf(wide))).pages[0]
+    assert (page.mediabox.width > page.mediabox.height) == landscape
+
+
 def test_zip_holds_one_csv_per_part():
     with zipfile.ZipFile(io.BytesIO(pack.csv_zip(make_pack()))) as archive:
         names = archive.namelist()

@@ -84,10 +84,11 @@ drawn as (
         ld.lead_id,
         ld.mql_score_threshold,
         ld.min_attempts,
+        -- on the last day only the hours up to "now" have happened, so its leads fit into them
         plus_hours(ld.day_at, case
             when u01(ld.lead_id, 1, s.seed) < 0.8 then 8 + 10 * u01(ld.lead_id, 2, s.seed)
             else 24 * u01(ld.lead_id, 2, s.seed)
-        end) as created_at,
+        end * least(1, (epoch(s.as_of) - epoch(ld.day_at)) / 86400)) as created_at,
         floor(u01(ld.lead_id, 3, s.seed) * 100)::bigint as source_slot,
         floor(u01(ld.lead_id, 4, s.seed) * 100)::bigint as segment_slot,
         floor(u01(ld.lead_id, 5, s.seed) * 100)::bigint as region_slot,

@@ -24,6 +24,9 @@ picker, mode = st.columns([3, 1], vertical_alignment="bottom")
 if "week" not in st.session_state:
     asked = st.query_params.get("week", "").upper()
     st.session_state["week"] = asked if asked in options else default_week.label if default_week.label in options else options[0]
+    if asked and asked not in options:
+        st.info(f"The link asked for week {asked}, which is not one of the weeks with data (from the first lead's "
+                "week to this one): showing the last complete week instead.", icon=":material/link_off:")
 label = picker.selectbox(
     "Week", options, key="week", format_func=lambda w: meeting.Week.parse(w).describe(),
     help=f"ISO weeks, Monday to Sunday, in the organisation's time zone ({tz}); the default is the last complete week.",
@@ -46,7 +49,8 @@ chosen = [readable(v) for v in filters.values.values() if v]
 scope = ", ".join(chosen) if chosen else "All segments, regions and sources"
 link = f"?week={week.label}" + ("&projector=true" if projector else "")
 st.caption(f"{week.describe()} · {scope} · days in {tz} · compared with the week before and the four weeks "
-           f"before that · [link to this view]({link})")
+           f"before that · [link to this view]({link}). The week replaces the sidebar's period; its segment, "
+           "region and source filters apply.")
 if week.monday > meeting.local_now(tz, now).date() - timedelta(days=7) and week != default_week:
     st.info("This week is still running: its numbers will grow until Sunday night.", icon=":material/schedule:")
 

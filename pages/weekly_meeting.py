@@ -148,7 +148,8 @@ with adding.form("add_action", clear_on_submit=True, border=True):
     owner = st.selectbox("Owner", owners, index=None, key="new_owner", accept_new_options=True,
                          placeholder="Choose or type a name")
     function = st.selectbox("Owner's function", actions.FUNCTIONS, index=2, key="new_function", format_func=readable)
-    due = st.date_input("Due", value=week.sunday + timedelta(days=7), key="new_due")
+    due = st.date_input("Due", value=week.sunday + timedelta(days=14), key="new_due",
+                        help="By default the end of the week after the meeting: in time for the next one.")
     if st.form_submit_button("Add action", key="add_action_button", type="primary", icon=":material/add_task:"):
         try:
             action_id = actions.create(con, title or "", owner or "", function, due, None, now)
@@ -190,7 +191,7 @@ with editing.container(border=True):
                 except actions.ActionError as e:
                     st.error(str(e))
         history = dashboard.query("meeting_action_history", {"action_id": picked})
-        with st.expander(f"History of #{picked} ({len(history)} changes)"):
+        with st.expander(f"History of #{picked} ({meeting.plural(len(history), 'change')})"):
             st.dataframe(history, hide_index=True, placeholder="–", column_config={
                 "changed_at": st.column_config.DatetimeColumn("When (UTC)", format="D MMM YYYY HH:mm"),
                 "changed_by": "By", "field": "What", "old_value": "From", "new_value": "To",
@@ -224,7 +225,7 @@ else:
                 st.rerun()
     ratings.dataframe(campaigns, hide_index=True, placeholder="–", column_config={
         "campaign_id": None, "campaign_name": "Campaign", "channel": None,
-        "start_date": None, "end_date": st.column_config.DateColumn("Ends", format="D MMM YYYY"),
+        "start_date": None, "end_date": None,
         "rating_count": st.column_config.NumberColumn("Ratings", format="%d"),
         "average_rating": st.column_config.NumberColumn("Average (1-5)", format="%.1f"),
         "last_rated_at": st.column_config.DatetimeColumn("Last rated", format="D MMM YYYY"),

@@ -6,7 +6,7 @@ import streamlit as st
 
 from handshake import actions, dashboard, kpis, meeting, pack, warehouse
 from handshake.dashboard import MARKETING_COLOUR, SALES_COLOUR
-from handshake.formats import fmt, readable
+from handshake.formats import readable
 
 filters = dashboard.filters()
 st.title("Weekly joint meeting")
@@ -68,18 +68,18 @@ if not cohort["mql_count"] and last_lead is not None and last_lead.date() < week
 
 # ---- scorecard
 st.subheader("Scorecard")
-for column, row in zip(dashboard.grid(len(card), 4), card.itertuples()):
+table = meeting.scorecard_table(card)  # the strings the pack prints, so the cards show the same ones
+for column, row, shown in zip(dashboard.grid(len(card), 4), card.itertuples(), table.to_dict("records")):
     kpi = kpis.BY_NAME[row.kpi]
     with column, st.container(border=True):
         st.metric(
-            kpi.label, fmt(row.this_week, kpi.unit), delta=row.change, delta_color=meeting.delta_colour(kpi),
+            kpi.label, shown["This week"], delta=row.change, delta_color=meeting.delta_colour(kpi),
             delta_description="vs last week" if row.change else None, help=kpis.help_text(kpi.name),
             chart_data=[0 if v is None else v for v in row.weekly], chart_type="bar",
         )
-        target = meeting.target_text(card.loc[card["kpi"] == row.kpi].iloc[0])
-        st.caption(f"Last week {fmt(row.last_week, kpi.unit)} · 4-week average {fmt(row.four_week_average, kpi.unit)}"
+        target = shown["Target"]
+        st.caption(f"Last week {shown['Last week']} · 4-week average {shown['4-week average']}"
                    + ("" if target == "–" else f" · target {target}"))
-table = meeting.scorecard_table(card)
 dashboard.data_table(table.drop(columns="good"), f"scorecard-{week.label}.csv", label="The scorecard as a table")
 st.caption("Bars: the last five weeks, this one last. Arrows are green when the change is good news for that KPI "
            "(fewer hours to first touch is good). The 4-week average takes the four weeks before together: MQLs and "

@@ -1,4 +1,4 @@
-"""The command line: python -m handshake {demo,kpis,stage} ..."""
+"""The command line: python -m handshake {demo,kpis,stage,import} ..."""
 
 import argparse
 import csv
@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 import duckdb
 
-from handshake import demo, kpis, maturity, queries, warehouse
+from handshake import demo, importer, kpis, mappings, maturity, queries, readers, warehouse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,14 +41,35 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"last day of the evidence window (default: the newest lead's day; the window is "
                         f"{maturity.window_days()} days)")
     s.add_argument("--format", choices=("json",), default="json")
+
+    i = commands.add_parser(
+        "import", help="import CRM or marketing exports (CSV, .xlsx, Parquet), each file in one transaction",
+        description="Import export files into a warehouse. Each file is checked row by row before anything is "
+                    "written; refused rows are kept with their reasons; importing the same file again changes "
+                    "nothing. The dashboard holds its warehouse while it runs: import there (page Import data), or "
+                    "stop it first.")
+    i.add_argument("files", nargs="+", metavar="FILE")
+    i.add_argument("--kind", help=f"what the files hold: {', '.join(mappings.KINDS)} (or deals, activities); "
+                                  "optional when the mapping says")
+    i.add_argument("--mapping", default=mappings.CANONICAL,
+                   help=f"canonical (default), a preset ({', '.join(mappings.presets())}) or a mapping file (.toml)")
+    i.add_argument("--warehouse", default=str(warehouse.configured_path()),
+                   help="warehouse file to write (created, empty, when missing)")
+    i.add_argument("--dates", choices=("auto", "iso", "dmy", "mdy"),
+                   help="how dates such as 03/04/2026 are written: dmy (day first) or mdy (month first); "
+                        "auto decides from the values and asks when both fit")
+    i.add_argument("--delimiter", help="the CSV column separator, when detection gets it wrong")
+    i.add_argument("--dry-run", action="store_true", help="check the files and report, writing nothing")
+    i.add_argument("--by", help="who imports, recorded with the import")
+    i.add_argument("--format", choices=("json", "text"), default="text")
     return parser
 
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"demo": run_demo, "kpis": run_kpis, "stage": run_stage}[args.command](args)
-    except (demo.DemoError, warehouse.WarehouseError) as e:
+        return {"demo": run_demo, "kpis": run_kpis, "stage": run_stage, "import": run_import}[args.command](args)
+    except (demo.DemoError, warehouse.WarehouseError, mappings.MappingError) as e:
         print(f"error: {e}", file=sys.stderr)
     except duckdb.Error as e:
         print(f"error: {args.warehouse}: {warehouse.first_line(e)}", file=sys.stderr)
@@ -122,3 +143,57 @@ def run_stage(args) -> int:
     }
     print(json.dumps(record, indent=2))
     return 0
+
+
+def run_import(args) -> int:
+    mapping = mappings.load(args.mapping, args.kind)
+    if args.dates:
+        mapping.dates = args.dates
+    con = warehouse.open_warehouse(args.warehouse, create=True)
+    results, failed = [], False
+    try:
+        for path in args.files:
+            def progress(share, label, path=path):
+                if args.format == "text" and sys.stderr.isatty():
+                    print(f"\r{share:4.0%}  {path}: {label:<40}", end="", file=sys.stderr, flush=True)
+            try:
+                if args.dry_run:
+                    report = importer.preview(con, path, mapping, delimiter=args.delimiter)
+                else:
+                    report = importer.run(con, path, mapping, by=args.by, delimiter=args.delimiter, progress=progress)
+            except (readers.FileRefused, mappings.MappingError, importer.ImportError_) as e:
+                failed = True
+                results.append({"file": path, "error": str(e), "written": False})
+                if args.format == "text":
+                    print("\r" + " " * 100 + f"\rerror: {e}", file=sys.stderr)
+                continue
+            except OSError as e:
+                failed = True
+                results.append({"file": path, "error": f"{path}: {e.strerror}", "written": False})
+                if args.format == "text":
+                    print(f"\rerror: {path}: {e.strerror}", file=sys.stderr)
+                continue
+            results.append(report.as_dict())
+            if args.format == "text":
+                print("\r" + " " * 100 + "\r" + describe_import(report, args.dry_run), file=sys.stderr)
+    finally:
+        con.close()
+    if args.format == "json":
+        print(json.dumps(results, indent=2, default=str))
+    return 1 if failed else 0
+
+
+def describe_import(report, dry_run: bool) -> str:
+    verb = "checked (nothing written)" if dry_run else "imported"
+    lines = [f"{report.file}: {verb} as {report.kind} with mapping {report.mapping}: {report.rows_read:,} rows, "
+             f"{report.accepted:,} accepted, {report.rejected:,} rejected"
+             + (f", {report.skipped:,} repeats skipped" if report.skipped else "")
+             + ("" if dry_run else f"; {report.inserted:,} new, {report.updated:,} updated, "
+                                   f"{report.unchanged:,} unchanged in {report.seconds:.1f} s")]
+    lines += [f"  warning: {w}" for w in report.warnings]
+    for row in report.problems.head(10).itertuples():
+        lines.append(f"  row {row.row}, column {row.column}: {row.reason}")
+    if report.rejected > 10:
+        lines.append(f"  … the rest are in the warehouse's import_rejects table (import {report.import_id})"
+                     if report.import_id else "  …")
+    return "\n".join(lines)

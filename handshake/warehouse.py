@@ -1,6 +1,7 @@
 """The DuckDB warehouse file: opening, schema upgrades, the shared connection and the data version."""
 
 import os
+import re
 import threading
 import zoneinfo
 from contextlib import contextmanager
@@ -91,9 +92,12 @@ def open_warehouse(path, create: bool = True, target: int = LATEST_VERSION):
 def describe_open_error(path, error) -> str:
     text = str(error)
     if "lock" in text.lower():
+        pid = re.search(r"PID (\d+)", text)
+        who = f" (process {pid.group(1)})" if pid else ""
         return (
-            f"{path}: another process holds this warehouse (only one process may write a DuckDB file): "
-            "stop the running dashboard or command, or point HANDSHAKE_WAREHOUSE/--warehouse at another file"
+            f"{path}: another process holds this warehouse{who}, and only one process may write a DuckDB file. "
+            "If it is the dashboard, import on its Import data page; otherwise stop that process and run this "
+            "again, or point HANDSHAKE_WAREHOUSE/--warehouse at another file"
         )
     if "permission" in text.lower() or "read-only" in text.lower():
         return f"{path}: not writable: choose a folder you can write to"

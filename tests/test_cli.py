@@ -94,3 +94,43 @@ def test_replace_refuses_a_warehouse_another_process_holds(seed_warehouse):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_import_prints_accepted_and_rejected_per_file(tmp_path):
+    leads = tmp_path / "leads.csv"
+    leads.write_text("lead_id,created_at,source\nC-1,2026-03-02 09:00,Google\nC-2,2026-03-03 09:00,google\n"
+                     "C-3,2100-01-01,google\n")
+    touches = tmp_path / "touches.csv"
+    touches.write_text("lead_id,touched_at,channel\nC-1,2026-03-02 10:00,call\n")
+    path = tmp_path / "new.duckdb"  # created, empty, by the import
+    first = handshake("import", leads, "--kind", "leads", "--warehouse", path, "--format", "json")
+    assert first.returncode == 0, first.stderr
+    [report] = json.loads(first.stdout)
+    assert (report["accepted"], report["rejected"], report["inserted"]) == (2, 1, 2)
+    assert report["problems"][0]["row"] == 4 and "outside the years" in report["problems"][0]["reason"]
+    both = handshake("import", leads, touches, "--kind", "leads", "--warehouse", path, "--format", "json")
+    assert both.returncode == 1  # a file was refused
+    # one --kind for both files: the touches file lacks created_at, so it is refused whole, the leads re-import
+    # changes nothing
+    reports = json.loads(both.stdout)
+    assert reports[0]["unchanged"] == 2 and reports[1]["written"] is False
+    text = handshake("import", touches, "--kind", "activities", "--warehouse", path)
+    assert text.returncode == 0 and "1 accepted, 0 rejected" in text.stderr
+
+
+def test_import_while_the_dashboard_holds_the_warehouse_says_where_to_import(seed_warehouse, tmp_path):
+    leads = tmp_path / "leads.csv"
+    leads.write_text("lead_id,created_at\nC-1,2026-03-02 09:00\n")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(seed_warehouse)!r}); "
+                               "print('open', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        result = handshake("import", leads, "--kind", "leads", "--warehouse", seed_warehouse)
+        assert result.returncode == 1
+        assert f"process {holder.pid}" in result.stderr and "Import data page" in result.stderr
+    finally:
+        holder.kill()
+        holder.wait()

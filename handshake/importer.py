@@ -1,0 +1,655 @@
+"""Importing a team's own exports: map the file's columns, check every row before anything is written,
+then write the accepted rows in one transaction, keyed on the CRM's own ids so a second import of the
+same file changes nothing. Refused rows are kept, with row, column and reason, in import_rejects."""
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from handshake import mappings, readers, warehouse
+from handshake.mappings import FIELDS, Mapping, MappingError
+
+EARLIEST = date(1990, 1, 1)  # no CRM holds leads older than this; a 1900 date is a placeholder
+FUTURE_DAYS = 2 * 366  # plans (a campaign's end) may lie ahead, but not further than this
+EVENT_SLACK = timedelta(days=1)  # clocks and time zones: an event may look up to a day ahead
+DMY = ("%d/%m/%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d.%m.%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S",
+       "%d-%m-%Y", "%d-%m-%Y %H:%M", "%d-%m-%Y %H:%M:%S")
+MDY = ("%m/%d/%Y", "%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %I:%M:%S %p",
+       "%m-%d-%Y", "%m-%d-%Y %H:%M", "%m-%d-%Y %H:%M:%S")
+OFFSET = r"(Z|[+-]\d{2}:?\d{2})$"
+TABLES = {"leads": "leads", "follow_ups": "follow_ups", "opportunities": "opportunities", "revenue": "revenue",
+          "campaigns": "campaigns", "reps": "reps"}
+ID_COLUMNS = {"leads": "lead_id", "follow_ups": "follow_up_id", "opportunities": "opportunity_id",
+              "revenue": "revenue_id", "campaigns": "campaign_id", "reps": "rep_id"}
+PREVIEW_ROWS = 20
+
+
+class ImportError_(ValueError):
+    """An import that cannot go ahead as set up; nothing was written. The message says what to do."""
+
+
+class DatesAmbiguous(ImportError_):
+    """Every date in the file reads both day-first and month-first: the user must say which."""
+
+
+@dataclass
+class Report:
+    file: str
+    kind: str
+    mapping: str
+    sha256: str = ""
+    rows_read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    skipped: int = 0  # exact repeats of an earlier row
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    date_order: str = "iso"
+    warnings: list[str] = field(default_factory=list)
+    problems: pd.DataFrame = field(default_factory=pd.DataFrame)  # row, column, reason, value
+    preview: pd.DataFrame = field(default_factory=pd.DataFrame)
+    import_id: int | None = None
+    seconds: float = 0.0
+    written: bool = False
+
+    def as_dict(self) -> dict:
+        return {
+            "file": self.file, "kind": self.kind, "mapping": self.mapping, "sha256": self.sha256,
+            "rows_read": self.rows_read, "accepted": self.accepted, "rejected": self.rejected,
+            "skipped": self.skipped, "inserted": self.inserted, "updated": self.updated,
+            "unchanged": self.unchanged, "date_order": self.date_order, "warnings": self.warnings,
+            "import_id": self.import_id, "written": self.written, "seconds": round(self.seconds, 2),
+            "problems": [
+                {k: (None if pd.isna(v) else v) for k, v in r.items()}
+                for r in self.problems.head(1000).to_dict("records")
+            ],
+        }
+
+
+def q(name: str) -> str:
+    return readers.quote_id(name)
+
+
+class Plan:
+    """The SQL of one file's checks, with every value from the user bound as a parameter."""
+
+    def __init__(self, mapping: Mapping, file_columns: list[str], tz: str, now: datetime, date_order: str):
+        self.mapping = mapping
+        self.tz = tz
+        self.now = now
+        self.date_order = date_order
+        self.params: dict = {"tz": tz, "missing": list(mapping.missing), "earliest": EARLIEST,
+                             "latest": (now + timedelta(days=FUTURE_DAYS)).date(), "event_latest": now + EVENT_SLACK}
+        self.file_columns = file_columns
+
+    def bind(self, value) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f"${name}"
+
+    def text(self, f: mappings.Field) -> str | None:
+        """The cell as trimmed text, null when empty or a 'missing' marker; after the value map."""
+        m = self.mapping
+        if f.name in m.columns and m.columns[f.name] in self.file_columns:
+            cell = f"trim(raw.{q(m.columns[f.name])})"
+            expr = f"case when {cell} = '' or list_contains($missing, {cell}) then null else {cell} end"
+        elif f.name in m.constants:
+            expr = self.bind(m.constants[f.name])
+        else:
+            return None
+        pairs = m.values.get(f.name)
+        if pairs:
+            keys = self.bind([k.strip().lower() for k in pairs])
+            targets = self.bind(list(pairs.values()))
+            expr = f"coalesce({targets}[list_position({keys}, lower({expr}))], {expr})"
+        return expr
+
+    def typed(self, f: mappings.Field, v: str) -> str:
+        if f.type in ("key", "text", "ref"):
+            return v
+        if f.type == "code":
+            return f"nullif(trim(regexp_replace(lower({v}), '[^a-z0-9]+', '_', 'g'), '_'), '')"
+        if f.type == "choice":
+            return f"nullif(trim(regexp_replace(lower({v}), '[^a-z0-9]+', '_', 'g'), '_'), '')"
+        if f.type == "score":
+            return f"try_cast(try_cast({v} as double) as integer)"
+        if f.type == "money":
+            cleaned = f"regexp_replace({v}, '[€$£\\s]|EUR|USD|GBP', '', 'g')"
+            normal = (f"case when regexp_full_match({cleaned}, '-?\\d{{1,3}}(,\\d{{3}})+(\\.\\d+)?') "
+                      f"then replace({cleaned}, ',', '') "
+                      f"when regexp_full_match({cleaned}, '-?\\d+,\\d{{1,2}}') then replace({cleaned}, ',', '.') "
+                      f"else {cleaned} end")
+            return f"try_cast({normal} as decimal(14, 2))"
+        if f.type == "boolean":
+            return (f"case when lower({v}) in ('true', 'yes', 'y', '1', 't', 'x') then true "
+                    f"when lower({v}) in ('false', 'no', 'n', '0', 'f') then false end")
+        if f.type in ("timestamp", "date"):
+            ts = self.timestamp(v)
+            return f"({ts})::date" if f.type == "date" else ts
+        raise AssertionError(f.type)
+
+    def timestamp(self, v: str) -> str:
+        formats = {"dmy": DMY, "mdy": MDY}.get(self.date_order, ())
+        local = f"try_cast({v} as timestamp)"
+        if formats:
+            local = f"coalesce({local}, try_strptime({v}, {self.bind(list(formats))}))"
+        return (f"case when regexp_matches({v}, '{OFFSET}') then timezone('UTC', try_cast({v} as timestamptz)) "
+                f"else timezone('UTC', timezone($tz, {local})) end")
+
+    def problems(self, f: mappings.Field, v: str, typed: str) -> list[tuple[str, str]]:
+        """(condition on one row, reason) for a field's value."""
+        checks = []
+        shown = f"'''' || {v} || ''''"
+        if f.required:
+            checks.append((f"{v} is null", f"'{f.name} is required and the cell is empty'"))
+        checks.append((f"regexp_matches({v}, '^[=@]|^[+-][^0-9.,]')",
+                       f"{shown} || ' is a spreadsheet formula: export values, not formulas'"))
+        if f.type == "choice":
+            checks.append((f"{v} is not null and {typed} not in ({', '.join(repr(c) for c in f.choices)})",
+                           f"{shown} || ' is not a known {f.name.replace('_', ' ')}: use one of "
+                           f"{', '.join(f.choices)}, or map it in the mapping''s [values.{f.name}]'"))
+        if f.type == "score":
+            checks.append((f"{v} is not null and ({typed} is null or {typed} not between 0 and 100 "
+                           f"or try_cast({v} as double) <> {typed})",
+                           f"{shown} || ' is not a whole number from 0 to 100'"))
+        if f.type == "money":
+            checks.append((f"{v} is not null and {typed} is null", f"{shown} || ' is not an amount'"))
+            checks.append((f"{typed} < 0", f"{shown} || ' is negative: amounts are zero or more (refunds "
+                                           "are not imported)'"))
+        if f.type == "boolean":
+            checks.append((f"{v} is not null and {typed} is null", f"{shown} || ' is not yes or no'"))
+        if f.type in ("timestamp", "date"):
+            checks.append((f"{v} is not null and {typed} is null",
+                           f"{shown} || ' is not a date{hint(self.date_order)}'"))
+            checks.append((f"{typed} < $earliest or {typed} > $latest",
+                           f"{shown} || ' is outside the years {EARLIEST.year} to ' || year($latest) || "
+                           "': a placeholder or a typing error?'"))
+            if f.event:
+                checks.append((f"{typed} > $event_latest", f"{shown} || ' is in the future'"))
+        return checks
+
+
+def hint(order: str) -> str:
+    return {"dmy": " (read day first)", "mdy": " (read month first)"}.get(order, " (YYYY-MM-DD)")
+
+
+def detect_date_order(cur, mapping: Mapping, file_columns: list[str]) -> str:
+    """iso when every date is ISO; dmy or mdy when the values allow only one; DatesAmbiguous when both fit."""
+    if mapping.dates != "auto":
+        return mapping.dates
+    columns = [mapping.columns[f.name] for f in mapping.fields()
+               if f.type in ("timestamp", "date") and mapping.columns.get(f.name) in file_columns]
+    if not columns:
+        return "iso"
+    cells = " union all ".join(f"select trim({q(c)}) as v from raw" for c in columns)
+    counts = cur.execute(
+        f"""
+        with cells as ({cells}),
+        other as (select v from cells where v <> '' and try_cast(v as timestamp) is null
+                  and not regexp_matches(v, '{OFFSET}'))
+        select count(*), count(try_strptime(v, $dmy)), count(try_strptime(v, $mdy)), any_value(v)
+        from other
+        """, {"dmy": list(DMY), "mdy": list(MDY)}).fetchall()[0]
+    total, dmy, mdy, example = counts
+    if total == 0:
+        return "iso"
+    if dmy == total and mdy == total:
+        raise DatesAmbiguous(
+            f"Every date in the file reads both ways (for example {example!r}): say whether the day or the month "
+            "comes first (--dates dmy or --dates mdy; on the page, 'Dates are written').")
+    return "dmy" if dmy > mdy else "mdy"
+
+
+def check_mapping(mapping: Mapping, file_columns: list[str], name: str) -> list[str]:
+    """Stop when a required field has no column; warn of mapped columns the file lacks."""
+    warnings = []
+    for f in mapping.fields():
+        column = mapping.columns.get(f.name)
+        present = column in file_columns
+        if f.required and not present and f.name not in mapping.constants:
+            if column:
+                raise MappingError(f"{name}: no column {column!r}, which the mapping reads {f.name} from; the file has "
+                                   f"{', '.join(file_columns[:12])}{'…' if len(file_columns) > 12 else ''}.")
+            raise MappingError(f"{name}: {f.name} ({f.help or f.type}) is required: map a column of the file to it.")
+        if column and not present and mapping.name != mappings.CANONICAL and f.name not in mapping.constants:
+            warnings.append(f"The file has no column {column!r}, so {f.name} is left empty.")
+    if mapping.kind == "opportunities" and not mapping.won_stages:
+        raise MappingError(f"{name}: say which stages mean won (won_stages) and lost (lost_stages); "
+                           "every other stage must be listed as open (open_stages).")
+    return warnings
+
+
+def stage_outcome(mapping: Mapping, stage: str) -> tuple[str, str, dict]:
+    """SQL for is_won from a stage column, the condition of a stage the mapping does not list, and their parameters."""
+    params = {f"{k}_stages": [s.strip().lower() for s in getattr(mapping, f"{k}_stages")] for k in ("won", "lost", "open")}
+    value = f"lower(trim({stage}))"
+    won = (f"case when list_contains($won_stages, {value}) then true "
+           f"when list_contains($lost_stages, {value}) then false end")
+    unknown = (f"{stage} is not null and not list_contains($won_stages || $lost_stages || $open_stages, {value})")
+    return won, unknown, params
+
+
+def prepare(cur, path, mapping: Mapping, tz: str, now: datetime, name: str | None = None,
+            delimiter: str | None = None) -> Report:
+    """Read and check one file on cursor cur, writing nothing to the warehouse: leaves temp tables
+    raw (the file), typed (one row per file row, Handshake's fields) and problems (row, column, reason)."""
+    info = readers.read(cur, path, "raw", name=name, delimiter=delimiter)
+    report = Report(file=info.name, kind=mapping.kind, mapping=mapping.name, sha256=info.sha256, rows_read=info.rows)
+    report.warnings += check_mapping(mapping, info.columns, info.name)
+    report.date_order = detect_date_order(cur, mapping, info.columns)
+    plan = Plan(mapping, info.columns, tz, now, report.date_order)
+    selects, checks = ["raw._row"], []
+    for f in mapping.fields():
+        v = plan.text(f)
+        if v is None:
+            continue
+        typed = plan.typed(f, v)
+        selects += [f"{v} as {q(f.name + '__text')}", f"{typed} as {q(f.name)}"]
+        column = mapping.columns.get(f.name) if f.name in mapping.columns else f"{f.name} (constant)"
+        for condition, reason in plan.problems(f, q(f.name + "__text"), q(f.name)):
+            checks.append((condition, column, reason, q(f.name + "__text")))
+    statement = f"create or replace temp table typed as select {', '.join(selects)} from raw"
+    cur.execute(statement, used(statement, plan.params))
+    typed_columns = {r[0] for r in cur.execute("describe typed").fetchall()}
+    checks += cross_checks(mapping, typed_columns)
+    params = {k: v for k, v in plan.params.items() if k in ("earliest", "latest", "event_latest")}
+    outcome_params = {}
+    if mapping.kind == "opportunities" and "stage" in typed_columns:
+        _, unknown, outcome_params = stage_outcome(mapping, "stage")
+        checks.append((unknown, mapping.columns.get("stage", "stage"),
+                       "'''' || stage || ''' is not listed as a won, lost or open stage in the mapping'", "stage"))
+    unions = " union all ".join(
+        f"select _row, {lit(column)} as column_name, {reason} as reason, {value}::varchar as value "
+        f"from typed where {condition}"
+        for condition, column, reason, value in checks
+    ) or "select null::bigint as _row, null::varchar, null::varchar, null::varchar where false"
+    cur.execute(f"create or replace temp table problems as {unions}", used(unions, {**params, **outcome_params}))
+    reference_checks(cur, mapping, typed_columns, report)
+    duplicate_checks(cur, mapping, typed_columns, report)
+    counts = cur.execute("select count(distinct _row) from problems").fetchall()[0][0]
+    report.rejected = counts
+    report.accepted = report.rows_read - report.rejected - report.skipped
+    report.problems = cur.execute(
+        "select _row as row, column_name as column, reason, value from problems order by _row, column_name limit 10000"
+    ).df()
+    shown = [f"{q(f.name)}" for f in mapping.fields() if f.name in typed_columns]
+    report.preview = cur.execute(
+        f"select _row as row, {', '.join(shown)} from typed order by _row limit {PREVIEW_ROWS}").df()
+    return report
+
+
+def used(sql: str, params: dict) -> dict:
+    """The parameters a statement names: DuckDB refuses the others."""
+    names = set(re.findall(r"\$([a-z_][a-z0-9_]*)", sql))
+    return {k: v for k, v in params.items() if k in names}
+
+
+def lit(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def cross_checks(mapping: Mapping, cols: set[str]) -> list[tuple[str, str, str, str]]:
+    """Checks between two fields of the same row."""
+    checks = []
+    if mapping.kind == "leads" and "created_at" in cols:
+        for stage in ("mql_at", "assigned_at", "accepted_at", "rejected_at", "sql_at", "opportunity_at"):
+            if stage in cols:
+                checks.append((f"{stage} < created_at", mapping.columns.get(stage, stage),
+                               f"'{stage} ' || {stage} || ' is before the lead was created (' || created_at || ')'",
+                               f"{stage}__text"))
+    if mapping.kind == "opportunities" and {"created_date", "closed_date"} <= cols:
+        checks.append(("closed_date < created_date", mapping.columns.get("closed_date", "closed_date"),
+                       "'closed ' || closed_date || ', before it was opened (' || created_date || ')'",
+                       "closed_date__text"))
+    if mapping.kind == "campaigns" and {"start_date", "end_date"} <= cols:
+        checks.append(("end_date < start_date", mapping.columns.get("end_date", "end_date"),
+                       "'ends ' || end_date || ', before it starts (' || start_date || ')'", "end_date__text"))
+    return checks
+
+
+def reference_checks(cur, mapping: Mapping, cols: set[str], report: Report) -> None:
+    """A follow-up for an unknown lead, revenue for an unknown deal: refused. Unknown reps are added
+    by name when written; an unknown campaign is left empty with a warning."""
+    for f in mapping.fields():
+        if f.type != "ref" or f.name not in cols:
+            continue
+        column = mapping.columns.get(f.name, f.name)
+        if f.ref in ("leads", "opportunities"):
+            cur.execute(
+                f"""
+                insert into problems
+                select t._row, $column, '''' || t.{q(f.name)} || ''' is no {f.ref[:-1].replace('opportunitie', 'deal')} '
+                    || 'in the warehouse: import the {f.ref} file first', t.{q(f.name)}
+                from typed t
+                where t.{q(f.name)} is not null
+                    and t.{q(f.name)} not in (select source_key from source_keys where kind = $ref)
+                """, {"column": column, "ref": f.ref})
+        if f.ref == "leads" and mapping.kind == "follow_ups" and "touched_at" in cols:
+            cur.execute(
+                """
+                insert into problems
+                select t._row, $column, 'touched ' || t.touched_at || ', before the lead was created ('
+                    || l.created_at || ')', t.touched_at__text
+                from typed t
+                join source_keys k on k.kind = 'leads' and k.source_key = t.lead_id
+                join leads l on l.lead_id = k.id
+                where t.touched_at < l.created_at
+                """, {"column": mapping.columns.get("touched_at", "touched_at")})
+        if f.ref == "campaigns":
+            unknown = cur.execute(
+                f"""
+                select count(distinct {q(f.name)}), any_value({q(f.name)}) from typed
+                where {q(f.name)} is not null
+                    and {q(f.name)} not in (select source_key from source_keys where kind = 'campaigns')
+                """).fetchall()[0]
+            if unknown[0]:
+                report.warnings.append(
+                    f"{unknown[0]:,} campaign ids (such as {unknown[1]!r}) are not in the warehouse: those leads are "
+                    "imported without a campaign. Import the campaigns file, then this file again.")
+
+
+def natural_key(mapping: Mapping, cols: set[str]) -> str:
+    """The record's id in its own system, or one made from the fields that identify it."""
+    kind = mapping.kind
+    key = mappings.FIELDS[kind][0].name
+    if key in cols:
+        made = None
+        if kind == "campaigns" and "campaign_name" in cols:
+            made = "campaign_name"
+        if kind == "reps" and "rep_name" in cols:
+            made = "rep_name"
+        return f"coalesce({q(key)}, {made})" if made else q(key)
+    if kind == "follow_ups":
+        return "lead_id || '|' || strftime(touched_at, '%Y-%m-%dT%H:%M:%S') || '|' || channel"
+    if kind == "revenue":
+        return "opportunity_id || '|' || booked_date::varchar || '|' || amount_eur::varchar"
+    if kind == "campaigns" and "campaign_name" in cols:
+        return "campaign_name"
+    if kind == "reps" and "rep_name" in cols:
+        return "rep_name"
+    raise MappingError(f"{key} is required: map a column of the file to it.")
+
+
+def duplicate_checks(cur, mapping: Mapping, cols: set[str], report: Report) -> None:
+    """Two rows with the same id: an exact repeat is skipped; different values refuse both."""
+    key = natural_key(mapping, cols)
+    fields = [q(f.name) for f in mapping.fields() if f.name in cols]
+    cur.execute(f"create or replace temp table keyed as select {key} as _key, * from typed")
+    cur.execute(
+        f"""
+        create or replace temp table repeats as
+        select _key, list(_row order by _row) as rows_list, count(distinct ({', '.join(fields)})) as versions
+        from keyed where _key is not null
+        group by _key having count(*) > 1
+        """)
+    cur.execute(
+        f"""
+        insert into problems
+        select k._row, $column, 'the same {FIELDS[mapping.kind][0].name} ' || '''' || k._key || ''''
+            || ' is on rows ' || array_to_string(r.rows_list[1:5], ', ')
+            || case when len(r.rows_list) > 5 then ', …' else '' end || ' with different values: keep one', k._key
+        from keyed k join repeats r using (_key)
+        where r.versions > 1
+        """, {"column": mapping.columns.get(FIELDS[mapping.kind][0].name, FIELDS[mapping.kind][0].name)})
+    cur.execute(
+        """
+        create or replace temp table skipped as
+        select k._row from keyed k join repeats r using (_key)
+        where r.versions = 1 and k._row <> r.rows_list[1]
+            and k._row not in (select _row from problems)
+        """)
+    report.skipped = cur.execute("select count(*) from skipped").fetchall()[0][0]
+    if report.skipped:
+        report.warnings.append(f"{report.skipped:,} rows repeat an earlier row exactly and were skipped.")
+
+
+def preview(con, path, mapping: Mapping, now: datetime | None = None, name: str | None = None,
+            delimiter: str | None = None) -> Report:
+    """Check a file against the warehouse without writing anything."""
+    started = time.perf_counter()
+    cur = con.cursor()
+    try:
+        tz = mapping.timezone or warehouse.organisation_timezone(warehouse.meta(cur))
+        report = prepare(cur, path, mapping, tz, now or utc_now(), name=name, delimiter=delimiter)
+    finally:
+        cur.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+def run(con, path, mapping: Mapping, now: datetime | None = None, by: str | None = None,
+        name: str | None = None, delimiter: str | None = None, progress=None) -> Report:
+    """Check and write one file in one transaction: all its accepted rows, its record in imports and
+    its refused rows in import_rejects, or (on any error or interruption) nothing at all."""
+    started = time.perf_counter()
+    now = now or utc_now()
+    step = progress or (lambda share, label: None)
+    with warehouse.transaction(con) as cur:
+        tz = mapping.timezone or warehouse.organisation_timezone(warehouse.meta(cur))
+        step(0.05, "Reading and checking the file")
+        report = prepare(cur, path, mapping, tz, now, name=name, delimiter=delimiter)
+        step(0.5, f"Writing {report.accepted:,} rows")
+        write(cur, mapping, report)
+        step(0.9, "Recording the import")
+        report.seconds = time.perf_counter() - started
+        record(cur, mapping, report, now, by)
+        report.written = True
+    step(1.0, "Done")
+    return report
+
+
+def write(cur, mapping: Mapping, report: Report) -> None:
+    kind = mapping.kind
+    cols = {r[0] for r in cur.execute("describe keyed").fetchall()}
+    cur.execute(
+        """
+        create or replace temp table accepted as
+        select * from keyed
+        where _row not in (select _row from problems) and _row not in (select _row from skipped)
+        """)
+    for f in mapping.fields():
+        if f.type == "ref" and f.ref == "reps" and f.name in cols:
+            add_reps(cur, f.name, report)
+    assign_ids(cur, kind)
+    table, id_column = TABLES[kind], ID_COLUMNS[kind]
+    target = [r[0] for r in cur.execute(f"describe {table}").fetchall()]
+    select = []
+    for column in target:
+        select.append(f"{incoming_value(mapping, column, cols)} as {q(column)}")
+    incoming = f"""
+        create or replace temp table incoming as
+        select {', '.join(select)}
+        from accepted a
+        join source_keys k on k.kind = '{kind}' and k.source_key = a._key
+        left join {table} e on e.{id_column} = k.id
+        """
+    params = stage_outcome(mapping, "a.stage")[2] if kind == "opportunities" else {}
+    cur.execute(incoming, used(incoming, params))
+    if kind == "leads":
+        # a status the file does not give follows the lead's times
+        derived = """case
+                when opportunity_at is not null then 'opportunity'
+                when sql_at is not null then 'sql'
+                when rejected_at is not null then 'rejected'
+                when accepted_at is not null then 'sal'
+                when mql_at is not null then 'mql'
+                else 'inquiry' end"""
+        kept = "status" if "status" in cols else "null"
+        cur.execute(f"update incoming set status = coalesce({kept}, {derived})")
+    same = " and ".join(f"i.{q(c)} is not distinct from e.{q(c)}" for c in target)
+    counts = cur.execute(
+        f"""
+        select count(*) filter (where e.{id_column} is null),
+            count(*) filter (where e.{id_column} is not null and not ({same})),
+            count(*) filter (where e.{id_column} is not null and ({same}))
+        from incoming i left join {table} e on e.{id_column} = i.{id_column}
+        """).fetchall()[0]
+    report.inserted, report.updated, report.unchanged = counts
+    cur.execute(
+        f"""
+        insert or replace into {table}
+        select i.* from incoming i left join {table} e on e.{id_column} = i.{id_column}
+        where e.{id_column} is null or not ({same})
+        """)
+    if kind == "opportunities" and mapping.revenue_from_won:
+        book_won_revenue(cur, report)
+
+
+def incoming_value(mapping: Mapping, column: str, cols: set[str]) -> str:
+    """A warehouse column's value for an accepted row: from the file when mapped, else as stored."""
+    kind = mapping.kind
+    if column == ID_COLUMNS[kind]:
+        return "k.id"
+    fields = {f.name: f for f in mapping.fields()}
+    name = {"is_won": "stage"}.get(column, column)
+    if name not in fields or name not in cols:
+        if kind == "campaigns" and column == "campaign_name" and "campaign_name" not in cols:
+            return "coalesce(e.campaign_name, a._key)"
+        if kind == "reps" and column == "rep_name" and "rep_name" not in cols:
+            return "coalesce(e.rep_name, a._key)"
+        return f"e.{q(column)}"
+    f = fields[name]
+    if column == "is_won":
+        return stage_outcome(mapping, "a.stage")[0]
+    if kind == "opportunities" and column == "closed_date":
+        # an open deal's close date is the expected one (Salesforce, HubSpot): it has not closed
+        return f"case when ({stage_outcome(mapping, 'a.stage')[0]}) is not null then a.closed_date end"
+    if f.type == "ref":
+        ref_kind = f.ref
+        lookup = f"(select id from source_keys s where s.kind = '{ref_kind}' and s.source_key = a.{q(name)})"
+        return lookup
+    if kind == "campaigns" and column == "campaign_name":
+        return "coalesce(a.campaign_name, a._key)"
+    if kind == "reps" and column == "rep_name":
+        return "coalesce(a.rep_name, a._key)"
+    return f"a.{q(name)}"
+
+
+def add_reps(cur, column: str, report: Report) -> None:
+    """Reps a file names but the warehouse lacks: added with the name the file gives, nothing invented."""
+    new = cur.execute(
+        f"""
+        select distinct {q(column)} as source_key from accepted
+        where {q(column)} is not null
+            and {q(column)} not in (select source_key from source_keys where kind = 'reps')
+        """).df()
+    if new.empty:
+        return
+    base = next_id(cur, "reps")
+    cur.execute(
+        f"""
+        insert into source_keys
+        select 'reps', source_key, {base} + row_number() over (order by source_key)
+        from (select distinct {q(column)} as source_key from accepted
+              where {q(column)} is not null
+                and {q(column)} not in (select source_key from source_keys where kind = 'reps'))
+        """)
+    cur.execute(
+        f"""
+        insert into reps (rep_id, rep_name)
+        select id, source_key from source_keys
+        where kind = 'reps' and id > {base}
+        """)
+    report.warnings.append(
+        f"{len(new):,} reps named in the file were new ({', '.join(new['source_key'].head(3))}"
+        f"{'…' if len(new) > 3 else ''}): added with their names only. Import a reps file to give their "
+        "function and team.")
+
+
+def next_id(cur, kind: str) -> int:
+    table, id_column = TABLES[kind], ID_COLUMNS[kind]
+    return cur.execute(
+        f"""
+        select greatest(
+            coalesce((select max({id_column}) from {table}), 0),
+            coalesce((select max(id) from source_keys where kind = $kind), 0))
+        """, {"kind": kind}).fetchall()[0][0]
+
+
+def assign_ids(cur, kind: str) -> None:
+    base = next_id(cur, kind)
+    cur.execute(
+        f"""
+        insert into source_keys
+        select $kind, _key, {base} + row_number() over (order by first_row)
+        from (select _key, min(_row) as first_row from accepted group by _key)
+        where _key not in (select source_key from source_keys where kind = $kind)
+        """, {"kind": kind})
+
+
+def book_won_revenue(cur, report: Report) -> None:
+    """A won deal's amount becomes revenue on its close date (CRMs hold bookings as won deals). Keyed
+    'won:<deal id>', so importing the deals again re-books nothing, and a deal no longer won loses it."""
+    cur.execute(
+        """
+        create or replace temp table won_bookings as
+        select 'won:' || a._key as source_key, k.id as opportunity_id, o.closed_date as booked_date, o.amount_eur
+        from accepted a
+        join source_keys k on k.kind = 'opportunities' and k.source_key = a._key
+        join opportunities o on o.opportunity_id = k.id
+        where o.is_won and o.closed_date is not null and o.amount_eur > 0
+        """)
+    cur.execute(
+        """
+        delete from revenue where revenue_id in (
+            select s.id from source_keys s
+            join source_keys k on k.kind = 'opportunities' and 'won:' || k.source_key = s.source_key
+            join accepted a on a._key = k.source_key
+            where s.kind = 'revenue' and s.source_key not in (select source_key from won_bookings))
+        """)
+    base = next_id(cur, "revenue")
+    cur.execute(
+        f"""
+        insert into source_keys
+        select 'revenue', source_key, {base} + row_number() over (order by source_key)
+        from won_bookings where source_key not in (select source_key from source_keys where kind = 'revenue')
+        """)
+    cur.execute(
+        """
+        insert or replace into revenue
+        select k.id, w.opportunity_id, w.booked_date, w.amount_eur
+        from won_bookings w join source_keys k on k.kind = 'revenue' and k.source_key = w.source_key
+        """)
+    won = cur.execute("select count(*), coalesce(sum(amount_eur), 0) from won_bookings").fetchall()[0]
+    if won[0]:
+        report.warnings.append(
+            f"{won[0]:,} won deals are counted as €{won[1]:,.0f} of revenue on their close dates "
+            "(set revenue_from_won = false in the mapping if you import revenue separately).")
+
+
+def record(cur, mapping: Mapping, report: Report, now: datetime, by: str | None) -> None:
+    report.import_id = cur.execute(
+        """
+        insert into imports (file_name, content_sha256, kind, mapping, imported_at, imported_by, seconds,
+            rows_read, accepted, rejected, inserted, updated, unchanged, warnings)
+        values ($file, $sha, $kind, $mapping, $at, $by, $seconds, $rows_read, $accepted, $rejected,
+            $inserted, $updated, $unchanged, $warnings)
+        returning import_id
+        """, {"file": report.file, "sha": report.sha256, "kind": mapping.kind, "mapping": mapping.name, "at": now,
+              "by": by, "seconds": report.seconds, "rows_read": report.rows_read, "accepted": report.accepted,
+              "rejected": report.rejected, "inserted": report.inserted, "updated": report.updated,
+              "unchanged": report.unchanged, "warnings": "\n".join(report.warnings) or None}).fetchall()[0][0]
+    cur.execute(
+        """
+        insert into import_rejects
+        select $id, p._row, p.column_name, p.reason, to_json(r)::varchar
+        from problems p join raw r on r._row = p._row
+        """, {"id": report.import_id})
+
+
+def file_label(path) -> str:
+    return Path(path).name
+
+
+def report_json(report: Report) -> str:
+    return json.dumps(report.as_dict(), default=str, indent=2)

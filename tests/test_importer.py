@@ -1,0 +1,381 @@
+"""The importer on small files written by hand: what it accepts, what it refuses and why, and that a
+refused file or an interrupted import leaves the warehouse exactly as it was."""
+
+from datetime import datetime
+from pathlib import Path
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from handshake import importer, mappings, queries, readers, warehouse
+
+NOW = datetime(2026, 11, 22, 12)
+LEADS = (
+    "lead_id,created_at,source,sourced_by,segment,lead_score,mql_at,owner_rep_id\n"
+    "A-1,2026-03-02 09:00,Google,marketing,smb,70,2026-03-02 10:00,Ann\n"
+    "A-2,2026-03-03 09:00,google ,marketing,enterprise,30,,Ann\n"
+    "A-3,2026-03-04 09:00,Trade Show,sales,smb,,,Bob\n"
+)
+
+
+def checksum(path) -> dict:
+    """Row count and an order-free hash of every business table: equal means nothing changed."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return queries.run(con, "warehouse_checksum").to_dict("records")
+    finally:
+        con.close()
+
+
+def write(tmp_path, name: str, text: str | bytes):
+    path = tmp_path / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return path
+
+
+def run(path, file, kind="leads", mapping=None, **kwargs):
+    con = warehouse.open_warehouse(path)
+    try:
+        return importer.run(con, file, mapping or mappings.canonical(kind), now=NOW, **kwargs)
+    finally:
+        con.close()
+
+
+def rows(path, sql):
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_canonical_leads_go_in_and_a_second_import_changes_nothing(empty_warehouse, tmp_path):
+    file = write(tmp_path, "leads.csv", LEADS)
+    first = run(empty_warehouse, file)
+    assert (first.rows_read, first.accepted, first.rejected, first.inserted) == (3, 3, 0, 3)
+    stored = rows(empty_warehouse, "select source, sourced_by, lead_score, status from leads order by created_at")
+    # 'Google' and 'google ' become one source; status follows the times: A-1 has an MQL time, the others none
+    assert stored == [("google", "marketing", 70, "mql"), ("google", "marketing", 30, "inquiry"),
+                      ("trade_show", "sales", None, "inquiry")]
+    # Ann and Bob were named, not imported: added as reps by name
+    assert rows(empty_warehouse, "select rep_name from reps order by 1") == [("Ann",), ("Bob",)]
+    before = checksum(empty_warehouse)
+    second = run(empty_warehouse, file)
+    assert (second.inserted, second.updated, second.unchanged) == (0, 0, 3)
+    assert checksum(empty_warehouse) == before
+    assert rows(empty_warehouse, "select count(*), sum(inserted), sum(unchanged) from imports") == [(2, 3, 3)]
+
+
+def test_a_changed_row_is_updated_and_unmapped_columns_keep_their_values(empty_warehouse, tmp_path):
+    run(empty_warehouse, write(tmp_path, "leads.csv", LEADS))
+    # the second file holds fewer columns: segment and score must survive it
+    again = write(tmp_path, "again.csv", "lead_id,created_at,source\nA-1,2026-03-02 09:00,Paid Social\n"
+                                          "A-2,2026-03-03 09:00,Google\n")
+    report = run(empty_warehouse, again)
+    assert (report.inserted, report.updated, report.unchanged) == (0, 1, 1)
+    assert rows(empty_warehouse, "select source, segment, lead_score from leads order by created_at limit 1") == [
+        ("paid_social", "smb", 70)]
+
+
+def test_times_are_read_in_the_organisations_zone_unless_they_carry_an_offset(empty_warehouse, tmp_path):
+    con = warehouse.open_warehouse(empty_warehouse)
+    warehouse.set_timezone(con, "Europe/Berlin")
+    con.close()
+    file = write(tmp_path, "leads.csv", "lead_id,created_at\nT-1,2026-03-02 10:00\nT-2,2026-03-02T10:00:00Z\n"
+                                        "T-3,2026-07-02 10:00\n")
+    run(empty_warehouse, file)
+    # Berlin is UTC+1 in March (10:00 -> 09:00) and UTC+2 in July (10:00 -> 08:00); Z is UTC already
+    assert rows(empty_warehouse, "select created_at from leads order by lead_id") == [
+        (datetime(2026, 3, 2, 9),), (datetime(2026, 3, 2, 10),), (datetime(2026, 7, 2, 8),)]
+
+
+@pytest.mark.parametrize("encoding,delimiter,bom", [("utf-8", ",", False), ("utf-8", ";", True),
+                                                    ("latin-1", ";", False), ("utf-8", "\t", False)])
+def test_csv_encodings_and_delimiters(empty_warehouse, tmp_path, encoding, delimiter, bom):
+    text = f"lead_id{delimiter}created_at{delimiter}segment\nE-1{delimiter}2026-03-02{delimiter}Café\n"
+    data = (b"\xef\xbb\xbf" if bom else b"") + text.encode(encoding)
+    run(empty_warehouse, write(tmp_path, "leads.csv", data))
+    assert rows(empty_warehouse, "select segment from leads") == [("Café",)]
+
+
+def test_day_first_and_month_first_dates_are_told_apart_and_ambiguous_ones_asked(empty_warehouse, tmp_path):
+    dmy = write(tmp_path, "dmy.csv", "lead_id,created_at\nD-1,13/02/2026\nD-2,01/03/2026\n")
+    assert run(empty_warehouse, dmy).date_order == "dmy"  # 13 cannot be a month
+    mdy = write(tmp_path, "mdy.csv", "lead_id,created_at\nM-1,02/13/2026\nM-2,3/1/2026 1:05 PM\n")
+    assert run(empty_warehouse, mdy).date_order == "mdy"  # 13 cannot be a month
+    assert rows(empty_warehouse, "select lead_id, created_at from leads order by lead_id") == [
+        (1, datetime(2026, 2, 13)), (2, datetime(2026, 3, 1)), (3, datetime(2026, 2, 13)),
+        (4, datetime(2026, 3, 1, 13, 5))]
+    before = checksum(empty_warehouse)
+    both = write(tmp_path, "both.csv", "lead_id,created_at\nB-1,01/02/2026\n")
+    with pytest.raises(importer.DatesAmbiguous, match="01/02/2026"):
+        run(empty_warehouse, both)
+    assert checksum(empty_warehouse) == before
+    mapping = mappings.canonical("leads")
+    mapping.dates = "mdy"
+    run(empty_warehouse, both, mapping=mapping)
+    assert rows(empty_warehouse, "select created_at from leads where lead_id = 5") == [(datetime(2026, 1, 2),)]
+
+
+def imported(path, kind: str, text: str, tmp_path, mapping=None):
+    return run(path, write(tmp_path, f"{kind}.csv", text), kind=kind, mapping=mapping)
+
+
+def test_follow_ups_need_a_known_lead_touched_after_it_came_in(empty_warehouse, tmp_path):
+    imported(empty_warehouse, "leads", LEADS, tmp_path)
+    report = imported(empty_warehouse, "follow_ups", (
+        "lead_id,rep_id,touched_at,channel\n"
+        "A-1,Ann,2026-03-02 11:00,Call\n"       # row 2: fine
+        "Z-9,Ann,2026-03-02 11:00,call\n"       # row 3: no such lead
+        "A-2,Ann,2026-03-01 08:00,email\n"      # row 4: a day before the lead came in
+        "A-3,Bob,2026-03-05 09:00,carrier pigeon\n"  # row 5: no such channel
+    ), tmp_path)
+    assert (report.accepted, report.rejected) == (1, 3)
+    reasons = {row: reason for row, reason in zip(report.problems["row"], report.problems["reason"])}
+    assert "'Z-9' is no lead in the warehouse" in reasons[3]
+    assert "before the lead was created" in reasons[4]
+    assert "'carrier pigeon' is not a known channel" in reasons[5]
+    assert rows(empty_warehouse, "select channel, rep_id is not null from follow_ups") == [("call", True)]
+    kept = rows(empty_warehouse, "select row_number, column_name from import_rejects order by 1")
+    assert kept == [(3, "lead_id"), (4, "touched_at"), (5, "channel")]
+
+
+DEALS = ("opportunity_id,owner_rep_id,created_date,stage,amount_eur,closed_date\n"
+         "O-1,Ann,2026-03-01,won,1000,2026-03-20\n"
+         "O-2,Ann,2026-03-02,won,\"2,500.50\",2026-04-02\n"
+         "O-3,Bob,2026-03-03,lost,0,2026-03-30\n"
+         "O-4,Bob,2026-03-04,open,700,2026-12-31\n")
+
+
+def test_deals_book_their_won_amounts_as_revenue_once(empty_warehouse, tmp_path):
+    report = imported(empty_warehouse, "opportunities", DEALS, tmp_path)
+    assert report.accepted == 4
+    assert rows(empty_warehouse, "select count(*), sum(amount_eur) from revenue") == [(2, Decimal("3500.50"))]  # 1000 + 2500.50
+    # the open deal's close date is an expectation, not a close
+    assert rows(empty_warehouse, "select is_won, closed_date from opportunities where opportunity_id = 4") == [(None, None)]
+    imported(empty_warehouse, "opportunities", DEALS, tmp_path)
+    assert rows(empty_warehouse, "select count(*), sum(amount_eur) from revenue") == [(2, Decimal("3500.50"))]
+    lost_now = DEALS.replace("O-2,Ann,2026-03-02,won", "O-2,Ann,2026-03-02,lost")
+    imported(empty_warehouse, "opportunities", lost_now, tmp_path)
+    assert rows(empty_warehouse, "select count(*), sum(amount_eur) from revenue") == [(1, Decimal("1000.00"))]
+
+
+def test_revenue_needs_a_known_deal(empty_warehouse, tmp_path):
+    imported(empty_warehouse, "opportunities", DEALS, tmp_path)
+    report = imported(empty_warehouse, "revenue", "opportunity_id,booked_date,amount_eur\nO-4,2026-05-01,300\n"
+                                                  "O-9,2026-05-01,300\n", tmp_path)
+    assert (report.accepted, report.rejected) == (1, 1)
+    assert "'O-9' is no deal in the warehouse: import the opportunities file first" in report.problems["reason"][0]
+
+
+def test_campaigns_and_reps_fill_in_what_other_files_named(empty_warehouse, tmp_path):
+    imported(empty_warehouse, "leads", LEADS, tmp_path)
+    imported(empty_warehouse, "reps", "rep_id,function,role,team\nAnn,Sales,SDR,North\n", tmp_path)
+    assert rows(empty_warehouse, "select rep_name, function, role, team from reps where rep_name = 'Ann'") == [
+        ("Ann", "sales", "sdr", "North")]
+    report = imported(empty_warehouse, "campaigns", "campaign_id,campaign_name,channel,start_date,end_date,cost_eur,"
+                      "has_sales_at_kickoff\nC-1,Spring webinar,Webinar,2026-03-01,2026-03-31,\"€1,200\",yes\n"
+                      "C-2,Autumn,Events,2026-09-01,2026-08-01,100,maybe\n", tmp_path)
+    reasons = " | ".join(report.problems["reason"])
+    assert (report.accepted, report.rejected) == (1, 1)  # C-2 ends before it starts and says 'maybe'
+    assert "before it starts" in reasons and "'maybe' is not yes or no" in reasons
+    assert rows(empty_warehouse, "select campaign_name, channel, cost_eur, has_sales_at_kickoff from campaigns") == [
+        ("Spring webinar", "webinar", Decimal("1200.00"), True)]
+
+
+HOSTILE = {
+    "empty.csv": (b"", "the file is empty"),
+    "header_only.csv": (b"lead_id,created_at\n", r"has a header \(lead_id, created_at\) but no rows"),
+    "garbage.csv": (bytes(range(256)) * 40, "not a text file"),
+    "zipped.csv": (b"PK\x03\x04" + b"\x00" * 200, "a ZIP archive"),
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_a_file_that_is_no_export_is_refused_whole_and_nothing_changes(seed_warehouse, tmp_path, name):
+    content, message = HOSTILE[name]
+    before = checksum(seed_warehouse)
+    with pytest.raises(readers.FileRefused, match=message):
+        run(seed_warehouse, write(tmp_path, name, content))
+    assert checksum(seed_warehouse) == before
+    assert rows(seed_warehouse, "select count(*) from imports") == [(0,)]
+
+
+def test_a_forced_wrong_delimiter_says_which_one_the_file_uses(seed_warehouse, tmp_path):
+    before = checksum(seed_warehouse)
+    file = write(tmp_path, "semi.csv", "lead_id;created_at\nS-1;2026-03-02\n")
+    with pytest.raises(readers.FileRefused, match="separated by semicolons"):
+        run(seed_warehouse, file, delimiter=",")
+    assert checksum(seed_warehouse) == before
+
+
+def test_a_50_mb_file_without_line_breaks_is_refused(seed_warehouse, tmp_path):
+    file = tmp_path / "big.csv"
+    with open(file, "wb") as f:
+        f.write(b"lead_id,created_at\n")
+        for _ in range(50):
+            f.write(b"x" * (1024 * 1024))
+    before = checksum(seed_warehouse)
+    with pytest.raises(readers.FileRefused, match="longer than"):
+        run(seed_warehouse, file)
+    assert checksum(seed_warehouse) == before
+
+
+ROW_LEVEL = {
+    # kind, file, the reason expected for its first row
+    "formula": ("leads", "lead_id,created_at,segment\nF-1,2026-03-02,=HYPERLINK(\"http://x\")\n",
+                "is a spreadsheet formula"),
+    "duplicate ids": ("leads", "lead_id,created_at\nD-1,2026-03-02\nD-1,2026-03-05\n",
+                      "is on rows 2, 3 with different values"),
+    "negative amount": ("opportunities", "opportunity_id,created_date,stage,amount_eur\nN-1,2026-03-02,open,-50\n",
+                        "is negative"),
+    "1900": ("leads", "lead_id,created_at\nY-1,1900-01-01\n", "is outside the years 1990 to"),
+    "2100": ("leads", "lead_id,created_at\nY-2,2100-01-01\n", "is outside the years 1990 to"),
+    "future": ("leads", "lead_id,created_at\nY-3,2026-12-24\n", "is in the future"),
+    "unknown stage": ("opportunities", "opportunity_id,created_date,stage\nU-1,2026-03-02,Negotiation\n",
+                      "'Negotiation' is not listed as a won, lost or open stage"),
+    "unknown status": ("leads", "lead_id,created_at,status\nU-2,2026-03-02,hot\n", "'hot' is not a known status"),
+    "follow-up before its lead": ("follow_ups", "lead_id,touched_at,channel\nL-1,2026-01-01,call\n",
+                                  "before the lead was created"),
+}
+
+
+@pytest.mark.parametrize("case", list(ROW_LEVEL))
+def test_bad_rows_are_refused_with_row_column_and_reason_and_nothing_else_changes(seed_warehouse, tmp_path, case):
+    kind, text, reason = ROW_LEVEL[case]
+    if kind == "follow_ups":  # the lead it follows up came in on 2 March
+        run(seed_warehouse, write(tmp_path, "lead.csv", "lead_id,created_at\nL-1,2026-03-02\n"))
+    before = checksum(seed_warehouse)
+    report = run(seed_warehouse, write(tmp_path, "bad.csv", text), kind=kind)
+    assert report.accepted == 0 and report.rejected == report.rows_read
+    first = report.problems.iloc[0]
+    assert first["row"] == 2 and first["column"] and reason in first["reason"]
+    assert checksum(seed_warehouse) == before
+    kept = rows(seed_warehouse, "select row_number, reason, raw_row from import_rejects")
+    assert kept[0][0] == 2 and reason in kept[0][1] and '"_row":2' in kept[0][2].replace(" ", "")
+
+
+def test_an_exact_repeat_is_skipped_not_refused(empty_warehouse, tmp_path):
+    report = imported(empty_warehouse, "leads", "lead_id,created_at\nR-1,2026-03-02\nR-1,2026-03-02\n", tmp_path)
+    assert (report.accepted, report.rejected, report.skipped) == (1, 0, 1)
+
+
+def test_an_interrupted_import_leaves_the_warehouse_as_it_was(seed_warehouse, tmp_path):
+    before = checksum(seed_warehouse)
+
+    def interrupt(share, label):
+        if share >= 0.9:  # after the rows were written, before the import was recorded
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run(seed_warehouse, write(tmp_path, "leads.csv", LEADS), progress=interrupt)
+    assert checksum(seed_warehouse) == before
+    assert rows(seed_warehouse, "select count(*) from imports") == [(0,)]
+
+
+def test_a_dry_run_writes_nothing(seed_warehouse, tmp_path):
+    before = checksum(seed_warehouse)
+    con = warehouse.open_warehouse(seed_warehouse)
+    report = importer.preview(con, write(tmp_path, "leads.csv", LEADS), mappings.canonical("leads"), now=NOW)
+    con.close()
+    assert (report.accepted, report.inserted) == (3, 0) and len(report.preview) == 3
+    assert checksum(seed_warehouse) == before
+
+
+def test_excel_and_parquet_files(empty_warehouse, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["lead_id", "created_at", "lead_score", "segment"])
+    sheet.append(["X-1", datetime(2026, 3, 2, 9, 30), 55, "smb"])
+    sheet.append(["X-2", "2026-03-03", 40, "=1+1"])
+    book.save(tmp_path / "leads.xlsx")
+    report = run(empty_warehouse, tmp_path / "leads.xlsx")
+    # the formula row is refused, as in a CSV
+    assert (report.accepted, report.rejected) == (1, 1)
+    assert rows(empty_warehouse, "select created_at, lead_score from leads") == [(datetime(2026, 3, 2, 9, 30), 55)]
+    duckdb.execute(f"copy (select 'P-1' as lead_id, timestamp '2026-03-04 08:00' as created_at, 90 as lead_score) "
+                   f"to '{tmp_path / 'leads.parquet'}' (format parquet)")
+    report = run(empty_warehouse, tmp_path / "leads.parquet")
+    assert (report.accepted, report.problems.empty) == (1, True)
+
+
+def test_the_presets_load_and_name_only_fields_that_exist():
+    for name in mappings.presets():
+        mapping = mappings.load(name)
+        assert mapping.columns and set(mapping.columns) <= {f.name for f in mapping.fields()}
+
+
+def test_a_mapping_file_with_an_unknown_field_says_which(tmp_path):
+    file = write(tmp_path, "m.toml", 'kind = "leads"\n[columns]\nlead_idd = "Id"\n')
+    with pytest.raises(mappings.MappingError, match="lead_idd"):
+        mappings.load(str(file))
+
+
+DATA = Path(__file__).resolve().parent / "data"
+EXAMPLES = mappings.MAPPING_DIR / "examples"
+REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+
+
+def independent(sql: str):
+    """A count worked out by DuckDB straight from the file, without the importer."""
+    return duckdb.execute(sql).fetchall()[0]
+
+
+@pytest.mark.parametrize("slice_name", ["maven_pipeline_slice.csv", "maven_pipeline_mdy_slice.csv"])
+def test_maven_pipeline_slices_give_the_counts_of_the_file(empty_warehouse, slice_name):
+    """200 rows of Maven's published pipeline, in its ISO and its M/D/YYYY form."""
+    teams = run(empty_warehouse, DATA / "maven_teams.csv", mapping=mappings.load(str(EXAMPLES / "maven_teams.toml")))
+    assert teams.accepted == 35
+    report = run(empty_warehouse, DATA / slice_name, mapping=mappings.load(str(EXAMPLES / "maven_pipeline.toml")))
+    file = DATA / "maven_pipeline_slice.csv"
+    count, won, won_value = independent(
+        f"select count(*), count(*) filter (where deal_stage = 'Won'), sum(close_value) filter (where deal_stage = 'Won') "
+        f"from read_csv('{file}')")
+    assert (count, won, won_value) == (200, 148, 324411)
+    assert (report.accepted, report.rejected) == (count, 0)
+    assert rows(empty_warehouse, "select count(*), count(*) filter (where is_won), "
+                                 "sum(amount_eur) filter (where is_won) from opportunities") == [(count, won, won_value)]
+    assert rows(empty_warehouse, "select sum(amount_eur) from revenue") == [(won_value,)]
+    # every agent of the slice is one of the 35 in the teams file: no rep was added by name
+    assert rows(empty_warehouse, "select count(*) from reps") == [(35,)]
+
+
+def test_the_two_maven_date_forms_give_the_same_warehouse(empty_warehouse, tmp_path):
+    mapping = mappings.load(str(EXAMPLES / "maven_pipeline.toml"))
+    run(empty_warehouse, DATA / "maven_pipeline_slice.csv", mapping=mapping)
+    before = checksum(empty_warehouse)
+    report = run(empty_warehouse, DATA / "maven_pipeline_mdy_slice.csv", mapping=mapping)
+    assert (report.date_order, report.unchanged) == ("mdy", 200)
+    assert checksum(empty_warehouse) == before
+
+
+def test_x_education_slice_merges_its_dirty_sources(empty_warehouse):
+    file = DATA / "xeducation_leads_slice.csv"
+    report = run(empty_warehouse, file, mapping=mappings.load(str(EXAMPLES / "xeducation_leads.toml")))
+    count, google = independent(
+        f"select count(*), count(*) filter (where lower(\"Lead Source\") = 'google') from read_csv('{file}')")
+    assert (count, google) == (300, 91)  # 88 'Google' + 3 'google'
+    assert (report.accepted, report.rejected) == (count, 0)
+    assert rows(empty_warehouse, "select count(*) from leads where source = 'google'") == [(google,)]
+    converted = independent(f"select count(*) filter (where Converted = 1) from read_csv('{file}')")[0]
+    assert rows(empty_warehouse, "select count(*) from leads where status = 'won'") == [(converted,)]
+
+
+@pytest.mark.skipif(not REALDATA.is_dir(), reason="the published exports live beside the project, not in it")
+def test_the_whole_published_exports_when_they_are_at_hand(empty_warehouse):
+    run(empty_warehouse, REALDATA / "maven_crm" / "sales_teams.csv",
+        mapping=mappings.load(str(EXAMPLES / "maven_teams.toml")))
+    mapping = mappings.load(str(EXAMPLES / "maven_pipeline.toml"))
+    run(empty_warehouse, REALDATA / "maven_crm" / "sales_pipeline.csv", mapping=mapping)
+    report = run(empty_warehouse, REALDATA / "maven_crm" / "variants" / "kisaraF_root_sales_pipeline_mdy_dates.csv",
+                 mapping=mapping)
+    assert report.unchanged == 8800
+    assert rows(empty_warehouse, "select count(*), count(*) filter (where is_won), "
+                                 "sum(amount_eur) filter (where is_won) from opportunities") == [
+        (8800, 4238, Decimal("10005534"))]
+    leads = run(empty_warehouse, REALDATA / "xeducation_leads" / "Leads.csv",
+                mapping=mappings.load(str(EXAMPLES / "xeducation_leads.toml")))
+    assert (leads.accepted, leads.rejected) == (9240, 0)
+    assert rows(empty_warehouse, "select count(*) from leads where source = 'google'") == [(2868 + 5,)]

@@ -27,6 +27,7 @@ st.navigation(
         ],
         "Data": [
             st.Page("pages/glossary.py", title="Glossary", icon=":material/menu_book:"),
+            st.Page("pages/definitions.py", title="Definitions", icon=":material/handshake:"),
             st.Page("pages/warehouse.py", title="Warehouse", icon=":material/database:"),
         ],
     }

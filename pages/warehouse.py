@@ -27,27 +27,8 @@ st.dataframe(dashboard.query("warehouse_tables"), hide_index=True, placeholder="
 st.caption(f"Schema version {about.get('schema_version')} · data version {about.get('data_version', 0)} "
            "(it changes whenever data is written).")
 
-st.subheader("The joint agreement, version by version")
-history = dashboard.query("agreements_history")
-if history.empty:
-    st.info(
-        "Sales and marketing have no written agreement here: no MQL threshold, no follow-up SLA, no targets. "
-        "Without one, the SLA and target KPIs have nothing to measure against; agreeing them is the first "
-        "step from the Undefined to the Defined stage."
-    )
-else:
-    st.dataframe(history, hide_index=True, placeholder="–", column_config={
-        "effective_date": st.column_config.DateColumn("In force from"),
-        "superseded_date": st.column_config.DateColumn("Until", help="A dash: still in force."),
-        "mql_score_threshold": st.column_config.NumberColumn("MQL score ≥", format="%d"),
-        "first_touch_sla_hours": st.column_config.NumberColumn("First-touch SLA (hours)", format="%g"),
-        "min_attempts": st.column_config.NumberColumn("Minimum attempts", format="%d"),
-        "monthly_mql_target": st.column_config.NumberColumn("MQL target / month", format="localized"),
-        "monthly_revenue_target_eur": st.column_config.NumberColumn(
-            "Revenue target / month (€)", format="euro", help="A dash: no shared revenue target agreed."),
-        "changed_by": "Agreed by",
-        "note": "Note",
-    })
+st.page_link("pages/definitions.py", label="The joint agreement, version by version, is on the Definitions page",
+             icon=":material/handshake:")
 
 st.subheader("The organisation's time zone")
 zones = sorted(zoneinfo.available_timezones())

@@ -9,6 +9,7 @@ select
     monthly_mql_target,
     monthly_revenue_target_eur::double as monthly_revenue_target_eur,
     changed_by,
+    changed_at,
     note,
 from agreement_periods
 order by effective_date desc

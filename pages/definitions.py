@@ -1,0 +1,195 @@
+"""Data, for both teams: the joint agreement (lead definition, follow-up SLA, targets), version by version,
+and the place to record a new version."""
+
+from datetime import datetime, timedelta, timezone
+
+import pandas as pd
+import streamlit as st
+
+from handshake import agreements, dashboard, kpis, warehouse
+
+# the form's widget for each term
+TERM_KEYS = {"mql_score_threshold": "def_threshold", "first_touch_sla_hours": "def_sla_hours",
+             "min_attempts": "def_attempts", "monthly_mql_target": "def_mql_target",
+             "monthly_revenue_target_eur": "def_revenue_target"}
+
+
+def day(value) -> str:
+    value = pd.Timestamp(value)
+    return f"{value.day} {value:%b %Y}"
+
+
+def mqls(count: int) -> str:
+    return "1 MQL" if count == 1 else f"{count:,} MQLs"
+
+
+def confirmation(count: int, since) -> str:
+    """The checkbox a backdated version needs: what it re-judges."""
+    if count == 0:
+        return (f"Take effect in the past: no MQL has arrived since {day(since)}, so none is judged anew, "
+                "but its targets count from that day")
+    return (f"Take effect in the past: the {mqls(count)} since {day(since)} will be judged by this version, "
+            "and its targets count from that day")
+
+
+def summary(terms: dict) -> list[str]:
+    """The terms in force as sentences a leader reads out; a term not agreed says so."""
+    threshold, sla, attempts = terms["mql_score_threshold"], terms["first_touch_sla_hours"], terms["min_attempts"]
+    mql_target, revenue_target = terms["monthly_mql_target"], terms["monthly_revenue_target_eur"]
+    lines = [f"A lead counts as marketing-qualified (an MQL) from a lead score of **{threshold}**."
+             if threshold is not None else "**No MQL score threshold** is agreed: nobody has said when a lead is ready for sales."]
+    touch = f"within **{sla:g} hour{'' if sla == 1 else 's'}** of the hand-off" if sla is not None else None
+    tries = f"at least **{attempts} attempt{'' if attempts == 1 else 's'}**" if attempts is not None else None
+    if touch and tries:
+        lines.append(f"Sales first touch each MQL {touch} and make {tries} before rejecting it.")
+    else:
+        lines.append(f"Sales first touch each MQL {touch}." if touch else "**No first-touch SLA** is agreed.")
+        lines.append(f"Sales make {tries} before rejecting an MQL." if tries
+                     else "**No minimum number of attempts** is agreed.")
+    lines.append(f"Marketing delivers **{mql_target:,} MQL{'' if mql_target == 1 else 's'} a month**."
+                 if mql_target is not None else "**No monthly MQL target** is agreed.")
+    lines.append(f"Together they aim at **{agreements.TERMS['monthly_revenue_target_eur'][2](revenue_target)} "
+                 "revenue a month**." if revenue_target is not None else "**No shared revenue target** is agreed.")
+    return lines
+
+
+dashboard.ensure_app_ran()
+st.title("Definitions")
+st.markdown(
+    "What sales and marketing agreed together: when a lead is an MQL, how fast and how often sales follow it up, "
+    "and the monthly targets. Every page judges a lead by the version in force on the day it became an MQL, so "
+    "past weeks keep their own rules. A change is a new version from a date; no version is ever rewritten."
+)
+history = dashboard.query("agreements_history")
+now = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+today = now.date()  # versions start at midnight UTC, the way agreement_periods assigns MQLs to them
+latest = history.iloc[0] if len(history) else None
+latest_date = pd.Timestamp(latest["effective_date"]).date() if latest is not None else None
+
+if latest is None:
+    st.info(
+        "Sales and marketing have no written agreement here yet: no MQL threshold, no follow-up SLA, no targets. "
+        "Without one, the SLA and target KPIs have nothing to measure against. Agreeing these terms together is "
+        "the first step from the Undefined to the Defined stage: write down the first version below.",
+        icon=":material/handshake:",
+    )
+else:
+    st.subheader("In force today")
+    in_force = dashboard.query("agreement_in_force", {"day": today})
+    with st.container(border=True):
+        if in_force.empty:
+            st.markdown(f"No version is in force yet: the first takes effect on {day(history.iloc[-1]['effective_date'])}.")
+        else:
+            row = in_force.iloc[0]
+            st.markdown("\n".join(f"- {line}" for line in summary(agreements.stored_terms(row))))
+            recorded = f"In force since {day(row['effective_date'])}"
+            if kpis.clean(row["changed_by"]):
+                recorded += f", recorded by {row['changed_by']}"
+            if kpis.clean(row["changed_at"]):
+                recorded += f" on {day(row['changed_at'])}"
+            st.caption(recorded + (f" · {row['note']}" if kpis.clean(row["note"]) else ""))
+    scheduled = history[history["effective_date"] > pd.Timestamp(today)]
+    if len(scheduled) and not in_force.empty:
+        st.caption(f"Already agreed for later: the version from {day(scheduled.iloc[-1]['effective_date'])} "
+                   "(see below).")
+
+    st.subheader("Version by version")
+    st.dataframe(history, hide_index=True, placeholder="–", column_order=[
+        "effective_date", "superseded_date", *agreements.TERMS, "note", "changed_by", "changed_at",
+    ], column_config={
+        "effective_date": st.column_config.DateColumn("In force from", format="D MMM YYYY"),
+        "superseded_date": st.column_config.DateColumn("Until", format="D MMM YYYY", help="A dash: still in force."),
+        "mql_score_threshold": st.column_config.NumberColumn("MQL score ≥", format="%d"),
+        "first_touch_sla_hours": st.column_config.NumberColumn("SLA (hours)", format="%g", width="small",
+                                                               help="Hours from the hand-off to the first touch."),
+        "min_attempts": st.column_config.NumberColumn("Attempts", format="%d", width="small",
+                                                      help="The minimum number of attempts before rejecting an MQL."),
+        "monthly_mql_target": st.column_config.NumberColumn("MQLs / month", format="localized",
+                                                            help="The monthly MQL target."),
+        "monthly_revenue_target_eur": st.column_config.NumberColumn(
+            "Revenue / month", format="euro", help="The shared monthly revenue target; a dash: none agreed."),
+        "changed_by": "Recorded by",
+        "changed_at": st.column_config.DatetimeColumn("Recorded (UTC)", format="D MMM YYYY HH:mm"),
+        "note": "Note",
+    })
+    st.caption("A dash in a term: not agreed in that version. Versions are only added, so this table is the "
+               "complete record of every change, when and by whom.")
+
+# ---- a new version
+st.subheader("Add a version" if latest is not None else "Write down the first version")
+prefill = agreements.stored_terms(latest) if latest is not None else dict.fromkeys(agreements.TERMS)
+earliest = latest_date + timedelta(days=1) if latest_date else None
+# The form starts from the latest version. Its values are set through st.session_state, not the widgets'
+# value=: a browser sends back what its widgets show, so only values set this way start the form afresh.
+fresh = {"def_effective": max(today + timedelta(days=1), earliest or today), "def_by": "", "def_note": "",
+         "def_confirm": False} | {key: prefill[name] for name, key in TERM_KEYS.items()}
+restart = st.session_state.pop("def_restart", False)
+for key, value in fresh.items():
+    if restart or key not in st.session_state:
+        st.session_state[key] = value
+if earliest and (st.session_state["def_effective"] or earliest) < earliest:
+    st.session_state["def_effective"] = fresh["def_effective"]  # another session added a version meanwhile
+if latest is not None:
+    st.caption(f"Starts from the version of {day(latest_date)}: change the terms that change; empty a term that "
+               "is no longer agreed.")
+with st.container(border=True):
+    effective = st.date_input(
+        "Takes effect on", value=None, min_value=earliest,
+        key="def_effective", format="YYYY-MM-DD",
+        help="From midnight UTC on this day, MQLs are judged by this version and its targets count. It must be "
+             "after the latest version's date" + (f" ({day(latest_date)})." if latest_date else "."))
+    first, second, third = st.columns(3)
+    terms = {
+        "mql_score_threshold": first.number_input(
+            "MQL score threshold", value=None, step=1, key="def_threshold",
+            placeholder="not agreed", help="A lead is marketing-qualified from this lead score, 0 to 100."),
+        "first_touch_sla_hours": second.number_input(
+            "First-touch SLA (hours)", value=None, step=1.0, format="%g",
+            key="def_sla_hours", placeholder="not agreed",
+            help="Hours from the hand-off to sales' first touch: more than 0, at most 720."),
+        "min_attempts": third.number_input(
+            "Minimum attempts", value=None, step=1, key="def_attempts", placeholder="not agreed",
+            help="How often sales try to reach an MQL before rejecting it, 1 to 20."),
+        "monthly_mql_target": first.number_input(
+            "MQL target / month", value=None, step=10, key="def_mql_target",
+            placeholder="not agreed", help="MQLs marketing delivers a month, 0 or more."),
+        "monthly_revenue_target_eur": second.number_input(
+            "Revenue target / month (€)", value=None, step=1000.0, format="%.2f",
+            key="def_revenue_target", placeholder="not agreed", help="The shared revenue target in euros, 0 or more."),
+    }
+    by = st.text_input("Recorded by", key="def_by", placeholder="your name", max_chars=100,
+                       help="Kept with the version, with the time you save it.")
+    note = st.text_input("Why (optional)", key="def_note", max_chars=500,
+                         placeholder="for example: SLA tightened after the decay-curve review")
+    backdated = effective is not None and effective <= today
+    confirmed = True
+    if backdated:
+        rejudged = int(dashboard.query("mqls_since", {"since": effective}).iloc[0]["mql_count"])
+        confirmed = st.checkbox(confirmation(rejudged, effective), key="def_confirm")
+    save = st.button("Save this version", key="def_save", type="primary", icon=":material/save:")
+
+if save:
+    try:
+        agreements.check(effective, terms, by, latest_date)
+        if not confirmed:
+            when = "today" if effective == today else f"on {day(effective)}, in the past"
+            raise agreements.AgreementError(
+                f"This version takes effect {when}: tick the box above to confirm that the MQLs since then "
+                f"({rejudged:,}) will be judged by it, or choose a later date.")
+        changed = agreements.add_version(warehouse.shared_connection(warehouse.configured_path()),
+                                         effective, terms, by, note, now)
+    except agreements.AgreementError as e:
+        st.error(str(e))
+    else:
+        saved = f"Saved the version that takes effect on {day(effective)}."
+        if latest is None:
+            saved = f"Saved the first version of the joint agreement: it takes effect on {day(effective)}."
+        elif changed:
+            saved += " Compared with the version before: " + "; ".join(changed) + "."
+        else:
+            saved += " It repeats the version before, term for term."
+        st.session_state["def_restart"] = True
+        st.session_state["def_notice"] = saved
+        st.rerun()
+if "def_notice" in st.session_state:
+    st.success(st.session_state.pop("def_notice"), icon=":material/check_circle:")

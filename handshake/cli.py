@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 import duckdb
 
-from handshake import demo, importer, kpis, mappings, maturity, queries, readers, warehouse
+from handshake import bench, demo, importer, kpis, mappings, maturity, queries, readers, warehouse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,13 +62,18 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--dry-run", action="store_true", help="check the files and report, writing nothing")
     i.add_argument("--by", help="who imports, recorded with the import")
     i.add_argument("--format", choices=("json", "text"), default="text")
+
+    b = commands.add_parser("bench", help="measure and print: import speed (more to come)")
+    b.add_argument("--rows", type=int, default=1_000_000, help="rows of the generated leads CSV (default 1,000,000)")
+    b.add_argument("--repeats", type=int, default=3, help="runs; the medians are reported (default 3)")
     return parser
 
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"demo": run_demo, "kpis": run_kpis, "stage": run_stage, "import": run_import}[args.command](args)
+        return {"demo": run_demo, "kpis": run_kpis, "stage": run_stage, "import": run_import,
+                "bench": run_bench}[args.command](args)
     except (demo.DemoError, warehouse.WarehouseError, mappings.MappingError) as e:
         print(f"error: {e}", file=sys.stderr)
     except duckdb.Error as e:
@@ -197,3 +202,9 @@ def describe_import(report, dry_run: bool) -> str:
         lines.append(f"  … the rest are in the warehouse's import_rejects table (import {report.import_id})"
                      if report.import_id else "  …")
     return "\n".join(lines)
+
+
+def run_bench(args) -> int:
+    result = bench.import_benchmark(args.rows, args.repeats, progress=lambda line: print(line, file=sys.stderr))
+    print(json.dumps(result, indent=2))
+    return 0

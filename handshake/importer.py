@@ -254,7 +254,9 @@ def prepare(cur, path, mapping: Mapping, tz: str, now: datetime, name: str | Non
         column = mapping.columns.get(f.name) if f.name in mapping.columns else f"{f.name} (constant)"
         for condition, reason in plan.problems(f, q(f.name + "__text"), q(f.name)):
             checks.append((condition, column, reason, q(f.name + "__text")))
-    statement = f"create or replace temp table typed as select {', '.join(selects)} from raw"
+    present = {f.name for f in mapping.fields() if plan.text(f) is not None}
+    statement = (f"create or replace temp table typed as select *, {natural_key(mapping, present)} as _key "
+                 f"from (select {', '.join(selects)} from raw)")
     cur.execute(statement, used(statement, plan.params))
     typed_columns = {r[0] for r in cur.execute("describe typed").fetchall()}
     checks += cross_checks(mapping, typed_columns)
@@ -378,31 +380,32 @@ def natural_key(mapping: Mapping, cols: set[str]) -> str:
 
 def duplicate_checks(cur, mapping: Mapping, cols: set[str], report: Report) -> None:
     """Two rows with the same id: an exact repeat is skipped; different values refuse both."""
-    key = natural_key(mapping, cols)
     fields = [q(f.name) for f in mapping.fields() if f.name in cols]
-    cur.execute(f"create or replace temp table keyed as select {key} as _key, * from typed")
+    # keys seen twice are few: find them first, then compare only their rows
     cur.execute(
         f"""
         create or replace temp table repeats as
         select _key, list(_row order by _row) as rows_list, count(distinct ({', '.join(fields)})) as versions
-        from keyed where _key is not null
-        group by _key having count(*) > 1
+        from typed
+        where _key in (select _key from typed where _key is not null group by _key having count(*) > 1)
+        group by _key
         """)
+    key_field = FIELDS[mapping.kind][0].name
     cur.execute(
         f"""
         insert into problems
-        select k._row, $column, 'the same {FIELDS[mapping.kind][0].name} ' || '''' || k._key || ''''
+        select t._row, $column, 'the same {key_field} ''' || t._key || ''''
             || ' is on rows ' || array_to_string(r.rows_list[1:5], ', ')
-            || case when len(r.rows_list) > 5 then ', …' else '' end || ' with different values: keep one', k._key
-        from keyed k join repeats r using (_key)
+            || case when len(r.rows_list) > 5 then ', …' else '' end || ' with different values: keep one', t._key
+        from typed t join repeats r using (_key)
         where r.versions > 1
-        """, {"column": mapping.columns.get(FIELDS[mapping.kind][0].name, FIELDS[mapping.kind][0].name)})
+        """, {"column": mapping.columns.get(key_field, key_field)})
     cur.execute(
         """
         create or replace temp table skipped as
-        select k._row from keyed k join repeats r using (_key)
-        where r.versions = 1 and k._row <> r.rows_list[1]
-            and k._row not in (select _row from problems)
+        select t._row from typed t join repeats r using (_key)
+        where r.versions = 1 and t._row <> r.rows_list[1]
+            and t._row not in (select _row from problems)
         """)
     report.skipped = cur.execute("select count(*) from skipped").fetchall()[0][0]
     if report.skipped:
@@ -450,12 +453,12 @@ def run(con, path, mapping: Mapping, now: datetime | None = None, by: str | None
 
 def write(cur, mapping: Mapping, report: Report) -> None:
     kind = mapping.kind
-    cols = {r[0] for r in cur.execute("describe keyed").fetchall()}
+    cols = {r[0] for r in cur.execute("describe typed").fetchall()}
     cur.execute(
         """
         create or replace temp table accepted as
-        select * from keyed
-        where _row not in (select _row from problems) and _row not in (select _row from skipped)
+        select * from typed
+        where _row not in (select _row from problems union all select _row from skipped)
         """)
     for f in mapping.fields():
         if f.type == "ref" and f.ref == "reps" and f.name in cols:
@@ -487,20 +490,22 @@ def write(cur, mapping: Mapping, report: Report) -> None:
         kept = "status" if "status" in cols else "null"
         cur.execute(f"update incoming set status = coalesce({kept}, {derived})")
     same = " and ".join(f"i.{q(c)} is not distinct from e.{q(c)}" for c in target)
-    counts = cur.execute(
-        f"""
-        select count(*) filter (where e.{id_column} is null),
-            count(*) filter (where e.{id_column} is not null and not ({same})),
-            count(*) filter (where e.{id_column} is not null and ({same}))
-        from incoming i left join {table} e on e.{id_column} = i.{id_column}
-        """).fetchall()[0]
-    report.inserted, report.updated, report.unchanged = counts
     cur.execute(
         f"""
-        insert or replace into {table}
-        select i.* from incoming i left join {table} e on e.{id_column} = i.{id_column}
+        create or replace temp table changes as
+        select i.{id_column}, e.{id_column} is null as is_new
+        from incoming i left join {table} e on e.{id_column} = i.{id_column}
         where e.{id_column} is null or not ({same})
         """)
+    report.inserted, report.updated = cur.execute(
+        "select count(*) filter (where is_new), count(*) filter (where not is_new) from changes").fetchall()[0]
+    report.unchanged = report.accepted - report.inserted - report.updated
+    columns = ", ".join(f"i.{q(c)}" for c in target)
+    cur.execute(f"insert into {table} select {columns} from incoming i semi join changes c "
+                f"on c.{id_column} = i.{id_column} and c.is_new")
+    if report.updated:
+        cur.execute(f"insert or replace into {table} select {columns} from incoming i semi join changes c "
+                    f"on c.{id_column} = i.{id_column} and not c.is_new")
     if kind == "opportunities" and mapping.revenue_from_won:
         book_won_revenue(cur, report)
 

@@ -65,6 +65,8 @@ def read(cur, path, table: str, name: str | None = None, delimiter: str | None =
     with open(path, "rb") as f:
         head = f.read(8192)
     kind = file_format(path, head)
+    cur.execute(f"drop view if exists {table}")
+    cur.execute(f"drop table if exists {table}_unnumbered")
     if kind == "parquet":
         info = read_parquet(cur, path, table, name)
     elif kind == "xlsx":
@@ -73,7 +75,6 @@ def read(cur, path, table: str, name: str | None = None, delimiter: str | None =
         info = read_csv(cur, path, table, name, head, delimiter)
     info.sha256 = sha256(path)
     if info.rows == 0:
-        cur.execute(f"drop table {table}")
         raise FileRefused(f"{name}: the file has a header ({', '.join(info.columns[:6])}) but no rows: "
                           "export it again with its rows.")
     blank = [i + 1 for i, c in enumerate(info.columns) if not c.strip()]
@@ -152,9 +153,9 @@ def add_row_numbers(cur, table: str, first: int) -> None:
     # rowid follows the file's order (insertion order is preserved), so it gives the row a user sees;
     # inside a transaction it starts at a large base, hence the minimum
     cur.execute(f"alter table {table} rename to {table}_unnumbered")
-    cur.execute(f"create temp table {table} as select rowid - min(rowid) over () + {first} as _row, * "
+    base = cur.execute(f"select coalesce(min(rowid), 0) from {table}_unnumbered").fetchall()[0][0]
+    cur.execute(f"create or replace temp view {table} as select rowid - {base} + {first} as _row, * "
                 f"from {table}_unnumbered")
-    cur.execute(f"drop table {table}_unnumbered")
 
 
 def read_parquet(cur, path: Path, table: str, name: str) -> FileRead:

@@ -7,7 +7,7 @@ import sys
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from handshake import demo, formats, kpis, warehouse
+from handshake import demo, formats, importer, kpis, mappings, warehouse
 from conftest import APP, TESTS
 
 PAGES = sorted(f"pages/{p.name}" for p in (TESTS.parent / "pages").glob("*.py"))
@@ -43,6 +43,27 @@ def assert_clean(at):
 @pytest.mark.parametrize("profile", ["default", *demo.PROFILES])
 def test_every_page_renders_on_every_profile(monkeypatch, demo_warehouses, profile, page):
     at = open_app(monkeypatch, demo_warehouses[profile], page)
+    assert_clean(at)
+
+
+@pytest.fixture(scope="session")
+def imported_warehouse(tmp_path_factory):
+    """A team's own data as the importer leaves it: slices of the published Maven and X Education exports,
+    with reps known only by name, deals without leads, leads without touches and no agreement."""
+    path = tmp_path_factory.mktemp("imported") / "imported.duckdb"
+    con = warehouse.open_warehouse(path)
+    examples = mappings.MAPPING_DIR / "examples"
+    for file, mapping in (("maven_teams.csv", "maven_teams"), ("maven_pipeline_slice.csv", "maven_pipeline"),
+                          ("xeducation_leads_slice.csv", "xeducation_leads")):
+        report = importer.run(con, TESTS / "data" / file, mappings.load(str(examples / f"{mapping}.toml")))
+        assert report.rejected == 0
+    con.close()
+    return path
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_imported_exports(monkeypatch, imported_warehouse, page):
+    at = open_app(monkeypatch, imported_warehouse, page)
     assert_clean(at)
 
 

@@ -170,22 +170,27 @@ def run_import(args) -> int:
                 failed = True
                 results.append({"file": path, "error": str(e), "written": False})
                 if args.format == "text":
-                    print("\r" + " " * 100 + f"\rerror: {e}", file=sys.stderr)
+                    print(clear_line() + f"error: {e}", file=sys.stderr)
                 continue
             except OSError as e:
                 failed = True
                 results.append({"file": path, "error": f"{path}: {e.strerror}", "written": False})
                 if args.format == "text":
-                    print(f"\rerror: {path}: {e.strerror}", file=sys.stderr)
+                    print(clear_line() + f"error: {path}: {e.strerror}", file=sys.stderr)
                 continue
             results.append(report.as_dict())
             if args.format == "text":
-                print("\r" + " " * 100 + "\r" + describe_import(report, args.dry_run), file=sys.stderr)
+                print(clear_line() + describe_import(report, args.dry_run), file=sys.stderr)
     finally:
         con.close()
     if args.format == "json":
         print(json.dumps(results, indent=2, default=str))
     return 1 if failed else 0
+
+
+def clear_line() -> str:
+    """Wipes the progress line on a terminal; nothing when the output goes to a file."""
+    return "\r" + " " * 100 + "\r" if sys.stderr.isatty() else ""
 
 
 def describe_import(report, dry_run: bool) -> str:

@@ -147,9 +147,23 @@ def require_leads() -> None:
         st.stop()
 
 
+def present_inputs() -> set[str]:
+    """The inputs KPIs may need (kpis.INPUTS) that this warehouse holds."""
+    return kpis.present_inputs(query("data_inputs").iloc[0].to_dict())
+
+
 def kpi_metric(name: str, value, delta: str | None = None, note: str | None = None, **metric_args) -> None:
-    """One KPI in a bordered card: its value with unit, the glossary entry as help, a note below."""
+    """One KPI in a bordered card: its value with unit, the glossary entry as help, a note below.
+
+    When the warehouse lacks an input the KPI needs, the card shows a dash and says what to import
+    instead of a number that would mislead (no follow-ups at all is not 0% followed up)."""
     kpi = kpis.BY_NAME[name]
+    missing = kpis.missing_inputs(kpi, present_inputs())
+    if missing:
+        with st.container(border=True):
+            st.metric(kpi.label, fmt(None, kpi.unit), help=kpis.help_text(name))
+            st.caption(kpis.missing_note(kpi, missing))
+        return
     with st.container(border=True):
         description = "vs an older period" if kpi.matures else "vs previous period"
         st.metric(kpi.label, fmt(value, kpi.unit), delta=delta, help=kpis.help_text(name),

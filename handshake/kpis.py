@@ -21,6 +21,26 @@ class Kpi:
     matures: bool = False
     # which way is good news: "higher", "lower", or None when a change is neither (spend, say)
     better: str | None = "higher"
+    # the inputs (keys of INPUTS) without which its number would mislead: 0% SLA compliance from a
+    # warehouse that holds no follow-ups at all says sales never called, when nobody imported the calls
+    needs: tuple[str, ...] = ()
+
+
+# What a KPI may need, checked over the whole warehouse by queries/data_inputs.sql: the column that
+# counts it, what to say when it is missing, and where to fix that.
+INPUTS = {
+    "follow_ups": ("follow_up_count", "No follow-ups imported",
+                   "Import a follow-ups file on the Import data page."),
+    "agreement": ("agreement_count", "No joint agreement recorded",
+                  "Record the MQL threshold, first-touch SLA and targets on the Definitions page."),
+    "opportunities": ("opportunity_count", "No opportunities imported",
+                      "Import an opportunities file on the Import data page."),
+    "revenue": ("revenue_count", "No revenue imported", "Import a revenue file on the Import data page."),
+    "campaign_costs": ("costed_campaign_count", "No campaign costs recorded",
+                       "Import a campaigns file with costs on the Import data page."),
+    "decisions": ("decided_lead_count", "No lead accepted or rejected",
+                  "Import leads with the times sales accepted or rejected them on the Import data page."),
+}
 
 
 # The glossary: every KPI Handshake shows, once. Each area's page adds its own section below.
@@ -37,12 +57,14 @@ HEADLINE = (
         "the lead became an MQL, counted from assignment (or from MQL when the hand-off time is missing). "
         "Leads whose SLA clock is still running are not judged yet; MQLs with no SLA agreed are left out.",
         "touched within SLA / (touched within SLA + breached)",
+        needs=("follow_ups", "agreement"),
     ),
     Kpi(
         "acceptance_rate", "Acceptance rate", "rate", "kpi_mql_cohort", "shared",
         "Of the period's MQLs that sales has decided on, the share it accepted (SAL) rather than rejected. "
         "MQLs still undecided are left out, so slow follow-up does not pass for bad leads.",
         "accepted / (accepted + rejected)",
+        needs=("decisions",),
     ),
     Kpi(
         "mql_to_won_rate", "MQL to won", "rate", "kpi_mql_cohort", "shared",
@@ -50,23 +72,27 @@ HEADLINE = (
         "deals close: compare periods of the same age.",
         "MQLs with a won opportunity / MQLs",
         matures=True,
+        needs=("opportunities",),
     ),
     Kpi(
         "open_pipeline_eur", "Open pipeline", "eur", "kpi_open_pipeline", "sales",
         "Value of the opportunities open at the end of the period: created before it ended and not closed by then.",
         "sum of amount over opportunities open at period end",
+        needs=("opportunities",),
     ),
     Kpi(
         "revenue_eur", "Revenue", "eur", "kpi_revenue", "shared",
         "Revenue booked in the period, from won deals.",
         "sum of bookings dated in the period",
         target="revenue_target_eur",
+        needs=("revenue",),
     ),
     Kpi(
         "marketing_sourced_revenue_share", "Marketing-sourced revenue", "rate", "kpi_revenue", "marketing",
         "Share of the period's revenue whose deal traces back to a lead that marketing generated. "
         "Revenue from deals with no lead counts in the total but for neither side.",
         "revenue from marketing-sourced leads / all revenue",
+        needs=("revenue",),
     ),
 )
 
@@ -81,11 +107,13 @@ FUNNEL = (
         "Of the period's arriving leads that became MQLs, the share sales has accepted so far. Unlike the "
         "acceptance rate, undecided MQLs stay in the denominator: this is the hand-off's throughput.",
         "leads that reached SAL / leads that reached MQL",
+        needs=("decisions",),
     ),
     Kpi(
         "sal_to_sql_rate", "SAL to SQL", "rate", "funnel_by_cohort", "sales",
         "Of the accepted leads, the share sales has qualified (SQL) so far.",
         "leads that reached SQL / leads that reached SAL",
+        needs=("decisions",),
     ),
     Kpi(
         "sql_to_opportunity_rate", "SQL to opportunity", "rate", "funnel_by_cohort", "sales",
@@ -96,11 +124,13 @@ FUNNEL = (
         "opportunity_to_won_rate", "Opportunity to won", "rate", "funnel_by_cohort", "sales",
         "Of the leads that became opportunities, the share won so far; open deals stay in the denominator.",
         "won leads / leads that reached opportunity",
+        needs=("opportunities",),
     ),
     Kpi(
         "sql_to_won_rate", "SQL to won", "rate", "funnel_by_cohort", "sales",
         "Of the sales-qualified leads, the share won so far: the step the published SQL-to-won range describes.",
         "won leads / leads that reached SQL",
+        needs=("opportunities",),
     ),
     Kpi(
         "median_days_in_stage", "Median days in stage", "days", "funnel_stage_times", "shared",
@@ -126,6 +156,7 @@ FOLLOW_UP = (
         "counts as 0 hours and one dated before the lead existed is ignored.",
         "median over touched MQLs of (first touch - coalesce(assigned, MQL)), in hours",
         better='lower',
+        needs=("follow_ups",),
     ),
     Kpi(
         "first_touch_p90_hours", "P90 hours to first touch", "hours", "follow_up_summary", "sales",
@@ -133,6 +164,7 @@ FOLLOW_UP = (
         "many hours of assignment (or MQL without a recorded hand-off).",
         "90th percentile (interpolated) over touched MQLs of (first touch - coalesce(assigned, MQL)), in hours",
         better='lower',
+        needs=("follow_ups",),
     ),
     Kpi(
         "speed_to_lead_median_hours", "Median speed to lead", "hours", "follow_up_summary", "shared",
@@ -141,6 +173,7 @@ FOLLOW_UP = (
         "both teams own. The research on lead decay (Oldroyd, MIT/InsideSales 2007; HBR 2011) is about this clock.",
         "median over touched MQLs of (first touch - lead created), in hours",
         better='lower',
+        needs=("follow_ups",),
     ),
     Kpi(
         "touched_within_24h_rate", "First touch within 24 h", "rate", "follow_up_summary", "sales",
@@ -148,12 +181,14 @@ FOLLOW_UP = (
         "accountability rule, a fixed reference that means the same whatever SLA was agreed, or none. "
         "Untouched MQLs still inside their first 24 hours are not judged yet.",
         "touched within 24 h / (touched within 24 h + touched later or still untouched after 24 h)",
+        needs=("follow_ups",),
     ),
     Kpi(
         "follow_up_rate", "Follow-up rate", "rate", "follow_up_summary", "sales",
         "Share of the period's MQLs that sales has touched at least once (any call, email, meeting or "
         "message recorded), whenever it happened. Answers marketing's 'our leads are not followed up'.",
         "MQLs with a touch / MQLs",
+        needs=("follow_ups",),
     ),
     Kpi(
         "never_touched_count", "Never touched", "count", "follow_up_summary", "sales",
@@ -162,12 +197,14 @@ FOLLOW_UP = (
         "shown with its share of MQLs, 1 - follow-up rate.",
         "MQLs - MQLs with a touch",
         better='lower',
+        needs=("follow_ups",),
     ),
     Kpi(
         "avg_attempt_count", "Attempts before decision", "count", "follow_up_summary", "sales",
         "Of the period's MQLs that sales has accepted or rejected, the average number of touches recorded "
         "up to that decision. Undecided MQLs are left out.",
         "sum of touches up to acceptance or rejection / MQLs accepted or rejected",
+        needs=("follow_ups", "decisions"),
     ),
     Kpi(
         "early_give_up_rate", "Given up too early", "rate", "follow_up_summary", "sales",
@@ -176,6 +213,7 @@ FOLLOW_UP = (
         "agreed attempts. MQLs with no minimum agreed are left out.",
         "unable-to-reach rejections with attempts < agreed minimum / unable-to-reach rejections with a minimum",
         better='lower',
+        needs=("follow_ups", "agreement", "decisions"),
     ),
 )
 
@@ -186,6 +224,7 @@ LEAD_QUALITY = (
         "reach, bad data, no need, no budget, no fit or another recorded reason). A rejection without a "
         "reason tells marketing nothing it can act on.",
         "rejected MQLs with a reason / rejected MQLs",
+        needs=("decisions",),
     ),
     Kpi(
         "revenue_per_mql_eur", "Revenue per MQL", "eur", "quality_by_dimension", "shared",
@@ -193,6 +232,7 @@ LEAD_QUALITY = (
         "booked), spread over all of them, open and lost ones included. Shown by source, campaign and "
         "lead-score band to say which leads are worth most; recent periods rise as their deals close.",
         "revenue of the period's MQLs / MQLs",
+        needs=("revenue",),
     ),
 )
 
@@ -205,6 +245,7 @@ CAMPAIGNS = (
         "Costs are never split by segment, region or source.",
         "sum of cost x (days of the run inside the period / days of the run)",
         better=None,
+        needs=("campaign_costs",),
     ),
     Kpi(
         "cost_per_mql_eur", "Cost per MQL", "eur", "campaign_performance", "marketing",
@@ -212,18 +253,21 @@ CAMPAIGNS = (
         "filters are set, since costs cannot be split by segment, region or source.",
         "campaign cost / MQLs from campaign leads",
         better='lower',
+        needs=("campaign_costs",),
     ),
     Kpi(
         "pipeline_sourced_eur", "Pipeline from campaigns", "eur", "campaign_performance", "marketing",
         "Value of the opportunities opened in the period on leads that a campaign brought, whether since "
         "won, lost or still open.",
         "sum of amount over opportunities created in the period whose lead has a campaign",
+        needs=("opportunities",),
     ),
     Kpi(
         "revenue_sourced_eur", "Revenue from campaigns", "eur", "campaign_performance", "marketing",
         "Revenue booked in the period from deals whose lead a campaign brought, whenever the lead arrived. "
         "A subset of marketing-sourced revenue: leads marketing generated outside any campaign are not in it.",
         "sum of bookings dated in the period, traced revenue -> deal -> lead -> campaign",
+        needs=("revenue",),
     ),
     Kpi(
         "return_on_spend", "Return on spend", "ratio", "campaign_performance", "shared",
@@ -231,6 +275,7 @@ CAMPAIGNS = (
         "months after the spend, so a recent period or a running campaign shows a low return that grows; "
         "empty when filters are set.",
         "revenue from campaigns / campaign cost",
+        needs=("campaign_costs", "revenue"),
     ),
     Kpi(
         "customer_acquisition_cost_eur", "Customer acquisition cost", "eur", "campaign_performance", "shared",
@@ -239,6 +284,7 @@ CAMPAIGNS = (
         "empty when filters are set.",
         "campaign cost / campaign leads with a deal won in the period",
         better='lower',
+        needs=("campaign_costs", "opportunities"),
     ),
     Kpi(
         "sales_kickoff_rate", "Sales at kick-off", "rate", "campaign_performance", "sales",
@@ -264,6 +310,7 @@ CAMPAIGNS = (
         "from the agreement in force on the period's last day. 3x is a common rule of thumb, not a "
         "target. Empty when no revenue target was agreed or when filters are set.",
         "open pipeline at period end / revenue target of the next 90 days",
+        needs=("opportunities", "agreement"),
     ),
     Kpi(
         "lead_velocity_rate", "Lead velocity rate", "rate", "lead_velocity", "marketing",
@@ -274,7 +321,51 @@ CAMPAIGNS = (
     ),
 )
 
-KPIS = HEADLINE + FUNNEL + FOLLOW_UP + LEAD_QUALITY + CAMPAIGNS
+# How complete an imported CRM export is. Each is a share of records that carry what a KPI needs;
+# a low one says which numbers elsewhere to distrust, before anyone argues over them.
+DATA_HEALTH = (
+    Kpi(
+        "lead_source_rate", "Leads with a source", "rate", "data_health", "marketing",
+        "Of the leads created in the period, the share that records where the lead came from. Without a "
+        "source, conversion and revenue by source cannot be credited to a channel.",
+        "leads with a source / leads created in the period",
+    ),
+    Kpi(
+        "mql_owner_rate", "MQLs with an owner", "rate", "data_health", "sales",
+        "Of the leads created in the period that became MQLs, the share assigned to a sales rep. An MQL without "
+        "an owner waits for nobody: it is missing from the accountability list and every rep's numbers. "
+        "Inquiries are left out: they are marketing's until they qualify, and need no sales owner.",
+        "MQLs with an owner / MQLs among the leads created in the period",
+    ),
+    Kpi(
+        "mql_first_touch_rate", "MQLs with a first touch", "rate", "data_health", "sales",
+        "Of the leads created in the period that became MQLs, the share with a first sales touch recorded "
+        "(a touch dated before the lead existed does not count). Low when follow-ups were not imported, or "
+        "when sales did not touch the leads: the Follow-up and SLA page tells which.",
+        "MQLs with a first-touch time / MQLs among the leads created in the period",
+    ),
+    Kpi(
+        "mql_disposition_rate", "MQLs with a decision", "rate", "data_health", "sales",
+        "Of the leads created in the period that became MQLs, the share sales accepted or rejected. Low "
+        "when the export lacks acceptance and rejection times, or when sales leaves leads undecided.",
+        "MQLs accepted or rejected / MQLs among the leads created in the period",
+    ),
+    Kpi(
+        "won_revenue_link_rate", "Won leads with revenue", "rate", "data_health", "shared",
+        "Of the leads created in the period that were won (a won deal, or the status 'won'), the share with "
+        "at least one revenue booking on their deals. A won lead without revenue drops out of every revenue "
+        "figure by source, campaign and score band.",
+        "won leads with a revenue booking / won leads created in the period",
+    ),
+    Kpi(
+        "traced_revenue_rate", "Revenue traced to a lead", "rate", "kpi_revenue", "shared",
+        "Of the revenue booked in the period, the share whose deal is linked to the lead it came from, and so "
+        "to a source and a campaign. Revenue from deals with no lead counts in the total but for neither side.",
+        "revenue booked in the period on deals with a lead / revenue booked in the period",
+    ),
+)
+
+KPIS = HEADLINE + FUNNEL + FOLLOW_UP + LEAD_QUALITY + CAMPAIGNS + DATA_HEALTH
 BY_NAME = {k.name: k for k in KPIS}
 UNITS = {"count": "", "rate": "a share, 0 to 100%", "eur": "euros", "hours": "hours", "days": "days",
          "ratio": "a multiple (x)", "score": "1 to 5"}
@@ -285,6 +376,26 @@ def help_text(name: str) -> str:
     k = BY_NAME[name]
     return (f"{k.definition}\n\n**Formula:** {k.formula}\n\n**Owner:** {k.owner} · "
             f"**Query:** `queries/{k.query}.sql`")
+def present_inputs(counts: dict) -> set[str]:
+    """The INPUTS the warehouse holds, from the one row of queries/data_inputs.sql."""
+    return {name for name, (column, _, _) in INPUTS.items() if (clean(counts.get(column)) or 0) > 0}
+
+
+def missing_inputs(kpi: Kpi, present) -> list[str]:
+    """The inputs a KPI needs that the warehouse lacks, in the KPI's order: one rule for every card."""
+    return [name for name in kpi.needs if name not in present]
+
+
+def missing_note(kpi: Kpi, missing: list[str]) -> str:
+    """What a card says instead of its number: what is missing, what cannot be measured, how to fix it."""
+    said = [INPUTS[name][1] for name in missing]
+    what = said[0] + "".join(f", {s[0].lower()}{s[1:]}" for s in said[1:-1])
+    if len(said) > 1:
+        what += f" and {said[-1][0].lower()}{said[-1][1:]}"
+    fixes = " ".join(dict.fromkeys(INPUTS[name][2] for name in missing))
+    return f"{what}: {kpi.label} cannot be measured. {fixes}"
+
+
 DEFAULT_PERIOD_DAYS = 90
 
 

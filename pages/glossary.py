@@ -13,7 +13,7 @@ st.markdown(
 
 AREAS = {
     "Overview": kpis.HEADLINE, "Hand-off funnel": kpis.FUNNEL, "Follow-up and SLA": kpis.FOLLOW_UP,
-    "Lead quality": kpis.LEAD_QUALITY, "Campaigns and revenue": kpis.CAMPAIGNS,
+    "Lead quality": kpis.LEAD_QUALITY, "Campaigns and revenue": kpis.CAMPAIGNS, "Data health": kpis.DATA_HEALTH,
 }
 OWNERS = {"marketing": "Marketing", "sales": "Sales", "shared": "Shared"}
 owners = st.pills("Owner", list(OWNERS), format_func=OWNERS.get, selection_mode="multi", default=list(OWNERS),

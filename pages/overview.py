@@ -96,7 +96,9 @@ for column, kpi in zip(dashboard.grid(len(kpis.HEADLINE), 4), kpis.HEADLINE):
 # Below this many MQLs in either period, a swing of a few leads reads as news: say so instead.
 MIN_MQLS_FOR_MOVERS = 30
 previous_mqls = previous["mql_count"] or 0
-movers = kpis.biggest_movers(current, previous)
+present = dashboard.present_inputs()  # a KPI whose inputs are missing shows no number, so it cannot move
+measured = tuple(k for k in kpis.HEADLINE if not kpis.missing_inputs(k, present))
+movers = kpis.biggest_movers(current, previous, among=measured)
 if min(cohort["mql_count"], previous_mqls) < MIN_MQLS_FOR_MOVERS:
     st.caption(
         f"Too few MQLs to call movers ({cohort['mql_count']:,} in this period, {previous_mqls:,} in the one "
@@ -179,7 +181,7 @@ st.caption(
 table = trend[["period_start", "mql_count", "mql_target", "sla_compliance_rate", "acceptance_rate"]].merge(
     money[["period_start", "revenue_eur", "marketing_sourced_revenue_eur", "revenue_target_eur"]],
     on="period_start",
-)
+).drop(columns=[k.name for k in kpis.HEADLINE if k not in measured], errors="ignore")  # no misleading 0% a month
 dashboard.data_table(table, "handshake_monthly_kpis.csv", label="The numbers behind the charts", column_config={
     "period_start": st.column_config.DateColumn("Month", format="MMM YYYY"),
     "mql_count": st.column_config.NumberColumn("MQLs", format="%d"),

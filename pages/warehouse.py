@@ -4,7 +4,8 @@ import zoneinfo
 
 import streamlit as st
 
-from handshake import dashboard, warehouse
+from handshake import dashboard, kpis, warehouse
+from handshake.formats import fmt
 
 dashboard.ensure_app_ran()
 st.title("Warehouse")
@@ -26,6 +27,59 @@ st.dataframe(dashboard.query("warehouse_tables"), hide_index=True, placeholder="
 })
 st.caption(f"Schema version {about.get('schema_version')} · data version {about.get('data_version', 0)} "
            "(it changes whenever data is written).")
+
+st.subheader("Data health")
+HEALTHY = 0.9  # below this share a check is flagged
+period = dashboard.filters()
+health = dashboard.query("data_health", period.params()).iloc[0]
+if not health["lead_count"]:
+    st.info(
+        f"No lead was created from {period.start:%d %b %Y} to {period.end:%d %b %Y}, so there is nothing to check. "
+        "Choose a period with leads in the sidebar, or import a leads file.", icon=":material/inbox:")
+else:
+    # the revenue check is the maturity criterion's own number, for the whole organisation
+    money = dashboard.query("kpi_revenue", kpis.query_params(period.start, period.end, tz=period.tz)).iloc[0]
+
+    def counted(part: str, whole: str, noun: str) -> str:
+        return f"{fmt(health[part], 'count')} of {fmt(health[whole], 'count')} {noun}"
+
+    checks = (  # (KPI, how many of how many, what a low share breaks)
+        ("lead_source_rate", counted("with_source_count", "lead_count", "leads"),
+         "Without a source, conversion, win rate and revenue cannot be credited to a channel or compared."),
+        ("mql_owner_rate", counted("with_owner_count", "mql_count", "MQLs"),
+         "Without an owner nobody answers for an MQL: it is missing from the accountability list and every "
+         "rep's numbers."),
+        ("mql_first_touch_rate", counted("with_first_touch_count", "mql_count", "MQLs"),
+         "Without first-touch times the SLA KPIs, hours to first touch and the follow-up rate cannot be "
+         "measured: untouched leads look like sales never called."),
+        ("mql_disposition_rate", counted("with_disposition_count", "mql_count", "MQLs"),
+         "Without acceptance or rejection times the acceptance rate and rejection reasons describe only a "
+         "few leads, and the MQL to SAL step looks stuck."),
+        ("won_revenue_link_rate", counted("won_with_revenue_count", "won_count", "won leads"),
+         "Won leads without revenue drop out of revenue by source, campaign and score band, and out of "
+         "return on spend."),
+        ("traced_revenue_rate", f"{fmt(money['revenue_eur'] - money['untraced_revenue_eur'], 'eur')} of "
+         f"{fmt(money['revenue_eur'], 'eur')} booked",
+         "Revenue without a lead cannot be credited to marketing or sales, a source or a campaign."),
+    )
+    row_of = {**health.to_dict(), "traced_revenue_rate": money["traced_revenue_rate"]}
+    shares = {name: kpis.clean(row_of[name]) for name, _, _ in checks}
+    low = [kpis.BY_NAME[name].label for name, share in shares.items() if share is not None and share < HEALTHY]
+    st.table([{
+        "": "–" if shares[name] is None else ":orange[:material/warning:]" if shares[name] < HEALTHY
+            else ":green[:material/check_circle:]",
+        "Check": kpis.BY_NAME[name].label,
+        "Share": fmt(shares[name], "rate") if shares[name] is None or shares[name] >= HEALTHY
+            else f":orange[**{fmt(shares[name], 'rate')}**]",
+        "Count": part,
+        "What a low share breaks": breaks,
+    } for name, part, breaks in checks], hide_index=True)
+    st.caption(
+        f"The leads created from {period.start:%d %b %Y} to {period.end:%d %b %Y}, and the revenue booked then, "
+        "for the whole organisation whatever the filters. The newest MQLs may not be touched or decided yet, so a "
+        "recent period reads lower than an older one. A dash: nothing to check (no MQLs, no won leads or no "
+        "revenue). Each check is defined in the Glossary, under Data health."
+        + (f" Below {HEALTHY:.0%}: {', '.join(low)}." if low else f" Every check is at {HEALTHY:.0%} or more."))
 
 st.page_link("pages/definitions.py", label="The joint agreement, version by version, is on the Definitions page",
              icon=":material/handshake:")

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pandas as pd
 import streamlit as st
 
 from handshake import actions, dashboard, kpis, meeting, pack, warehouse
@@ -56,6 +57,15 @@ if week.monday > meeting.local_now(tz, now).date() - timedelta(days=7) and week 
 
 params = meeting.params(week, filters.values, tz, now)
 card = meeting.scorecard(dashboard.query, week, filters.values, tz, now)
+# A KPI whose inputs the warehouse lacks has no number, on the cards, in the agenda or in the pack (the rule of
+# dashboard.kpi_metric): no follow-ups imported is not 0% touched within the SLA.
+present = dashboard.present_inputs()
+missing = {name: kpis.missing_inputs(kpis.BY_NAME[name], present) for name in card["kpi"]}
+card = pd.DataFrame([
+    dict(row, this_week=None, last_week=None, four_week_average=None, change=None, is_good=None,
+         weekly=[None] * len(row["weekly"])) if missing[row["kpi"]] else row
+    for row in card.to_dict("records")
+], dtype=object)
 cohort = dashboard.query("kpi_mql_cohort", params).iloc[0]
 last_lead = kpis.clean(span["last_lead_date"])
 if not cohort["mql_count"] and last_lead is not None and last_lead.date() < week.monday:
@@ -71,6 +81,11 @@ st.subheader("Scorecard")
 table = meeting.scorecard_table(card)  # the strings the pack prints, so the cards show the same ones
 for column, row, shown in zip(dashboard.grid(len(card), 4), card.itertuples(), table.to_dict("records")):
     kpi = kpis.BY_NAME[row.kpi]
+    if missing[row.kpi]:
+        with column, st.container(border=True):
+            st.metric(kpi.label, shown["This week"], help=kpis.help_text(kpi.name))
+            st.caption(kpis.missing_note(kpi, missing[row.kpi]))
+        continue
     with column, st.container(border=True):
         st.metric(
             kpi.label, shown["This week"], delta=row.change, delta_color=meeting.delta_colour(kpi),

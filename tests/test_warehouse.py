@@ -16,7 +16,7 @@ def row_counts(con, tables):
 
 def test_new_warehouse_is_at_the_latest_schema_version(empty_warehouse):
     con = warehouse.open_warehouse(empty_warehouse)
-    assert warehouse.schema_version(con) == warehouse.LATEST_VERSION == 4
+    assert warehouse.schema_version(con) == warehouse.LATEST_VERSION == 5
 
 
 def test_older_warehouse_upgrades_in_place_with_no_row_lost(tmp_path):
@@ -38,6 +38,9 @@ def test_older_warehouse_upgrades_in_place_with_no_row_lost(tmp_path):
     assert con.execute("select count(*) from meeting_actions").fetchone()[0] == 1
     # version 3 brought the published reference bands
     assert con.execute("select count(*) from reference_bands").fetchone()[0] == 4
+    # version 5 lets a rep be known by name only, as an export names them, and records imports
+    con.execute("insert into reps (rep_id, rep_name) values (99, 'Known by name')")
+    assert con.execute("select count(*) from imports").fetchone()[0] == 0
 
 
 def test_newer_warehouse_is_refused_with_what_to_do(empty_warehouse):

@@ -161,9 +161,11 @@ def scorecard_table(card: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def commitments(card: pd.DataFrame, agreement: dict) -> list[tuple[str, str]]:
-    """What each side promised in the agreement, and what it delivered this week, in one sentence each."""
+def commitments(card: pd.DataFrame, agreement: dict, missing: dict | None = None) -> list[tuple[str, str]]:
+    """What each side promised in the agreement, and what it delivered this week, in one sentence each.
+    missing: the inputs each KPI lacks (kpis.missing_inputs), so an absent input is said, not shown as 0."""
     by = card.set_index("kpi")
+    lacking = (missing or {}).get("sla_compliance_rate")
     mqls, target = by.at["mql_count", "this_week"], by.at["mql_count", "target"]
     if target is None or pd.isna(target):
         marketing = f"Delivered {formats.fmt(mqls, 'count')} MQLs; no MQL target was agreed for all of this week."
@@ -174,6 +176,8 @@ def commitments(card: pd.DataFrame, agreement: dict) -> list[tuple[str, str]]:
     compliance = by.at["sla_compliance_rate", "this_week"]
     if sla_hours is None:
         sales = "No first-touch SLA is agreed, so there is no promise to measure."
+    elif lacking:
+        sales = kpis.missing_note(kpis.BY_NAME["sla_compliance_rate"], lacking)
     else:
         sales = (f"Touched {formats.fmt(compliance, 'rate')} of the week's MQLs within the agreed {sla_hours:g} h; "
                  f"attempts per lead before deciding: {formats.fmt(by.at['avg_attempt_count', 'this_week'], 'count')} "
@@ -184,9 +188,10 @@ def commitments(card: pd.DataFrame, agreement: dict) -> list[tuple[str, str]]:
 
 
 def agenda(card: pd.DataFrame, breaches: pd.DataFrame, spikes: pd.DataFrame, postmortems: pd.DataFrame,
-           actions: pd.DataFrame) -> list[tuple[str, str]]:
+           actions: pd.DataFrame, missing: dict | None = None) -> list[tuple[str, str]]:
     """The meeting's agenda in the order it is worth the table's time, each item one heading and one sentence."""
     by = card.set_index("kpi")
+    lacking = (missing or {}).get("sla_compliance_rate")
     movers = kpis.biggest_movers(
         by["this_week"].to_dict(), by["last_week"].to_dict(), among=tuple(kpis.BY_NAME[n] for n in SCORECARD))
     untouched = int(breaches["is_still_untouched"].sum()) if len(breaches) else 0
@@ -195,7 +200,7 @@ def agenda(card: pd.DataFrame, breaches: pd.DataFrame, spikes: pd.DataFrame, pos
     overdue = int(due["is_overdue"].fillna(False).astype(bool).sum()) if len(due) else 0
     return [
         ("What moved most", " ".join(movers) if movers else "Nothing on the scorecard moved from last week."),
-        ("New SLA breaches", (
+        ("New SLA breaches", kpis.missing_note(kpis.BY_NAME["sla_compliance_rate"], lacking) if lacking else (
             f"{plural(len(breaches), 'MQL')} went past the first-touch SLA this week, {untouched} of them still "
             f"untouched. Most belong to {owners.index[0]} ({owners.iloc[0]})." if len(breaches)
             else "No MQL went past its first-touch SLA this week.")),

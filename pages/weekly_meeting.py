@@ -104,7 +104,7 @@ st.caption("Bars: the last five weeks, this one last. Arrows are green when the 
 # ---- commitments
 agreement_rows = dashboard.query("agreement_in_force", {"day": week.sunday})
 agreement = {k: kpis.clean(v) for k, v in agreement_rows.iloc[0].to_dict().items()} if len(agreement_rows) else {}
-promised = meeting.commitments(card, agreement)
+promised = meeting.commitments(card, agreement, missing)
 st.subheader("What each side promised, and delivered")
 for column, (side, sentence), colour in zip(st.columns(2), promised, (MARKETING_COLOUR, SALES_COLOUR)):
     with column, st.container(border=True):
@@ -113,11 +113,13 @@ for column, (side, sentence), colour in zip(st.columns(2), promised, (MARKETING_
 
 # ---- agenda
 breaches = dashboard.query("meeting_sla_breaches", params)
+if missing["sla_compliance_rate"]:  # without touches every MQL would look like a breach
+    breaches = breaches.head(0)
 spikes = dashboard.query("meeting_rejection_spikes", dict(
     params, min_count=meeting.SPIKE_MIN_COUNT, spike_ratio=meeting.SPIKE_RATIO))
 postmortems = dashboard.query("meeting_postmortems_due", params)
 listed = dashboard.query("meeting_actions", params)
-items = meeting.agenda(card, breaches, spikes, postmortems, listed)
+items = meeting.agenda(card, breaches, spikes, postmortems, listed, missing)
 st.subheader("Agenda")
 st.markdown("\n".join(f"{n}. **{heading}**: {sentence}" for n, (heading, sentence) in enumerate(items, 1)))
 st.caption(f"Generated from the data. A rejection spike: {meeting.SPIKE_MIN_COUNT} or more rejections for one reason "

@@ -5,6 +5,7 @@ from tests/seed.sql (agreement v1 from 1 Jan: 24 h SLA, 31 MQLs and €31,000 a 
 import threading
 from datetime import date, datetime
 
+import pandas as pd
 import pytest
 
 from handshake import actions, kpis, meeting, queries, warehouse
@@ -152,6 +153,15 @@ def test_commitments_name_each_sides_promise(run):
     assert sales[1] == ("Touched 66.7% of the week's MQLs within the agreed 24 h; attempts per lead before "
                         "deciding: 1 on average (agreed minimum 3).")
     assert meeting.commitments(c, {})[1][1] == "No first-touch SLA is agreed, so there is no promise to measure."
+
+
+def test_without_follow_ups_the_sales_promise_and_breaches_say_so_rather_than_zero(run):
+    c = meeting.scorecard(run, W10, {}, "UTC", NOW)
+    missing = {"sla_compliance_rate": ["follow_ups"]}
+    sales = meeting.commitments(c, {"first_touch_sla_hours": 24.0, "min_attempts": 3}, missing)[1][1]
+    assert sales.startswith("No follow-ups imported: First touch within SLA cannot be measured.")
+    items = dict(meeting.agenda(c, pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), missing))
+    assert items["New SLA breaches"].startswith("No follow-ups imported")
 
 
 # ---- the agenda's lists

@@ -26,6 +26,7 @@ st.navigation(
             st.Page("pages/assessment_results.py", title="What people say", icon=":material/forum:"),
         ],
         "Data": [
+            st.Page("pages/import_data.py", title="Import data", icon=":material/upload_file:"),
             st.Page("pages/glossary.py", title="Glossary", icon=":material/menu_book:"),
             st.Page("pages/definitions.py", title="Definitions", icon=":material/handshake:"),
             st.Page("pages/warehouse.py", title="Warehouse", icon=":material/database:"),

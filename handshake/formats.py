@@ -43,3 +43,8 @@ def change(current, previous, unit: str) -> str | None:
 def readable(code: str) -> str:
     """A stored code as people say it: paid_search -> Paid search; names with capitals stay as they are."""
     return code.replace("_", " ").capitalize() if code == code.lower() else code
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """3 campaigns, 1 campaign."""
+    return f"{n:,} {word if n == 1 else words or word + 's'}"

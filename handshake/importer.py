@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from handshake import mappings, readers, warehouse
+from handshake.formats import plural
 from handshake.mappings import FIELDS, Mapping, MappingError
 
 EARLIEST = date(1990, 1, 1)  # no CRM holds leads older than this; a 1900 date is a placeholder
@@ -197,7 +198,7 @@ def detect_date_order(cur, mapping: Mapping, file_columns: list[str]) -> str:
         from other
         """, {"dmy": list(DMY), "mdy": list(MDY)}).fetchall()[0]
     total, dmy, mdy, example = counts
-    if total == 0:
+    if total == 0 or dmy == mdy == 0:  # nothing reads either way: the cells are refused as no dates
         return "iso"
     if dmy == total and mdy == total:
         raise DatesAmbiguous(
@@ -274,6 +275,7 @@ def prepare(cur, path, mapping: Mapping, tz: str, now: datetime, name: str | Non
     cur.execute(f"create or replace temp table problems as {unions}", used(unions, {**params, **outcome_params}))
     reference_checks(cur, mapping, typed_columns, report)
     duplicate_checks(cur, mapping, typed_columns, report)
+    what_else_is_written(cur, mapping, typed_columns, report)
     counts = cur.execute("select count(distinct _row) from problems").fetchall()[0][0]
     report.rejected = counts
     report.accepted = report.rows_read - report.rejected - report.skipped
@@ -356,6 +358,37 @@ def reference_checks(cur, mapping: Mapping, cols: set[str], report: Report) -> N
                     "imported without a campaign. Import the campaigns file, then this file again.")
 
 
+def what_else_is_written(cur, mapping: Mapping, cols: set[str], report: Report) -> None:
+    """Warn, at the check already, of the rows an import adds beside the file's own: reps it names by
+    name only, and the revenue of won deals."""
+    for f in mapping.fields():
+        if f.type == "ref" and f.ref == "reps" and f.name in cols:
+            new = [r[0] for r in cur.execute(
+                f"""
+                select distinct {q(f.name)} from typed
+                where {q(f.name)} is not null and _row not in (select _row from problems)
+                    and {q(f.name)} not in (select source_key from source_keys where kind = 'reps')
+                order by 1
+                """).fetchall()]
+            if new:
+                report.warnings.append(
+                    f"{plural(len(new), 'rep')} named in the file {'is' if len(new) == 1 else 'are'} new "
+                    f"({', '.join(new[:3])}{'…' if len(new) > 3 else ''}): added with their names only. Import a "
+                    "reps file to give their function and team.")
+    if mapping.kind == "opportunities" and mapping.revenue_from_won and {"stage", "amount_eur", "closed_date"} <= cols:
+        won, _, params = stage_outcome(mapping, "stage")
+        statement = f"""
+            select count(*), coalesce(sum(amount_eur), 0) from typed
+            where ({won}) and closed_date is not null and amount_eur > 0
+                and _row not in (select _row from problems)
+            """
+        count, value = cur.execute(statement, used(statement, params)).fetchall()[0]
+        if count:
+            report.warnings.append(
+                f"{plural(count, 'won deal')} {'counts' if count == 1 else 'count'} as €{value:,.0f} of revenue on "
+                "their close dates (set revenue_from_won = false in the mapping if you import revenue separately).")
+
+
 def natural_key(mapping: Mapping, cols: set[str]) -> str:
     """The record's id in its own system, or one made from the fields that identify it."""
     kind = mapping.kind
@@ -409,7 +442,8 @@ def duplicate_checks(cur, mapping: Mapping, cols: set[str], report: Report) -> N
         """)
     report.skipped = cur.execute("select count(*) from skipped").fetchall()[0][0]
     if report.skipped:
-        report.warnings.append(f"{report.skipped:,} rows repeat an earlier row exactly and were skipped.")
+        report.warnings.append(f"{plural(report.skipped, 'row repeats', 'rows repeat')} an earlier row exactly "
+                               "and will be skipped.")
 
 
 def preview(con, path, mapping: Mapping, now: datetime | None = None, name: str | None = None,
@@ -549,7 +583,7 @@ def add_reps(cur, column: str, report: Report) -> None:
             and {q(column)} not in (select source_key from source_keys where kind = 'reps')
         """).df()
     if new.empty:
-        return
+        return  # the check has warned of them already
     base = next_id(cur, "reps")
     cur.execute(
         f"""
@@ -565,10 +599,6 @@ def add_reps(cur, column: str, report: Report) -> None:
         select id, source_key from source_keys
         where kind = 'reps' and id > {base}
         """)
-    report.warnings.append(
-        f"{len(new):,} reps named in the file were new ({', '.join(new['source_key'].head(3))}"
-        f"{'…' if len(new) > 3 else ''}): added with their names only. Import a reps file to give their "
-        "function and team.")
 
 
 def next_id(cur, kind: str) -> int:
@@ -625,11 +655,6 @@ def book_won_revenue(cur, report: Report) -> None:
         select k.id, w.opportunity_id, w.booked_date, w.amount_eur
         from won_bookings w join source_keys k on k.kind = 'revenue' and k.source_key = w.source_key
         """)
-    won = cur.execute("select count(*), coalesce(sum(amount_eur), 0) from won_bookings").fetchall()[0]
-    if won[0]:
-        report.warnings.append(
-            f"{won[0]:,} won deals are counted as €{won[1]:,.0f} of revenue on their close dates "
-            "(set revenue_from_won = false in the mapping if you import revenue separately).")
 
 
 def record(cur, mapping: Mapping, report: Report, now: datetime, by: str | None) -> None:
@@ -647,7 +672,7 @@ def record(cur, mapping: Mapping, report: Report, now: datetime, by: str | None)
     cur.execute(
         """
         insert into import_rejects
-        select $id, p._row, p.column_name, p.reason, to_json(r)::varchar
+        select $id, p._row, p.column_name, p.reason, json_merge_patch(to_json(r), '{"_row": null}')::varchar
         from problems p join raw r on r._row = p._row
         """, {"id": report.import_id})
 

@@ -1,6 +1,7 @@
 """What an import file may hold (the fields of each kind of record) and how a file's columns and values
 map onto them: a preset for a common export, the canonical format, or a small TOML file of one's own."""
 
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -144,7 +145,8 @@ class Mapping:
 
 
 def quote(text: str) -> str:
-    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    # a JSON string is a valid TOML basic string, control characters escaped included
+    return json.dumps(str(text), ensure_ascii=False)
 
 
 def kind_of(name: str) -> str:
@@ -226,6 +228,7 @@ def guess(kind: str, file_columns: list[str]) -> Mapping:
     """A first mapping for a file of unknown origin: columns named like a field (any case, spaces or
     underscores) map to it. The user checks and completes it."""
     mapping = canonical(kind)
+    mapping.name, mapping.description = "matched by column names", f"{mapping.kind} matched by column names"
     by_code = {code(c): c for c in file_columns}
     mapping.columns = {f.name: by_code[code(f.name)] for f in FIELDS[mapping.kind] if code(f.name) in by_code}
     return mapping

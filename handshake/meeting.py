@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from handshake import formats, kpis, pack
+from handshake.formats import plural
 
 # The shared KPIs the two teams look at every week, marketing's first, then sales', then the shared ones.
 SCORECARD = (
@@ -216,10 +217,6 @@ def agenda(card: pd.DataFrame, breaches: pd.DataFrame, spikes: pd.DataFrame, pos
             f"{plural(len(due), 'open action')} due by the end of the meeting's week, {overdue} of them already "
             "overdue." if len(due) else "No open action is due by the end of the meeting's week.")),
     ]
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 
 def build_pack(week: Week, subtitle: str, card: pd.DataFrame, promised: list, items: list,

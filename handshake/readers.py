@@ -77,6 +77,11 @@ def read(cur, path, table: str, name: str | None = None, delimiter: str | None =
     if info.rows == 0:
         raise FileRefused(f"{name}: the file has a header ({', '.join(info.columns[:6])}) but no rows: "
                           "export it again with its rows.")
+    filled = cur.execute(f"select count(*) from {table} where coalesce("
+                         + ", ".join(f"nullif(trim({quote_id(c)}), '')" for c in info.columns) + ") is not null"
+                         ).fetchall()[0][0]
+    if not filled:
+        raise FileRefused(f"{name}: the file holds no values, only empty lines or cells: export it again with its rows.")
     blank = [i + 1 for i, c in enumerate(info.columns) if not c.strip()]
     if blank:
         raise FileRefused(f"{name}: column {blank[0]} has no name in the header row: name every column.")
@@ -85,7 +90,7 @@ def read(cur, path, table: str, name: str | None = None, delimiter: str | None =
 
 def read_csv(cur, path: Path, table: str, name: str, head: bytes, delimiter: str | None) -> FileRead:
     encoding = "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else text_encoding(path, name)
-    options = dict(all_varchar=True, header=True, max_line_size=MAX_LINE_BYTES, sample_size=20480,
+    options = dict(all_varchar=True, header=True, skip=0, max_line_size=MAX_LINE_BYTES, sample_size=20480,
                    null_padding=False, strict_mode=False)
     if delimiter:
         options["delim"] = delimiter
@@ -98,6 +103,9 @@ def read_csv(cur, path: Path, table: str, name: str, head: bytes, delimiter: str
     columns = [r[0] for r in cur.execute(f"describe {table}").fetchall()]
     if len(columns) == 1:
         found = columns[0]
+        if "," in found and delimiter in (None, ","):
+            raise FileRefused(f"{name}: the rows have different numbers of columns, so no delimiter fits every row: "
+                              "check that text holding commas is quoted, or export the file again.")
         for sep, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars"), (",", "commas")):
             if sep in found and sep != delimiter:
                 raise FileRefused(

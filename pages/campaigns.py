@@ -4,7 +4,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from handshake import dashboard, kpis
-from handshake.formats import fmt
+from handshake.formats import fmt, plural
 
 # DOMAIN.md: "3x is a common rule of thumb" for pipeline coverage; shown as a reference, never a target
 RULE_OF_THUMB_COVERAGE = 3.0
@@ -40,11 +40,6 @@ def label(channel) -> str:
 
 def count(value) -> int:
     return int(kpis.clean(value) or 0)
-
-
-def plural(n: int, word: str, words: str | None = None) -> str:
-    """3 campaigns, 1 campaign."""
-    return f"{n:,} {word if n == 1 else words or word + 's'}"
 
 
 def attendance(attended, has_ended: bool | None = True) -> str:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from handshake import actions, dashboard, kpis, meeting, pack, warehouse
 from handshake.dashboard import MARKETING_COLOUR, SALES_COLOUR
-from handshake.formats import readable
+from handshake.formats import plural, readable
 
 filters = dashboard.filters()
 st.title("Weekly joint meeting")
@@ -208,7 +208,7 @@ with editing.container(border=True):
                 except actions.ActionError as e:
                     st.error(str(e))
         history = dashboard.query("meeting_action_history", {"action_id": picked})
-        with st.expander(f"History of #{picked} ({meeting.plural(len(history), 'change')})"):
+        with st.expander(f"History of #{picked} ({plural(len(history), 'change')})"):
             st.dataframe(history, hide_index=True, placeholder="–", column_config={
                 "changed_at": st.column_config.DatetimeColumn("When (UTC)", format="D MMM YYYY HH:mm"),
                 "changed_by": "By", "field": "What", "old_value": "From", "new_value": "To",

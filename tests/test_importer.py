@@ -1,6 +1,7 @@
 """The importer on small files written by hand: what it accepts, what it refuses and why, and that a
 refused file or an interrupted import leaves the warehouse exactly as it was."""
 
+import json
 from datetime import datetime
 from pathlib import Path
 from decimal import Decimal
@@ -189,6 +190,9 @@ HOSTILE = {
     "header_only.csv": (b"lead_id,created_at\n", r"has a header \(lead_id, created_at\) but no rows"),
     "garbage.csv": (bytes(range(256)) * 40, "not a text file"),
     "zipped.csv": (b"PK\x03\x04" + b"\x00" * 200, "a ZIP archive"),
+    "blank_lines.csv": (b"\n\n\n", "holds no values"),
+    "ragged.csv": (b"lead_id,created_at,source\nR-1,2026-03-02\nR-2,2026-03-02,web,extra,more\n",
+                   "different numbers of columns"),
 }
 
 
@@ -253,7 +257,31 @@ def test_bad_rows_are_refused_with_row_column_and_reason_and_nothing_else_change
     assert first["row"] == 2 and first["column"] and reason in first["reason"]
     assert checksum(seed_warehouse) == before
     kept = rows(seed_warehouse, "select row_number, reason, raw_row from import_rejects")
-    assert kept[0][0] == 2 and reason in kept[0][1] and '"_row":2' in kept[0][2].replace(" ", "")
+    assert kept[0][0] == 2 and reason in kept[0][1]
+    assert json.loads(kept[0][2]) == dict(zip(*[line.split(",", 3) for line in text.splitlines()[:2]]))
+
+
+def test_cells_that_are_no_dates_in_an_iso_file_say_so_in_iso_terms(empty_warehouse, tmp_path):
+    report = imported(empty_warehouse, "leads", "lead_id,created_at\nQ-1,2026-03-02\nQ-2,soon\n", tmp_path)
+    assert report.date_order == "iso"
+    assert report.problems["reason"].tolist() == ["'soon' is not a date (YYYY-MM-DD)"]
+
+
+def test_the_check_already_warns_of_reps_added_and_revenue_booked(empty_warehouse, tmp_path):
+    con = warehouse.open_warehouse(empty_warehouse)
+    try:
+        report = importer.preview(con, write(tmp_path, "deals.csv", DEALS), mappings.canonical("opportunities"),
+                                  now=NOW)
+    finally:
+        con.close()
+    assert report.warnings == [
+        "2 reps named in the file are new (Ann, Bob): added with their names only. Import a reps file to give "
+        "their function and team.",
+        # O-1 1,000 + O-2 2,500.50 = 3,500.50, shown to the euro
+        "2 won deals count as €3,500 of revenue on their close dates (set revenue_from_won = false in the "
+        "mapping if you import revenue separately).",
+    ]
+    assert checksum(empty_warehouse)[3]["row_count"] == 0  # opportunities: nothing written by a check
 
 
 def test_an_exact_repeat_is_skipped_not_refused(empty_warehouse, tmp_path):

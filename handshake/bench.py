@@ -1,5 +1,6 @@
 """Benchmarks that print their figures (never timed tests): python -m handshake bench."""
 
+import resource
 import statistics
 import tempfile
 import time
@@ -59,4 +60,6 @@ def import_benchmark(rows: int, repeats: int = 3, progress=print) -> dict:
                 "first_import_median_s": round(statistics.median(first), 2),
                 "reimport_median_s": round(statistics.median(again), 2),
                 "rows_per_second": round(rows / statistics.median(first)),
-                "runs": repeats}
+                "runs": repeats,
+                # the whole process's peak, so it includes writing the CSV and every run
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}

@@ -138,12 +138,23 @@ def sidebar_filters() -> Filters:
 def require_leads() -> None:
     """Stop a page on a warehouse with no leads, saying what to do."""
     if not query("data_range").iloc[0]["lead_count"]:
-        st.info(
-            "This warehouse holds no leads yet, so there is nothing to measure. To see Handshake at work, "
-            "stop the dashboard, fill the file with a demo organisation "
-            f"(`python -m handshake demo --replace --warehouse {warehouse.configured_path()}`) and start it again.",
-            icon=":material/inbox:",
-        )
+        held = query("warehouse_tables").query("row_count > 0 and table_name != 'reference_bands'")
+        if held.empty:
+            st.info(
+                "This warehouse holds no leads yet, so there is nothing to measure. Import your CRM's exports on "
+                "the Import data page; or, to see Handshake at work, stop the dashboard, fill the file with a "
+                f"demo organisation (`python -m handshake demo --replace --warehouse {warehouse.configured_path()}`) "
+                "and start it again.",
+                icon=":material/inbox:",
+            )
+        else:
+            holds = ", ".join(f"{row.row_count:,} rows of {row.table_name.replace('_', ' ')}" for row in held.itertuples())
+            st.info(
+                f"This warehouse holds {holds}, but no leads. Handshake measures the hand-off from lead to deal, so "
+                "this page needs leads: import a leads file on the Import data page.",
+                icon=":material/inbox:",
+            )
+        st.page_link("pages/import_data.py", label="Import data", icon=":material/upload_file:")
         st.stop()
 
 

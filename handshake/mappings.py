@@ -186,7 +186,7 @@ def load(spec: str, kind: str | None = None) -> Mapping:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise MappingError(f"{path}: not a valid mapping file ({e}).") from None
-    mapping = from_dict(data, name=path.stem if path.parent == MAPPING_DIR else str(path), where=str(path))
+    mapping = from_dict(data, name=path.stem if path.parent == MAPPING_DIR else path.name, where=str(path))
     if kind and kind_of(kind) != mapping.kind:
         raise MappingError(f"{path} maps {mapping.kind}, not {kind_of(kind)}: drop --kind or choose another mapping.")
     return mapping

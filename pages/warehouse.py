@@ -11,9 +11,9 @@ dashboard.ensure_app_ran()
 st.title("Warehouse")
 about = dashboard.about_warehouse()
 path = warehouse.configured_path()
-leads = dashboard.query("data_range").iloc[0]["lead_count"]
+rows = dashboard.query("warehouse_tables")["row_count"].sum()
 kind = ("a generated **demo** organisation" if about.get("is_demo") == "true"
-        else "your organisation's data" if leads else "**no data yet**")
+        else "your organisation's data" if rows else "**no data yet**")
 st.markdown(f"Handshake is reading `{path}`, which holds {kind}.")
 if about.get("is_demo") == "true":
     st.caption(

@@ -67,6 +67,18 @@ def test_every_page_renders_on_imported_exports(monkeypatch, imported_warehouse,
     assert_clean(at)
 
 
+def test_a_warehouse_of_deals_without_leads_says_what_it_holds_and_what_to_import(monkeypatch, empty_warehouse):
+    con = warehouse.open_warehouse(empty_warehouse)
+    examples = mappings.MAPPING_DIR / "examples"
+    importer.run(con, TESTS / "data" / "maven_pipeline_slice.csv", mappings.load(str(examples / "maven_pipeline.toml")))
+    con.close()
+    at = open_app(monkeypatch, empty_warehouse)
+    assert_clean(at)
+    # the slice: 200 deals, 148 won and booked as revenue, by 30 agents added by name
+    assert "holds 200 rows of opportunities, 148 rows of revenue, 30 rows of reps, but no leads" in at.info[-1].value
+    assert "import a leads file on the Import data page" in at.info[-1].value
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_explains_an_empty_warehouse(monkeypatch, empty_warehouse, page):
     at = open_app(monkeypatch, empty_warehouse, page)

@@ -1,36 +1,262 @@
-"""Benchmarks that print their figures (never timed tests): python -m handshake bench."""
+"""Benchmarks that print their figures (never timed tests): python -m handshake bench.
 
+Pages: for demo warehouses of several sizes, every page's complete set of queries (recorded by
+running the page once through Streamlit's AppTest), replayed on a cache miss and through the cache,
+with and without a filter; beside it, the headline KPIs computed the way a typical Streamlit dashboard
+does, with pandas over tables loaded into memory, in a process of its own so each peak memory is its own.
+Import: a generated canonical leads CSV imported into an empty warehouse, then again."""
+
+import json
+import os
 import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
 
 from handshake import importer, mappings, warehouse
 
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "data" / "bench"  # the generated warehouses (ignored by git)
+RESULTS_DIR = ROOT / "data" / "benchmark"  # the results the README links to
+SIZES = (100_000, 1_000_000, 10_000_000)
+AS_OF = datetime(2026, 11, 2, 12)  # fixed, so a warehouse built on another day is the same one
 IMPORT_NOW = datetime(2026, 11, 22, 12)
+PANDAS_KPIS = ("mql_count", "sla_compliance_rate", "acceptance_rate", "mql_to_won_rate", "open_pipeline_eur",
+               "revenue_eur")
 
 
-def lead_csv(path: Path, rows: int) -> None:
-    """A canonical leads export of `rows` rows, the same every time: about 140 bytes a row."""
-    duckdb.execute(
-        f"""
-        copy (
-            select 'L-' || i as lead_id,
-                timestamp '2024-01-01' + to_minutes(i % 900000) as created_at,
-                ['Google', 'google', 'Paid Social', 'Webinar', 'Referral'][1 + i % 5] as source,
-                'marketing' as sourced_by,
-                ['smb', 'mid-market', 'enterprise'][1 + i % 3] as segment,
-                ['EMEA', 'NA', 'APAC'][1 + i % 3] as region,
-                (i * 37) % 101 as lead_score,
-                case when i % 3 = 0 then timestamp '2024-01-01' + to_minutes(i % 900000 + 60) end as mql_at,
-                'Rep ' || (i % 40) as owner_rep_id
-            from range({rows}) t(i)
-        ) to '{path}' (header, delimiter ',')
-        """)
+def peak_rss_mb() -> float:
+    """This process's peak resident memory. VmHWM, because on Linux ru_maxrss survives exec and would
+    report the parent's peak for a child started from a large process."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def spread(times: list[float]) -> dict:
+    return {"median_s": round(statistics.median(times), 4), "min_s": round(min(times), 4),
+            "max_s": round(max(times), 4), "runs": len(times)}
+
+
+# ---- the warehouses
+
+def demo_warehouse(leads: int, progress=print) -> Path:
+    """The demo at this size, built once and reused while its size and end match."""
+    from handshake import demo
+
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    path = BENCH_DIR / f"demo_{leads}.duckdb"
+    if path.exists():
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            about = dict(con.execute("select key, value from meta").fetchall())
+        finally:
+            con.close()
+        if about.get("demo_leads") == str(leads) and about.get("demo_as_of", "").startswith(AS_OF.isoformat(sep=" ")[:16]):
+            return path
+    started = time.perf_counter()
+    demo.generate(path, leads=leads, as_of=AS_OF, replace=True)
+    progress(f"built {path.name} ({leads:,} leads) in {time.perf_counter() - started:.0f} s")
+    return path
+
+
+# ---- which queries each page runs
+
+def record_pages(path: Path, link: dict | None = None) -> dict[str, list[tuple[str, dict]]]:
+    """Run every page once through AppTest and keep, per page, each query it asked for (name, parameters)."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from handshake import queries
+
+    os.environ["HANDSHAKE_WAREHOUSE"] = str(path)
+    original = queries.run
+    seen: list[tuple[str, dict]] = []
+
+    def recording(con, name, params=None):
+        seen.append((name, dict(params or {})))
+        return original(con, name, params)
+
+    pages = sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py"))
+    recorded = {}
+    queries.run = recording
+    try:
+        for page in pages:
+            st.cache_data.clear()
+            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+            for key, value in (link or {}).items():
+                at.query_params[key] = value
+            at.run()
+            seen.clear()  # the entry page's own queries; the page's set starts with its own run
+            st.cache_data.clear()
+            at.switch_page(page).run()
+            if at.exception:
+                raise RuntimeError(f"{page} failed on {path.name}: {at.exception[0].value}")
+            recorded[page] = list(seen)
+    finally:
+        queries.run = original
+        warehouse.close_shared()
+    return recorded
+
+
+# ---- replaying them
+
+def replay(path: Path, recorded: dict, runs: int) -> dict[str, dict]:
+    """Per page: its query set on a cache miss (every query run, one after another, as one rerun does)
+    and through the dashboard's cache (every query a hit)."""
+    import streamlit as st
+
+    from handshake import dashboard, queries
+
+    os.environ["HANDSHAKE_WAREHOUSE"] = str(path)
+    con = warehouse.shared_connection(path)
+    results = {}
+    for page, calls in recorded.items():
+        misses = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            for name, params in calls:
+                queries.run(con, name, params)
+            misses.append(time.perf_counter() - started)
+        st.cache_data.clear()
+        for name, params in calls:
+            dashboard.query(name, params)
+        hits = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            for name, params in calls:
+                dashboard.query(name, params)
+            hits.append(time.perf_counter() - started)
+        results[page] = {"queries": len(calls), "miss": spread(misses), "cached": spread(hits)}
+    warehouse.close_shared()
+    return results
+
+
+# ---- the same KPIs, the usual way
+
+def pandas_kpis(path: str, start: str, end: str, now: str, runs: int) -> dict:
+    """The headline KPIs as a typical dashboard computes them: whole tables in pandas, grouped per rerun.
+    Runs in a process of its own (see kpis_both), so its peak memory is its own."""
+    import pandas as pd
+
+    con = duckdb.connect(path, read_only=True)
+    started = time.perf_counter()
+    leads = con.execute("select * from leads").df()
+    touches = con.execute("select lead_id, touched_at from follow_ups").df()
+    deals = con.execute("select * from opportunities").df()
+    revenue = con.execute("select * from revenue").df()
+    agreements = con.execute("select * from agreements order by effective_date").df()
+    con.close()
+    load_s = time.perf_counter() - started
+    start_at, end_at, now_at = pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(days=1), pd.Timestamp(now)
+
+    def compute() -> dict:
+        mqls = leads[(leads["mql_at"] >= start_at) & (leads["mql_at"] < end_at)]
+        valid = touches.merge(leads[["lead_id", "created_at"]], on="lead_id")
+        valid = valid[valid["touched_at"] >= valid["created_at"]]
+        first = valid.groupby("lead_id")["touched_at"].min().rename("first_touch_at")
+        m = mqls.join(first, on="lead_id")
+        rules = agreements[["effective_date", "first_touch_sla_hours"]].copy()
+        rules["effective_date"] = pd.to_datetime(rules["effective_date"])
+        m = pd.merge_asof(m.sort_values("mql_at"), rules.sort_values("effective_date"), left_on="mql_at",
+                          right_on="effective_date")
+        clock = m["assigned_at"].fillna(m["mql_at"])
+        deadline = clock + pd.to_timedelta(m["first_touch_sla_hours"], unit="h")
+        within = (m["first_touch_at"] <= deadline).sum()
+        breached = ((m["first_touch_at"] > deadline) | (m["first_touch_at"].isna() & (deadline < now_at))).sum()
+        accepted, rejected = m["accepted_at"].notna().sum(), (m["accepted_at"].isna() & m["rejected_at"].notna()).sum()
+        won_leads = set(deals.loc[deals["is_won"].fillna(False).astype(bool), "lead_id"].dropna())
+        created = pd.to_datetime(deals["created_date"])
+        closed = pd.to_datetime(deals["closed_date"])
+        end_day = pd.Timestamp(end) + pd.Timedelta(days=1)
+        open_at_end = (created < end_day) & (closed.isna() | (closed >= end_day))
+        booked = pd.to_datetime(revenue["booked_date"])
+        return {
+            "mql_count": len(m),
+            "sla_compliance_rate": within / (within + breached) if within + breached else None,
+            "acceptance_rate": accepted / (accepted + rejected) if accepted + rejected else None,
+            "mql_to_won_rate": m["lead_id"].isin(won_leads).mean() if len(m) else None,
+            "open_pipeline_eur": float(deals.loc[open_at_end, "amount_eur"].astype(float).sum()),
+            "revenue_eur": float(revenue.loc[(booked >= start_at) & (booked < end_at), "amount_eur"].astype(float).sum()),
+        }
+
+    times, values = [], None
+    for _ in range(runs):
+        began = time.perf_counter()
+        values = compute()
+        times.append(time.perf_counter() - began)
+    return {"load_s": round(load_s, 2), "compute": spread(times), "values": values, "peak_rss_mb": round(peak_rss_mb())}
+
+
+def handshake_kpis(path: str, start: str, end: str, now: str, runs: int) -> dict:
+    """The same KPIs from Handshake's queries, in a process of its own."""
+    from datetime import date
+
+    from handshake import kpis, queries
+
+    con = duckdb.connect(path, read_only=True)
+    params = kpis.query_params(date.fromisoformat(start), date.fromisoformat(end), {"now": datetime.fromisoformat(now)})
+    times, values = [], None
+    for _ in range(runs):
+        began = time.perf_counter()
+        values = kpis.values(lambda name, p: queries.run(con, name, p), params,
+                             among=tuple(kpis.BY_NAME[k] for k in PANDAS_KPIS))
+        times.append(time.perf_counter() - began)
+    con.close()
+    return {"compute": spread(times), "values": {k: values[k] for k in PANDAS_KPIS}, "peak_rss_mb": round(peak_rss_mb())}
+
+
+def in_own_process(function, *args):
+    """function(*args) in a fresh Python process, so its peak memory is its own; returns its JSON result."""
+    code = (f"import json, sys; from handshake import bench; "
+            f"print(json.dumps(bench.{function.__name__}(*json.loads(sys.argv[1])), default=str))")
+    done = subprocess.run([sys.executable, "-c", code, json.dumps(args)], cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"{function.__name__} failed: {done.stderr.strip()[-2000:]}")
+    return json.loads(done.stdout)
+
+
+def kpis_both(path: Path, runs: int) -> dict:
+    con = duckdb.connect(str(path), read_only=True)
+    last = con.execute("select max(created_at)::date from leads").fetchall()[0][0]
+    con.close()
+    start, end = (last - timedelta(days=89)).isoformat(), last.isoformat()
+    now = AS_OF.isoformat()
+    ours = in_own_process(handshake_kpis, str(path), start, end, now, runs)
+    theirs = in_own_process(pandas_kpis, str(path), start, end, now, runs)
+    return {"period": [start, end], "handshake": ours, "pandas": theirs,
+            "speed_ratio": round(theirs["compute"]["median_s"] / ours["compute"]["median_s"], 1),
+            "memory_ratio": round(ours["peak_rss_mb"] / theirs["peak_rss_mb"], 2)}
+
+
+def pages_benchmark(sizes=SIZES, runs: int = 5, progress=print) -> dict:
+    results = {}
+    for leads in sizes:
+        path = demo_warehouse(leads, progress)
+        con = duckdb.connect(str(path), read_only=True)
+        counts = con.execute("select (select count(*) from leads), (select count(*) from follow_ups)").fetchall()[0]
+        region = con.execute("select region from leads group by region order by count(*) desc limit 1").fetchall()[0][0]
+        con.close()
+        progress(f"{leads:,} leads: recording each page's queries")
+        plain = record_pages(path)
+        filtered = record_pages(path, {"region": region})
+        progress(f"{leads:,} leads: replaying them {runs} times")
+        results[str(leads)] = {
+            "leads": counts[0], "follow_ups": counts[1], "filter": {"region": region},
+            "pages": replay(path, plain, runs), "pages_filtered": replay(path, filtered, runs),
+            "kpis_vs_pandas": kpis_both(path, runs),
+        }
+    return results
 
 
 def import_benchmark(rows: int, repeats: int = 3, progress=print) -> dict:
@@ -57,9 +283,71 @@ def import_benchmark(rows: int, repeats: int = 3, progress=print) -> dict:
             finally:
                 con.close()
         return {"rows": rows, "csv_mb": round(csv.stat().st_size / 1e6, 1),
-                "first_import_median_s": round(statistics.median(first), 2),
-                "reimport_median_s": round(statistics.median(again), 2),
-                "rows_per_second": round(rows / statistics.median(first)),
-                "runs": repeats,
-                # the whole process's peak, so it includes writing the CSV and every run
-                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+                "first_import": spread(first), "reimport": spread(again),
+                "rows_per_second": round(rows / statistics.median(first))}
+
+
+def lead_csv(path: Path, rows: int) -> None:
+    """A canonical leads export of `rows` rows, the same every time: about 80 bytes a row."""
+    duckdb.execute(
+        f"""
+        copy (
+            select 'L-' || i as lead_id,
+                timestamp '2024-01-01' + to_minutes(i % 900000) as created_at,
+                ['Google', 'google', 'Paid Social', 'Webinar', 'Referral'][1 + i % 5] as source,
+                'marketing' as sourced_by,
+                ['smb', 'mid-market', 'enterprise'][1 + i % 3] as segment,
+                ['EMEA', 'NA', 'APAC'][1 + i % 3] as region,
+                (i * 37) % 101 as lead_score,
+                case when i % 3 = 0 then timestamp '2024-01-01' + to_minutes(i % 900000 + 60) end as mql_at,
+                'Rep ' || (i % 40) as owner_rep_id
+            from range({rows}) t(i)
+        ) to '{path}' (header, delimiter ',')
+        """)
+
+
+def markdown(result: dict) -> str:
+    """The results as the README's linked table."""
+    lines = [f"# Handshake benchmark, {result['ran_at']}", "",
+             f"Machine: {result['machine']}. Medians of {result['runs']} runs (min–max). Times in milliseconds.", ""]
+    for size, r in result.get("pages", {}).items():
+        lines += [f"## {int(size):,} leads, {r['follow_ups']:,} follow-ups", "",
+                  "| page | queries | cache miss | cache miss, filtered by region | cached |",
+                  "|---|---:|---:|---:|---:|"]
+        for page, p in r["pages"].items():
+            f = r["pages_filtered"][page]
+            lines.append(f"| {page.removeprefix('pages/').removesuffix('.py')} | {p['queries']} | {ms(p['miss'])} | "
+                         f"{ms(f['miss'])} | {ms(p['cached'])} |")
+        k = r["kpis_vs_pandas"]
+        lines += ["", f"Headline KPIs ({', '.join(PANDAS_KPIS)}), period {k['period'][0]} to {k['period'][1]}:", "",
+                  "| approach | compute | load | peak memory |", "|---|---:|---:|---:|",
+                  f"| Handshake (DuckDB queries) | {ms(k['handshake']['compute'])} | – | "
+                  f"{k['handshake']['peak_rss_mb']:,} MB |",
+                  f"| pandas over loaded tables | {ms(k['pandas']['compute'])} | {k['pandas']['load_s']:.1f} s | "
+                  f"{k['pandas']['peak_rss_mb']:,} MB |", "",
+                  f"Handshake is **{k['speed_ratio']}x** faster and uses **{k['memory_ratio']:.0%}** of the pandas "
+                  "process's peak memory.", ""]
+    if "import" in result:
+        i = result["import"]
+        lines += ["## Import", "", f"A {i['rows']:,}-row canonical leads CSV ({i['csv_mb']} MB) into an empty warehouse: "
+                  f"{ms(i['first_import'])}; the same file again (every row unchanged): {ms(i['reimport'])}.", ""]
+    lines.append(f"Peak memory of the benchmark process: {result['peak_rss_mb']:,} MB.")
+    return "\n".join(lines) + "\n"
+
+
+def ms(s: dict) -> str:
+    return f"{s['median_s'] * 1000:,.0f} ({s['min_s'] * 1000:,.0f}–{s['max_s'] * 1000:,.0f})"
+
+
+def run(sizes=SIZES, runs: int = 5, import_rows: int = 1_000_000, progress=print) -> dict:
+    result = {"ran_at": datetime.now().strftime("%Y-%m-%d %H:%M"), "runs": runs,
+              "machine": f"{os.cpu_count()} cores, DuckDB {duckdb.__version__}"}
+    if sizes:
+        result["pages"] = pages_benchmark(sizes, runs, progress)
+    if import_rows:
+        result["import"] = import_benchmark(import_rows, min(runs, 3), progress)
+    result["peak_rss_mb"] = round(peak_rss_mb())
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (RESULTS_DIR / "results.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
+    (RESULTS_DIR / "results.md").write_text(markdown(result))
+    return result

@@ -63,9 +63,15 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--by", help="who imports, recorded with the import")
     i.add_argument("--format", choices=("json", "text"), default="text")
 
-    b = commands.add_parser("bench", help="measure and print: import speed (more to come)")
-    b.add_argument("--rows", type=int, default=1_000_000, help="rows of the generated leads CSV (default 1,000,000)")
-    b.add_argument("--repeats", type=int, default=3, help="runs; the medians are reported (default 3)")
+    b = commands.add_parser(
+        "bench", help="measure every page's queries at several sizes against the pandas way, and imports; "
+                      "writes data/benchmark/results.md and .json")
+    b.add_argument("--sizes", default=",".join(str(n) for n in bench.SIZES),
+                   help="demo sizes in leads, comma-separated; built once under data/bench/ and reused "
+                        "(default 100000,1000000,10000000); 0 to skip the pages")
+    b.add_argument("--runs", type=int, default=5, help="runs per measurement; medians are reported (default 5)")
+    b.add_argument("--import-rows", type=int, default=1_000_000,
+                   help="rows of the generated leads CSV for the import benchmark (default 1,000,000; 0 skips it)")
     return parser
 
 
@@ -77,9 +83,9 @@ def main(argv=None) -> int:
     except (demo.DemoError, warehouse.WarehouseError, mappings.MappingError) as e:
         print(f"error: {e}", file=sys.stderr)
     except duckdb.Error as e:
-        print(f"error: {args.warehouse}: {warehouse.first_line(e)}", file=sys.stderr)
+        print(f"error: {getattr(args, 'warehouse', '')}: {warehouse.first_line(e)}", file=sys.stderr)
     except OSError as e:
-        print(f"error: {e.filename or args.warehouse}: {e.strerror}", file=sys.stderr)
+        print(f"error: {e.filename or getattr(args, 'warehouse', '')}: {e.strerror}", file=sys.stderr)
     except KeyboardInterrupt:
         print("error: interrupted; the warehouse was left as it was", file=sys.stderr)
     return 1
@@ -210,6 +216,7 @@ def describe_import(report, dry_run: bool) -> str:
 
 
 def run_bench(args) -> int:
-    result = bench.import_benchmark(args.rows, args.repeats, progress=lambda line: print(line, file=sys.stderr))
-    print(json.dumps(result, indent=2))
+    sizes = [int(n) for n in args.sizes.split(",") if n.strip() and int(n)]
+    result = bench.run(sizes, args.runs, args.import_rows, progress=lambda line: print(line, file=sys.stderr))
+    print(bench.markdown(result))
     return 0

@@ -96,4 +96,6 @@ def add_version(con, effective_date: date, terms: dict, by: str, note: str | Non
         cur.execute(queries.sql("agreement_insert"), queries.bind("agreement_insert", dict(
             terms, effective_date=effective_date, changed_by=by.strip(), changed_at=at,
             note=(note or "").strip() or None)))
+        # the leads that became MQLs from that day on are judged by the new version
+        warehouse.refresh_lead_facts(cur, "select lead_id from leads where mql_at >= $day", {"day": effective_date})
     return changes(stored_terms(history.iloc[0]) if len(history) else None, terms)

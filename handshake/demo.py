@@ -136,6 +136,7 @@ def generate(
                 if progress:
                     progress(i / len(STEPS), label)
                 con.execute(queries.sql(f"demo/{name}"), queries.bind(f"demo/{name}", params))
+            warehouse.refresh_lead_facts(con)
             about = {
                 "is_demo": "true", "demo_profile": profile, "demo_leads": str(leads),
                 "demo_seed": str(seed), "demo_as_of": as_of.isoformat(sep=" "),

@@ -534,6 +534,9 @@ def write(cur, mapping: Mapping, report: Report) -> None:
     report.inserted, report.updated = cur.execute(
         "select count(*) filter (where is_new), count(*) filter (where not is_new) from changes").fetchall()[0]
     report.unchanged = report.accepted - report.inserted - report.updated
+    if kind == "opportunities":  # a deal moved to another lead changes the facts of both
+        cur.execute(f"create or replace temp table leads_before as select lead_id from opportunities "
+                    f"where opportunity_id in (select {id_column} from changes)")
     columns = ", ".join(f"i.{q(c)}" for c in target)
     cur.execute(f"insert into {table} select {columns} from incoming i semi join changes c "
                 f"on c.{id_column} = i.{id_column} and c.is_new")
@@ -542,6 +545,19 @@ def write(cur, mapping: Mapping, report: Report) -> None:
                     f"on c.{id_column} = i.{id_column} and not c.is_new")
     if kind == "opportunities" and mapping.revenue_from_won:
         book_won_revenue(cur, report)
+    refresh_facts(cur, kind)
+
+
+def refresh_facts(cur, kind: str) -> None:
+    """Recompute the stored facts of the leads this import changed, or whose touches or deals it changed."""
+    changed = {
+        "leads": "select lead_id from changes",
+        "follow_ups": "select f.lead_id from follow_ups f semi join changes c on c.follow_up_id = f.follow_up_id",
+        "opportunities": "select lead_id from leads_before union select o.lead_id from opportunities o "
+                         "semi join changes c on c.opportunity_id = o.opportunity_id",
+    }.get(kind)
+    if changed:
+        warehouse.refresh_lead_facts(cur, f"select lead_id from ({changed}) where lead_id is not null")
 
 
 def incoming_value(mapping: Mapping, column: str, cols: set[str]) -> str:

@@ -173,6 +173,19 @@ def set_timezone(con, tz: str) -> None:
         cur.execute("insert or replace into meta values ('timezone', $tz)", {"tz": tz})
 
 
+def refresh_lead_facts(cur, leads: str | None = None, params: dict | None = None) -> None:
+    """Recompute the stored facts (table lead_facts) of the leads that the SQL `leads` selects (a query
+    returning lead ids), or of all leads. Call it inside the write transaction that changed them."""
+    if leads is None:
+        cur.execute("create or replace table lead_facts as select * from lead_facts_live order by created_at")
+        return
+    cur.execute(f"create or replace temp table refreshed_leads as {leads}", params or {})
+    cur.execute("delete from lead_facts where lead_id in (select * from refreshed_leads)")
+    cur.execute("insert into lead_facts select * from lead_facts_live "
+                "where lead_id in (select * from refreshed_leads) order by created_at")
+    cur.execute("drop table refreshed_leads")
+
+
 _writing = threading.Lock()
 
 

@@ -34,6 +34,7 @@ def seed_warehouse(empty_warehouse):
     """The empty warehouse filled with tests/seed.sql: eleven leads worked out by hand."""
     con = warehouse.open_warehouse(empty_warehouse)
     con.execute((TESTS / "seed.sql").read_text())
+    warehouse.refresh_lead_facts(con)
     con.close()
     return empty_warehouse
 
@@ -47,8 +48,12 @@ def seed_con(seed_warehouse):
 
 @pytest.fixture
 def run_query(seed_con):
-    """Run a named query on the seed warehouse: run_query(name, **params)."""
-    return lambda name, **params: queries.run(seed_con, name, params)
+    """Run a named query on the seed warehouse: run_query(name, **params). Tests change seed rows with
+    plain SQL, as an import would; like an import, each query first brings lead_facts up to date."""
+    def run(name, **params):
+        warehouse.refresh_lead_facts(seed_con)
+        return queries.run(seed_con, name, params)
+    return run
 
 
 @pytest.fixture(scope="session")

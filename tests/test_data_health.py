@@ -143,6 +143,7 @@ def untouched_warehouse(seed_warehouse):
     """The seed with its follow-ups deleted: leads, deals and revenue, but no record of any sales touch."""
     con = warehouse.open_warehouse(seed_warehouse)
     con.execute("delete from follow_ups")
+    warehouse.refresh_lead_facts(con)
     con.close()
     return seed_warehouse
 

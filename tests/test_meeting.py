@@ -71,6 +71,7 @@ def test_the_time_zone_decides_which_week_a_late_sunday_mql_counts_in(seed_con, 
     seed_con.execute("""insert into leads (lead_id, created_at, source, sourced_by, segment, region, lead_score,
                         mql_at, status) values (12, '2026-03-08 23:00', 'organic', 'marketing', 'SMB', 'DACH', 70,
                         '2026-03-08 23:30', 'mql')""")
+    warehouse.refresh_lead_facts(seed_con)
     # 23:30 UTC on Sunday 8 Mar is 00:30 on Monday 9 Mar in Berlin
     assert card(run, W10)["this_week"]["mql_count"] == 4  # L1, L2, L3 and the new lead
     assert card(run, W10, tz="Europe/Berlin")["this_week"]["mql_count"] == 3

@@ -173,6 +173,7 @@ def test_the_time_zone_set_on_the_warehouse_page_moves_the_week(monkeypatch, see
     con.execute("""insert into leads (lead_id, created_at, source, sourced_by, segment, region, lead_score,
                    mql_at, status) values (12, '2026-03-08 23:00', 'organic', 'marketing', 'SMB', 'DACH', 70,
                    '2026-03-08 23:30', 'mql')""")
+    warehouse.refresh_lead_facts(con)
     monkeypatch.setenv("HANDSHAKE_WAREHOUSE", str(seed_warehouse))
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()

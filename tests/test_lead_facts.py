@@ -1,0 +1,75 @@
+"""lead_facts is a stored table kept up to date by every write: it must always equal the view that
+derives it (lead_facts_live), row for row, after a demo, imports and a new agreement."""
+
+from datetime import date, datetime
+
+import duckdb
+import pytest
+
+from handshake import agreements, importer, mappings, warehouse
+
+NOW = datetime(2026, 11, 22, 12)
+
+
+def differences(con) -> tuple[int, int, int]:
+    """Stored rows missing from the live view, live rows missing from the store, and the stored count."""
+    def count(sql):
+        return con.execute(sql).fetchall()[0][0]
+    return (count("select count(*) from (select * from lead_facts except all select * from lead_facts_live)"),
+            count("select count(*) from (select * from lead_facts_live except all select * from lead_facts)"),
+            count("select count(*) from lead_facts"))
+
+
+@pytest.mark.parametrize("profile", ["default", "undefined", "integrated"])
+def test_a_demo_stores_the_facts_it_derives(demo_warehouses, profile):
+    con = duckdb.connect(str(demo_warehouses[profile]), read_only=True)
+    try:
+        stale, missing, stored = differences(con)
+    finally:
+        con.close()
+    assert (stale, missing) == (0, 0) and stored > 0
+
+
+def run(path, text, kind, tmp_path, name="file.csv"):
+    file = tmp_path / name
+    file.write_text(text)
+    con = warehouse.open_warehouse(path)
+    try:
+        return importer.run(con, file, mappings.canonical(kind), now=NOW)
+    finally:
+        con.close()
+
+
+def test_imports_keep_the_facts_of_the_leads_they_change(empty_warehouse, tmp_path):
+    run(empty_warehouse, "lead_id,created_at,mql_at\nA,2026-03-02 09:00,2026-03-02 10:00\n"
+                         "B,2026-03-03 09:00,2026-03-03 10:00\n", "leads", tmp_path)
+    run(empty_warehouse, "lead_id,touched_at,channel\nA,2026-03-02 12:00,call\n", "follow_ups", tmp_path)
+    run(empty_warehouse, "opportunity_id,lead_id,created_date,stage,amount_eur,closed_date\n"
+                         "O1,A,2026-03-05,won,100,2026-03-20\n", "opportunities", tmp_path)
+    # the deal moves from A to B: both leads' facts change
+    run(empty_warehouse, "opportunity_id,lead_id,created_date,stage,amount_eur,closed_date\n"
+                         "O1,B,2026-03-05,won,100,2026-03-20\n", "opportunities", tmp_path)
+    # a lead updated with an acceptance time
+    run(empty_warehouse, "lead_id,created_at,mql_at,accepted_at\nA,2026-03-02 09:00,2026-03-02 10:00,"
+                         "2026-03-03 09:00\n", "leads", tmp_path)
+    con = warehouse.open_warehouse(empty_warehouse)
+    try:
+        assert differences(con) == (0, 0, 2)
+        # A: touched 2 h after its MQL, accepted; B: won through the deal it now holds
+        assert con.execute("select lead_id, first_touch_hours, accepted_at is not null, is_won from lead_facts "
+                           "order by lead_id").fetchall() == [(1, 2.0, True, False), (2, None, False, True)]
+    finally:
+        con.close()
+
+
+def test_a_new_agreement_rejudges_the_leads_from_its_day(seed_warehouse):
+    con = warehouse.open_warehouse(seed_warehouse)
+    try:
+        before = con.execute("select count(*) from lead_facts where first_touch_sla_hours = 5").fetchall()[0][0]
+        agreements.add_version(con, date(2026, 3, 20), {"first_touch_sla_hours": 5.0}, "Test", None, NOW)
+        assert differences(con) == (0, 0, 11)
+        after = con.execute("select count(*) from lead_facts where first_touch_sla_hours = 5").fetchall()[0][0]
+        # L6, L7 and L10 of tests/seed.sql became MQLs on or after 20 March
+        assert (before, after) == (0, 3)
+    finally:
+        con.close()

@@ -122,12 +122,15 @@ def replay(path: Path, recorded: dict, runs: int) -> dict[str, dict]:
     con = warehouse.shared_connection(path)
     results = {}
     for page, calls in recorded.items():
-        misses = []
+        misses, each = [], [[] for _ in calls]
         for _ in range(runs):
             started = time.perf_counter()
-            for name, params in calls:
+            for i, (name, params) in enumerate(calls):
+                began = time.perf_counter()
                 queries.run(con, name, params)
+                each[i].append(time.perf_counter() - began)
             misses.append(time.perf_counter() - started)
+        slowest = sorted(((statistics.median(t), name) for t, (name, _) in zip(each, calls)), reverse=True)[:3]
         st.cache_data.clear()
         for name, params in calls:
             dashboard.query(name, params)
@@ -137,7 +140,8 @@ def replay(path: Path, recorded: dict, runs: int) -> dict[str, dict]:
             for name, params in calls:
                 dashboard.query(name, params)
             hits.append(time.perf_counter() - started)
-        results[page] = {"queries": len(calls), "miss": spread(misses), "cached": spread(hits)}
+        results[page] = {"queries": len(calls), "miss": spread(misses), "cached": spread(hits),
+                         "slowest_queries": [{"query": name, "median_s": round(t, 4)} for t, name in slowest]}
     warehouse.close_shared()
     return results
 
@@ -223,7 +227,7 @@ def in_own_process(function, *args):
     done = subprocess.run([sys.executable, "-c", code, json.dumps(args)], cwd=ROOT, capture_output=True, text=True)
     if done.returncode:
         raise RuntimeError(f"{function.__name__} failed: {done.stderr.strip()[-2000:]}")
-    return json.loads(done.stdout)
+    return json.loads(done.stdout.strip().splitlines()[-1])  # DuckDB may print a progress bar before it
 
 
 def kpis_both(path: Path, runs: int) -> dict:

@@ -172,7 +172,7 @@ def run_import(args) -> int:
                     report = importer.preview(con, path, mapping, delimiter=args.delimiter)
                 else:
                     report = importer.run(con, path, mapping, by=args.by, delimiter=args.delimiter, progress=progress)
-            except (readers.FileRefused, mappings.MappingError, importer.ImportError_) as e:
+            except (readers.FileRefused, mappings.MappingError, importer.ImportRefused) as e:
                 failed = True
                 results.append({"file": path, "error": str(e), "written": False})
                 if args.format == "text":

@@ -2,12 +2,10 @@
 then write the accepted rows in one transaction, keyed on the CRM's own ids so a second import of the
 same file changes nothing. Refused rows are kept, with row, column and reason, in import_rejects."""
 
-import json
 import re
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 import pandas as pd
 
@@ -30,11 +28,11 @@ ID_COLUMNS = {"leads": "lead_id", "follow_ups": "follow_up_id", "opportunities":
 PREVIEW_ROWS = 20
 
 
-class ImportError_(ValueError):
+class ImportRefused(ValueError):
     """An import that cannot go ahead as set up; nothing was written. The message says what to do."""
 
 
-class DatesAmbiguous(ImportError_):
+class DatesAmbiguous(ImportRefused):
     """Every date in the file reads both day-first and month-first: the user must say which."""
 
 
@@ -691,11 +689,3 @@ def record(cur, mapping: Mapping, report: Report, now: datetime, by: str | None)
         select $id, p._row, p.column_name, p.reason, json_merge_patch(to_json(r), '{"_row": null}')::varchar
         from problems p join raw r on r._row = p._row
         """, {"id": report.import_id})
-
-
-def file_label(path) -> str:
-    return Path(path).name
-
-
-def report_json(report: Report) -> str:
-    return json.dumps(report.as_dict(), default=str, indent=2)

@@ -118,9 +118,6 @@ class Mapping:
     def fields(self) -> tuple[Field, ...]:
         return FIELDS[self.kind]
 
-    def is_mapped(self, name: str) -> bool:
-        return name in self.columns or name in self.constants
-
     def to_toml(self) -> str:
         """The mapping as a file for `python -m handshake import --mapping FILE`."""
         lines = [f"# {self.description or 'Handshake import mapping'}", f"kind = {quote(self.kind)}"]

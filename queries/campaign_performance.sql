@@ -26,57 +26,68 @@ runs as (
         c.end_date is not null and c.end_date < least($end::date, $now::date) as has_ended,
     from campaigns c
 ),
-campaign_leads as (
+campaign_leads as not materialized (
+    -- a lead counts for its campaign when the campaign exists and the filters keep it
     select l.lead_id, l.campaign_id, l.created_at, l.mql_at
     from leads l
-    join campaigns c on c.campaign_id = l.campaign_id
-    where ($segment is null or l.segment = $segment)
+    where l.campaign_id in (select campaign_id from campaigns)
+        and ($segment is null or l.segment = $segment)
         and ($region is null or l.region = $region)
         and ($source is null or l.source = $source)
 ),
 lead_counts as (
+    -- only the leads that arrived or qualified in the period, so a long history is not read
     select
         campaign_id,
         count(case when created_at >= $start_at and created_at < $end_at then 1 end) as lead_count,
         count(case when mql_at >= $start_at and mql_at < $end_at then 1 end) as mql_count,
     from campaign_leads
+    where (created_at >= $start_at and created_at < $end_at) or (mql_at >= $start_at and mql_at < $end_at)
     group by campaign_id
+),
+period_deals as (
+    -- the deals the period touches (opened, won or booked in it) with their lead's campaign: a few
+    -- thousand, looked up by lead, instead of every campaign lead joined to every deal
+    select o.opportunity_id, o.lead_id, o.created_date, o.closed_date, o.is_won, o.amount_eur, l.campaign_id
+    from opportunities o
+    join campaign_leads l on l.lead_id = o.lead_id
+    where (o.created_date >= $start::date and o.created_date < $end::date)
+        or (o.is_won and o.closed_date >= $start::date and o.closed_date < $end::date)
+        or o.opportunity_id in (
+            select opportunity_id from revenue where booked_date >= $start::date and booked_date < $end::date)
 ),
 pipeline as (
     -- opportunities opened in the period from the campaign's leads, whatever became of them since
     select
-        l.campaign_id,
+        campaign_id,
         count(*) as opportunity_count,
-        sum(o.amount_eur)::double as pipeline_eur,
-    from opportunities o
-    join campaign_leads l on l.lead_id = o.lead_id
-    where o.created_date >= $start::date
-        and o.created_date < $end::date
-    group by l.campaign_id
+        sum(amount_eur)::double as pipeline_eur,
+    from period_deals
+    where created_date >= $start::date
+        and created_date < $end::date
+    group by campaign_id
 ),
 bookings as (
     -- revenue booked in the period from deals of the campaign's leads, whenever the lead arrived
     select
-        l.campaign_id,
+        d.campaign_id,
         sum(r.amount_eur)::double as revenue_eur,
     from revenue r
-    join opportunities o on o.opportunity_id = r.opportunity_id
-    join campaign_leads l on l.lead_id = o.lead_id
+    join period_deals d on d.opportunity_id = r.opportunity_id
     where r.booked_date >= $start::date
         and r.booked_date < $end::date
-    group by l.campaign_id
+    group by d.campaign_id
 ),
 customers as (
     -- leads whose deal was won in the period; leads still open are not customers yet
     select
-        l.campaign_id,
-        count(distinct o.lead_id) as customer_count,
-    from opportunities o
-    join campaign_leads l on l.lead_id = o.lead_id
-    where o.is_won
-        and o.closed_date >= $start::date
-        and o.closed_date < $end::date
-    group by l.campaign_id
+        campaign_id,
+        count(distinct lead_id) as customer_count,
+    from period_deals
+    where is_won
+        and closed_date >= $start::date
+        and closed_date < $end::date
+    group by campaign_id
 ),
 ratings as (
     select

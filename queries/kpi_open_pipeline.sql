@@ -18,7 +18,10 @@ deals as (
     select o.opportunity_id, o.created_date, o.closed_date, o.amount_eur
     from opportunities o
     left join leads l on l.lead_id = o.lead_id
-    where ($segment is null or l.segment = $segment)
+    -- only deals open on some day of the period can be open at a bucket's end
+    where o.created_date < $end::date
+        and (o.closed_date is null or o.closed_date > $start::date)
+        and ($segment is null or l.segment = $segment)
         and ($region is null or l.region = $region)
         and ($source is null or l.source = $source)
 ),

@@ -4,7 +4,8 @@
 -- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
 cohort as (
-    select *
+    -- only the six times the transitions use: the cohort is read six times
+    select created_at, mql_at, accepted_at, sql_at, reached_opportunity_at, won_date
     from lead_facts
     where created_at >= $start_at
         and created_at < $end_at

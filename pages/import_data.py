@@ -261,7 +261,7 @@ def import_flow() -> None:
                 outcome["report"] = importer.preview(con, on_disk, mapping, name=file_name, delimiter=delimiter)
         except importer.DatesAmbiguous as e:
             outcome["warning"] = f"{e} Choose the date order under 'Dates are written' above, then check again."
-        except (mappings.MappingError, importer.ImportError_, readers.FileRefused) as e:
+        except (mappings.MappingError, importer.ImportRefused, readers.FileRefused) as e:
             outcome["error"] = str(e)
         st.session_state["import_checked"] = outcome
     checked = st.session_state.get("import_checked")
@@ -313,7 +313,7 @@ def import_flow() -> None:
         except importer.DatesAmbiguous as e:
             bar.empty()
             st.warning(f"{e} Choose the date order under 'Dates are written' above.", icon=":material/calendar_month:")
-        except (mappings.MappingError, importer.ImportError_, readers.FileRefused) as e:
+        except (mappings.MappingError, importer.ImportRefused, readers.FileRefused) as e:
             bar.empty()
             st.error(f"{e} Nothing was written.", icon=":material/block:")
         except Exception as e:  # the import is one transaction: whatever failed, it was rolled back

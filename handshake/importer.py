@@ -558,46 +558,34 @@ def refresh_facts(cur, kind: str) -> None:
         warehouse.refresh_lead_facts(cur, f"select lead_id from ({changed}) where lead_id is not null")
 
 
+NAME_COLUMNS = {"campaigns": "campaign_name", "reps": "rep_name"}  # the id stands in for a missing name
+
+
 def incoming_value(mapping: Mapping, column: str, cols: set[str]) -> str:
     """A warehouse column's value for an accepted row: from the file when mapped, else as stored."""
     kind = mapping.kind
     if column == ID_COLUMNS[kind]:
         return "k.id"
-    fields = {f.name: f for f in mapping.fields()}
     name = {"is_won": "stage"}.get(column, column)
-    if name not in fields or name not in cols:
-        if kind == "campaigns" and column == "campaign_name" and "campaign_name" not in cols:
-            return "coalesce(e.campaign_name, a._key)"
-        if kind == "reps" and column == "rep_name" and "rep_name" not in cols:
-            return "coalesce(e.rep_name, a._key)"
+    source = "a" if name in cols else "e"
+    if column == NAME_COLUMNS.get(kind):
+        return f"coalesce({source}.{q(column)}, a._key)"
+    if source == "e":
         return f"e.{q(column)}"
-    f = fields[name]
     if column == "is_won":
         return stage_outcome(mapping, "a.stage")[0]
     if kind == "opportunities" and column == "closed_date":
         # an open deal's close date is the expected one (Salesforce, HubSpot): it has not closed
         return f"case when ({stage_outcome(mapping, 'a.stage')[0]}) is not null then a.closed_date end"
+    f = next(f for f in mapping.fields() if f.name == name)
     if f.type == "ref":
-        ref_kind = f.ref
-        lookup = f"(select id from source_keys s where s.kind = '{ref_kind}' and s.source_key = a.{q(name)})"
-        return lookup
-    if kind == "campaigns" and column == "campaign_name":
-        return "coalesce(a.campaign_name, a._key)"
-    if kind == "reps" and column == "rep_name":
-        return "coalesce(a.rep_name, a._key)"
+        return f"(select id from source_keys s where s.kind = '{f.ref}' and s.source_key = a.{q(name)})"
     return f"a.{q(name)}"
 
 
 def add_reps(cur, column: str, report: Report) -> None:
-    """Reps a file names but the warehouse lacks: added with the name the file gives, nothing invented."""
-    new = cur.execute(
-        f"""
-        select distinct {q(column)} as source_key from accepted
-        where {q(column)} is not null
-            and {q(column)} not in (select source_key from source_keys where kind = 'reps')
-        """).df()
-    if new.empty:
-        return  # the check has warned of them already
+    """Reps a file names but the warehouse lacks: added with the name the file gives, nothing invented
+    (the check has warned of them already)."""
     base = next_id(cur, "reps")
     cur.execute(
         f"""

@@ -154,6 +154,7 @@ def leads_only_warehouse(seed_warehouse):
     con = warehouse.open_warehouse(seed_warehouse)
     for table in ("follow_ups", "revenue", "opportunities", "agreements", "campaigns", "campaign_feedback"):
         con.execute(f"delete from {table}")
+    warehouse.refresh_lead_facts(con)
     con.close()
     return seed_warehouse
 

@@ -556,6 +556,8 @@ def refresh_facts(cur, kind: str) -> None:
     }.get(kind)
     if changed:
         warehouse.refresh_lead_facts(cur, f"select lead_id from ({changed}) where lead_id is not null")
+    elif kind == "revenue":
+        warehouse.refresh_rollups(cur)  # a lead's revenue is in its MQL day's rollup
 
 
 NAME_COLUMNS = {"campaigns": "campaign_name", "reps": "rep_name"}  # the id stands in for a missing name

@@ -101,7 +101,10 @@ def scorecard(run, week: Week, filters: dict, tz: str, now: datetime) -> pd.Data
     """One row per scorecard KPI: this week, last week, the four weeks before on average, the target,
     the weekly values oldest first (for a sparkline) and whether the change from last week is good news."""
     among = tuple(kpis.BY_NAME[name] for name in SCORECARD)
-    weekly = [kpis.values(run, params(week.shift(-n), filters, tz, now), among) for n in range(AVERAGED_WEEKS, -1, -1)]
+    shown = [week.shift(-n) for n in range(AVERAGED_WEEKS, -1, -1)]
+    weekly = kpis.weekly_values(run, [params(w, filters, tz, now) for w in shown],
+                                kpis.query_params(shown[0].monday, week.sunday, dict(filters, now=now), "total", tz),
+                                among)
     before = kpis.query_params(week.shift(-AVERAGED_WEEKS).monday, week.shift(-1).sunday,
                                dict(filters, now=now), "total", tz)
     pooled = kpis.values(run, before, among)

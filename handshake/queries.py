@@ -24,7 +24,12 @@ def parameters(name: str) -> frozenset[str]:
     return frozenset(re.findall(r"\$([a-z_][a-z0-9_]*)", text))
 
 
+# Parameters a caller may leave out, and what they then bind: a list's $limit of null returns every row.
+OPTIONAL = {"limit": None}
+
+
 def bind(name: str, params: dict) -> dict:
+    params = {**OPTIONAL, **params}
     missing = parameters(name) - params.keys()
     if missing:
         raise KeyError(f"query {name!r} needs parameters {sorted(missing)}")

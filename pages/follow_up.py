@@ -3,8 +3,10 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from handshake import dashboard
+from handshake import dashboard, queries, warehouse
 from handshake.formats import fmt
+
+LIST_ROWS = 200  # a list's rows on screen; its download holds every row
 
 st.title("Follow-up and SLA")
 filters = dashboard.filters()
@@ -15,15 +17,17 @@ st.caption(
 )
 dashboard.require_leads()
 
-summary = dashboard.query("follow_up_summary", params).iloc[0]
+# the period's row, each team's and each rep's, from one query: they share its reading of the MQLs
+follow_up = dashboard.query("follow_up_summary", filters.params("all"))
+summary = follow_up[follow_up["grain"] == "total"].iloc[0]
 cohort = dashboard.query("kpi_mql_cohort", params).iloc[0]
 agreements = dashboard.query("follow_up_agreements", params)
 bands = dashboard.query("first_touch_buckets", params)
 attempts = dashboard.query("attempts_before_disposition", params)
-never_touched = dashboard.query("follow_up_never_touched", params)
-by_rep = dashboard.query("follow_up_summary", filters.params("rep"))
-by_team = dashboard.query("follow_up_summary", filters.params("team"))
-overdue = dashboard.query("accountability_list", params)
+never_touched = dashboard.query("follow_up_never_touched", dict(params, limit=LIST_ROWS))
+by_rep = follow_up[follow_up["grain"] == "rep"].reset_index(drop=True)
+by_team = follow_up[follow_up["grain"] == "team"].reset_index(drop=True)
+overdue = dashboard.query("accountability_list", dict(params, limit=LIST_ROWS))
 
 if not summary["mql_count"]:
     span = dashboard.query("data_range").iloc[0]
@@ -257,6 +261,35 @@ else:
     })
 
 
+LIST_COUNTS = ["listed_count", "overdue_count", "short_of_attempts_count"]  # of the whole list, on every row
+
+
+def whole_list_csv(name: str):
+    """The whole list as CSV, made only when someone downloads it (on a thread of its own, outside the page run)."""
+    path, bound = warehouse.configured_path(), dict(params, limit=None)
+
+    def csv() -> str:
+        rows = queries.run(warehouse.shared_connection(path), name, bound)
+        return rows.drop(columns=[c for c in LIST_COUNTS if c in rows]).to_csv(index=False)
+    return csv
+
+
+def list_table(frame, name: str, file_name: str, label: str, column_config: dict) -> None:
+    """A list's first LIST_ROWS rows on screen, and every row as a CSV download."""
+    listed = int(frame["listed_count"].iloc[0])
+    with st.expander(label, expanded=True):
+        st.dataframe(frame.drop(columns=[c for c in LIST_COUNTS if c in frame]), hide_index=True, placeholder="–",
+                     column_config=column_config)
+        st.download_button(f"Download all {count(listed)} as CSV", whole_list_csv(name), file_name=file_name,
+                           mime="text/csv", on_click="ignore", key=f"download_{file_name}",
+                           icon=":material/download:")
+
+
+def shown(frame, order: str) -> str:
+    """What part of a list the table holds: '' when all of it, else ' · showing the 200 most overdue'."""
+    return "" if len(frame) == frame["listed_count"].iloc[0] else f" · showing the {count(len(frame))} {order}"
+
+
 st.subheader("MQLs nobody has touched")
 if never_touched.empty:
     st.success("Every MQL of this period has had at least one sales touch.", icon=":material/task_alt:")
@@ -265,9 +298,10 @@ else:
         "Highest score first. Marketo found about 45% of B2B inquirers eventually buy, from someone: these are "
         "the leads to ask about first. Some may still be inside their SLA (see 'Waited')."
     )
-    dashboard.data_table(
-        never_touched, "handshake_never_touched_mqls.csv",
-        label=f"{mqls_text(len(never_touched))} never touched", expanded=True,
+    list_table(
+        never_touched, "follow_up_never_touched", "handshake_never_touched_mqls.csv",
+        label=f"{mqls_text(never_touched['listed_count'].iloc[0])} never touched"
+              + shown(never_touched, "with the highest score"),
         column_config={
             "lead_id": st.column_config.NumberColumn("Lead", format="%d"),
             "lead_score": st.column_config.NumberColumn("Score", format="%d"),
@@ -365,12 +399,12 @@ if overdue.empty:
     st.success("Nobody is on the list: every undecided MQL of this period has been touched in time and "
                "worked as often as agreed.", icon=":material/task_alt:")
 else:
-    untouched = int(overdue["is_overdue"].sum())
-    short = int(overdue["is_short_of_attempts"].sum())
-    dashboard.data_table(
-        overdue, "handshake_accountability_list.csv", expanded=True,
-        label=f"{mqls_text(len(overdue))} on the list: {count(untouched)} untouched past the deadline, "
-              f"{count(short)} short of attempts after two weeks",
+    totals = overdue.iloc[0]
+    list_table(
+        overdue, "accountability_list", "handshake_accountability_list.csv",
+        label=f"{mqls_text(totals['listed_count'])} on the list: {count(totals['overdue_count'])} untouched past "
+              f"the deadline, {count(totals['short_of_attempts_count'])} short of attempts after two weeks"
+              + shown(overdue, "most overdue"),
         column_config={
             "lead_id": st.column_config.NumberColumn("Lead", format="%d"),
             "owner_name": st.column_config.TextColumn("Owner", help="A dash: nobody was assigned.", width="medium"),

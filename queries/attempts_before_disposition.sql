@@ -4,12 +4,12 @@
 -- $segment, $region, $source (null = all)
 -- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
-counted as (
+decided as (
+    -- attempt_count is set once sales has accepted or rejected the lead
     select
-        f.lead_id,
-        case when f.accepted_at is not null then 'accepted' else 'rejected' end as disposition,
-        f.rejection_reason,
         least(f.attempt_count, 10) as attempt_count,
+        f.accepted_at is not null as is_accepted,
+        f.rejection_reason = 'unable_to_reach' as is_unable_to_reach,
     from lead_facts f
     where f.mql_at >= $start_at
         and f.mql_at < $end_at
@@ -22,12 +22,10 @@ final as (
     select
         attempt_count,
         count(*) as disposed_count,
-        count(case when disposition = 'accepted' then 1 end) as accepted_count,
-        count(case when disposition = 'rejected' and rejection_reason = 'unable_to_reach' then 1 end)
-            as unable_to_reach_count,
-        count(case when disposition = 'rejected' and rejection_reason is distinct from 'unable_to_reach' then 1 end)
-            as other_rejected_count,
-    from counted
+        count(case when is_accepted then 1 end) as accepted_count,
+        count(case when not is_accepted and is_unable_to_reach then 1 end) as unable_to_reach_count,
+        count(case when not is_accepted and is_unable_to_reach is not true then 1 end) as other_rejected_count,
+    from decided
     group by attempt_count
 )
 select * from final

@@ -3,7 +3,6 @@
 -- parameters: $start, $end (dates, end exclusive), $dimension ('campaign', 'channel' or 'total': always
 -- one row), $segment, $region, $source (null = all; they filter leads, never costs, so any of them
 -- leaves the cost ratios empty), $now (timestamp: a campaign with no end date has run until then)
--- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
 runs as (
     -- a campaign's cost counts in the period in proportion to the days of its run inside it
@@ -26,67 +25,72 @@ runs as (
         c.end_date is not null and c.end_date < least($end::date, $now::date) as has_ended,
     from campaigns c
 ),
-campaign_leads as not materialized (
-    -- a lead counts for its campaign when the campaign exists and the filters keep it
-    select l.lead_id, l.campaign_id, l.created_at, l.mql_at
-    from leads l
-    where l.campaign_id in (select campaign_id from campaigns)
-        and ($segment is null or l.segment = $segment)
-        and ($region is null or l.region = $region)
-        and ($source is null or l.source = $source)
-),
-lead_counts as (
-    -- only the leads that arrived or qualified in the period, so a long history is not read
-    select
-        campaign_id,
-        count(case when created_at >= $start_at and created_at < $end_at then 1 end) as lead_count,
-        count(case when mql_at >= $start_at and mql_at < $end_at then 1 end) as mql_count,
-    from campaign_leads
-    where (created_at >= $start_at and created_at < $end_at) or (mql_at >= $start_at and mql_at < $end_at)
+arrivals as (
+    -- from the daily rollups (schema 7), whose days are the organisation's days
+    select campaign_id, sum(lead_count) as lead_count
+    from created_daily
+    where created_date >= $start::date
+        and created_date < $end::date
+        and ($segment is null or segment = $segment)
+        and ($region is null or region = $region)
+        and ($source is null or source = $source)
     group by campaign_id
 ),
-period_deals as (
-    -- the deals the period touches (opened, won or booked in it) with their lead's campaign: a few
-    -- thousand, looked up by lead, instead of every campaign lead joined to every deal
-    select o.opportunity_id, o.lead_id, o.created_date, o.closed_date, o.is_won, o.amount_eur, l.campaign_id
-    from opportunities o
-    join campaign_leads l on l.lead_id = o.lead_id
-    where (o.created_date >= $start::date and o.created_date < $end::date)
-        or (o.is_won and o.closed_date >= $start::date and o.closed_date < $end::date)
-        or o.opportunity_id in (
-            select opportunity_id from revenue where booked_date >= $start::date and booked_date < $end::date)
+mqls as (
+    select campaign_id, sum(mql_count) as mql_count
+    from mql_daily
+    where mql_date >= $start::date
+        and mql_date < $end::date
+        and ($segment is null or segment = $segment)
+        and ($region is null or region = $region)
+        and ($source is null or source = $source)
+    group by campaign_id
 ),
 pipeline as (
-    -- opportunities opened in the period from the campaign's leads, whatever became of them since
+    -- opportunities opened in the period from the campaign's leads, whatever became of them since;
+    -- deal_facts (schema 7) holds each deal's lead's campaign and dimensions, so no deal is joined to
+    -- its lead
     select
         campaign_id,
         count(*) as opportunity_count,
         sum(amount_eur)::double as pipeline_eur,
-    from period_deals
+    from deal_facts
     where created_date >= $start::date
         and created_date < $end::date
+        and campaign_id is not null
+        and ($segment is null or segment = $segment)
+        and ($region is null or region = $region)
+        and ($source is null or source = $source)
     group by campaign_id
 ),
 bookings as (
     -- revenue booked in the period from deals of the campaign's leads, whenever the lead arrived
     select
-        d.campaign_id,
-        sum(r.amount_eur)::double as revenue_eur,
-    from revenue r
-    join period_deals d on d.opportunity_id = r.opportunity_id
-    where r.booked_date >= $start::date
-        and r.booked_date < $end::date
-    group by d.campaign_id
+        campaign_id,
+        sum(revenue_eur)::double as revenue_eur,
+    from revenue_daily
+    where booked_date >= $start::date
+        and booked_date < $end::date
+        and ($segment is null or segment = $segment)
+        and ($region is null or region = $region)
+        and ($source is null or source = $source)
+    group by campaign_id
 ),
 customers as (
     -- leads whose deal was won in the period; leads still open are not customers yet
     select
         campaign_id,
         count(distinct lead_id) as customer_count,
-    from period_deals
+    from deal_facts
     where is_won
         and closed_date >= $start::date
         and closed_date < $end::date
+        -- a deal of no campaign counts for none; leaving those out first spares the distinct count, this
+        -- query's costliest step, about half its rows
+        and campaign_id is not null
+        and ($segment is null or segment = $segment)
+        and ($region is null or region = $region)
+        and ($source is null or source = $source)
     group by campaign_id
 ),
 ratings as (
@@ -107,16 +111,18 @@ facts as (
         r.*,
         r.days_in_period > 0 as ran_in_period,
         r.cost_eur * r.days_in_period / datediff('day', r.start_date, r.run_end_date) as cost_in_period_eur,
-        coalesce(n.lead_count, 0) as lead_count,
-        coalesce(n.mql_count, 0) as mql_count,
+        coalesce(a.lead_count, 0) as lead_count,
+        coalesce(q.mql_count, 0) as mql_count,
         coalesce(p.opportunity_count, 0) as opportunity_count,
         coalesce(p.pipeline_eur, 0) as pipeline_eur,
         coalesce(b.revenue_eur, 0) as revenue_eur,
         coalesce(w.customer_count, 0) as customer_count,
         coalesce(g.rating_count, 0) as rating_count,
         coalesce(g.rating_sum, 0) as rating_sum,
+    -- a lead, deal or booking counts for its campaign only when the campaign exists
     from runs r
-    left join lead_counts n on n.campaign_id = r.campaign_id
+    left join arrivals a on a.campaign_id = r.campaign_id
+    left join mqls q on q.campaign_id = r.campaign_id
     left join pipeline p on p.campaign_id = r.campaign_id
     left join bookings b on b.campaign_id = r.campaign_id
     left join customers w on w.campaign_id = r.campaign_id
@@ -217,4 +223,4 @@ final as (
     from costed
 )
 select * from final
-order by campaign_cost_eur desc nulls last, revenue_sourced_eur desc, channel, campaign_name
+order by campaign_cost_eur desc nulls last, revenue_sourced_eur desc, channel, campaign_name, campaign_id

@@ -17,13 +17,26 @@ bands as (
     ) t(band_order, band_label, lower_hours, upper_hours)
 ),
 waits as (
-    select f.lead_id, f.first_touch_hours
+    -- each MQL's band, by the bounds of bands above; a CASE, not a join on the bounds, which would test
+    -- every MQL against every band
+    select
+        case
+            when f.first_touch_hours is null then 7
+            when f.first_touch_hours <= 1 then 1
+            when f.first_touch_hours <= 4 then 2
+            when f.first_touch_hours <= 24 then 3
+            when f.first_touch_hours <= 72 then 4
+            when f.first_touch_hours <= 168 then 5
+            else 6
+        end as band_order,
+        count(*) as mql_count,
     from lead_facts f
     where f.mql_at >= $start_at
         and f.mql_at < $end_at
         and ($segment is null or f.segment = $segment)
         and ($region is null or f.region = $region)
         and ($source is null or f.source = $source)
+    group by band_order
 ),
 final as (
     select
@@ -31,17 +44,10 @@ final as (
         b.band_label,
         b.lower_hours,
         b.upper_hours,
-        count(w.lead_id) as mql_count,
-        count(w.lead_id) / nullif((select count(*) from waits), 0) as mql_share_rate,
+        coalesce(w.mql_count, 0) as mql_count,
+        coalesce(w.mql_count, 0) / nullif((select sum(mql_count) from waits), 0) as mql_share_rate,
     from bands b
-    left join waits w
-        on case
-            when b.band_order = 7 then w.first_touch_hours is null
-            else w.first_touch_hours is not null
-                and (b.lower_hours is null or w.first_touch_hours > b.lower_hours)
-                and (b.upper_hours is null or w.first_touch_hours <= b.upper_hours)
-        end
-    group by b.band_order, b.band_label, b.lower_hours, b.upper_hours
+    left join waits w on w.band_order = b.band_order
 )
 select * from final
 order by band_order

@@ -5,13 +5,19 @@
 -- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
 cohort as (
-    select l.lead_id, l.mql_at
-    from leads l
-    where l.mql_at >= $start_at
-        and l.mql_at < $end_at
-        and ($segment is null or l.segment = $segment)
-        and ($region is null or l.region = $region)
-        and ($source is null or l.source = $source)
+    -- lead_facts holds the agreement each lead is judged by: the one in force when it became an MQL
+    select
+        f.agreement_effective_date,
+        count(*) as mql_count,
+        min(f.mql_at) as first_mql_at,
+        max(f.mql_at) as last_mql_at,
+    from lead_facts f
+    where f.mql_at >= $start_at
+        and f.mql_at < $end_at
+        and ($segment is null or f.segment = $segment)
+        and ($region is null or f.region = $region)
+        and ($source is null or f.source = $source)
+    group by f.agreement_effective_date
 ),
 final as (
     select
@@ -19,14 +25,11 @@ final as (
         a.next_effective_date,
         a.first_touch_sla_hours,
         a.min_attempts,
-        count(*) as mql_count,
-        min(c.mql_at) as first_mql_at,
-        max(c.mql_at) as last_mql_at,
+        c.mql_count,
+        c.first_mql_at,
+        c.last_mql_at,
     from cohort c
-    left join agreement_periods a
-        on c.mql_at >= a.effective_date
-        and (a.next_effective_date is null or c.mql_at < a.next_effective_date)
-    group by a.effective_date, a.next_effective_date, a.first_touch_sla_hours, a.min_attempts
+    left join agreement_periods a on a.effective_date = c.agreement_effective_date
 )
 select * from final
 order by effective_date nulls first

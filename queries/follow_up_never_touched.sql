@@ -1,15 +1,15 @@
--- one row per MQL of the period with no sales touch recorded (a touch dated before the lead existed does
--- not count): who owns it, how good it looked and how long it waited (until decided, or until $now)
+-- one row per MQL of the period with no sales touch (one dated before the lead existed does not count), best
+-- score first: its owner, its score, how long it waited (until decided, or until $now), and the list's count
 -- parameters: $start, $end (dates, end exclusive; MQLs by the day they became MQLs),
--- $segment, $region, $source (null = all), $now (timestamp)
+-- $segment, $region, $source (null = all), $now (timestamp),
+-- $limit (the rows to return, the best scores; null = the whole list)
 -- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
-final as (
+untouched as (
     select
         c.lead_id,
         c.lead_score,
-        r.rep_name as owner_name,
-        r.team,
+        c.owner_rep_id,
         -- until sales decided on the lead, or until $now while it is undecided
         greatest(
             epoch(least(coalesce(c.accepted_at, c.rejected_at, $now::timestamp), $now::timestamp))
@@ -27,13 +27,39 @@ final as (
         c.mql_at,
         c.sla_clock_at,
     from lead_facts c
-    left join reps r on r.rep_id = c.owner_rep_id
     where c.mql_at >= $start_at
         and c.mql_at < $end_at
         and c.first_touch_at is null
         and ($segment is null or c.segment = $segment)
         and ($region is null or c.region = $region)
         and ($source is null or c.source = $source)
+),
+listed as (
+    select *
+    from untouched
+    order by lead_score desc nulls last, mql_at, lead_id
+    limit $limit
+),
+final as (
+    select
+        l.lead_id,
+        l.lead_score,
+        r.rep_name as owner_name,
+        r.team,
+        l.waited_hours,
+        l.sla_hours,
+        l.age_days,
+        l.source,
+        l.segment,
+        l.region,
+        l.status,
+        l.rejection_reason,
+        l.created_at,
+        l.mql_at,
+        l.sla_clock_at,
+        (select count(*) from untouched) as listed_count,
+    from listed l
+    left join reps r on r.rep_id = l.owner_rep_id
 )
 select * from final
-order by lead_score desc nulls last, mql_at
+order by lead_score desc nulls last, mql_at, lead_id

@@ -2,38 +2,39 @@
 -- how far each has got so far, and the conversion from each stage to the next
 -- parameters: $start, $end (dates, end exclusive), $grain ('total', 'week' or 'month'),
 -- $dimension ('all', 'source' or 'segment'), $segment, $region, $source (null = all)
--- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
 cohort as (
+    -- the daily rollup (schema 7): one row per day, dimensions and how far the leads got
     select
-        f.*,
+        d.*,
         case $grain
-            when 'week' then date_trunc('week', f.created_at)
-            when 'month' then date_trunc('month', f.created_at)
-            else $start::timestamp
-        end as period_start,
-        coalesce(case $dimension when 'source' then f.source when 'segment' then f.segment else 'All leads' end,
+            when 'week' then date_trunc('week', d.created_date)
+            when 'month' then date_trunc('month', d.created_date)
+            else $start::date
+        end::timestamp as period_start,
+        coalesce(case $dimension when 'source' then d.source when 'segment' then d.segment else 'All leads' end,
                  'Unknown') as breakdown,
-    from lead_facts f
-    where f.created_at >= $start_at
-        and f.created_at < $end_at
-        and ($segment is null or f.segment = $segment)
-        and ($region is null or f.region = $region)
-        and ($source is null or f.source = $source)
+    from created_daily d
+    where d.created_date >= $start::date
+        and d.created_date < $end::date
+        and ($segment is null or d.segment = $segment)
+        and ($region is null or d.region = $region)
+        and ($source is null or d.source = $source)
 ),
 counted as (
     select
         period_start,
         breakdown,
-        count(*) as inquiry_count,
-        count(case when stage_rank >= 2 then 1 end) as reached_mql_count,
-        count(case when stage_rank >= 3 then 1 end) as reached_sal_count,
-        count(case when stage_rank >= 4 then 1 end) as reached_sql_count,
-        count(case when stage_rank >= 5 then 1 end) as reached_opportunity_count,
-        count(case when stage_rank = 6 then 1 end) as won_count,
-        count(case when stage_rank = 1 then 1 end) as not_yet_mql_count,
-        count(case when stage_rank between 2 and 5 and stage_outcome = 'open' then 1 end) as in_play_count,
-        count(case when stage_outcome = 'dropped' then 1 end) as dropped_count,
+        sum(lead_count)::bigint as inquiry_count,
+        coalesce(sum(case when stage_rank >= 2 then lead_count end), 0)::bigint as reached_mql_count,
+        coalesce(sum(case when stage_rank >= 3 then lead_count end), 0)::bigint as reached_sal_count,
+        coalesce(sum(case when stage_rank >= 4 then lead_count end), 0)::bigint as reached_sql_count,
+        coalesce(sum(case when stage_rank >= 5 then lead_count end), 0)::bigint as reached_opportunity_count,
+        coalesce(sum(case when stage_rank = 6 then lead_count end), 0)::bigint as won_count,
+        coalesce(sum(case when stage_rank = 1 then lead_count end), 0)::bigint as not_yet_mql_count,
+        coalesce(sum(case when stage_rank between 2 and 5 and stage_outcome = 'open' then lead_count end), 0)::bigint
+            as in_play_count,
+        coalesce(sum(case when stage_outcome = 'dropped' then lead_count end), 0)::bigint as dropped_count,
     from cohort
     group by period_start, breakdown
 ),
@@ -49,4 +50,4 @@ final as (
     from counted
 )
 select * from final
-order by period_start, inquiry_count desc
+order by period_start, inquiry_count desc, breakdown

@@ -4,6 +4,22 @@
 -- $stage_rank (1 inquiry .. 6 won), $outcome ('moved_on', 'open', 'dropped' or 'won')
 -- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
+picked as (
+    -- the newest 1,000 first, so only they are joined to their owners' names
+    select *
+    from lead_facts f
+    where f.created_at >= $start_at
+        and f.created_at < $end_at
+        and ($segment is null or f.segment = $segment)
+        and ($region is null or f.region = $region)
+        and ($source is null or f.source = $source)
+        and case $outcome
+            when 'moved_on' then f.stage_rank > $stage_rank
+            else f.stage_rank = $stage_rank and f.stage_outcome = $outcome
+        end
+    order by f.created_at desc
+    limit 1000
+),
 final as (
     select
         f.lead_id,
@@ -21,18 +37,8 @@ final as (
         f.sql_at,
         f.reached_opportunity_at as opportunity_at,
         f.won_date,
-    from lead_facts f
+    from picked f
     left join reps r on r.rep_id = f.owner_rep_id
-    where f.created_at >= $start_at
-        and f.created_at < $end_at
-        and ($segment is null or f.segment = $segment)
-        and ($region is null or f.region = $region)
-        and ($source is null or f.source = $source)
-        and case $outcome
-            when 'moved_on' then f.stage_rank > $stage_rank
-            else f.stage_rank = $stage_rank and f.stage_outcome = $outcome
-        end
 )
 select * from final
 order by created_at desc
-limit 1000

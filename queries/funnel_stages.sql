@@ -1,16 +1,17 @@
 -- one row per waterfall stage: of the period's arriving leads, how many reached the stage, moved on,
 -- are still open there, or were dropped there (rejected, disqualified, lost)
 -- parameters: $start, $end (dates, end exclusive), $segment, $region, $source (null = all)
--- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
 cohort as (
-    select stage_rank, stage_outcome
-    from lead_facts
-    where created_at >= $start_at
-        and created_at < $end_at
+    -- the daily rollup (schema 7): one row per day, dimensions and how far the leads got
+    select stage_rank, stage_outcome, sum(lead_count) as lead_count
+    from created_daily
+    where created_date >= $start::date
+        and created_date < $end::date
         and ($segment is null or segment = $segment)
         and ($region is null or region = $region)
         and ($source is null or source = $source)
+    group by stage_rank, stage_outcome
 ),
 stages as (
     select * from (values
@@ -21,11 +22,14 @@ final as (
     select
         s.stage_rank,
         s.stage,
-        count(c.stage_rank) as reached_count,
-        count(case when c.stage_rank > s.stage_rank then 1 end) as moved_on_count,
-        count(case when c.stage_rank = s.stage_rank and c.stage_outcome = 'open' then 1 end) as open_count,
-        count(case when c.stage_rank = s.stage_rank and c.stage_outcome = 'dropped' then 1 end) as dropped_count,
-        count(case when c.stage_rank = s.stage_rank and c.stage_outcome = 'won' then 1 end) as won_count,
+        coalesce(sum(c.lead_count), 0)::bigint as reached_count,
+        coalesce(sum(case when c.stage_rank > s.stage_rank then c.lead_count end), 0)::bigint as moved_on_count,
+        coalesce(sum(case when c.stage_rank = s.stage_rank and c.stage_outcome = 'open' then c.lead_count end), 0)::bigint
+            as open_count,
+        coalesce(sum(case when c.stage_rank = s.stage_rank and c.stage_outcome = 'dropped' then c.lead_count end), 0)::bigint
+            as dropped_count,
+        coalesce(sum(case when c.stage_rank = s.stage_rank and c.stage_outcome = 'won' then c.lead_count end), 0)::bigint
+            as won_count,
     from stages s
     left join cohort c on c.stage_rank >= s.stage_rank
     group by s.stage_rank, s.stage

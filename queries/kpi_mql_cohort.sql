@@ -23,45 +23,67 @@ targets as (
     group by b.period_start
 ),
 cohort as (
+    -- the period's MQLs, from the daily rollup (schema 7); its days are the organisation's days
     select
-        f.*,
+        d.*,
         case $grain
-            when 'week' then date_trunc('week', f.mql_at)
-            when 'month' then date_trunc('month', f.mql_at)
-            else $start::timestamp
-        end as period_start,
+            when 'week' then date_trunc('week', d.mql_date)
+            when 'month' then date_trunc('month', d.mql_date)
+            else $start::date
+        end::timestamp as period_start,
+    from mql_daily d
+    where d.mql_date >= $start::date
+        and d.mql_date < $end::date
+        and ($segment is null or d.segment = $segment)
+        and ($region is null or d.region = $region)
+        and ($source is null or d.source = $source)
+),
+pending as (
+    -- the SLA judgement every page uses: an untouched lead is breached once its deadline has passed, and
+    -- pending until then; only leads whose deadline is still ahead are read, a day or two of them
+    select
+        case $grain
+            when 'week' then date_trunc('week', local_date(f.mql_at))
+            when 'month' then date_trunc('month', local_date(f.mql_at))
+            else $start::date
+        end::timestamp as period_start,
+        count(*) as sla_pending_count,
     from lead_facts f
-    where f.mql_at >= $start_at
+    where f.sla_deadline_at >= $now::timestamp
+        and f.first_touch_at is null
+        and f.mql_at >= $start_at
         and f.mql_at < $end_at
         and ($segment is null or f.segment = $segment)
         and ($region is null or f.region = $region)
         and ($source is null or f.source = $source)
+    group by all
 ),
-judged as (
+counted as (
     select
-        c.*,
-        -- the SLA judgement every page uses: an untouched lead is breached once its deadline has passed
-        case
-            when c.first_touch_sla_hours is null then 'no_sla'
-            when c.is_touched_within_sla then 'within'
-            when c.first_touch_at is not null or $now::timestamp > c.sla_deadline_at then 'breached'
-            else 'pending'
-        end as sla_status,
-    from cohort c
+        period_start,
+        sum(mql_count) as mql_count,
+        sum(within_sla_count) as within_sla_count,
+        sum(touched_late_count + untouched_with_sla_count) as late_or_untouched_count,
+        sum(no_sla_count) as no_sla_count,
+        sum(accepted_count) as accepted_count,
+        sum(rejected_count) as rejected_count,
+        sum(won_count) as won_count,
+    from cohort
+    group by period_start
 ),
 by_period as (
     select
-        period_start,
-        count(*) as mql_count,
-        count(case when sla_status = 'within' then 1 end) as within_sla_count,
-        count(case when sla_status = 'breached' then 1 end) as breached_sla_count,
-        count(case when sla_status = 'pending' then 1 end) as sla_pending_count,
-        count(case when sla_status = 'no_sla' then 1 end) as no_sla_count,
-        count(accepted_at) as accepted_count,
-        count(case when accepted_at is null and rejected_at is not null then 1 end) as rejected_count,
-        count(case when is_won then 1 end) as won_count,
-    from judged
-    group by period_start
+        c.period_start,
+        c.mql_count::bigint as mql_count,
+        c.within_sla_count::bigint as within_sla_count,
+        (c.late_or_untouched_count - coalesce(p.sla_pending_count, 0))::bigint as breached_sla_count,
+        coalesce(p.sla_pending_count, 0)::bigint as sla_pending_count,
+        c.no_sla_count::bigint as no_sla_count,
+        c.accepted_count::bigint as accepted_count,
+        c.rejected_count::bigint as rejected_count,
+        c.won_count::bigint as won_count,
+    from counted c
+    left join pending p on p.period_start = c.period_start
 ),
 final as (
     select

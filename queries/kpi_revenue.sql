@@ -20,27 +20,26 @@ targets as (
     group by b.period_start
 ),
 bookings as (
+    -- the daily rollup (schema 7), already carrying each booking's lead's dimensions
     select
-        case $grain when 'week' then date_trunc('week', r.booked_date::timestamp) when 'month' then date_trunc('month', r.booked_date::timestamp) else $start::timestamp end
+        case $grain when 'week' then date_trunc('week', d.booked_date::timestamp) when 'month' then date_trunc('month', d.booked_date::timestamp) else $start::timestamp end
             as period_start,
-        r.amount_eur,
-        l.sourced_by,
-    from revenue r
-    join opportunities o on o.opportunity_id = r.opportunity_id
-    left join leads l on l.lead_id = o.lead_id
-    where r.booked_date >= $start::date
-        and r.booked_date < $end::date
-        and ($segment is null or l.segment = $segment)
-        and ($region is null or l.region = $region)
-        and ($source is null or l.source = $source)
+        d.revenue_eur,
+        d.sourced_by,
+    from revenue_daily d
+    where d.booked_date >= $start::date
+        and d.booked_date < $end::date
+        and ($segment is null or d.segment = $segment)
+        and ($region is null or d.region = $region)
+        and ($source is null or d.source = $source)
 ),
 by_period as (
     select
         period_start,
-        sum(amount_eur) as revenue_eur,
-        sum(case when sourced_by = 'marketing' then amount_eur else 0 end) as marketing_sourced_revenue_eur,
-        sum(case when sourced_by = 'sales' then amount_eur else 0 end) as sales_sourced_revenue_eur,
-        sum(case when sourced_by is null then amount_eur else 0 end) as untraced_revenue_eur,
+        sum(revenue_eur) as revenue_eur,
+        sum(case when sourced_by = 'marketing' then revenue_eur else 0 end) as marketing_sourced_revenue_eur,
+        sum(case when sourced_by = 'sales' then revenue_eur else 0 end) as sales_sourced_revenue_eur,
+        sum(case when sourced_by is null then revenue_eur else 0 end) as untraced_revenue_eur,
     from bookings
     group by period_start
 ),

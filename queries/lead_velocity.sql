@@ -7,14 +7,17 @@ months as (
         as month_start
 ),
 mqls as (
-    select date_trunc('month', l.mql_at) as month_start, count(*) as mql_count
-    from leads l
-    where l.mql_at >= (select min(month_start) from months) - interval 1 month
-        and l.mql_at < (select max(month_start) from months) + interval 1 month
-        and ($segment is null or l.segment = $segment)
-        and ($region is null or l.region = $region)
-        and ($source is null or l.source = $source)
-    group by date_trunc('month', l.mql_at)
+    -- from the daily rollup (schema 7): months of the organisation's days
+    select date_trunc('month', mql_date)::timestamp as month_start, sum(mql_count)::bigint as mql_count
+    from mql_daily
+    -- from the month before the first to the end of the last, bound from the parameters (not from months)
+    -- so that the scan skips the other days
+    where mql_date >= (date_trunc('month', $start::date) - interval 1 month)::date
+        and mql_date < (date_trunc('month', $end::date - 1) + interval 1 month)::date
+        and ($segment is null or segment = $segment)
+        and ($region is null or region = $region)
+        and ($source is null or source = $source)
+    group by all
 ),
 day_rules as (
     -- the MQL threshold in force each day, from the month before the first to the end of the last

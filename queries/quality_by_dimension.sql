@@ -2,25 +2,20 @@
 -- one row for them all): how many sales accepted, won and left untouched so far, and the revenue they brought
 -- parameters: $start, $end (dates, end exclusive), $dimension ('source', 'campaign', 'score_band' or 'total'),
 -- $segment, $region, $source (null = all)
--- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
 banded as (
-    select f.*
-    from lead_facts f
-    where f.mql_at >= $start_at
-        and f.mql_at < $end_at
-        and ($segment is null or f.segment = $segment)
-        and ($region is null or f.region = $region)
-        and ($source is null or f.source = $source)
+    -- the period's MQLs, from the daily rollup (schema 7)
+    select d.*
+    from mql_daily d
+    where d.mql_date >= $start::date
+        and d.mql_date < $end::date
+        and ($segment is null or d.segment = $segment)
+        and ($region is null or d.region = $region)
+        and ($source is null or d.source = $source)
 ),
 cohort as (
     select
-        b.lead_id,
-        b.created_at,
-        b.accepted_at,
-        b.rejected_at,
-        b.is_won,
-        b.first_touch_at,
+        b.*,
         case $dimension
             when 'source' then coalesce(b.source, 'unknown')
             when 'campaign' then coalesce(b.campaign_id::varchar, 'none')
@@ -33,37 +28,27 @@ cohort as (
                 when b.campaign_id is null then 'No campaign'
                 else coalesce(c.campaign_name, 'Campaign ' || b.campaign_id::varchar)
             end
-            when 'score_band' then case when b.lead_score is null then 'No score' else b.score_band end
+            when 'score_band' then case when b.score_band = 'no score' then 'No score' else b.score_band end
             else 'All MQLs'
         end as group_label,
         case when $dimension = 'score_band' then b.score_band_order else 0 end as band_order,
     from banded b
     left join campaigns c on c.campaign_id = b.campaign_id
 ),
-revenues as (
-    -- the revenue of a lead is every booking of its opportunities
-    select
-        o.lead_id,
-        sum(r.amount_eur) as revenue_eur,
-    from revenue r
-    join opportunities o on o.opportunity_id = r.opportunity_id
-    join cohort c on c.lead_id = o.lead_id
-    group by o.lead_id
-),
 grouped as (
+    -- a lead's revenue is every booking of its opportunities, whenever booked
     select
-        c.group_key,
-        c.group_label,
-        c.band_order,
-        count(*) as mql_count,
-        count(c.accepted_at) as accepted_count,
-        count(case when c.accepted_at is null and c.rejected_at is not null then 1 end) as rejected_count,
-        count(case when c.is_won then 1 end) as won_count,
-        coalesce(sum(r.revenue_eur), 0)::double as cohort_revenue_eur,
-        count(case when c.first_touch_at is null then 1 end) as untouched_count,
-    from cohort c
-    left join revenues r on r.lead_id = c.lead_id
-    group by c.group_key, c.group_label, c.band_order
+        group_key,
+        group_label,
+        band_order,
+        sum(mql_count)::bigint as mql_count,
+        sum(accepted_count)::bigint as accepted_count,
+        sum(rejected_count)::bigint as rejected_count,
+        sum(won_count)::bigint as won_count,
+        sum(revenue_eur)::double as cohort_revenue_eur,
+        sum(untouched_count)::bigint as untouched_count,
+    from cohort
+    group by group_key, group_label, band_order
 ),
 final as (
     select

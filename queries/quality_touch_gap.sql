@@ -1,30 +1,22 @@
 -- one row: how the scores of the period's never-touched MQLs compare with those of the touched MQLs of the same
 -- source and score band (a positive gap: the untouched scored lower, so reps picked the better leads)
 -- parameters: $start, $end (dates, end exclusive), $segment, $region, $source (null = all)
--- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
-cohort as (
-    select
-        f.lead_score,
-        coalesce(f.source, 'unknown') as source,
-        f.score_band,
-        f.first_touch_at is not null as is_touched,
-    from lead_facts f
-    where f.mql_at >= $start_at
-        and f.mql_at < $end_at
-        and ($segment is null or f.segment = $segment)
-        and ($region is null or f.region = $region)
-        and ($source is null or f.source = $source)
-),
 cells as (
+    -- the daily rollup (schema 7), summed per source and score band
     select
-        c.source,
-        c.score_band,
-        count(case when not c.is_touched then 1 end) as untouched_count,
-        avg(case when c.is_touched then c.lead_score end) as touched_mean_score,
-        avg(case when not c.is_touched then c.lead_score end) as untouched_mean_score,
-    from cohort c
-    group by c.source, c.score_band
+        coalesce(d.source, 'unknown') as source,
+        d.score_band,
+        sum(d.untouched_count) as untouched_count,
+        sum(d.touched_score_sum) / nullif(sum(d.touched_scored_count), 0) as touched_mean_score,
+        sum(d.untouched_score_sum) / nullif(sum(d.untouched_scored_count), 0) as untouched_mean_score,
+    from mql_daily d
+    where d.mql_date >= $start::date
+        and d.mql_date < $end::date
+        and ($segment is null or d.segment = $segment)
+        and ($region is null or d.region = $region)
+        and ($source is null or d.source = $source)
+    group by all
 ),
 compared as (
     -- only cells holding scored leads of both kinds can be compared

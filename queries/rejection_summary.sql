@@ -1,22 +1,19 @@
 -- one row: the period's MQLs that sales rejected so far, how many of those rejections carry a reason,
 -- and how many were rejected without a single recorded touch
 -- parameters: $start, $end (dates, end exclusive), $segment, $region, $source (null = all)
--- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
 counted as (
-    -- rejected as kpi_mql_cohort counts it: a rejection and no acceptance
+    -- rejected as kpi_mql_cohort counts it: a rejection and no acceptance (the daily rollup, schema 7)
     select
-        count(*) as rejected_count,
-        count(case when trim(coalesce(f.rejection_reason, '')) <> '' then 1 end) as with_reason_count,
-        count(case when f.first_touch_at is null then 1 end) as untouched_rejected_count,
-    from lead_facts f
-    where f.mql_at >= $start_at
-        and f.mql_at < $end_at
-        and f.accepted_at is null
-        and f.rejected_at is not null
-        and ($segment is null or f.segment = $segment)
-        and ($region is null or f.region = $region)
-        and ($source is null or f.source = $source)
+        coalesce(sum(rejected_count), 0)::bigint as rejected_count,
+        coalesce(sum(rejected_with_reason_count), 0)::bigint as with_reason_count,
+        coalesce(sum(rejected_untouched_count), 0)::bigint as untouched_rejected_count,
+    from mql_daily
+    where mql_date >= $start::date
+        and mql_date < $end::date
+        and ($segment is null or segment = $segment)
+        and ($region is null or region = $region)
+        and ($source is null or source = $source)
 ),
 final as (
     select

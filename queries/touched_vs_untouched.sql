@@ -1,37 +1,26 @@
 -- one row per source and lead-score band of the period's MQLs: how many sales never touched, how the touched
 -- ones fared, and the mean score of the touched and the untouched (are the untouched worse, or just ignored?)
 -- parameters: $start, $end (dates, end exclusive), $segment, $region, $source (null = all)
--- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
-cohort as (
-    select
-        f.lead_id,
-        f.lead_score,
-        coalesce(f.source, 'unknown') as source,
-        f.score_band,
-        f.score_band_order as band_order,
-        f.first_touch_at is not null as is_touched,
-        f.is_won,
-    from lead_facts f
-    where f.mql_at >= $start_at
-        and f.mql_at < $end_at
-        and ($segment is null or f.segment = $segment)
-        and ($region is null or f.region = $region)
-        and ($source is null or f.source = $source)
-),
 cells as (
+    -- the daily rollup (schema 7), summed per source and score band
     select
-        c.source,
-        c.score_band,
-        c.band_order,
-        count(*) as mql_count,
-        count(case when c.is_touched then 1 end) as touched_count,
-        count(case when not c.is_touched then 1 end) as untouched_count,
-        count(case when c.is_touched and c.is_won then 1 end) as touched_won_count,
-        avg(case when c.is_touched then c.lead_score end) as touched_mean_score,
-        avg(case when not c.is_touched then c.lead_score end) as untouched_mean_score,
-    from cohort c
-    group by c.source, c.score_band, c.band_order
+        coalesce(d.source, 'unknown') as source,
+        d.score_band,
+        d.score_band_order as band_order,
+        sum(d.mql_count)::bigint as mql_count,
+        sum(d.mql_count - d.untouched_count)::bigint as touched_count,
+        sum(d.untouched_count)::bigint as untouched_count,
+        sum(d.touched_won_count)::bigint as touched_won_count,
+        sum(d.touched_score_sum) / nullif(sum(d.touched_scored_count), 0) as touched_mean_score,
+        sum(d.untouched_score_sum) / nullif(sum(d.untouched_scored_count), 0) as untouched_mean_score,
+    from mql_daily d
+    where d.mql_date >= $start::date
+        and d.mql_date < $end::date
+        and ($segment is null or d.segment = $segment)
+        and ($region is null or d.region = $region)
+        and ($source is null or d.source = $source)
+    group by all
 ),
 final as (
     select

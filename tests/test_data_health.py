@@ -94,11 +94,11 @@ def test_each_check_is_in_the_glossary_as_a_rate():
 
 def test_the_seed_holds_every_input(run_query):
     counts = run_query("data_inputs").iloc[0].to_dict()
-    # 8 touches, 2 agreement versions, 6 deals, 4 bookings, 4 costed campaigns, 7 leads decided (L1-L6, L9)
+    # 8 touches, 2 agreement versions, 6 deals, 4 bookings, 4 costed campaigns, and leads decided (7 of them: L1-L6, L9; 1 says "some")
     assert {k: counts[k] for k in ("follow_up_count", "agreement_count", "opportunity_count", "revenue_count",
-                                   "costed_campaign_count", "decided_lead_count")} == {
+                                   "costed_campaign_count", "decided_lead_seen")} == {
         "follow_up_count": 8, "agreement_count": 2, "opportunity_count": 6, "revenue_count": 4,
-        "costed_campaign_count": 4, "decided_lead_count": 7,
+        "costed_campaign_count": 4, "decided_lead_seen": 1,
     }
     assert kpis.present_inputs(counts) == set(kpis.INPUTS)
 

@@ -163,3 +163,21 @@ def test_profiles_differ_in_follow_up_speed(demo_warehouses):
         """)[0]
     hours = [median_hours(p) for p in ("undefined", "defined", "aligned", "integrated")]
     assert hours == sorted(hours, reverse=True)
+
+
+def test_later_touches_change_touch_counts_and_nothing_else(tmp_path):
+    plain = demo.generate(tmp_path / "plain.duckdb", leads=1000, seed=7, as_of=DEMO_AS_OF)
+    heavy = demo.generate(tmp_path / "heavy.duckdb", leads=1000, seed=7, as_of=DEMO_AS_OF, later_touches=4)
+    with duckdb.connect(str(heavy), read_only=True) as con:
+        con.execute(f"attach '{plain}' as plain (read_only)")
+        touched, before, after = con.execute(
+            "select (select count(first_touch_at) from plain.lead_facts), (select count(*) from plain.follow_ups), "
+            "(select count(*) from follow_ups)").fetchall()[0]
+        # about 4 more per touched lead (a uniform 0..8 each), fewer where they would fall after the
+        # demo's end: 1,178 more for 378 touched leads with seed 7
+        assert 2.5 * touched < after - before < 4 * touched
+        changed = con.execute(
+            "select count(*) from (select * exclude (touch_count) from lead_facts "
+            "except all select * exclude (touch_count) from plain.lead_facts)").fetchall()[0][0]
+    assert changed == 0
+    assert checksum(plain)[1] == checksum(heavy)[1]  # the same leads

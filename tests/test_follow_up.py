@@ -1,10 +1,14 @@
 """The follow-up and SLA queries on the seed rows of tests/seed.sql, worked out by hand, and the page itself."""
 
-from datetime import date, datetime
+import io
+from datetime import date, datetime, timedelta
 
+import pandas as pd
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import app_test
 
-from handshake import kpis
+from handshake import kpis, queries, warehouse
 from test_app import assert_clean, open_app
 
 NOW = datetime(2026, 4, 1, 0, 0)
@@ -27,6 +31,11 @@ def june_2025():
 
 def summary(run_query, params):
     return run_query("follow_up_summary", **params).iloc[0]
+
+
+def records(frame) -> list[dict]:
+    """Rows as plain values, a missing one as None whatever its column's dtype."""
+    return [{k: kpis.clean(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def add_lead(con, lead_id, mql_at, rejected_at=None, reason=None, owner=2, touches=()):
@@ -121,6 +130,25 @@ def test_by_rep_and_team_split_the_mqls_by_owner(seed_con, run_query):
     assert teams["rep_name"].isna().all()
 
 
+def test_all_grains_at_once_are_the_rows_of_each_grain(seed_con, run_query):
+    # the page asks once, with grain 'all': its rows must be those each grain gives on its own
+    seed_con.execute("insert into reps values (3, 'Nina North', 'sales', 'sdr', 'Nordics SDR', 'Nordics', "
+                     "'2025-01-01', null)")
+    seed_con.execute("update leads set owner_rep_id = 3 where lead_id = 7")
+    seed_con.execute("update leads set owner_rep_id = null where lead_id = 10")
+    every = run_query("follow_up_summary", **dict(march(), grain="all"))
+    assert every["grain"].tolist() == ["total", "team", "team", "team", "rep", "rep", "rep"]
+    for grain in ("total", "team", "rep"):
+        alone = run_query("follow_up_summary", **dict(march(), grain=grain))
+        assert records(every[every["grain"] == grain]) == records(alone), grain
+
+
+def test_all_grains_of_a_period_without_mqls_is_its_empty_total(run_query):
+    every = run_query("follow_up_summary", **dict(june_2025(), grain="all"))
+    assert every["grain"].tolist() == ["total"]
+    assert (every["mql_count"].iloc[0], every["never_touched_count"].iloc[0]) == (0, 0)
+
+
 def test_first_touch_bands_hold_every_mql_once(run_query):
     bands = run_query("first_touch_buckets", **march())
     assert bands["band_label"].tolist() == [
@@ -129,6 +157,15 @@ def test_first_touch_bands_hold_every_mql_once(run_query):
     # 4–24 h: L7 (6), L3 (8); 1–3 days: L2, L5 (48); never touched: L4, L10
     assert bands["mql_count"].tolist() == [0, 2, 2, 2, 0, 0, 2]
     assert bands["mql_share_rate"].tolist() == pytest.approx([0, 0.25, 0.25, 0.25, 0, 0, 0.25])
+
+
+def test_first_touch_bands_hold_their_upper_bound(seed_con, run_query):
+    # May MQLs first touched exactly 1, 4, 24, 72 and 168 hours after assignment, and one after 169 hours:
+    # each bound falls in the band it closes, as in the SLA check
+    for lead_id, hours in zip(range(21, 27), (1, 4, 24, 72, 168, 169)):
+        add_lead(seed_con, lead_id, "2026-05-04 09:00", touches=[datetime(2026, 5, 4, 9) + timedelta(hours=hours)])
+    may = kpis.query_params(date(2026, 5, 1), date(2026, 5, 31), {"now": datetime(2026, 6, 1)})
+    assert run_query("first_touch_buckets", **may)["mql_count"].tolist() == [1, 1, 1, 1, 1, 1, 0]
 
 
 def test_attempts_before_disposition_count_touches_up_to_the_decision(run_query):
@@ -213,6 +250,101 @@ def test_accountability_list_holds_a_lead_decided_only_after_now(run_query):
     # still to come. L1-L3 were touched; L5 only became an MQL at 08:00
     assert rows["lead_id"].tolist() == [4]
     assert rows["hours_overdue"].iloc[0] == pytest.approx(15)
+
+
+def test_accountability_list_limit_keeps_the_most_overdue_and_counts_them_all(run_query):
+    at_9_april = march(now=datetime(2026, 4, 9, 0, 0))
+    whole = run_query("accountability_list", **at_9_april)
+    first = run_query("accountability_list", **dict(at_9_april, limit=1))
+    # L10 (190 h overdue) before L7 (touched, short of attempts, not overdue); the limit keeps L10
+    assert first["lead_id"].tolist() == [10]
+    pd.testing.assert_frame_equal(first, whole.head(1))
+    # the counts are the whole list's: L10 untouched past its deadline, L7 short of attempts (L10's two weeks
+    # run to 14 Apr)
+    assert (first["listed_count"].iloc[0], first["overdue_count"].iloc[0],
+            first["short_of_attempts_count"].iloc[0]) == (2, 1, 1)
+
+
+def test_never_touched_limit_keeps_the_best_leads_and_counts_them_all(run_query):
+    whole = run_query("follow_up_never_touched", **march())
+    first = run_query("follow_up_never_touched", **dict(march(), limit=1))
+    assert first["lead_id"].tolist() == [10]  # score 85 before L4's 60
+    pd.testing.assert_frame_equal(first, whole.head(1))
+    assert first["listed_count"].iloc[0] == 2 == len(whole)
+
+
+LISTS = {  # each list's order: most overdue first, and best score first
+    "accountability_list": (["hours_overdue", "sla_clock_at", "lead_id"], [False, True, True]),
+    "follow_up_never_touched": (["lead_score", "mql_at", "lead_id"], [False, True, True]),
+}
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_a_limited_list_is_the_head_of_the_whole_list(demo_warehouses, name):
+    con = warehouse.shared_connection(demo_warehouses["default"])
+    params = kpis.query_params(*kpis.default_period(date(2026, 11, 2)), {"now": datetime(2026, 11, 20)})
+    whole = queries.run(con, name, params)
+    limited = queries.run(con, name, dict(params, limit=200))
+    assert len(whole) > 200, "the demo's list should be longer than the limit"
+    by, ascending = LISTS[name]
+    pd.testing.assert_frame_equal(whole, whole.sort_values(by, ascending=ascending, na_position="last"))
+    pd.testing.assert_frame_equal(limited, whole.head(200))
+    assert (whole["listed_count"] == len(whole)).all()
+
+
+def test_follow_up_page_shows_a_long_lists_head_and_queries_it_whole_on_download(monkeypatch, demo_warehouses):
+    managers = []  # the media file managers of AppTest's runs, which keep each deferred download
+
+    class Kept(MediaFileManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            managers.append(self)
+
+    asked = []  # (query, limit) of every list query run, as bench.record_pages records them
+    run = queries.run
+
+    def recording(con, name, params=None):
+        if name in LISTS:
+            asked.append((name, (params or {}).get("limit")))
+        return run(con, name, params)
+
+    monkeypatch.setattr(app_test, "MediaFileManager", Kept)
+    monkeypatch.setattr(queries, "run", recording)
+    at = open_app(monkeypatch, demo_warehouses["default"], "pages/follow_up.py")
+    assert_clean(at)
+    assert sorted(asked) == [("accountability_list", 200), ("follow_up_never_touched", 200)]
+    tables = {e.label: e for e in at.expander}
+    for name, file_name, label, order in (
+        ("follow_up_never_touched", "handshake_never_touched_mqls.csv", "never touched", "with the highest score"),
+        ("accountability_list", "handshake_accountability_list.csv", "on the list", "most overdue"),
+    ):
+        heading = next(text for text in tables if label in text)
+        button = next(b for b in at.get("download_button") if b.key == f"download_{file_name}")
+        listed = int(button.label.split()[2].replace(",", ""))  # "Download all 384 as CSV"
+        assert heading.startswith(f"{listed:,} MQLs")
+        shown = tables[heading].dataframe[0].value
+        assert len(shown) == min(listed, 200)
+        assert (f" · showing the 200 {order}" in heading) == (listed > 200)
+        assert not {"listed_count", "overdue_count", "short_of_attempts_count"} & set(shown.columns)
+        # the whole list is queried only now, as when someone clicks the button
+        url = managers[-1].execute_deferred(button.proto.deferred_file_id)
+        assert asked[-1] == (name, None)
+        stored = managers[-1].read_file(url.rsplit("/", 1)[-1].split(".")[0])
+        assert stored.filename == file_name
+        csv = pd.read_csv(io.BytesIO(stored.content))
+        assert len(csv) == listed
+        assert list(csv.columns) == list(shown.columns)
+        assert csv["lead_id"].head(200).tolist() == shown["lead_id"].tolist()
+    # 205 of the demo's MQLs were never touched, whenever the page judges them
+    assert any("never touched · showing the 200 with the highest score" in text for text in tables)
+
+
+def test_follow_up_page_shows_a_short_list_whole(monkeypatch, seed_warehouse):
+    at = open_app(monkeypatch, seed_warehouse, "pages/follow_up.py", period=["2026-03-01", "2026-03-31"])
+    assert_clean(at)
+    labels = [e.label for e in at.expander]
+    assert "2 MQLs never touched" in labels  # L10 and L4, both shown
+    assert "Download all 2 as CSV" in [b.label for b in at.get("download_button")]
 
 
 def test_period_with_no_agreement_uses_the_24h_reference_only(run_query):

@@ -2,12 +2,14 @@
 from tests/seed.sql (agreement v1 from 1 Jan: 24 h SLA, 31 MQLs and €31,000 a month; v2 from 16 Mar:
 4 h, 62 and €62,000)."""
 
+import shutil
 import threading
 from datetime import date, datetime
 
 import pandas as pd
 import pytest
 
+from conftest import DEMO_AS_OF
 from handshake import actions, kpis, meeting, queries, warehouse
 
 NOW = datetime(2026, 4, 1, 0, 0)
@@ -74,6 +76,7 @@ def test_the_time_zone_decides_which_week_a_late_sunday_mql_counts_in(seed_con, 
     warehouse.refresh_lead_facts(seed_con)
     # 23:30 UTC on Sunday 8 Mar is 00:30 on Monday 9 Mar in Berlin
     assert card(run, W10)["this_week"]["mql_count"] == 4  # L1, L2, L3 and the new lead
+    warehouse.set_timezone(seed_con, "Europe/Berlin")  # as the Warehouse page does: the rollups' days move
     assert card(run, W10, tz="Europe/Berlin")["this_week"]["mql_count"] == 3
     assert card(run, W11, tz="Europe/Berlin")["this_week"]["mql_count"] == 3  # L4, L5 and the new lead
 
@@ -328,3 +331,22 @@ def test_the_time_zone_is_stored_in_the_warehouse_and_an_unknown_one_refused(see
     with pytest.raises(warehouse.WarehouseError, match="IANA name such as Europe/Berlin"):
         warehouse.set_timezone(con, "Mars/Olympus")
     assert warehouse.meta(con)["timezone"] == "Europe/Berlin"
+
+
+def test_the_scorecard_weeks_in_one_run_equal_each_week_run_on_its_own(demo_warehouses, tmp_path):
+    path = tmp_path / "demo.duckdb"
+    shutil.copy(demo_warehouses["default"], path)
+    con = warehouse.open_warehouse(path)
+    try:
+        warehouse.set_timezone(con, "America/New_York")
+        run = lambda name, params: queries.run(con, name, params)  # noqa: E731
+        among = tuple(kpis.BY_NAME[name] for name in meeting.SCORECARD)
+        weeks = [meeting.Week.containing(date(2026, 10, 26)).shift(-n) for n in range(4, -1, -1)]
+        now = DEMO_AS_OF
+        each = [meeting.params(w, {"region": "DACH"}, "America/New_York", now) for w in weeks]
+        whole = kpis.query_params(weeks[0].monday, weeks[-1].sunday, {"region": "DACH", "now": now}, "total",
+                                  "America/New_York")
+        assert kpis.BY_WEEK <= {k.query for k in among}  # every bucketing query is exercised here
+        assert kpis.weekly_values(run, each, whole, among) == [kpis.values(run, p, among) for p in each]
+    finally:
+        con.close()

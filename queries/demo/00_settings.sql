@@ -22,6 +22,7 @@ select
     $reason_share::double as reason_share,
     $accept_logit::double as accept_logit,
     $delay_effect::double as delay_effect,
+    $later_touches::double as later_touches,
     $kickoff_share::double as kickoff_share,
     $postmortem_share::double as postmortem_share,
     $feedback_share::double as feedback_share,

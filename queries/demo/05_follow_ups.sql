@@ -34,13 +34,35 @@ meetings as (
     from demo_lead_facts f
     where f.sql_at is not null
 ),
+later as (
+    -- keeping in touch after sales decided, only when asked for (the benchmark's heavy-touch warehouses):
+    -- a day or more after everything else, so no lead fact but its touch count changes
+    select
+        f.lead_id,
+        16 + k.n as attempt,
+        plus_hours(greatest(f.first_touch_at, f.decided_at, f.sql_at, f.closed_at), 24 * (k.n + 1) * (1 + f.gap_hours))
+            as touched_at,
+        false as is_contact,
+        'email' as channel,
+        1.0 as outcome_draw,
+        f.region,
+        f.sdr_slot,
+    from demo_lead_facts f
+    cross join demo_settings s
+    cross join unnest(range(floor(u01(f.lead_id, 43, s.seed) * (2 * s.later_touches + 1))::bigint)) k(n)
+    where f.first_touch_at is not null and s.later_touches > 0
+),
 touches as (
     select * from attempts
     union all
     select * from meetings
+    union all
+    select * from later
 )
 select
-    t.lead_id * 16 + t.attempt as follow_up_id,
+    -- attempts 0-14, the meeting 15, later touches from 16
+    case when t.attempt < 16 then t.lead_id * 16 + t.attempt
+        else 1000000000000 + t.lead_id * 1024 + t.attempt end as follow_up_id,
     t.lead_id,
     r.rep_id,
     t.touched_at,

@@ -174,6 +174,9 @@ def set_timezone(con, tz: str) -> None:
         refresh_rollups(cur)  # their days are the organisation's days
 
 
+LISTED_IDS = 10_000  # up to this many changed leads are named one by one when their facts are recomputed
+
+
 def refresh_lead_facts(cur, leads: str | None = None, params: dict | None = None) -> None:
     """Recompute the stored facts (table lead_facts) of the leads that the SQL `leads` selects (a query
     returning lead ids), or of all leads, and then the rollups built on them. Call it inside the write
@@ -182,9 +185,17 @@ def refresh_lead_facts(cur, leads: str | None = None, params: dict | None = None
         cur.execute("create or replace table lead_facts as select * from lead_facts_live order by created_at")
     else:
         cur.execute(f"create or replace temp table refreshed_leads as {leads}", params or {})
+        ids = [row[0] for row in cur.execute(f"select * from refreshed_leads limit {LISTED_IDS + 1}").fetchall()]
         cur.execute("delete from lead_facts where lead_id in (select * from refreshed_leads)")
-        cur.execute("insert into lead_facts select * from lead_facts_live "
-                    "where lead_id in (select * from refreshed_leads) order by created_at")
+        if len(ids) <= LISTED_IDS:
+            # a list of ids reaches inside the view's grouping of touches and deals, so only these leads' rows
+            # are read (0.4 s against 6 s at ten million leads); a subquery does not
+            if ids:
+                cur.execute("insert into lead_facts select * from lead_facts_live "
+                            f"where lead_id in ({', '.join('?' * len(ids))}) order by created_at", ids)
+        else:
+            cur.execute("insert into lead_facts select * from lead_facts_live "
+                        "where lead_id in (select * from refreshed_leads) order by created_at")
         cur.execute("drop table refreshed_leads")
     refresh_rollups(cur)
 

@@ -40,7 +40,9 @@ def run(path, text, kind, tmp_path, name="file.csv"):
         con.close()
 
 
-def test_imports_keep_the_facts_of_the_leads_they_change(empty_warehouse, tmp_path):
+@pytest.mark.parametrize("listed", [warehouse.LISTED_IDS, 1])  # ids named one by one, or too many for that
+def test_imports_keep_the_facts_of_the_leads_they_change(empty_warehouse, tmp_path, monkeypatch, listed):
+    monkeypatch.setattr(warehouse, "LISTED_IDS", listed)
     run(empty_warehouse, "lead_id,created_at,mql_at\nA,2026-03-02 09:00,2026-03-02 10:00\n"
                          "B,2026-03-03 09:00,2026-03-03 10:00\n", "leads", tmp_path)
     run(empty_warehouse, "lead_id,touched_at,channel\nA,2026-03-02 12:00,call\n", "follow_ups", tmp_path)

@@ -88,6 +88,7 @@ VARIANTS = {
     "kpi_mql_cohort": [{"grain": g} for g in ("total", "week", "month")],
     "quality_by_dimension": [{"dimension": d} for d in ("total", "source", "campaign", "score_band")],
     "rejection_summary": [{}],
+    "data_health": [{}],
     "touched_vs_untouched": [{}],
     "quality_touch_gap": [{}],
     "funnel_stages": [{}],

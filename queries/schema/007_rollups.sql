@@ -58,18 +58,35 @@ group by all;
 
 create table mql_daily as select * from mql_daily_live order by mql_date;
 
--- One row per day leads arrived and the dimensions pages filter by: how far they have got so far.
+-- One row per day leads arrived and the dimensions pages filter by: how far they have got so far, and how
+-- complete their records are (data_health.sql).
 create view created_daily_live as
+with
+booked_leads as (
+    select distinct o.lead_id
+    from revenue r
+    join opportunities o on o.opportunity_id = r.opportunity_id
+    where o.lead_id is not null
+)
 select
-    local_date(created_at) as created_date,
-    segment,
-    region,
-    source,
-    campaign_id,
-    stage_rank,
-    stage_outcome,
+    local_date(f.created_at) as created_date,
+    f.segment,
+    f.region,
+    f.source,
+    f.campaign_id,
+    f.stage_rank,
+    f.stage_outcome,
     count(*) as lead_count,
-from lead_facts
+    count(f.mql_at) as mql_count,
+    count(case when f.mql_at is not null and f.owner_rep_id is not null then 1 end) as mql_with_owner_count,
+    count(case when f.mql_at is not null and f.first_touch_at is not null then 1 end) as mql_with_first_touch_count,
+    count(case when f.mql_at is not null and (f.accepted_at is not null or f.rejected_at is not null) then 1 end)
+        as mql_with_disposition_count,
+    -- a won deal, or an export that says won without the deal behind it
+    count(case when f.is_won or f.status = 'won' then 1 end) as won_count,
+    count(case when (f.is_won or f.status = 'won') and b.lead_id is not null then 1 end) as won_with_revenue_count,
+from lead_facts f
+left join booked_leads b on b.lead_id = f.lead_id
 group by all;
 
 create table created_daily as select * from created_daily_live order by created_date;

@@ -6,15 +6,13 @@
 -- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
 open_mqls as (
-    -- not yet accepted or rejected at $now
+    -- not yet accepted or rejected at $now; narrow, so the whole list is judged and counted on numbers
+    -- alone, and the shown rows' owner, score and source are read for them only
     select
         f.lead_id,
         f.created_at,
         f.mql_at,
         f.sla_clock_at,
-        f.owner_rep_id,
-        f.lead_score,
-        f.source,
         f.touch_count,
         f.min_attempts,
         f.first_touch_sla_hours,
@@ -53,11 +51,8 @@ flagged as materialized (
     -- materialized: the rows shown and the counts of the whole list both read it
     select
         j.lead_id,
-        j.owner_rep_id,
         j.attempt_count,
         j.min_attempts,
-        j.lead_score,
-        j.source,
         j.deadline_hours,
         j.deadline_basis,
         j.sla_clock_at,
@@ -96,8 +91,8 @@ final as (
         l.min_attempts,
         coalesce(l.is_overdue, false) as is_overdue,
         coalesce(l.is_short_of_attempts, false) as is_short_of_attempts,
-        l.lead_score,
-        l.source,
+        d.lead_score,
+        d.source,
         l.deadline_hours,
         l.deadline_basis,
         l.sla_clock_at,
@@ -106,8 +101,9 @@ final as (
         t.overdue_count,
         t.short_of_attempts_count,
     from listed l
+    join lead_facts d on d.lead_id = l.lead_id and d.mql_at >= $start_at and d.mql_at < $end_at
     cross join totals t
-    left join reps r on r.rep_id = l.owner_rep_id
+    left join reps r on r.rep_id = d.owner_rep_id
 )
 select * from final
 order by hours_overdue desc nulls last, sla_clock_at, lead_id

@@ -6,10 +6,29 @@
 -- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
 untouched as (
+    -- narrow: the whole list is counted and ordered on these columns alone; the shown rows' details
+    -- are read for them only (reading every untouched MQL's text columns took most of the time)
+    select c.lead_id, c.lead_score, c.mql_at
+    from lead_facts c
+    where c.mql_at >= $start_at
+        and c.mql_at < $end_at
+        and c.first_touch_at is null
+        and ($segment is null or c.segment = $segment)
+        and ($region is null or c.region = $region)
+        and ($source is null or c.source = $source)
+),
+listed as (
+    select lead_id
+    from untouched
+    order by lead_score desc nulls last, mql_at, lead_id
+    limit $limit
+),
+final as (
     select
         c.lead_id,
         c.lead_score,
-        c.owner_rep_id,
+        r.rep_name as owner_name,
+        r.team,
         -- until sales decided on the lead, or until $now while it is undecided
         greatest(
             epoch(least(coalesce(c.accepted_at, c.rejected_at, $now::timestamp), $now::timestamp))
@@ -26,40 +45,12 @@ untouched as (
         c.created_at,
         c.mql_at,
         c.sla_clock_at,
+        (select count(*) from untouched) as listed_count,
     from lead_facts c
+    semi join listed l on l.lead_id = c.lead_id
+    left join reps r on r.rep_id = c.owner_rep_id
     where c.mql_at >= $start_at
         and c.mql_at < $end_at
-        and c.first_touch_at is null
-        and ($segment is null or c.segment = $segment)
-        and ($region is null or c.region = $region)
-        and ($source is null or c.source = $source)
-),
-listed as (
-    select *
-    from untouched
-    order by lead_score desc nulls last, mql_at, lead_id
-    limit $limit
-),
-final as (
-    select
-        l.lead_id,
-        l.lead_score,
-        r.rep_name as owner_name,
-        r.team,
-        l.waited_hours,
-        l.sla_hours,
-        l.age_days,
-        l.source,
-        l.segment,
-        l.region,
-        l.status,
-        l.rejection_reason,
-        l.created_at,
-        l.mql_at,
-        l.sla_clock_at,
-        (select count(*) from untouched) as listed_count,
-    from listed l
-    left join reps r on r.rep_id = l.owner_rep_id
 )
 select * from final
 order by lead_score desc nulls last, mql_at, lead_id

@@ -202,8 +202,8 @@ def refresh_lead_facts(cur, leads: str | None = None, params: dict | None = None
 
 # each is rebuilt whole from its "_live" view, in this order (revenue_daily reads deal_facts); at ten
 # million leads that takes a few seconds, once per write, against milliseconds on every page view
-ROLLUPS = {"mql_daily": "mql_date", "created_daily": "created_date", "deal_facts": "created_date",
-           "revenue_daily": "booked_date"}
+ROLLUPS = {"mql_daily": "mql_date", "created_daily": "created_date", "first_touch_daily": "mql_date",
+           "attempts_daily": "mql_date", "deal_facts": "created_date", "revenue_daily": "booked_date"}
 
 
 def refresh_rollups(cur) -> None:

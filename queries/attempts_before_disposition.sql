@@ -2,29 +2,26 @@
 -- accepted or rejected: how many were decided after that many touches, and how
 -- parameters: $start, $end (dates, end exclusive; MQLs by the day they became MQLs),
 -- $segment, $region, $source (null = all)
--- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
 decided as (
-    -- attempt_count is set once sales has accepted or rejected the lead
-    select
-        least(f.attempt_count, 10) as attempt_count,
-        f.accepted_at is not null as is_accepted,
-        f.rejection_reason = 'unable_to_reach' as is_unable_to_reach,
-    from lead_facts f
-    where f.mql_at >= $start_at
-        and f.mql_at < $end_at
-        and f.attempt_count is not null
-        and ($segment is null or f.segment = $segment)
-        and ($region is null or f.region = $region)
-        and ($source is null or f.source = $source)
+    -- the daily rollup (schema 7): attempt_count is set once sales has accepted or rejected the lead
+    select attempt_count, is_accepted, is_unable_to_reach, mql_count
+    from attempts_daily
+    where mql_date >= $start::date
+        and mql_date < $end::date
+        and ($segment is null or segment = $segment)
+        and ($region is null or region = $region)
+        and ($source is null or source = $source)
 ),
 final as (
     select
         attempt_count,
-        count(*) as disposed_count,
-        count(case when is_accepted then 1 end) as accepted_count,
-        count(case when not is_accepted and is_unable_to_reach then 1 end) as unable_to_reach_count,
-        count(case when not is_accepted and is_unable_to_reach is not true then 1 end) as other_rejected_count,
+        sum(mql_count)::bigint as disposed_count,
+        coalesce(sum(case when is_accepted then mql_count end), 0)::bigint as accepted_count,
+        coalesce(sum(case when not is_accepted and is_unable_to_reach then mql_count end), 0)::bigint
+            as unable_to_reach_count,
+        coalesce(sum(case when not is_accepted and is_unable_to_reach is not true then mql_count end), 0)::bigint
+            as other_rejected_count,
     from decided
     group by attempt_count
 )

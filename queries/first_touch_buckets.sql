@@ -2,7 +2,6 @@
 -- how many of the period's MQLs waited that long for sales
 -- parameters: $start, $end (dates, end exclusive; MQLs by the day they became MQLs),
 -- $segment, $region, $source (null = all)
--- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
 bands as (
     -- each band holds waits above lower_hours up to and including upper_hours, as the SLA check does
@@ -17,25 +16,16 @@ bands as (
     ) t(band_order, band_label, lower_hours, upper_hours)
 ),
 waits as (
-    -- each MQL's band, by the bounds of bands above; a CASE, not a join on the bounds, which would test
-    -- every MQL against every band
+    -- the daily rollup (schema 7), whose band_order follows the bounds above
     select
-        case
-            when f.first_touch_hours is null then 7
-            when f.first_touch_hours <= 1 then 1
-            when f.first_touch_hours <= 4 then 2
-            when f.first_touch_hours <= 24 then 3
-            when f.first_touch_hours <= 72 then 4
-            when f.first_touch_hours <= 168 then 5
-            else 6
-        end as band_order,
-        count(*) as mql_count,
-    from lead_facts f
-    where f.mql_at >= $start_at
-        and f.mql_at < $end_at
-        and ($segment is null or f.segment = $segment)
-        and ($region is null or f.region = $region)
-        and ($source is null or f.source = $source)
+        band_order,
+        sum(mql_count)::bigint as mql_count,
+    from first_touch_daily
+    where mql_date >= $start::date
+        and mql_date < $end::date
+        and ($segment is null or segment = $segment)
+        and ($region is null or region = $region)
+        and ($source is null or source = $source)
     group by band_order
 ),
 final as (

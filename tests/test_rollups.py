@@ -89,6 +89,8 @@ VARIANTS = {
     "quality_by_dimension": [{"dimension": d} for d in ("total", "source", "campaign", "score_band")],
     "rejection_summary": [{}],
     "data_health": [{}],
+    "first_touch_buckets": [{}],
+    "attempts_before_disposition": [{}],
     "touched_vs_untouched": [{}],
     "quality_touch_gap": [{}],
     "funnel_stages": [{}],

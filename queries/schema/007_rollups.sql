@@ -91,6 +91,49 @@ group by all;
 
 create table created_daily as select * from created_daily_live order by created_date;
 
+-- One row per MQL day, dimensions and wait for a first touch (first_touch_buckets.sql, whose bands these
+-- bounds are: each holds waits above its lower bound up to and including its upper bound, as the SLA check does).
+create view first_touch_daily_live as
+select
+    local_date(mql_at) as mql_date,
+    segment,
+    region,
+    source,
+    case
+        when first_touch_hours is null then 7
+        when first_touch_hours <= 1 then 1
+        when first_touch_hours <= 4 then 2
+        when first_touch_hours <= 24 then 3
+        when first_touch_hours <= 72 then 4
+        when first_touch_hours <= 168 then 5
+        else 6
+    end as band_order,
+    count(*) as mql_count,
+from lead_facts
+where mql_at is not null
+group by all;
+
+create table first_touch_daily as select * from first_touch_daily_live order by mql_date;
+
+-- One row per MQL day, dimensions, attempts before sales decided (10 or more as 10) and the decision
+-- (attempts_before_disposition.sql); undecided MQLs have no attempt count yet and no row.
+create view attempts_daily_live as
+select
+    local_date(mql_at) as mql_date,
+    segment,
+    region,
+    source,
+    least(attempt_count, 10) as attempt_count,
+    accepted_at is not null as is_accepted,
+    rejection_reason = 'unable_to_reach' as is_unable_to_reach,
+    count(*) as mql_count,
+from lead_facts
+where mql_at is not null
+    and attempt_count is not null
+group by all;
+
+create table attempts_daily as select * from attempts_daily_live order by mql_date;
+
 -- One row per deal with its lead's dimensions, so a filter by segment, region or source reads the
 -- deals alone instead of joining every lead.
 create view deal_facts_live as

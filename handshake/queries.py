@@ -20,8 +20,12 @@ def sql(name: str) -> str:
 @cache
 def parameters(name: str) -> frozenset[str]:
     """The $names a query binds; DuckDB refuses unused ones, so callers pass only these."""
-    text = re.sub(r"--[^\n]*", "", sql(name))
-    return frozenset(re.findall(r"\$([a-z_][a-z0-9_]*)", text))
+    return parameters_in(sql(name))
+
+
+def parameters_in(text: str) -> frozenset[str]:
+    """The $names an SQL text binds, comments aside."""
+    return frozenset(re.findall(r"\$([a-z_][a-z0-9_]*)", re.sub(r"--[^\n]*", "", text)))
 
 
 # Parameters a caller may leave out, and what they then bind: a list's $limit of null returns every row.

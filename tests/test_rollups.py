@@ -6,7 +6,6 @@ what its raw computation over lead_facts and the base tables returns (tests/raw/
 it was before the rollups), on the hand-worked seed and on the default demo, for every grain, grouping
 and filter, in UTC and in a time zone whose days do not start at UTC midnight."""
 
-import re
 import shutil
 from datetime import date, datetime
 
@@ -80,7 +79,7 @@ def test_every_kind_of_write_keeps_the_rollups(empty_warehouse, tmp_path):
 
 def raw(con, name: str, params: dict) -> pd.DataFrame:
     text = (RAW / f"{name}.sql").read_text()
-    used = set(re.findall(r"\$([a-z_][a-z0-9_]*)", re.sub(r"--[^\n]*", "", text)))
+    used = queries.parameters_in(text)
     return con.execute(text, {k: v for k, v in params.items() if k in used}).df()
 
 

@@ -63,10 +63,14 @@ def demo_warehouse(leads: int, progress=print) -> Path:
         con = duckdb.connect(str(path), read_only=True)
         try:
             about = dict(con.execute("select key, value from meta").fetchall())
+            version = warehouse.schema_version(con)
         finally:
             con.close()
         if (about.get("demo_leads") == str(leads) and about.get("demo_later_touches") == str(LATER_TOUCHES)
                 and about.get("demo_as_of", "").startswith(AS_OF.isoformat(sep=" ")[:16])):
+            if version < warehouse.LATEST_VERSION:
+                warehouse.open_warehouse(path).close()  # upgraded in place, as the app would
+                progress(f"upgraded {path.name} to schema {warehouse.LATEST_VERSION}")
             return path
     started = time.perf_counter()
     demo.generate(path, leads=leads, as_of=AS_OF, later_touches=LATER_TOUCHES, replace=True)

@@ -3,6 +3,8 @@
 -- parameters: $start, $end (dates, end exclusive; MQLs by the day they became MQLs), $grain ('total', 'rep',
 -- 'team', 'week' or 'all'; the grain column names each row's kind), $segment, $region, $source (null = all),
 -- $now (timestamp: a clock still running is not judged)
+-- With grain 'all' the teams' and reps' rows leave speed_to_lead_median_hours null: the page shows it for the
+-- period only, and each median costs a pass over the period's MQLs (about 25 ms at ten million leads)
 -- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
 grains as (
@@ -70,7 +72,8 @@ grouped as (
         case when $grain = 'team' then team end as team,
         period_start,
         quantile_cont(first_touch_hours, [0.5, 0.9]) as first_touch_quantile_hours,
-        quantile_cont(speed_to_lead_hours, 0.5) as speed_to_lead_median_hours,
+        -- null values are skipped, so for 'all' this median costs nothing
+        quantile_cont(case when $grain <> 'all' then speed_to_lead_hours end, 0.5) as speed_to_lead_median_hours,
         avg(attempt_count) as avg_attempt_count,
         count(*) as mql_count,
         count(first_touch_hours) as touched_count,
@@ -135,7 +138,7 @@ spread as (
         g.grain,
         case when g.grain = 'team' then c.team end as team,
         quantile_cont(c.first_touch_hours, [0.5, 0.9]) as first_touch_quantile_hours,
-        quantile_cont(c.speed_to_lead_hours, 0.5) as speed_to_lead_median_hours,
+        quantile_cont(case when g.grain = 'total' then c.speed_to_lead_hours end, 0.5) as speed_to_lead_median_hours,
         avg(c.attempt_count) as avg_attempt_count,
     from cohort c
     cross join grains g

@@ -23,7 +23,7 @@ rejected as (
                 then lower(trim(l.rejection_reason))
             else 'other'
         end as rejection_reason,
-    -- the stored facts, kept in order of arrival, so the period's filter skips most of the file
+    -- the stored facts, kept in the order leads became MQLs (schema 8), so the period's filter skips most of the file
     from lead_facts l
     where l.mql_at >= $start_at
         and l.mql_at < $end_at

@@ -6,6 +6,7 @@ from datetime import date, datetime
 import duckdb
 import pytest
 
+from conftest import TESTS
 from handshake import agreements, importer, mappings, warehouse
 
 NOW = datetime(2026, 11, 22, 12)
@@ -73,5 +74,44 @@ def test_a_new_agreement_rejudges_the_leads_from_its_day(seed_warehouse):
         after = con.execute("select count(*) from lead_facts where first_touch_sla_hours = 5").fetchall()[0][0]
         # L6, L7 and L10 of tests/seed.sql became MQLs on or after 20 March
         assert (before, after) == (0, 3)
+    finally:
+        con.close()
+
+
+def stored_in_mql_order(con) -> bool:
+    """Whether a plain scan, which keeps the stored order, meets the MQLs by time and the other leads last."""
+    con.execute("set threads = 1")  # one thread reads the row groups in their stored order
+    rows = con.execute("select mql_at, created_at from lead_facts").fetchall()
+    keys = [(mql_at is None, mql_at or created_at, created_at) for mql_at, created_at in rows]
+    return keys == sorted(keys)
+
+
+def test_upgrading_to_schema_8_stores_the_facts_in_mql_order(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = warehouse.open_warehouse(path, target=7)
+    try:
+        con.execute((TESTS / "seed.sql").read_text())
+        warehouse.refresh_lead_facts(con)
+        con.execute("create or replace table lead_facts as select * from lead_facts_live order by created_at")
+        assert not stored_in_mql_order(con)  # the seed's leads became MQLs in another order than they arrived
+    finally:
+        con.close()
+    con = warehouse.open_warehouse(path)
+    try:
+        assert warehouse.schema_version(con) == 8
+        assert differences(con)[:2] == (0, 0)
+        assert stored_in_mql_order(con)
+    finally:
+        con.close()
+
+
+def test_a_full_refresh_stores_the_facts_in_mql_order(seed_warehouse):
+    con = duckdb.connect(str(seed_warehouse))
+    try:
+        con.execute("create or replace table lead_facts as select * from lead_facts order by created_at")
+        assert not stored_in_mql_order(con)
+        warehouse.refresh_lead_facts(con)
+        assert differences(con)[:2] == (0, 0)
+        assert stored_in_mql_order(con)
     finally:
         con.close()

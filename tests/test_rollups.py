@@ -153,7 +153,7 @@ def test_upgrading_a_warehouse_builds_its_rollups(tmp_path):
     con.close()
     con = warehouse.open_warehouse(path)
     try:
-        assert warehouse.schema_version(con) == 7
+        assert warehouse.schema_version(con) == warehouse.LATEST_VERSION
         assert_rollups_current(con)
         assert con.execute("select sum(mql_count) from mql_daily").fetchall()[0][0] > 0
     finally:

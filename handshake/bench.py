@@ -6,6 +6,7 @@ with and without a filter; beside it, the headline KPIs computed the way a typic
 does, with pandas over tables loaded into memory, in a process of its own so each peak memory is its own.
 Import: a generated canonical leads CSV imported into an empty warehouse, then again."""
 
+import collections
 import json
 import os
 import resource
@@ -91,24 +92,35 @@ def demo_warehouse_default(progress=print) -> Path:
 
 # ---- which queries each page runs
 
-def record_pages(path: Path, link: dict | None = None) -> dict[str, list[tuple[str, dict]]]:
-    """Run every page once through AppTest and keep, per page, each query it asked for (name, parameters)."""
+def record_pages(path: Path, link: dict | None = None) -> dict[str, list]:
+    """Run every page once through AppTest and keep, per page, each query it asked for, in order: a query
+    as (name, parameters), the queries a page asked for together (dashboard.query_many) as a list of them."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from handshake import queries
+    from handshake import dashboard, queries
 
     os.environ["HANDSHAKE_WAREHOUSE"] = str(path)
-    original = queries.run
-    seen: list[tuple[str, dict]] = []
+    original, original_many = queries.run, dashboard.query_many
+    seen: list = []
+    together: list[list] = []  # the batch being asked for, if any (its queries run in other threads)
 
     def recording(con, name, params=None):
-        seen.append((name, dict(params or {})))
+        (together[-1] if together else seen).append((name, dict(params or {})))
         return original(con, name, params)
+
+    def recording_many(calls):
+        together.append([])
+        try:
+            return original_many(calls)
+        finally:
+            batch = together.pop()
+            if batch:  # only the queries not cached already ran
+                seen.append(batch)
 
     pages = sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py"))
     recorded = {}
-    queries.run = recording
+    queries.run, dashboard.query_many = recording, recording_many
     try:
         for page in pages:
             st.cache_data.clear()
@@ -123,43 +135,62 @@ def record_pages(path: Path, link: dict | None = None) -> dict[str, list[tuple[s
                 raise RuntimeError(f"{page} failed on {path.name}: {at.exception[0].value}")
             recorded[page] = list(seen)
     finally:
-        queries.run = original
+        queries.run, dashboard.query_many = original, original_many
         warehouse.close_shared()
     return recorded
+
+
+def step_name(step) -> str:
+    """A recorded step in words: a query's name, or the names of queries run together."""
+    if not isinstance(step, list):
+        return step[0]
+    names = collections.Counter(name for name, _ in step)
+    return "at once: " + ", ".join(name + (f" x{n}" if n > 1 else "") for name, n in names.items())
+
+
+def query_count(steps: list) -> int:
+    return sum(len(step) if isinstance(step, list) else 1 for step in steps)
 
 
 # ---- replaying them
 
 def replay(path: Path, recorded: dict, runs: int) -> dict[str, dict]:
-    """Per page: its query set on a cache miss (every query run, one after another, as one rerun does)
-    and through the dashboard's cache (every query a hit)."""
+    """Per page: its query set on a cache miss (every query run as one rerun runs it: one after another,
+    or at once where the page asks for several together) and through the dashboard's cache (every query a hit)."""
     import streamlit as st
 
     from handshake import dashboard, queries
 
     os.environ["HANDSHAKE_WAREHOUSE"] = str(path)
     con = warehouse.shared_connection(path)
+
+    def miss(step):
+        return queries.run_many(con, step) if isinstance(step, list) else queries.run(con, *step)
+
+    def hit(step):
+        return dashboard.query_many(step) if isinstance(step, list) else dashboard.query(*step)
+
     results = {}
-    for page, calls in recorded.items():
-        misses, each = [], [[] for _ in calls]
+    for page, steps in recorded.items():
+        misses, each = [], [[] for _ in steps]
         for _ in range(runs):
             started = time.perf_counter()
-            for i, (name, params) in enumerate(calls):
+            for i, step in enumerate(steps):
                 began = time.perf_counter()
-                queries.run(con, name, params)
+                miss(step)
                 each[i].append(time.perf_counter() - began)
             misses.append(time.perf_counter() - started)
-        slowest = sorted(((statistics.median(t), name) for t, (name, _) in zip(each, calls)), reverse=True)[:3]
+        slowest = sorted(((statistics.median(t), step_name(step)) for t, step in zip(each, steps)), reverse=True)[:3]
         st.cache_data.clear()
-        for name, params in calls:
-            dashboard.query(name, params)
+        for step in steps:
+            hit(step)
         hits = []
         for _ in range(runs):
             started = time.perf_counter()
-            for name, params in calls:
-                dashboard.query(name, params)
+            for step in steps:
+                hit(step)
             hits.append(time.perf_counter() - started)
-        results[page] = {"queries": len(calls), "miss": spread(misses), "cached": spread(hits),
+        results[page] = {"queries": query_count(steps), "miss": spread(misses), "cached": spread(hits),
                          "slowest_queries": [{"query": name, "median_s": round(t, 4)} for t, name in slowest]}
     warehouse.close_shared()
     return results
@@ -232,7 +263,7 @@ def handshake_kpis(path: str, start: str, end: str, now: str, runs: int) -> dict
     times, values = [], None
     for _ in range(runs):
         began = time.perf_counter()
-        values = kpis.values(lambda name, p: queries.run(con, name, p), params,
+        values = kpis.values(lambda calls: queries.run_many(con, calls), params,
                              among=tuple(kpis.BY_NAME[k] for k in PANDAS_KPIS))
         times.append(time.perf_counter() - began)
     con.close()

@@ -118,7 +118,7 @@ def run_kpis(args) -> int:
             return 1
         tz = warehouse.organisation_timezone(warehouse.meta(con))
         params = kpis.query_params(start, end, {"now": args.now}, tz=tz)
-        values = kpis.headline(lambda name, p: queries.run(con, name, p), params)
+        values = kpis.headline(lambda calls: queries.run_many(con, calls), params)
     finally:
         con.close()
     record = {"period_start": start.isoformat(), "period_end": end.isoformat(), **values}

@@ -3,6 +3,7 @@
 import os
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -55,6 +56,16 @@ def _cached(sql_text: str, name: str, params: dict, path: str, data_version: int
     # sql_text, path and data_version are unused here: they are the cache key, so an edited query,
     # another warehouse or newly written data never reads a stale result.
     return queries.run(warehouse.shared_connection(path), name, params)
+
+
+def query_many(calls: list[tuple[str, dict]]) -> list:
+    """Several named queries' rows, each through query()'s cache, those not cached run at once: a page's
+    independent queries then take about as long as the slowest of them (see queries.run_many)."""
+    if len(calls) < 2:
+        return [query(name, params) for name, params in calls]
+    # the threads only run query(): its cache draws nothing on the page, so it needs no script context
+    with ThreadPoolExecutor(max_workers=min(len(calls), queries.AT_ONCE)) as pool:
+        return list(pool.map(lambda call: query(*call), calls))
 
 
 def about_warehouse() -> dict:

@@ -97,18 +97,18 @@ def params(week: Week, filters: dict, tz: str, now: datetime) -> dict:
     return kpis.query_params(week.monday, week.sunday, dict(filters, now=now), "total", tz)
 
 
-def scorecard(run, week: Week, filters: dict, tz: str, now: datetime) -> pd.DataFrame:
+def scorecard(run_many, week: Week, filters: dict, tz: str, now: datetime) -> pd.DataFrame:
     """One row per scorecard KPI: this week, last week, the four weeks before on average, the target,
     the weekly values oldest first (for a sparkline) and whether the change from last week is good news."""
     among = tuple(kpis.BY_NAME[name] for name in SCORECARD)
     shown = [week.shift(-n) for n in range(AVERAGED_WEEKS, -1, -1)]
-    weekly = kpis.weekly_values(run, [params(w, filters, tz, now) for w in shown],
+    weekly = kpis.weekly_values(run_many, [params(w, filters, tz, now) for w in shown],
                                 kpis.query_params(shown[0].monday, week.sunday, dict(filters, now=now), "total", tz),
                                 among)
     before = kpis.query_params(week.shift(-AVERAGED_WEEKS).monday, week.shift(-1).sunday,
                                dict(filters, now=now), "total", tz)
-    pooled = kpis.values(run, before, among)
-    agreement = run("agreement_in_force", {"day": week.sunday})
+    pooled = kpis.values(run_many, before, among)
+    agreement = run_many([("agreement_in_force", {"day": week.sunday})])[0]
     min_attempts = kpis.clean(agreement["min_attempts"].iloc[0]) if len(agreement) else None
     this, last = weekly[-1], weekly[-2]
     rows = []

@@ -26,8 +26,8 @@ with st.container(border=True):
     )
     more.page_link("pages/maturity.py", label="Why, and what is next", icon=":material/stairs:")
 
-current = kpis.headline(dashboard.query, filters.params())
-previous = kpis.headline(dashboard.query, kpis.query_params(prev_start, prev_end, filters.values, tz=filters.tz))
+current = kpis.headline(dashboard.query_many, filters.params())
+previous = kpis.headline(dashboard.query_many, kpis.query_params(prev_start, prev_end, filters.values, tz=filters.tz))
 cohort = dashboard.query("kpi_mql_cohort", filters.params()).iloc[0]
 revenue = dashboard.query("kpi_revenue", filters.params()).iloc[0]
 

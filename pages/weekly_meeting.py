@@ -56,7 +56,7 @@ if week.monday > meeting.local_now(tz, now).date() - timedelta(days=7) and week 
     st.info("This week is still running: its numbers will grow until Sunday night.", icon=":material/schedule:")
 
 params = meeting.params(week, filters.values, tz, now)
-card = meeting.scorecard(dashboard.query, week, filters.values, tz, now)
+card = meeting.scorecard(dashboard.query_many, week, filters.values, tz, now)
 # A KPI whose inputs the warehouse lacks has no number, on the cards, in the agenda or in the pack (the rule of
 # dashboard.kpi_metric): no follow-ups imported is not 0% touched within the SLA.
 present = dashboard.present_inputs()
@@ -112,13 +112,14 @@ for column, (side, sentence), colour in zip(st.columns(2), promised, (MARKETING_
         st.markdown(sentence)
 
 # ---- agenda
-breaches = dashboard.query("meeting_sla_breaches", params)
+breaches, spikes, postmortems, listed = dashboard.query_many([
+    ("meeting_sla_breaches", params),
+    ("meeting_rejection_spikes", dict(params, min_count=meeting.SPIKE_MIN_COUNT, spike_ratio=meeting.SPIKE_RATIO)),
+    ("meeting_postmortems_due", params),
+    ("meeting_actions", params),
+])
 if missing["sla_compliance_rate"]:  # without touches every MQL would look like a breach
     breaches = breaches.head(0)
-spikes = dashboard.query("meeting_rejection_spikes", dict(
-    params, min_count=meeting.SPIKE_MIN_COUNT, spike_ratio=meeting.SPIKE_RATIO))
-postmortems = dashboard.query("meeting_postmortems_due", params)
-listed = dashboard.query("meeting_actions", params)
 items = meeting.agenda(card, breaches, spikes, postmortems, listed, missing)
 st.subheader("Agenda")
 st.markdown("\n".join(f"{n}. **{heading}**: {sentence}" for n, (heading, sentence) in enumerate(items, 1)))

@@ -21,8 +21,13 @@ def run(seed_con):
     return lambda name, params: queries.run(seed_con, name, params)
 
 
+def together(run):
+    """A run_many made of run: the scorecard's queries one after another (queries.run_many is tested alone)."""
+    return lambda calls: [run(name, params) for name, params in calls]
+
+
 def card(run, week, tz="UTC", now=NOW, **filters):
-    return meeting.scorecard(run, week, filters, tz, now).set_index("kpi")
+    return meeting.scorecard(together(run), week, filters, tz, now).set_index("kpi")
 
 
 def week_rows(run, name, week, tz="UTC", now=NOW, **extra):
@@ -143,7 +148,7 @@ def test_good_news_depends_on_which_way_the_kpi_should_go(run):
 
 
 def test_scorecard_table_shows_units_and_the_agreed_minimum(run):
-    table = meeting.scorecard_table(meeting.scorecard(run, W10, {}, "UTC", NOW)).set_index("KPI")
+    table = meeting.scorecard_table(meeting.scorecard(together(run), W10, {}, "UTC", NOW)).set_index("KPI")
     assert table.at["First touch within SLA", "This week"] == "66.7%"
     assert table.at["Revenue", "Target"] == "€7.0k"
     assert table.at["Attempts before decision", "Target"] == "≥ 3 (agreed minimum)"
@@ -151,7 +156,7 @@ def test_scorecard_table_shows_units_and_the_agreed_minimum(run):
 
 
 def test_commitments_name_each_sides_promise(run):
-    c = meeting.scorecard(run, W10, {}, "UTC", NOW)
+    c = meeting.scorecard(together(run), W10, {}, "UTC", NOW)
     marketing, sales = meeting.commitments(c, {"first_touch_sla_hours": 24.0, "min_attempts": 3})
     assert marketing == ("Marketing", "Delivered 3 MQLs against a target of 7 (43%).")  # 3 / 7 = 42.9%
     assert sales[1] == ("Touched 66.7% of the week's MQLs within the agreed 24 h; attempts per lead before "
@@ -160,7 +165,7 @@ def test_commitments_name_each_sides_promise(run):
 
 
 def test_without_follow_ups_the_sales_promise_and_breaches_say_so_rather_than_zero(run):
-    c = meeting.scorecard(run, W10, {}, "UTC", NOW)
+    c = meeting.scorecard(together(run), W10, {}, "UTC", NOW)
     missing = {"sla_compliance_rate": ["follow_ups"]}
     sales = meeting.commitments(c, {"first_touch_sla_hours": 24.0, "min_attempts": 3}, missing)[1][1]
     assert sales.startswith("No follow-ups imported: First touch within SLA cannot be measured.")
@@ -339,7 +344,7 @@ def test_the_scorecard_weeks_in_one_run_equal_each_week_run_on_its_own(demo_ware
     con = warehouse.open_warehouse(path)
     try:
         warehouse.set_timezone(con, "America/New_York")
-        run = lambda name, params: queries.run(con, name, params)  # noqa: E731
+        run = lambda calls: queries.run_many(con, calls)  # noqa: E731
         among = tuple(kpis.BY_NAME[name] for name in meeting.SCORECARD)
         weeks = [meeting.Week.containing(date(2026, 10, 26)).shift(-n) for n in range(4, -1, -1)]
         now = DEMO_AS_OF

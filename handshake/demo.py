@@ -106,6 +106,7 @@ def generate(
     as_of: datetime | None = None,
     delay_effect: float = DEFAULT_DELAY_EFFECT,
     later_touches: float = 0.0,
+    knobs: dict | None = None,
     replace: bool = False,
     progress=None,
 ) -> Path:
@@ -113,8 +114,14 @@ def generate(
     or an interruption leaves whatever was at path untouched.
 
     later_touches adds that many touches on average to every touched lead, after everything else happened
-    to it, so only touch counts change: the benchmark's way to reach three touches per lead."""
+    to it, so only touch counts change: the benchmark's way to reach three touches per lead.
+
+    knobs overrides the profile's own (see PROFILES), e.g. {"cherry_pick": 2.0}: the way to generate an
+    organisation whose truth is known, to check that an estimate finds it."""
     check_arguments(profile, leads)
+    unknown = set(knobs or {}) - set(PROFILES[profile])
+    if unknown:
+        raise DemoError(f"unknown knobs {sorted(unknown)}: choose among {', '.join(PROFILES[profile])}")
     path = Path(path).resolve()
     if path.exists() and not replace:
         raise DemoError(f"{path} already exists: pass --replace to overwrite it, or choose another path")
@@ -130,7 +137,7 @@ def generate(
         building.unlink()
     except OSError as e:
         raise DemoError(f"{path}: cannot write in {path.parent} ({e.strerror})") from None
-    params = dict(PROFILES[profile], seed=seed, lead_count=leads, as_of=as_of, profile=profile,
+    params = dict(PROFILES[profile], **(knobs or {}), seed=seed, lead_count=leads, as_of=as_of, profile=profile,
                   delay_effect=delay_effect, later_touches=later_touches, questionnaire_version=assessment.version(),
                   **assessment.questionnaire_params())
     try:
@@ -144,7 +151,8 @@ def generate(
             about = {
                 "is_demo": "true", "demo_profile": profile, "demo_leads": str(leads),
                 "demo_seed": str(seed), "demo_as_of": as_of.isoformat(sep=" "),
-                "demo_later_touches": str(later_touches),
+                "demo_later_touches": str(later_touches), "demo_delay_effect": str(delay_effect),
+                **{f"demo_knob_{k}": str(v) for k, v in (knobs or {}).items()},
             }
             con.executemany("insert or replace into meta values (?, ?)", list(about.items()))
             warehouse.bump_data_version(con)

@@ -181,3 +181,18 @@ def test_later_touches_change_touch_counts_and_nothing_else(tmp_path):
             "except all select * exclude (touch_count) from plain.lead_facts)").fetchall()[0][0]
     assert changed == 0
     assert checksum(plain)[1] == checksum(heavy)[1]  # the same leads
+
+
+def test_knobs_override_the_profile_and_are_recorded(tmp_path):
+    path = demo.generate(tmp_path / "k.duckdb", leads=2000, as_of=DEMO_AS_OF, knobs={"unassigned_share": 1.0})
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        owned = con.execute("select count(owner_rep_id), count(*) from leads where mql_at is not null").fetchone()
+        recorded = con.execute("select value from meta where key = 'demo_knob_unassigned_share'").fetchone()
+    finally:
+        con.close()
+    assert owned[0] == 0 and owned[1] > 0  # nobody was assigned a lead
+    assert recorded == ("1.0",)
+    with pytest.raises(demo.DemoError, match="unknown knobs"):
+        demo.generate(tmp_path / "x.duckdb", leads=2000, as_of=DEMO_AS_OF, knobs={"tuch_share": 1.0})
+    assert not (tmp_path / "x.duckdb").exists()

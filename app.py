@@ -17,6 +17,7 @@ st.navigation(
             st.Page("pages/follow_up.py", title="Follow-up and SLA", icon=":material/timer:"),
             st.Page("pages/lead_quality.py", title="Lead quality", icon=":material/verified:"),
             st.Page("pages/campaigns.py", title="Campaigns and revenue", icon=":material/campaign:"),
+            st.Page("pages/evidence.py", title="Evidence", icon=":material/science:"),
         ],
         "Sales and marketing together": [
             st.Page("pages/weekly_meeting.py", title="Weekly joint meeting", icon=":material/groups:"),

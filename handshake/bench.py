@@ -322,7 +322,7 @@ def pages_benchmark(sizes=SIZES, runs: int = 5, progress=print) -> dict:
         progress(f"{leads:,} leads: replaying them {runs} times")
         results[str(leads)] = {
             "leads": counts[0], "follow_ups": counts[1], "filter": {"region": region},
-            "write": write_cost(path, runs),
+            "write": write_cost(path, runs), "evidence": evidence_cost(path, runs),
             "pages": replay(path, plain, runs), "pages_filtered": replay(path, filtered, runs),
             "kpis_vs_pandas": kpis_both(path, runs),
             "app_process": in_own_process(app_process, str(path)),
@@ -346,6 +346,36 @@ def write_cost(path: Path, runs: int) -> dict:
     return spread(times)
 
 
+def evidence_cost(path: Path, runs: int) -> dict:
+    """The Evidence page's computations on a cache miss: its one query (the window's MQLs), then the estimates
+    from those rows (handshake/evidence.py, bootstrap included), each timed on its own."""
+    from datetime import date
+
+    from handshake import evidence, kpis, queries
+
+    con = duckdb.connect(str(path), read_only=True)
+    last = con.execute("select max(created_at)::date from leads").fetchall()[0][0]
+    first, end = evidence.window(last if isinstance(last, date) else date.fromisoformat(str(last)))
+    params = kpis.query_params(first, end, {})
+    query_s, estimate_s, total_s, rows = [], [], [], 0
+    try:
+        for _ in range(runs):
+            started = time.perf_counter()
+            mqls = queries.run(con, "evidence_mqls", params)
+            middle = time.perf_counter()
+            evidence.findings(mqls)
+            done = time.perf_counter()
+            query_s.append(middle - started)
+            estimate_s.append(done - middle)
+            total_s.append(done - started)
+            rows = len(mqls)
+    finally:
+        con.close()
+    return {"mqls": rows, "query": spread(query_s), "estimates": spread(estimate_s), "total": spread(total_s)}
+
+
+EVIDENCE_PAGE = "pages/evidence.py"  # its own target (EVIDENCE_S at EVIDENCE_LEADS), not TARGETS_S
+EVIDENCE_S, EVIDENCE_LEADS = 2, "1000000"
 TARGETS_S = 0.5  # every page's query set on a cache miss, at the largest size
 GROWTH = 3  # page time from 1,000,000 to 10,000,000 leads
 PANDAS_SPEED, PANDAS_MEMORY = 10, 0.25
@@ -365,8 +395,8 @@ def targets(result: dict) -> list[str]:
         rows.append(f"| {what} | {figure} | {'met' if met else '**not met**'} |")
 
     worst = max(((p["miss"]["median_s"], name) for r in (largest["pages"], largest["pages_filtered"])
-                 for name, p in r.items()))
-    check(f"slowest page on a cache miss, {largest['leads']:,} leads (≤ {TARGETS_S} s)",
+                 for name, p in r.items() if name != EVIDENCE_PAGE))
+    check(f"slowest page on a cache miss, {largest['leads']:,} leads, the Evidence page aside (≤ {TARGETS_S} s)",
           f"{worst[1].removeprefix('pages/').removesuffix('.py')}: {worst[0]:.2f} s", worst[0] <= TARGETS_S)
     k = largest["kpis_vs_pandas"]
     check(f"faster than pandas on the headline KPIs (≥ {PANDAS_SPEED}x)", f"{k['speed_ratio']}x",
@@ -375,9 +405,14 @@ def targets(result: dict) -> list[str]:
           k["memory_ratio"] <= PANDAS_MEMORY)
     if "1000000" in pages and "10000000" in pages:
         small, big = pages["1000000"]["pages"], pages["10000000"]["pages"]
-        growth = max((big[p]["miss"]["median_s"] / small[p]["miss"]["median_s"], p) for p in big if p in small)
-        check(f"page time from 1,000,000 to 10,000,000 leads (≤ {GROWTH}x)",
+        growth = max((big[p]["miss"]["median_s"] / small[p]["miss"]["median_s"], p) for p in big
+                     if p in small and p != EVIDENCE_PAGE)
+        check(f"page time from 1,000,000 to 10,000,000 leads, the Evidence page aside (≤ {GROWTH}x)",
               f"{growth[0]:.1f}x ({growth[1].removeprefix('pages/').removesuffix('.py')})", growth[0] <= GROWTH)
+    if "evidence" in pages.get(EVIDENCE_LEADS, {}):
+        cost = pages[EVIDENCE_LEADS]["evidence"]["total"]["median_s"]
+        check(f"the Evidence page's computations, {int(EVIDENCE_LEADS):,} leads (≤ {EVIDENCE_S} s)", f"{cost:.2f} s",
+              cost <= EVIDENCE_S)
     peak = largest["app_process"]["peak_rss_after_every_page_mb"]
     check(f"app process after every page, {largest['leads']:,} leads (≤ {SERVER_PEAK_MB:,} MB)", f"{peak:,} MB",
           peak <= SERVER_PEAK_MB)
@@ -452,6 +487,10 @@ def markdown(result: dict) -> str:
             lines.append(f"| {page.removeprefix('pages/').removesuffix('.py')} | {p['queries']} | {ms(p['miss'])} | "
                          f"{ms(f['miss'])} | {ms(p['cached'])} |")
         a = r["app_process"]
+        if "evidence" in r:
+            e = r["evidence"]
+            lines += ["", f"The Evidence page's computations over the window's {e['mqls']:,} MQLs: the query "
+                          f"{ms(e['query'])}, the estimates {ms(e['estimates'])}, together {ms(e['total'])}."]
         if "write" in r:
             lines += ["", f"Every write recomputes the stored facts of the leads it changed and rebuilds the "
                           f"rollups: for 1,000 changed leads {ms(r['write'])}."]

@@ -18,6 +18,8 @@ def fmt(value, unit: str) -> str:
         return f"{value:,.1f}x"
     if unit == "score":
         return f"{value:.1f} / 5"
+    if unit == "points":
+        return f"{value:+.1f} points"
     if unit == "eur":
         for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
             if abs(value) >= size:

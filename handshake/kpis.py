@@ -24,6 +24,8 @@ class Kpi:
     # the inputs (keys of INPUTS) without which its number would mislead: 0% SLA compliance from a
     # warehouse that holds no follow-ups at all says sales never called, when nobody imported the calls
     needs: tuple[str, ...] = ()
+    # an estimate computed in Python from its query's rows (a function of handshake/evidence.py), not a column
+    computed_by: str | None = None
 
 
 # What a KPI may need, checked over the whole warehouse by queries/data_inputs.sql: the column that
@@ -365,17 +367,84 @@ DATA_HEALTH = (
     ),
 )
 
-KPIS = HEADLINE + FUNNEL + FOLLOW_UP + LEAD_QUALITY + CAMPAIGNS + DATA_HEALTH
+# Statistical estimates from the MQLs of a settled window (handshake/evidence.py): association, not proof.
+EVIDENCE = (
+    Kpi(
+        "extra_won", "Wins left on the table", "count", "evidence_mqls", "shared",
+        "Of the evidence window's MQLs not worked on time (never touched, or first touched after the SLA in "
+        "force, or after 24 hours where none was agreed), the wins they would likely have had if worked on time, "
+        "less the wins they had. Each lead gets the win rate of the leads worked on time in its stratum: the same "
+        "source, campaign, segment and score band, or a coarser stratum when that one has fewer than 10 on-time "
+        "leads. The 95% interval comes from a parametric bootstrap of the strata's on-time win rates.",
+        "sum over MQLs not worked on time of the on-time win rate of their stratum - their wins",
+        computed_by="left_on_table", needs=("follow_ups", "opportunities"),
+    ),
+    Kpi(
+        "extra_revenue_eur", "Revenue left on the table", "eur", "evidence_mqls", "shared",
+        "The wins left on the table in euros: each lead's expected extra win valued at the mean revenue of the "
+        "won on-time leads of its segment.",
+        "sum over MQLs not worked on time of (on-time win rate of its stratum - won) x mean revenue per won "
+        "on-time lead of its segment",
+        computed_by="left_on_table", needs=("follow_ups", "opportunities", "revenue"),
+    ),
+    Kpi(
+        "score_gap", "Score gap of the leads nobody called", "points", "evidence_mqls", "shared",
+        "The cherry-picking check: how the lead score of the MQLs never touched compares with the touched MQLs "
+        "of the same source, segment and score band. Below zero the untouched look worse, so the wins left on "
+        "the table are likely overstated; above zero reps skipped leads that look better.",
+        "mean over strata, weighted by their never-touched MQLs, of (mean score never touched - mean score "
+        "touched), with a 95% interval",
+        computed_by="cherry_picking", better=None, needs=("follow_ups",),
+    ),
+    Kpi(
+        "quality_won", "Shortfall from lead quality", "count", "evidence_mqls", "marketing",
+        "For a source or campaign, the wins it falls short of the best one because its leads convert less even "
+        "when worked on time: its MQLs x (the best on-time win rate - its own on-time win rate).",
+        "MQLs x (best on-time win rate - on-time win rate)",
+        computed_by="quality_and_execution", better="lower", needs=("follow_ups", "opportunities"),
+    ),
+    Kpi(
+        "execution_won", "Shortfall from follow-up", "count", "evidence_mqls", "sales",
+        "For a source or campaign, the wins its leads lost by not being worked on time: its MQLs x (its on-time "
+        "win rate - its actual win rate), which equals the share not worked on time times what the delay cost "
+        "each of those leads.",
+        "MQLs x (on-time win rate - win rate) = MQLs x share not on time x (on-time win rate - win rate of the "
+        "others)",
+        computed_by="quality_and_execution", better="lower", needs=("follow_ups", "opportunities"),
+    ),
+    Kpi(
+        "odds_ratio_5_vs_30_min", "Contact odds, 5 against 30 minutes", "ratio", "evidence_mqls", "sales",
+        "The organisation's own lead decay: from a logistic regression of every attempt's outcome (reached the "
+        "lead or not) on ln(1 + hours from assignment to first touch), how many times higher the odds that an "
+        "attempt reaches a lead first touched after 5 minutes are than after 30. The MIT/InsideSales study "
+        "found about 100 times (for contact overall), a published reference, not a target.",
+        "exp(-slope x (ln(1 + 0.5) - ln(1 + 5/60)))",
+        computed_by="delay_model", needs=("follow_ups",),
+    ),
+    Kpi(
+        "reached_rate", "Reached at an attempt", "rate", "evidence_mqls", "sales",
+        "Of the worked leads that got a k-th attempt without having been reached before, the share that attempt "
+        "reached (a touch with the outcome connected, replied or meeting held). The running total shows how "
+        "many attempts it takes to reach most leads.",
+        "leads first reached at attempt k / leads with a k-th attempt not reached before",
+        computed_by="attempts_curve", needs=("follow_ups",),
+    ),
+)
+
+KPIS = HEADLINE + FUNNEL + FOLLOW_UP + LEAD_QUALITY + CAMPAIGNS + DATA_HEALTH + EVIDENCE
 BY_NAME = {k.name: k for k in KPIS}
 UNITS = {"count": "", "rate": "a share, 0 to 100%", "eur": "euros", "hours": "hours", "days": "days",
-         "ratio": "a multiple (x)", "score": "1 to 5"}
+         "ratio": "a multiple (x)", "score": "1 to 5", "points": "lead-score points"}
 
 
 def help_text(name: str) -> str:
     """The glossary entry of a KPI, as the help of every number that shows it."""
     k = BY_NAME[name]
     return (f"{k.definition}\n\n**Formula:** {k.formula}\n\n**Owner:** {k.owner} · "
-            f"**Query:** `queries/{k.query}.sql`")
+            f"**Query:** `queries/{k.query}.sql`" + (f" · **Computed by:** `evidence.{k.computed_by}()`"
+                                                   if k.computed_by else ""))
+
+
 def present_inputs(counts: dict) -> set[str]:
     """The INPUTS the warehouse holds, from the one row of queries/data_inputs.sql."""
     return {name for name, (column, _, _) in INPUTS.items() if (clean(counts.get(column)) or 0) > 0}

@@ -14,6 +14,7 @@ st.markdown(
 AREAS = {
     "Overview": kpis.HEADLINE, "Hand-off funnel": kpis.FUNNEL, "Follow-up and SLA": kpis.FOLLOW_UP,
     "Lead quality": kpis.LEAD_QUALITY, "Campaigns and revenue": kpis.CAMPAIGNS, "Data health": kpis.DATA_HEALTH,
+    "Evidence (estimates)": kpis.EVIDENCE,
 }
 OWNERS = {"marketing": "Marketing", "sales": "Sales", "shared": "Shared"}
 owners = st.pills("Owner", list(OWNERS), format_func=OWNERS.get, selection_mode="multi", default=list(OWNERS),
@@ -35,7 +36,10 @@ for area, entries in AREAS.items():
             st.markdown(f"**{k.label}** · owner: {OWNERS[k.owner].lower()} · unit: {kpis.UNITS[k.unit] or 'a count'}")
             st.markdown(k.definition)
             st.markdown(f"Formula: {k.formula}." + (f" Compared with its target, `{k.target}`." if k.target else ""))
-            with st.expander(f"The query: queries/{k.query}.sql (column `{k.name}`)"):
+            if k.computed_by:
+                st.caption(f"An estimate: `handshake/evidence.py`, `{k.computed_by}()`, computes it from the rows "
+                           "of the query below. Association, not proof: see the Evidence page.")
+            with st.expander(f"The query: queries/{k.query}.sql" + ("" if k.computed_by else f" (column `{k.name}`)")):
                 st.code(queries.sql(k.query), language="sql")
 
 if not shown:

@@ -1,0 +1,345 @@
+"""Evidence, for leadership and the joint meeting: the leads nobody called, lead quality against follow-up,
+the organisation's own lead decay, and what a better SLA compliance would add, all from its own data."""
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from handshake import dashboard, evidence, kpis, warehouse
+from handshake.dashboard import MARKETING_COLOUR, NEUTRAL_COLOUR, SALES_COLOUR
+from handshake.formats import fmt
+
+CHARTED = 12  # sources or campaigns in the quality-or-follow-up chart; the table holds them all
+
+st.title("Evidence")
+filters = dashboard.filters()
+first, last = evidence.window(filters.end)
+chosen = ", ".join(str(v) for v in filters.values.values() if v)
+st.caption(
+    f"The MQLs that arrived from {first:%d %b %Y} to {last:%d %b %Y}"
+    + (f" ({chosen})" if chosen else "")
+    + f": the {evidence.WINDOW_DAYS} days that ended {evidence.SETTLE_DAYS} days before the period's end "
+    f"({filters.end:%d %b %Y}), so that most of their deals have closed. Association, not proof: reps choose "
+    "which leads to call, so what follows estimates, and says on what assumptions."
+)
+dashboard.require_leads()
+
+missing = kpis.missing_inputs(kpis.BY_NAME["extra_won"], dashboard.present_inputs())
+if missing:
+    st.info(kpis.missing_note(kpis.BY_NAME["extra_won"], missing), icon=":material/science:")
+    st.stop()
+
+
+@st.cache_data(show_spinner="Estimating from the window's MQLs…", max_entries=50)
+def findings(params: dict, path: str, data_version: int) -> dict:
+    # path and data_version are part of the cache key: another warehouse or new data, new estimates; a slider
+    # move reuses them
+    return evidence.findings(dashboard.query("evidence_mqls", params))
+
+
+path = warehouse.configured_path()
+found = findings(kpis.query_params(first, last, filters.values, tz=filters.tz), str(path),
+                 warehouse.data_version(warehouse.shared_connection(path)))
+
+if found["mql_count"] < evidence.MIN_SAMPLE:
+    span = dashboard.query("data_range").iloc[0]
+    st.warning(
+        f"Only {found['mql_count']} MQLs arrived in the evidence window, too few to estimate anything "
+        f"(at least {evidence.MIN_SAMPLE} are needed). The leads run from {span['first_lead_date']:%d %b %Y} to "
+        f"{span['last_lead_date']:%d %b %Y}, and the window ends {evidence.SETTLE_DAYS} days before the period: "
+        "choose a later period end, or clear the filters.",
+        icon=":material/event_busy:",
+    )
+    st.stop()
+
+worked = found["worked"]
+on_time, late, never = (worked.get(k, 0) for k in ("on_time", "late", "never"))
+left = found["left"]
+
+
+def count(n) -> str:
+    """A count, an estimate rounded to whole leads."""
+    return fmt(None if n is None else round(n), "count")
+
+
+def interval(low, high, unit="count") -> str:
+    if unit == "count":
+        return f"95% interval {count(low)} to {count(high)}"
+    return f"95% interval {fmt(low, unit)} to {fmt(high, unit)}"
+
+
+# ---- the leads nobody called
+st.subheader("The leads nobody called")
+st.markdown(
+    f"Of {count(found['mql_count'])} MQLs, sales worked {count(on_time)} on time, {count(late)} late and never touched "
+    f"{count(never)}. Each lead not worked on time is compared with the leads worked on time that are most like it "
+    "(same source, campaign, segment and score band): how many of those would likely have been won, had they "
+    "been worked on time?"
+)
+every, columns = left["all"], st.columns(4)
+if every["estimate"]:
+    with columns[0]:
+        dashboard.kpi_metric("extra_won", round(every["extra_won"]), note=(
+            f"{interval(every['extra_low'], every['extra_high'])}. {count(every['mql_count'])} MQLs not worked on "
+            f"time won {count(every['won_count'])}; worked on time, about {count(every['expected_won'])}."))
+    with columns[1]:
+        dashboard.kpi_metric("extra_revenue_eur", every["extra_revenue_eur"], note=(
+            f"{interval(every['extra_revenue_low'], every['extra_revenue_high'], 'eur')}, valued at the mean revenue "
+            "of a won on-time lead of the same segment."))
+    for column, key, title in ((columns[2], "never", "Never touched"), (columns[3], "late", "Touched late")):
+        group = left[key]
+        with column, st.container(border=True):
+            if group["estimate"]:
+                st.metric(f"{title}: likely wins", count(group["expected_won"]),
+                          help="The wins these MQLs would likely have had if worked on time (see Wins left on "
+                               "the table in the glossary).")
+                st.caption(f"{interval(group['expected_low'], group['expected_high'])}. "
+                           f"{count(group['mql_count'])} MQLs, {count(group['won_count'])} won.")
+            else:
+                st.metric(f"{title}: likely wins", "–")
+                st.caption(f"No estimate: {group['reason']} (at least {evidence.MIN_SAMPLE} are needed).")
+else:
+    st.info(f"No estimate: {every['reason']}, and at least {evidence.MIN_SAMPLE} are needed on each side.",
+            icon=":material/science:")
+
+cherry = found["cherry"]
+if cherry is None:
+    st.caption(f"The cherry-picking check needs at least {evidence.MIN_SAMPLE} never-touched MQLs with a score "
+               "alongside touched ones of the same source, segment and score band; there are fewer.")
+else:
+    gap = f"{abs(cherry['score_gap']):.1f} points"
+    span = f"95% interval {cherry['low']:+.1f} to {cherry['high']:+.1f}"
+    if cherry["verdict"] == "worse":
+        st.warning(
+            f"**The leads nobody called look worse.** Within the same source, segment and score band, the "
+            f"{count(cherry['compared_count'])} never-touched MQLs scored {gap} lower than the touched ones ({span}). "
+            "Reps seem to pass over the weaker leads, so the estimates above, which treat them as being as good as "
+            "the leads worked on time, are likely too high.", icon=":material/warning:")
+    elif cherry["verdict"] == "better":
+        st.info(
+            f"**The leads nobody called look better.** Within the same source, segment and score band, the "
+            f"{count(cherry['compared_count'])} never-touched MQLs scored {gap} higher than the touched ones ({span}). "
+            "Good leads are slipping through, and the estimates above may be too low.", icon=":material/info:")
+    else:
+        st.success(
+            f"**The leads nobody called look like the others.** Within the same source, segment and score band, "
+            f"the {count(cherry['compared_count'])} never-touched MQLs scored within {gap} of the touched ones "
+            f"({span}): nothing in the data says they were worse leads.", icon=":material/check_circle:")
+
+
+# ---- quality or follow-up
+st.subheader("Lead quality or follow-up?")
+by = st.segmented_control("Compare", ["source", "campaign"], default="source", format_func=str.capitalize,
+                          key="evidence_by") or "source"
+table = found["by_source"] if by == "source" else found["by_campaign"]
+split = table[table["shortfall_won"].notna()]
+if split.empty:
+    st.info(f"No {by} has {evidence.MIN_SAMPLE} MQLs worked on time, so no shortfall can be split.",
+            icon=":material/science:")
+else:
+    best = split[split["is_best"]].iloc[0]
+    top = split[~split["is_best"]].head(1)
+    shown = split.head(CHARTED).iloc[::-1]
+    figure = go.Figure([
+        go.Bar(y=shown[by], x=shown["quality_won"], orientation="h", name="Lead quality (marketing)",
+               marker_color=MARKETING_COLOUR, hovertemplate="%{y}: %{x:.0f} wins from lead quality<extra></extra>"),
+        go.Bar(y=shown[by], x=shown["execution_won"], orientation="h", name="Follow-up (sales)",
+               marker_color=SALES_COLOUR, marker_pattern_shape="/",
+               hovertemplate="%{y}: %{x:.0f} wins from follow-up<extra></extra>"),
+    ])
+    if top.empty:
+        title = f"{best[by]} is the only {by} with enough leads worked on time to compare"
+    else:
+        row = top.iloc[0]
+        title = (f"{row[by]} falls {row['shortfall_won']:.0f} wins short of {best[by]}'s on-time rate: "
+                 f"{row['quality_won']:.0f} from lead quality, {row['execution_won']:.0f} from follow-up")
+    figure.update_layout(
+        barmode="relative", title=dict(text=title, subtitle=dict(text=(
+            f"Wins short of {best[by]}'s {best['on_time_won_rate']:.1%} on-time win rate, split in two. Lead quality: "
+            f"the {by}'s own leads convert less even when worked on time. Follow-up: the wins its leads lost by not "
+            "being worked on time. Solid: marketing's part; hatched: sales'."))),
+        xaxis_title="Won leads short of the best", yaxis_title=None, legend=dict(orientation="h", y=-0.2),
+        height=180 + 32 * len(shown), margin=dict(l=10, r=10),
+    )
+    dashboard.chart(figure, key=f"evidence_split_{by}")
+    dashboard.data_table(table, f"handshake_evidence_by_{by}.csv", column_config={
+        by: by.capitalize(),
+        "mql_count": st.column_config.NumberColumn("MQLs", format="%d"),
+        "on_time_count": st.column_config.NumberColumn("Worked on time", format="%d"),
+        "won_count": st.column_config.NumberColumn("Won", format="%d"),
+        "on_time_won_count": None,
+        "won_rate": st.column_config.NumberColumn("Win rate", format="percent"),
+        "on_time_share": st.column_config.NumberColumn("Share on time", format="percent"),
+        "on_time_won_rate": st.column_config.NumberColumn("Win rate on time", format="percent",
+                                                          help=f"A dash: fewer than {evidence.MIN_SAMPLE} on time."),
+        "is_best": st.column_config.CheckboxColumn("Best"),
+        "shortfall_won": st.column_config.NumberColumn("Wins short", format="%.1f"),
+        "quality_won": st.column_config.NumberColumn("From lead quality", format="%.1f"),
+        "execution_won": st.column_config.NumberColumn("From follow-up", format="%.1f"),
+    })
+
+
+# ---- the decay curve
+st.subheader("Our own decay curve")
+decay = found["decay"]
+judged = decay[decay["won_rate"].notna()]
+if judged.empty:
+    st.info(f"No band of hours to first touch has {evidence.MIN_SAMPLE} MQLs yet.", icon=":material/science:")
+else:
+    figure = go.Figure()
+    for outcome, label, colour, dash in (("contacted", "Reached", NEUTRAL_COLOUR, "dot"),
+                                         ("accepted", "Accepted by sales", SALES_COLOUR, "dash"),
+                                         ("won", "Won", MARKETING_COLOUR, "solid")):
+        figure.add_scatter(
+            x=decay["band"], y=decay[f"{outcome}_rate"], name=label, mode="lines+markers",
+            line=dict(color=colour, dash=dash),
+            error_y=dict(type="data", symmetric=False, array=decay[f"{outcome}_high"] - decay[f"{outcome}_rate"],
+                         arrayminus=decay[f"{outcome}_rate"] - decay[f"{outcome}_low"]),
+            hovertemplate="%{x}: %{y:.1%}<extra>" + label + "</extra>",
+        )
+    fast, slow = judged.iloc[0], judged[judged["band"] != evidence.NEVER].iloc[-1]
+    figure.update_layout(
+        title=dict(text=(f"MQLs first touched {fast['band']} after assignment were accepted {fast['accepted_rate']:.0%} "
+                         f"of the time; {slow['band']}, {slow['accepted_rate']:.0%}"),
+                   subtitle=dict(text=("Share of the window's MQLs reached, accepted and won, by hours from assignment "
+                                       "to first touch; bars: 95% intervals. A band with fewer than "
+                                       f"{evidence.MIN_SAMPLE} MQLs has no point."))),
+        yaxis=dict(title="Share of the band's MQLs", tickformat=".0%", rangemode="tozero"),
+        xaxis_title="Hours from assignment to first touch", legend=dict(orientation="h", y=-0.25), height=420,
+    )
+    dashboard.chart(figure, key="evidence_decay")
+    dashboard.data_table(decay, "handshake_evidence_decay.csv", column_config={
+        "band": "Hours to first touch", "mql_count": st.column_config.NumberColumn("MQLs", format="%d"),
+        **{f"{o}_{part}": st.column_config.NumberColumn(f"{o.capitalize()} {part}", format="percent")
+           for o in ("contacted", "accepted", "won") for part in ("rate", "low", "high")},
+    })
+
+model, attempts = found["model"], found["attempts"]
+if model is not None:
+    st.markdown(
+        f"**Each attempt's chance of reaching the lead falls with the wait.** A logistic regression of "
+        f"{count(model['attempt_count'])} attempts on {count(model['lead_count'])} leads gives a slope of "
+        f"{model['slope']:.2f} per unit of ln(1 + hours) (95% interval {model['slope_low']:.2f} to "
+        f"{model['slope_high']:.2f}): an attempt reaches "
+        f"{evidence.contact_chance(model, 5 / 60):.0%} of leads first touched after 5 minutes, "
+        f"{evidence.contact_chance(model, 1):.0%} after an hour and {evidence.contact_chance(model, 24):.0%} after a day."
+    )
+reached = attempts[attempts["reached_rate"].notna()]
+if not reached.empty:
+    running = reached[reached["cumulative_reached_rate"].notna()]
+    ninety = running[running["cumulative_reached_rate"] >= 0.9]
+    so_far = running.iloc[-1] if not running.empty else None
+    figure = go.Figure([
+        go.Bar(x=reached["label"], y=reached["reached_rate"], name="Reached at this attempt", marker_color=SALES_COLOUR,
+               error_y=dict(type="data", symmetric=False, array=reached["reached_high"] - reached["reached_rate"],
+                            arrayminus=reached["reached_rate"] - reached["reached_low"]),
+               hovertemplate="Attempt %{x}: %{y:.1%} of those still unreached<extra></extra>"),
+        go.Scatter(x=running["label"], y=running["cumulative_reached_rate"], name="Reached by then, in all",
+                   mode="lines+markers+text", text=[f"{v:.0%}" for v in running["cumulative_reached_rate"]],
+                   textposition="top center", line=dict(color=MARKETING_COLOUR),
+                   hovertemplate="By attempt %{x}: %{y:.1%}<extra></extra>"),
+    ])
+    if not ninety.empty:
+        title = f"{ninety.iloc[0]['label']} attempts reached 90% of the leads sales worked"
+    elif so_far is not None:
+        title = f"{so_far['label']} attempts reached {so_far['cumulative_reached_rate']:.0%} of the leads sales worked"
+    else:
+        title = f"The first attempt reached {reached.iloc[0]['reached_rate']:.0%} of the leads sales worked"
+    figure.update_layout(
+        title=dict(text=title, subtitle=dict(text=(
+            "Bars: of the leads that got this attempt without having been reached, the share it reached (95% "
+            "intervals). Line: the share of all worked leads reached by then. Attempts count up to the first contact "
+            "and before sales decided."))),
+        yaxis=dict(title="Share of leads", tickformat=".0%", range=[0, 1.1]), xaxis_title="Attempt",
+        legend=dict(orientation="h", y=-0.25), height=380,
+    )
+    dashboard.chart(figure, key="evidence_attempts")
+
+within_hour = decay[decay["band"].isin(["under 5 min", "5–60 min"])]
+after_day = decay[decay["band"].isin(["1–3 days", "over 3 days"])]
+next_hours = decay[decay["band"] == "1–4 h"]
+
+
+def accepted_ratio(a, b):
+    """How many times as often MQLs of bands `a` were accepted as those of bands `b`; None on too few."""
+    if a["mql_count"].sum() < evidence.MIN_SAMPLE or b["mql_count"].sum() < evidence.MIN_SAMPLE:
+        return None
+    rate_a = a["accepted_count"].sum() / a["mql_count"].sum()
+    rate_b = b["accepted_count"].sum() / b["mql_count"].sum()
+    return rate_a / rate_b if rate_b else None
+
+
+reached_by = running if not reached.empty else None
+st.markdown("**Beside the published figures** (references from other companies' data, never targets):")
+st.dataframe(
+    [
+        {"Comparison": "Odds of reaching a lead: first attempt after 5 minutes against 30",
+         "Published": "about 100x (MIT / InsideSales, Oldroyd 2007; contact overall)",
+         "Ours": f"{fmt(model['odds_ratio_5_vs_30_min'], 'ratio')} per attempt (the model above)" if model else "–"},
+        {"Comparison": "Qualified (here: accepted) when touched within an hour against after 24 hours",
+         "Published": "about 60x as likely (HBR 2011)",
+         "Ours": fmt(accepted_ratio(within_hour, after_day), "ratio")},
+        {"Comparison": "Qualified within an hour against an hour later (here: 1–4 h)",
+         "Published": "about 7x as likely (HBR 2011)",
+         "Ours": fmt(accepted_ratio(within_hour, next_hours), "ratio")},
+        {"Comparison": "Attempts that reach about 90% of leads",
+         "Published": "about 6 (Oldroyd 2007)",
+         "Ours": (ninety.iloc[0]["label"] if reached_by is not None and not ninety.empty
+                  else f"not reached by {so_far['label']} ({so_far['cumulative_reached_rate']:.0%})"
+                  if reached_by is not None and so_far is not None else "–")},
+    ],
+    hide_index=True,
+)
+
+
+# ---- what if
+st.subheader("What if more MQLs were worked on time?")
+current = found["compliance"]
+if not every["estimate"] or current is None:
+    st.info("No estimate to build on: see the leads nobody called above.", icon=":material/science:")
+elif current >= 0.995:
+    st.success(f"{current:.1%} of the window's MQLs were already worked on time.", icon=":material/task_alt:")
+else:
+    now_percent = int(current * 100)
+    target = st.slider("Share of MQLs worked on time", min_value=now_percent, max_value=100,
+                       value=max(now_percent, 90), format="%d%%", key="evidence_target",
+                       help="First touched within the SLA in force (24 hours where none was agreed).")
+    gain = evidence.what_if(left, current, target / 100)
+    first_col, second_col = st.columns(2)
+    with first_col, st.container(border=True):
+        st.metric(f"More wins at {target}% on time", f"+{count(gain['extra_won'])}",
+                  help=kpis.help_text("extra_won"))
+        st.caption(f"{interval(gain['extra_low'], gain['extra_high'])}. From {current:.1%} today: about "
+                   f"{count(gain['moved_count'])} more of the window's MQLs worked on time.")
+    with second_col, st.container(border=True):
+        st.metric("More revenue", fmt(gain["extra_revenue_eur"], "eur"), help=kpis.help_text("extra_revenue_eur"))
+        st.caption(f"{interval(gain['extra_revenue_low'], gain['extra_revenue_high'], 'eur')}, over "
+                   f"{evidence.WINDOW_DAYS} days of MQLs.")
+
+
+with st.expander("How these are estimated, and what they cannot tell"):
+    share = every.get("own_stratum_share")
+    st.markdown(
+        f"""
+- **The window.** The MQLs of {evidence.WINDOW_DAYS} days ending {evidence.SETTLE_DAYS} days before the period's end:
+  {count(found['mql_count'])} MQLs; {count(on_time)} worked on time, {count(late)} late, {count(never)} never touched.
+  A lead is *on time* when its first touch came within the first-touch SLA in force when it became an MQL
+  (24 hours, HubSpot's rule, where none was agreed), counted from assignment.
+- **The leads nobody called.** Each lead not worked on time gets the win rate of the on-time leads of its
+  stratum: same source, campaign, segment and score band when that stratum has at least {evidence.MIN_STRATUM}
+  on-time leads ({'–' if share is None else f'{share:.0%}'} of them did), else the same source, segment and band,
+  else the band, else all. The interval comes from {evidence.BOOTSTRAP_RUNS:,} parametric bootstrap draws of those
+  rates. Revenue values each likely win at the mean revenue of a won on-time lead of its segment.
+- **Quality or follow-up.** A source's shortfall against the best on-time win rate = its MQLs x (best - its
+  win rate); lead quality = MQLs x (best - its on-time win rate); follow-up = MQLs x (its on-time win rate -
+  its win rate). Only sources and campaigns with {evidence.MIN_SAMPLE} MQLs worked on time are split.
+- **The decay curve.** Rates with 95% Wilson intervals; a band needs {evidence.MIN_SAMPLE} MQLs. The model fits
+  each attempt's outcome (reached: a touch with outcome connected, replied or meeting held) against
+  ln(1 + hours to first touch) by logistic regression.
+- **What if.** Raising the on-time share moves that share of the leads not worked on time to on time, each
+  bringing its expected gain from the estimate above.
+- **What it cannot tell.** Reps choose which leads to call, and when: if they call the better leads first, the
+  leads worked on time were better to begin with, and every gain here is overstated. The cherry-picking check
+  compares the one quality signal every lead has, its score; it cannot see what a rep saw in the lead. No
+  estimate is shown from fewer than {evidence.MIN_SAMPLE} leads.
+"""
+    )

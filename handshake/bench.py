@@ -347,8 +347,8 @@ def write_cost(path: Path, runs: int) -> dict:
 
 
 def evidence_cost(path: Path, runs: int) -> dict:
-    """The Evidence page's computations on a cache miss: its one query (the window's MQLs), then the estimates
-    from those rows (handshake/evidence.py, bootstrap included), each timed on its own."""
+    """The Evidence page's computations on a cache miss: its two queries (the window's MQLs counted), then the
+    estimates from those counts (handshake/evidence.py, bootstrap included), each timed on its own."""
     from datetime import date
 
     from handshake import evidence, kpis, queries
@@ -357,21 +357,21 @@ def evidence_cost(path: Path, runs: int) -> dict:
     last = con.execute("select max(created_at)::date from leads").fetchall()[0][0]
     first, end = evidence.window(last if isinstance(last, date) else date.fromisoformat(str(last)))
     params = kpis.query_params(first, end, {})
-    query_s, estimate_s, total_s, rows = [], [], [], 0
+    query_s, estimate_s, total_s, found = [], [], [], {}
     try:
         for _ in range(runs):
             started = time.perf_counter()
-            mqls = queries.run(con, "evidence_mqls", params)
+            counts = queries.run_many(con, [("evidence_strata", params), ("evidence_contact", params)])
             middle = time.perf_counter()
-            evidence.findings(mqls)
+            found = evidence.findings(*counts)
             done = time.perf_counter()
             query_s.append(middle - started)
             estimate_s.append(done - middle)
             total_s.append(done - started)
-            rows = len(mqls)
     finally:
         con.close()
-    return {"mqls": rows, "query": spread(query_s), "estimates": spread(estimate_s), "total": spread(total_s)}
+    return {"mqls": found.get("mql_count", 0), "query": spread(query_s), "estimates": spread(estimate_s),
+            "total": spread(total_s)}
 
 
 EVIDENCE_PAGE = "pages/evidence.py"  # its own target (EVIDENCE_S at EVIDENCE_LEADS), not TARGETS_S

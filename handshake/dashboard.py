@@ -10,7 +10,7 @@ from datetime import date
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from handshake import demo, kpis, queries, warehouse
+from handshake import demo, evidence, kpis, queries, warehouse
 from handshake.formats import fmt, readable
 
 MARKETING_COLOUR = "#0F7B8A"
@@ -66,6 +66,22 @@ def query_many(calls: list[tuple[str, dict]]) -> list:
     # the threads only run query(): its cache draws nothing on the page, so it needs no script context
     with ThreadPoolExecutor(max_workers=min(len(calls), queries.AT_ONCE)) as pool:
         return list(pool.map(lambda call: query(*call), calls))
+
+
+def left_on_table(end: date, values: dict, tz: str) -> tuple[dict | None, date, date]:
+    """The Evidence page's headline for a period ending on `end` (inclusive) and these filters, for the pages
+    that point to it: what the MQLs not worked on time would likely have added (evidence.left_on_table's
+    'all'; None when the warehouse lacks its inputs), and the evidence window's first and last day."""
+    first, last = evidence.window(end)
+    if kpis.missing_inputs(kpis.BY_NAME["extra_won"], present_inputs()):
+        return None, first, last
+    strata = query("evidence_strata", kpis.query_params(first, last, values, tz=tz))
+    return _left_on_table(strata)["all"], first, last
+
+
+@st.cache_data(show_spinner=False, max_entries=100)
+def _left_on_table(strata) -> dict:
+    return evidence.left_on_table(strata)
 
 
 def about_warehouse() -> dict:

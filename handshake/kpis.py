@@ -367,10 +367,10 @@ DATA_HEALTH = (
     ),
 )
 
-# Statistical estimates from the MQLs of a settled window (handshake/evidence.py): association, not proof.
+# Statistical estimates from counts of the MQLs of a settled window (handshake/evidence.py): association, not proof.
 EVIDENCE = (
     Kpi(
-        "extra_won", "Wins left on the table", "count", "evidence_mqls", "shared",
+        "extra_won", "Wins left on the table", "count", "evidence_strata", "shared",
         "Of the evidence window's MQLs not worked on time (never touched, or first touched after the SLA in "
         "force, or after 24 hours where none was agreed), the wins they would likely have had if worked on time, "
         "less the wins they had. Each lead gets the win rate of the leads worked on time in its stratum: the same "
@@ -380,7 +380,7 @@ EVIDENCE = (
         computed_by="left_on_table", needs=("follow_ups", "opportunities"),
     ),
     Kpi(
-        "extra_revenue_eur", "Revenue left on the table", "eur", "evidence_mqls", "shared",
+        "extra_revenue_eur", "Revenue left on the table", "eur", "evidence_strata", "shared",
         "The wins left on the table in euros: each lead's expected extra win valued at the mean revenue of the "
         "won on-time leads of its segment.",
         "sum over MQLs not worked on time of (on-time win rate of its stratum - won) x mean revenue per won "
@@ -388,7 +388,7 @@ EVIDENCE = (
         computed_by="left_on_table", needs=("follow_ups", "opportunities", "revenue"),
     ),
     Kpi(
-        "score_gap", "Score gap of the leads nobody called", "points", "evidence_mqls", "shared",
+        "score_gap", "Score gap of the leads nobody called", "points", "evidence_strata", "shared",
         "The cherry-picking check: how the lead score of the MQLs never touched compares with the touched MQLs "
         "of the same source, segment and score band. Below zero the untouched look worse, so the wins left on "
         "the table are likely overstated; above zero reps skipped leads that look better.",
@@ -397,14 +397,14 @@ EVIDENCE = (
         computed_by="cherry_picking", better=None, needs=("follow_ups",),
     ),
     Kpi(
-        "quality_won", "Shortfall from lead quality", "count", "evidence_mqls", "marketing",
+        "quality_won", "Shortfall from lead quality", "count", "evidence_strata", "marketing",
         "For a source or campaign, the wins it falls short of the best one because its leads convert less even "
         "when worked on time: its MQLs x (the best on-time win rate - its own on-time win rate).",
         "MQLs x (best on-time win rate - on-time win rate)",
         computed_by="quality_and_execution", better="lower", needs=("follow_ups", "opportunities"),
     ),
     Kpi(
-        "execution_won", "Shortfall from follow-up", "count", "evidence_mqls", "sales",
+        "execution_won", "Shortfall from follow-up", "count", "evidence_strata", "sales",
         "For a source or campaign, the wins its leads lost by not being worked on time: its MQLs x (its on-time "
         "win rate - its actual win rate), which equals the share not worked on time times what the delay cost "
         "each of those leads.",
@@ -413,7 +413,7 @@ EVIDENCE = (
         computed_by="quality_and_execution", better="lower", needs=("follow_ups", "opportunities"),
     ),
     Kpi(
-        "odds_ratio_5_vs_30_min", "Contact odds, 5 against 30 minutes", "ratio", "evidence_mqls", "sales",
+        "odds_ratio_5_vs_30_min", "Contact odds, 5 against 30 minutes", "ratio", "evidence_contact", "sales",
         "The organisation's own lead decay: from a logistic regression of every attempt's outcome (reached the "
         "lead or not) on ln(1 + hours from assignment to first touch), how many times higher the odds that an "
         "attempt reaches a lead first touched after 5 minutes are than after 30. The MIT/InsideSales study "
@@ -422,7 +422,7 @@ EVIDENCE = (
         computed_by="delay_model", needs=("follow_ups",),
     ),
     Kpi(
-        "reached_rate", "Reached at an attempt", "rate", "evidence_mqls", "sales",
+        "reached_rate", "Reached at an attempt", "rate", "evidence_contact", "sales",
         "Of the worked leads that got a k-th attempt without having been reached before, the share that attempt "
         "reached (a touch with the outcome connected, replied or meeting held). The running total shows how "
         "many attempts it takes to reach most leads.",

@@ -201,18 +201,19 @@ def refresh_lead_facts(cur, leads: str | None = None, params: dict | None = None
     refresh_rollups(cur)
 
 
-# each is rebuilt whole from its "_live" view, in this order (revenue_daily reads deal_facts); at ten
-# million leads that takes a few seconds, once per write, against milliseconds on every page view
-ROLLUPS = {"mql_daily": "mql_date", "created_daily": "created_date", "first_touch_daily": "mql_date",
-           "attempts_daily": "mql_date", "deal_facts": "created_date", "revenue_daily": "booked_date"}
+# each is rebuilt whole from its "_live" view, in this order (revenue_daily reads deal_facts), once the schema
+# has it; at ten million leads that takes a few seconds, once per write, against milliseconds on every page view
+ROLLUPS = {"mql_daily": ("mql_date", 7), "created_daily": ("created_date", 7), "first_touch_daily": ("mql_date", 7),
+           "attempts_daily": ("mql_date", 7), "deal_facts": ("created_date", 7), "revenue_daily": ("booked_date", 7),
+           "evidence_daily": ("mql_date", 10)}
 
 
 def refresh_rollups(cur) -> None:
-    """Rebuild the rollup tables (schema 7) from lead_facts, deals and revenue, inside the write's transaction."""
-    if schema_version(cur) < 7:
-        return
-    for table, order in ROLLUPS.items():
-        cur.execute(f"create or replace table {table} as select * from {table}_live order by {order}")
+    """Rebuild the rollup tables (schema 7 on) from lead_facts, deals and revenue, inside the write's transaction."""
+    version = schema_version(cur)
+    for table, (order, since) in ROLLUPS.items():
+        if version >= since:
+            cur.execute(f"create or replace table {table} as select * from {table}_live order by {order}")
 
 
 _writing = threading.Lock()

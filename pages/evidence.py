@@ -1,6 +1,7 @@
 """Evidence, for leadership and the joint meeting: the leads nobody called, lead quality against follow-up,
 the organisation's own lead decay, and what a better SLA compliance would add, all from its own data."""
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -33,7 +34,7 @@ if missing:
 def findings(params: dict, path: str, data_version: int) -> dict:
     # path and data_version are part of the cache key: another warehouse or new data, new estimates; a slider
     # move reuses them
-    return evidence.findings(dashboard.query("evidence_mqls", params))
+    return evidence.findings(*dashboard.query_many([("evidence_strata", params), ("evidence_contact", params)]))
 
 
 path = warehouse.configured_path()
@@ -253,6 +254,16 @@ if not reached.empty:
         legend=dict(orientation="h", y=-0.25), height=380,
     )
     dashboard.chart(figure, key="evidence_attempts")
+    dashboard.data_table(attempts, "handshake_evidence_attempts.csv", column_config={
+        "attempt": None, "label": "Attempt",
+        "leads_count": st.column_config.NumberColumn("Leads with this attempt, unreached before", format="%d"),
+        "reached_count": st.column_config.NumberColumn("Reached by it", format="%d"),
+        "worked_count": st.column_config.NumberColumn("Leads worked with this many attempts", format="%d"),
+        **{f"{o}_{part}": st.column_config.NumberColumn(f"{label} {part}", format="percent")
+           for o, label in (("reached", "Reached"), ("accepted", "Accepted"), ("won", "Won"))
+           for part in ("rate", "low", "high")},
+        "cumulative_reached_rate": st.column_config.NumberColumn("Reached by then", format="percent"),
+    }, label="By attempts: reached, accepted and won, with 95% intervals")
 
 within_hour = decay[decay["band"].isin(["under 5 min", "5–60 min"])]
 after_day = decay[decay["band"].isin(["1–3 days", "over 3 days"])]
@@ -270,7 +281,7 @@ def accepted_ratio(a, b):
 
 reached_by = running if not reached.empty else None
 st.markdown("**Beside the published figures** (references from other companies' data, never targets):")
-st.dataframe(
+st.table(pd.DataFrame(
     [
         {"Comparison": "Odds of reaching a lead: first attempt after 5 minutes against 30",
          "Published": "about 100x (MIT / InsideSales, Oldroyd 2007; contact overall)",
@@ -287,8 +298,7 @@ st.dataframe(
                   else f"not reached by {so_far['label']} ({so_far['cumulative_reached_rate']:.0%})"
                   if reached_by is not None and so_far is not None else "–")},
     ],
-    hide_index=True,
-)
+).set_index("Comparison"))
 
 
 # ---- what if

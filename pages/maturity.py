@@ -5,6 +5,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from handshake import dashboard, maturity
+from handshake.formats import fmt
 
 dashboard.ensure_app_ran()
 st.title("Maturity stage")
@@ -137,6 +138,16 @@ else:
                 f"{'criterion needs' if len(todo) == 1 else 'criteria need'} to be met:")
     st.markdown("\n".join(f"{i}. **{r['label']}** (now {maturity.describe(r)}). {r['action']}"
                           for i, r in enumerate(todo, 1)))
+# the evidence window ending where the maturity window ends, with no filters: the page judges the whole organisation
+left, first, last = (dashboard.left_on_table(placed["window_end"], {}, dashboard.filters().tz) if placed["window_end"]
+                     else (None, None, None))
+if left and left["estimate"] and left["extra_low"] > 0:
+    st.markdown(
+        f"**What it is worth.** The MQLs of {first:%d %b %Y} to {last:%d %b %Y} not worked on time would likely have "
+        f"won about {round(left['extra_won']):,} more deals (95% interval {round(left['extra_low']):,} to "
+        f"{round(left['extra_high']):,}), about {fmt(left['extra_revenue_eur'], 'eur')}: the follow-up criteria "
+        "above are where that is won back.")
+    st.page_link("pages/evidence.py", label="How this is estimated", icon=":material/science:")
 
 # --- over time ---------------------------------------------------------------------------------
 st.subheader("Over time")

@@ -26,6 +26,18 @@ with st.container(border=True):
     )
     more.page_link("pages/maturity.py", label="Why, and what is next", icon=":material/stairs:")
 
+left, first, last = dashboard.left_on_table(filters.end, filters.values, filters.tz)
+if left and left["estimate"] and left["extra_low"] > 0:
+    with st.container(border=True):
+        said, more = st.columns([4, 1], vertical_alignment="center")
+        said.markdown(
+            f"**The leads nobody called**: the {fmt(left['mql_count'], 'count')} MQLs of {first:%d %b %Y} to "
+            f"{last:%d %b %Y} not worked on time would likely have won about {fmt(round(left['extra_won']), 'count')} "
+            f"more deals (95% interval {fmt(round(left['extra_low']), 'count')} to "
+            f"{fmt(round(left['extra_high']), 'count')}), about {fmt(left['extra_revenue_eur'], 'eur')}, had they been "
+            "worked on time: an estimate from your own data.")
+        more.page_link("pages/evidence.py", label="The evidence", icon=":material/science:")
+
 current = kpis.headline(dashboard.query_many, filters.params())
 previous = kpis.headline(dashboard.query_many, kpis.query_params(prev_start, prev_end, filters.values, tz=filters.tz))
 cohort = dashboard.query("kpi_mql_cohort", filters.params()).iloc[0]

@@ -176,10 +176,18 @@ def test_later_touches_change_touch_counts_and_nothing_else(tmp_path):
         # about 4 more per touched lead (a uniform 0..8 each), fewer where they would fall after the
         # demo's end: 1,178 more for 378 touched leads with seed 7
         assert 2.5 * touched < after - before < 4 * touched
+        # touch counts change, and the attempts to reach a lead that sales neither reached nor decided on: a
+        # touch of such a lead, however late, is another attempt to reach it
         changed = con.execute(
-            "select count(*) from (select * exclude (touch_count) from lead_facts "
-            "except all select * exclude (touch_count) from plain.lead_facts)").fetchall()[0][0]
+            "select count(*) from (select * exclude (touch_count, attempts_to_contact) from lead_facts "
+            "except all select * exclude (touch_count, attempts_to_contact) from plain.lead_facts)").fetchall()[0][0]
+        attempts_changed = con.execute(
+            "select count(*) from lead_facts h join plain.lead_facts p using (lead_id) "
+            "where h.attempts_to_contact <> p.attempts_to_contact "
+            "and (p.first_contact_at is not null or p.accepted_at is not null or p.rejected_at is not null)"
+        ).fetchall()[0][0]
     assert changed == 0
+    assert attempts_changed == 0
     assert checksum(plain)[1] == checksum(heavy)[1]  # the same leads
 
 

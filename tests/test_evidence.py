@@ -1,6 +1,8 @@
 """The Evidence page's estimates (handshake/evidence.py): by hand on a few rows, and against generated
 organisations whose truth is known because the generator was told it (demo knobs)."""
 
+from datetime import date
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -11,26 +13,27 @@ from streamlit.testing.v1 import AppTest
 from handshake import demo, evidence, kpis, queries
 
 
-
-def mqls(rows: list[dict]) -> pd.DataFrame:
-    """Evidence rows as queries/evidence_mqls.sql returns them, from a few fields; the rest defaulted."""
-    defaults = dict(source="web", campaign="none", segment="SMB", score_band="60-79", score_band_order=3,
-                    lead_score=70, first_touch_hours=1.0, deadline_hours=24.0, worked="on_time",
-                    attempts_to_contact=1, is_contacted=True, is_accepted=False, is_won=False, revenue_eur=0.0)
-    frame = pd.DataFrame([dict(defaults, **row) for row in rows])
-    frame.insert(0, "lead_id", range(1, len(frame) + 1))
-    return frame
+def strata(rows: list[dict]) -> pd.DataFrame:
+    """Rows as queries/evidence_strata.sql returns them, from a few fields; the rest defaulted."""
+    defaults = dict(source="web", campaign="none", segment="SMB", score_band="60-79", worked="on_time",
+                    mql_count=1, won_count=0, won_revenue_eur=0.0, won_with_revenue_count=0, scored_count=0,
+                    score_sum=0.0, score_square_sum=0.0)
+    return pd.DataFrame([dict(defaults, **row) for row in rows])
 
 
-def many(n: int, **row) -> list[dict]:
-    return [row] * n
+def attempts(rows: list[tuple]) -> pd.DataFrame:
+    """'attempts' rows of queries/evidence_contact.sql: (attempts to contact, reached, leads[, accepted, won])."""
+    return pd.DataFrame([dict(kind="attempts", attempts_to_contact=r[0], is_contacted=r[1], mql_count=r[2],
+                              accepted_count=r[3] if len(r) > 3 else 0, won_count=r[4] if len(r) > 4 else 0,
+                              attempt_count=r[0] * r[2]) for r in rows])
 
 
-def window_mqls(path) -> pd.DataFrame:
+def window_counts(path) -> tuple[pd.DataFrame, pd.DataFrame]:
     first, last = evidence.window(DEMO_AS_OF.date())
+    params = kpis.query_params(first, last, {})
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return queries.run(con, "evidence_mqls", kpis.query_params(first, last, {}))
+        return tuple(queries.run_many(con, [("evidence_strata", params), ("evidence_contact", params)]))
     finally:
         con.close()
 
@@ -55,55 +58,66 @@ def test_wilson_interval_by_hand():
     assert np.isnan(evidence.wilson(0, 0)[0])
 
 
-def test_bands_hold_their_upper_bound():
-    hours = pd.Series([0.05, 5 / 60, 0.5, 1.0, 3.9, 24.0, 72.0, 100.0, None])
-    assert evidence.band_labels(hours).tolist() == [
-        "under 5 min", "under 5 min", "5–60 min", "5–60 min", "1–4 h", "4–24 h", "1–3 days", "over 3 days",
-        "never touched"]
+def test_bands_hold_their_upper_bound(run_query):
+    bands = run_query("evidence_contact", **kpis.query_params(date(2026, 3, 1), date(2026, 3, 31), {}))
+    bands = bands[bands["kind"] == "band"]
+    # March's MQLs, hours from assignment to first touch: L6 3, L1 exactly 4 (in 1–4 h), L7 6, L3 8, L2 and
+    # L5 48; L4 and L10 never touched
+    assert bands["band"].tolist() == ["under 5 min", "5–60 min", "1–4 h", "4–24 h", "1–3 days", "over 3 days",
+                                      "never touched"]
+    assert bands["mql_count"].tolist() == [0, 0, 2, 2, 2, 0, 2]
 
 
 def test_attempts_curve_by_hand():
-    rows = (many(40, attempts_to_contact=1, is_contacted=True) + many(20, attempts_to_contact=2, is_contacted=True)
-            + many(40, attempts_to_contact=2, is_contacted=False))
-    curve = evidence.attempts_curve(mqls(rows)).set_index("attempt")
+    curve = evidence.attempts_curve(attempts([(1, True, 40, 20, 8), (2, True, 20, 10, 2), (2, False, 40)])).set_index(
+        "attempt")
     # attempt 1: 100 leads, 40 reached = 0.4; attempt 2: the 60 with a second attempt, 20 reached = 1/3
     assert curve.loc[1, ["leads_count", "reached_count", "reached_rate"]].tolist() == [100, 40, 0.4]
     assert curve.loc[2, "reached_rate"] == pytest.approx(20 / 60)
     assert curve.loc[2, "cumulative_reached_rate"] == pytest.approx(1 - 0.6 * (40 / 60))  # 0.6
     assert curve.loc[3, "leads_count"] == 0 and pd.isna(curve.loc[3, "reached_rate"])
+    # worked with one attempt: the 40 reached at it, 20 accepted and 8 won; with two: 20 + 40 = 60, 10 and 2
+    assert (curve.loc[1, "worked_count"], curve.loc[1, "accepted_rate"], curve.loc[1, "won_rate"]) == (40, 0.5, 0.2)
+    assert curve.loc[2, "accepted_rate"] == pytest.approx(10 / 60) and curve.loc[2, "won_rate"] == pytest.approx(2 / 60)
 
 
 def test_left_on_table_by_hand():
-    rows = (many(30, worked="on_time", is_won=True, revenue_eur=1000.0) + many(90, worked="on_time")
-            + many(40, worked="never", first_touch_hours=None, attempts_to_contact=0, is_contacted=False)
-            + many(40, worked="late", first_touch_hours=30.0, is_won=True, revenue_eur=500.0)
-            + many(20, worked="late", first_touch_hours=30.0))
-    left = evidence.left_on_table(mqls(rows))
-    # one stratum: on time 30 won of 120 = 0.25; a won on-time lead is worth EUR 1,000 in its segment
+    rows = [dict(worked="on_time", mql_count=120, won_count=30, won_revenue_eur=30_000.0, won_with_revenue_count=30),
+            dict(worked="never", mql_count=40), dict(worked="late", mql_count=60, won_count=40)]
+    left = evidence.left_on_table(strata(rows))
+    # one stratum: on time 30 won of 120 = 0.25; a won on-time lead is worth 30,000 / 30 = EUR 1,000
     never, late, both = left["never"], left["late"], left["all"]
     assert never["expected_won"] == pytest.approx(40 * 0.25)  # 10, and they won none
     assert never["extra_won"] == pytest.approx(10)
     assert never["extra_revenue_eur"] == pytest.approx(10 * 1000)
     assert late["expected_won"] == pytest.approx(60 * 0.25)  # 15, and they won 40: more than on time
     assert late["extra_won"] == pytest.approx(15 - 40)
+    assert late["extra_revenue_eur"] == pytest.approx((15 - 40) * 1000)
     assert both["extra_won"] == pytest.approx(25 - 40)
     assert never["extra_low"] < 10 < never["extra_high"]
     assert never["own_stratum_share"] == 1.0
 
 
+def test_a_thin_stratum_borrows_a_coarser_ones_rate():
+    rows = [dict(campaign="big", worked="on_time", mql_count=40, won_count=10),
+            dict(campaign="thin", worked="on_time", mql_count=5, won_count=5),
+            dict(campaign="thin", worked="never", mql_count=40)]
+    never = evidence.left_on_table(strata(rows))["never"]
+    # 'thin' has 5 on-time leads (< 10): its leads get the source's rate over both campaigns, 15 / 45
+    assert never["expected_won"] == pytest.approx(40 * 15 / 45)
+    assert never["own_stratum_share"] == 0
+
+
 def test_no_estimate_from_too_few_leads():
-    rows = many(20, worked="on_time", is_won=True) + many(40, worked="never", first_touch_hours=None)
-    left = evidence.left_on_table(mqls(rows))
+    left = evidence.left_on_table(strata([dict(mql_count=20, won_count=20), dict(worked="never", mql_count=40)]))
     assert left["never"]["estimate"] is None and "only 20 MQLs were worked on time" in left["never"]["reason"]
     assert evidence.what_if(left, 0.3, 0.9) is None
 
 
 def test_quality_and_execution_by_hand():
-    rows = (many(6, source="A", is_won=True) + many(24, source="A")
-            + many(1, source="A", worked="late", is_won=True) + many(9, source="A", worked="late")
-            + many(12, source="B", is_won=True) + many(28, source="B")
-            + many(10, source="B", worked="never", first_touch_hours=None))
-    table = evidence.quality_and_execution(mqls(rows), "source").set_index("source")
+    rows = [dict(source="A", mql_count=30, won_count=6), dict(source="A", worked="late", mql_count=10, won_count=1),
+            dict(source="B", mql_count=40, won_count=12), dict(source="B", worked="never", mql_count=10)]
+    table = evidence.quality_and_execution(strata(rows), "source").set_index("source")
     # on-time win rates: A 6/30 = 0.2, B 12/40 = 0.3 (the best); win rates: A 7/40, B 12/50
     assert table.loc["B", "is_best"] and not table.loc["A", "is_best"]
     assert table.loc["A", "shortfall_won"] == pytest.approx(40 * (0.3 - 7 / 40))  # 5
@@ -112,6 +126,21 @@ def test_quality_and_execution_by_hand():
     assert table.loc["B", "quality_won"] == pytest.approx(0)
     assert table.loc["B", "execution_won"] == pytest.approx(50 * (0.3 - 0.24))  # 3
     assert table.index.tolist() == ["A", "B"]  # the larger shortfall first
+
+
+def test_cherry_picking_by_hand():
+    # one stratum; never touched scores 50, 52, 54 ... (30 leads), touched 60, 62 ... (30 leads):
+    # means 79 and 89, gap -10; each variance = 2^2 x var(0..29) = 4 x 77.5 = 310
+    never, touched = [50 + 2 * i for i in range(30)], [60 + 2 * i for i in range(30)]
+    rows = [dict(worked="never", mql_count=30, scored_count=30, score_sum=sum(never),
+                 score_square_sum=sum(v * v for v in never)),
+            dict(worked="on_time", mql_count=30, scored_count=30, score_sum=sum(touched),
+                 score_square_sum=sum(v * v for v in touched))]
+    check = evidence.cherry_picking(strata(rows))
+    assert check["score_gap"] == pytest.approx(-10)
+    half = 1.959964 * (310 / 30 + 310 / 30) ** 0.5  # 8.91
+    assert (check["low"], check["high"]) == pytest.approx((-10 - half, -10 + half))
+    assert check["verdict"] == "worse"
 
 
 def test_what_if_moves_a_share_of_the_leads_not_on_time():
@@ -128,22 +157,22 @@ def test_what_if_moves_a_share_of_the_leads_not_on_time():
                                                 ("no_delay", 0.0)])
 def test_the_delay_model_recovers_the_generators_delay_effect(demo_warehouses, known, name, delay_effect):
     path = demo_warehouses["default"] if name == "default" else known[name]
-    model = evidence.delay_model(window_mqls(path))
+    model = evidence.delay_model(window_counts(path)[1])
     # the generator: each attempt reaches the lead with logistic(0.3 - delay_effect x ln(1 + hours))
     assert model["slope_low"] <= -delay_effect <= model["slope_high"], model
     assert model["intercept"] == pytest.approx(0.3, abs=0.15)
 
 
 def test_without_a_delay_effect_the_leads_touched_late_lost_nothing(known):
-    late = evidence.left_on_table(window_mqls(known["no_delay"]))["late"]
+    late = evidence.left_on_table(window_counts(known["no_delay"])[0])["late"]
     assert late["extra_low"] <= 0 <= late["extra_high"], late
-    strong = evidence.left_on_table(window_mqls(known["strong_delay"]))["late"]
+    strong = evidence.left_on_table(window_counts(known["strong_delay"])[0])["late"]
     assert strong["extra_low"] > 0, strong
 
 
 def test_when_reps_skip_the_weaker_leads_the_check_says_they_look_worse(known):
-    assert evidence.cherry_picking(window_mqls(known["picky"]))["verdict"] == "worse"
-    assert evidence.cherry_picking(window_mqls(known["fair"]))["verdict"] == "alike"
+    assert evidence.cherry_picking(window_counts(known["picky"])[0])["verdict"] == "worse"
+    assert evidence.cherry_picking(window_counts(known["fair"])[0])["verdict"] == "alike"
 
 
 def evidence_page(monkeypatch, path, **query):
@@ -166,7 +195,7 @@ def test_the_page_says_so_when_the_leads_nobody_called_look_worse(monkeypatch, k
 
 
 def test_the_page_shows_its_estimates_with_intervals(monkeypatch, demo_warehouses):
-    left = evidence.left_on_table(window_mqls(demo_warehouses["default"]))["all"]
+    left = evidence.left_on_table(window_counts(demo_warehouses["default"])[0])["all"]
     at = evidence_page(monkeypatch, demo_warehouses["default"])
     labels = [m.label for m in at.metric]
     assert labels[:2] == ["Wins left on the table", "Revenue left on the table"]
@@ -183,5 +212,19 @@ def test_a_window_with_too_few_mqls_says_what_to_do(monkeypatch, demo_warehouses
 
 
 def test_nothing_to_compare_gives_no_check_rather_than_an_error():
-    assert evidence.cherry_picking(mqls(many(40))) is None  # every lead worked on time
-    assert evidence.findings(mqls(many(5))) == {"mql_count": 5}
+    assert evidence.cherry_picking(strata([dict(mql_count=40, scored_count=40)])) is None  # all worked on time
+    assert evidence.findings(strata([dict(mql_count=5)]), attempts([])) == {"mql_count": 5}
+
+
+def test_the_overview_and_the_roadmap_show_the_evidence_pages_estimate(monkeypatch, demo_warehouses):
+    evidence_page_at = evidence_page(monkeypatch, demo_warehouses["default"])
+    wins = evidence_page_at.metric[0].value  # "Wins left on the table"
+    monkeypatch.setenv("HANDSHAKE_WAREHOUSE", str(demo_warehouses["default"]))
+    overview = AppTest.from_file(APP, default_timeout=120).run()
+    assert not overview.exception
+    line = next(m.value for m in overview.markdown if m.value.startswith("**The leads nobody called**"))
+    assert f"about {wins} more deals" in line
+    maturity = AppTest.from_file(APP, default_timeout=120).run()
+    maturity.switch_page("pages/maturity.py").run()
+    assert not maturity.exception
+    assert any(m.value.startswith("**What it is worth.**") for m in maturity.markdown)

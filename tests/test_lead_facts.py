@@ -98,7 +98,7 @@ def test_upgrading_to_schema_8_stores_the_facts_in_mql_order(tmp_path):
         con.close()
     con = warehouse.open_warehouse(path)
     try:
-        assert warehouse.schema_version(con) == 8
+        assert warehouse.schema_version(con) == warehouse.LATEST_VERSION
         assert differences(con)[:2] == (0, 0)
         assert stored_in_mql_order(con)
     finally:

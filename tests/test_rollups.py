@@ -99,6 +99,7 @@ VARIANTS = {
     "kpi_open_pipeline": [{"grain": g} for g in ("total", "week", "month")],
     "campaign_performance": [{"dimension": d} for d in ("campaign", "channel", "total")],
     "lead_velocity": [{}],
+    "evidence_strata": [{}],
 }
 FILTERS = [{}, {"region": "DACH"}, {"segment": "Enterprise", "source": "webinar"}]
 

@@ -374,7 +374,9 @@ def evidence_cost(path: Path, runs: int) -> dict:
             "total": spread(total_s)}
 
 
-EVIDENCE_PAGE = "pages/evidence.py"  # its own target (EVIDENCE_S at EVIDENCE_LEADS), not TARGETS_S
+# the Evidence page reads a year of MQLs by design (its estimates need every lead of the window), so its time
+# grows with the leads; its computations have their own target instead of the growth one
+EVIDENCE_PAGE = "pages/evidence.py"
 EVIDENCE_S, EVIDENCE_LEADS = 2, "1000000"
 TARGETS_S = 0.5  # every page's query set on a cache miss, at the largest size
 GROWTH = 3  # page time from 1,000,000 to 10,000,000 leads
@@ -395,8 +397,8 @@ def targets(result: dict) -> list[str]:
         rows.append(f"| {what} | {figure} | {'met' if met else '**not met**'} |")
 
     worst = max(((p["miss"]["median_s"], name) for r in (largest["pages"], largest["pages_filtered"])
-                 for name, p in r.items() if name != EVIDENCE_PAGE))
-    check(f"slowest page on a cache miss, {largest['leads']:,} leads, the Evidence page aside (≤ {TARGETS_S} s)",
+                 for name, p in r.items()))
+    check(f"slowest page on a cache miss, {largest['leads']:,} leads (≤ {TARGETS_S} s)",
           f"{worst[1].removeprefix('pages/').removesuffix('.py')}: {worst[0]:.2f} s", worst[0] <= TARGETS_S)
     k = largest["kpis_vs_pandas"]
     check(f"faster than pandas on the headline KPIs (≥ {PANDAS_SPEED}x)", f"{k['speed_ratio']}x",

@@ -44,7 +44,8 @@ found = findings(kpis.query_params(first, last, filters.values, tz=filters.tz), 
 if found["mql_count"] < evidence.MIN_SAMPLE:
     span = dashboard.query("data_range").iloc[0]
     st.warning(
-        f"Only {found['mql_count']} MQLs arrived in the evidence window, too few to estimate anything "
+        ("No MQLs arrived" if not found["mql_count"] else f"Only {found['mql_count']} MQLs arrived")
+        + " in the evidence window, too few to estimate anything "
         f"(at least {evidence.MIN_SAMPLE} are needed). The leads run from {span['first_lead_date']:%d %b %Y} to "
         f"{span['last_lead_date']:%d %b %Y}, and the window ends {evidence.SETTLE_DAYS} days before the period: "
         "choose a later period end, or clear the filters.",

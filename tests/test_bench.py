@@ -10,8 +10,8 @@ def timing(seconds):
 def size(leads, overview_s, peak_mb=900, evidence_s=1.5):
     pages = {"pages/overview.py": {"queries": 18, "miss": timing(overview_s), "cached": timing(0.05)},
              "pages/glossary.py": {"queries": 1, "miss": timing(0.002), "cached": timing(0.001)},
-             # its own target: slower than the others by design, and never the "slowest page"
-             "pages/evidence.py": {"queries": 1, "miss": timing(evidence_s * leads / 1e6), "cached": timing(0.01)}}
+             # grows with the leads by design: left out of the growth target, which it would fail here (10x)
+             "pages/evidence.py": {"queries": 4, "miss": timing(0.02 * leads / 1e6), "cached": timing(0.01)}}
     return {"leads": leads, "follow_ups": 3 * leads, "filter": {"region": "DACH"}, "pages": pages,
             "pages_filtered": pages, "write": timing(2.0),
             "evidence": {"mqls": leads // 5, "query": timing(evidence_s / 2), "estimates": timing(evidence_s / 2),
@@ -31,7 +31,7 @@ def test_each_target_is_judged_from_the_largest_size():
     result = {"default_demo_app": {"first_page_s": 1.5},
               "pages": {"1000000": size(1_000_000, 0.1), "10000000": size(10_000_000, 0.45, peak_mb=1600)}}
     found = verdicts(result)
-    assert found["slowest page on a cache miss, 10,000,000 leads, the Evidence page aside (≤ 0.5 s)"] == "met"  # 0.45 s
+    assert found["slowest page on a cache miss, 10,000,000 leads (≤ 0.5 s)"] == "met"  # 0.45 s
     assert found["faster than pandas on the headline KPIs (≥ 10x)"] == "met"  # 12x
     assert found["peak memory against pandas' (≤ 25%)"] == "**not met**"  # 30%
     assert found["page time from 1,000,000 to 10,000,000 leads, the Evidence page aside (≤ 3x)"] == "**not met**"  # 4.5x
@@ -43,10 +43,10 @@ def test_each_target_is_judged_from_the_largest_size():
 
 def test_a_slow_page_fails_the_time_target():
     found = verdicts({"pages": {"10000000": size(10_000_000, 0.6)}})
-    assert found["slowest page on a cache miss, 10,000,000 leads, the Evidence page aside (≤ 0.5 s)"] == "**not met**"
+    assert found["slowest page on a cache miss, 10,000,000 leads (≤ 0.5 s)"] == "**not met**"
 
 
 def test_slow_evidence_computations_fail_their_own_target():
     found = verdicts({"pages": {"1000000": size(1_000_000, 0.1, evidence_s=2.5)}})
     assert found["the Evidence page's computations, 1,000,000 leads (≤ 2 s)"] == "**not met**"
-    assert found["slowest page on a cache miss, 1,000,000 leads, the Evidence page aside (≤ 0.5 s)"] == "met"
+    assert found["slowest page on a cache miss, 1,000,000 leads (≤ 0.5 s)"] == "met"

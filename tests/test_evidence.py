@@ -228,3 +228,12 @@ def test_the_overview_and_the_roadmap_show_the_evidence_pages_estimate(monkeypat
     maturity.switch_page("pages/maturity.py").run()
     assert not maturity.exception
     assert any(m.value.startswith("**What it is worth.**") for m in maturity.markdown)
+
+
+def test_without_follow_ups_the_page_says_what_to_import(monkeypatch, seed_warehouse):
+    con = duckdb.connect(str(seed_warehouse))
+    con.execute("delete from follow_ups")
+    con.close()
+    at = evidence_page(monkeypatch, seed_warehouse)
+    assert any("No follow-ups imported" in i.value and "Import data page" in i.value for i in at.info)
+    assert not at.metric

@@ -375,7 +375,8 @@ EVIDENCE = (
         "force, or after 24 hours where none was agreed), the wins they would likely have had if worked on time, "
         "less the wins they had. Each lead gets the win rate of the leads worked on time in its stratum: the same "
         "source, campaign, segment and score band, or a coarser stratum when that one has fewer than 10 on-time "
-        "leads. The 95% interval comes from a parametric bootstrap of the strata's on-time win rates.",
+        "leads. The 95% interval comes from a parametric bootstrap of the strata's on-time win rates and of the "
+        "group's own wins.",
         "sum over MQLs not worked on time of the on-time win rate of their stratum - their wins",
         computed_by="left_on_table", needs=("follow_ups", "opportunities"),
     ),

@@ -25,6 +25,7 @@ MAX_ATTEMPT = 6  # the attempts curve's last point holds the 6th attempt and lat
 # from the finest to the coarsest: the leads of a stratum not worked on time are compared with the on-time
 # leads of the finest stratum around them that has MIN_STRATUM of them
 STRATA = [["source", "campaign", "segment", "score_band"], ["source", "segment", "score_band"], ["score_band"], []]
+CELLS_PER_LEVEL = 1_000_000  # a cell's number is its level times this plus its stratum's number at that level
 
 
 def window(end: date) -> tuple[date, date]:
@@ -161,7 +162,7 @@ def _cells(strata: pd.DataFrame) -> pd.DataFrame:
             number = pd.Series(0, index=matched.index)
         others.loc[matched.index, "cell_n"] = matched["n"]
         others.loc[matched.index, "cell_wins"] = matched["wins"]
-        others.loc[matched.index, "cell"] = level * 1_000_000 + number
+        others.loc[matched.index, "cell"] = level * CELLS_PER_LEVEL + number
     earned = on_time.groupby("segment")[["won_revenue_eur", "won_with_revenue_count"]].sum()
     by_segment = (earned["won_revenue_eur"] / earned["won_with_revenue_count"].where(lambda n: n > 0)).dropna()
     total = on_time["won_with_revenue_count"].sum()
@@ -222,7 +223,7 @@ def left_on_table(strata: pd.DataFrame, seed: int = 0) -> dict:
             extra_won=expected - int(won.sum()), extra_low=float(extra_low), extra_high=float(extra_high),
             extra_revenue_eur=float((m * value) @ rate[where] - won @ value),
             extra_revenue_low=float(worth_low), extra_revenue_high=float(worth_high),
-            own_stratum_share=float(m[pooled.index.to_numpy()[where] < 1_000_000].sum() / m.sum()),
+            own_stratum_share=float(m[pooled.index.to_numpy()[where] < CELLS_PER_LEVEL].sum() / m.sum()),
         )
     return found
 

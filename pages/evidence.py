@@ -226,10 +226,15 @@ if model is not None:
         f"{evidence.contact_chance(model, 1):.0%} after an hour and {evidence.contact_chance(model, 24):.0%} after a day."
     )
 reached = attempts[attempts["reached_rate"].notna()]
+ours_for_ninety = "–"  # the attempts that reached 90% of worked leads, for the published figures below
 if not reached.empty:
     running = reached[reached["cumulative_reached_rate"].notna()]
     ninety = running[running["cumulative_reached_rate"] >= 0.9]
     so_far = running.iloc[-1] if not running.empty else None
+    if not ninety.empty:
+        ours_for_ninety = ninety.iloc[0]["label"]
+    elif so_far is not None:
+        ours_for_ninety = f"not reached by {so_far['label']} ({so_far['cumulative_reached_rate']:.0%})"
     figure = go.Figure([
         go.Bar(x=reached["label"], y=reached["reached_rate"], name="Reached at this attempt", marker_color=SALES_COLOUR,
                error_y=dict(type="data", symmetric=False, array=reached["reached_high"] - reached["reached_rate"],
@@ -280,7 +285,6 @@ def accepted_ratio(a, b):
     return rate_a / rate_b if rate_b else None
 
 
-reached_by = running if not reached.empty else None
 st.markdown("**Beside the published figures** (references from other companies' data, never targets):")
 st.table(pd.DataFrame(
     [
@@ -295,9 +299,7 @@ st.table(pd.DataFrame(
          "Ours": fmt(accepted_ratio(within_hour, next_hours), "ratio")},
         {"Comparison": "Attempts that reach about 90% of leads",
          "Published": "about 6 (Oldroyd 2007)",
-         "Ours": (ninety.iloc[0]["label"] if reached_by is not None and not ninety.empty
-                  else f"not reached by {so_far['label']} ({so_far['cumulative_reached_rate']:.0%})"
-                  if reached_by is not None and so_far is not None else "–")},
+         "Ours": ours_for_ninety},
     ],
 ).set_index("Comparison"))
 

@@ -134,6 +134,14 @@ def sidebar_filters() -> Filters:
     last = kpis.clean(span["last_lead_date"])
     default_start, default_end = kpis.default_period(last.date() if last is not None else None)
     options = query("filter_options")
+    # A period nobody chose follows the data: without this, a session that imported its first leads kept the
+    # period it had on the empty warehouse (the 90 days to today) and could show nothing of what it imported.
+    # (Setting the widget's state, not deleting it, is what reaches the browser's copy of the field.)
+    default = (default_start, default_end)
+    before = st.session_state.get("period_default", default)
+    if before != default and tuple(st.session_state.get("period", ())) == before:
+        st.session_state["period"] = default
+    st.session_state["period_default"] = default
     with st.sidebar:
         st.header("Filters")
         period = st.date_input(

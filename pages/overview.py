@@ -120,6 +120,9 @@ elif movers:
     st.markdown("**What moved most since the previous period**")
     st.markdown("\n".join(f"- {sentence}" for sentence in movers))
 st.caption("The small lines in the cards show each KPI month by month over the last twelve months.")
+# the question a low SLA figure raises next: which leads, and whose
+st.page_link("pages/follow_up.py", label="The MQLs nobody touched, and whose they are",
+             icon=":material/person_search:")
 
 st.subheader("The last twelve months")
 

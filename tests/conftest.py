@@ -10,6 +10,14 @@ TESTS = Path(__file__).resolve().parent
 APP = str(TESTS.parent / "app.py")
 # The demo warehouses the tests share end here, so their numbers never depend on the day the tests run.
 DEMO_AS_OF = datetime(2026, 11, 2, 12)
+# Every run leaves its report here; a failing end-to-end test leaves its screenshot and page text beside it.
+REPORTS = TESTS.parent / "test-results"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    if hasattr(config.option, "xmlpath") and not config.option.xmlpath:
+        config.option.xmlpath = str(REPORTS / "report.xml")
 
 
 @pytest.fixture(autouse=True)

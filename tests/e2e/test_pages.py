@@ -1,0 +1,89 @@
+"""Every page, as a laptop and a phone show it: no error box, no chart left empty, each chart's finding in words."""
+
+import pytest
+from playwright.sync_api import Error as PlaywrightError
+from e2e.browsing import DESKTOP, PHONE, settle
+
+# url path (app.py's pages, by file name) and a heading the page always shows once it has run
+PAGES = {
+    "": "Overview", "maturity": "Maturity stage", "funnel": "Hand-off funnel", "follow_up": "Follow-up and SLA",
+    "lead_quality": "Lead quality", "campaigns": "Campaigns and revenue", "evidence": "Evidence",
+    "weekly_meeting": "Weekly joint meeting", "questionnaire": "Questionnaire", "assessment_results": "What people say",
+    "import_data": "Import data", "glossary": "Glossary", "definitions": "Definitions", "warehouse": "Warehouse",
+}
+
+# What a drawn Plotly chart holds, read in the page: its traces with data, its height in pixels, whether its
+# traces are told apart by more than colour (a legend, or names or values written on the chart), and its title:
+# dashboard.chart writes it in bold above the chart, as words a screen reader reads and a phone wraps.
+CHARTS = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].map(chart => {
+    const plot = chart.querySelector('.js-plotly-plot');
+    const traces = (plot && plot._fullData) || [];
+    const points = traces.map(t => t._length ?? (t.z ? (t.z.length ?? Number(t.z.shape?.split(',')[0])) : 0));
+    const shown = traces.filter(t => t.visible === true && t.showlegend !== false);
+    let block = chart.closest('[data-testid="stElementContainer"]'), title = '';
+    for (let i = 0; i < 2 && !title && block && block.previousElementSibling; i++) {  // the title, or a subtitle
+        block = block.previousElementSibling;
+        title = block.querySelector('[data-testid="stMarkdownContainer"] strong')?.innerText || '';
+    }
+    return {
+        traces: traces.length, points: points.reduce((a, b) => a + (b || 0), 0),
+        hidden: !plot || plot.offsetParent === null,  // in a tab not open: nothing drawn until it is
+        height: plot ? plot.getBoundingClientRect().height : 0,
+        marks: plot ? plot.querySelectorAll('.trace path, .trace .point, .hm image, .slice').length : 0,
+        labelled: shown.length < 2 || (plot && plot._fullLayout.showlegend) ||
+                  traces.every(t => (t.mode || '').includes('text') || t.text || t.texttemplate),
+        title: title.trim(),
+    };
+})"""
+
+
+def reveal(page) -> None:
+    """Scroll every chart into view: Streamlit draws a chart only when it first comes on screen, and shows a
+    grey placeholder until then."""
+    waiting = page.locator('[data-testid="stMain"] [data-testid="stSkeleton"]').filter(visible=True)
+    for _ in range(100):
+        if not waiting.count():
+            return
+        try:
+            waiting.first.scroll_into_view_if_needed(timeout=5_000)
+        except PlaywrightError:  # drawn, and so gone, between the count and the scroll
+            pass
+        page.wait_for_timeout(100)
+    raise AssertionError("placeholders still grey after 100 scrolls")
+
+
+def check_charts(page) -> None:
+    reveal(page)
+    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+        .every(c => c.querySelector('.js-plotly-plot .main-svg'))""")
+    for n, chart in enumerate(page.evaluate(CHARTS)):
+        assert chart["points"] > 0, f"chart {n} has no data: {chart}"
+        assert chart["hidden"] or (chart["height"] > 100 and chart["marks"] > 0), f"chart {n} drew nothing: {chart}"
+        assert chart["labelled"], f"chart {n} tells its series apart by colour alone: {chart}"
+        assert chart["title"], f"chart {n} has no title in words above it"
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1440x900", "390x844"])
+@pytest.mark.parametrize("path", list(PAGES), ids=lambda p: p or "overview")
+def test_every_page_opens_without_an_error_or_an_empty_chart(demo_server, open_page, path, viewport):
+    page = open_page(f"{demo_server.url}/{path}", viewport)
+    page.get_by_role("heading", name=PAGES[path], exact=True).first.wait_for()
+    settle(page)
+    main = page.locator('[data-testid="stMain"]')
+    assert main.locator('[data-testid="stException"]').count() == 0, main.inner_text()
+    errors = main.locator('[data-testid="stAlertContentError"]')
+    assert errors.count() == 0, errors.all_inner_texts()
+
+    values = main.locator('[data-testid="stMetricValue"]')  # key numbers are text, not only pixels
+    assert all(v.strip() for v in values.all_inner_texts())
+
+    check_charts(page)
+    tabs = main.get_by_role("tab")
+    for n in range(tabs.count()):  # a chart in a tab draws only once its tab is open
+        tabs.nth(n).click()
+        check_charts(page)
+
+    # nothing wider than the screen: on a phone the page scrolls down, never sideways
+    overflow = page.evaluate("""() => { const m = document.querySelector('[data-testid="stMain"]');
+        return m.scrollWidth - m.clientWidth; }""")
+    assert overflow <= 1, f"the page is {overflow} px wider than the screen"

@@ -7,10 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from handshake import demo, evidence, kpis, queries, warehouse
+from handshake import demo, evidence, formats, kpis, queries, warehouse
 from handshake.formats import fmt, readable
 
 MARKETING_COLOUR = "#0F7B8A"
@@ -103,7 +104,7 @@ class Filters:
         return kpis.query_params(self.start, self.end, self.values, grain, self.tz)
 
     def describe(self) -> str:
-        chosen = [v for v in self.values.values() if v]
+        chosen = [formats.md(v) for v in self.values.values() if v]
         return f"{self.start:%d %b %Y} to {self.end:%d %b %Y}" + (f" · {', '.join(chosen)}" if chosen else "")
 
 
@@ -223,7 +224,7 @@ def data_table(frame, file_name: str, column_config: dict | None = None,
     """The rows behind a chart, one click away, with the same rows as a CSV download."""
     with st.expander(label, expanded=expanded):
         st.dataframe(frame, hide_index=True, placeholder="–", column_config=column_config or {})
-        st.download_button("Download as CSV", frame.to_csv(index=False), file_name=file_name,
+        st.download_button("Download as CSV", formats.csv_text(frame), file_name=file_name,
                            mime="text/csv", on_click="ignore", key=f"download_{file_name}",
                            icon=":material/download:")
 
@@ -234,13 +235,30 @@ def chart(figure, key: str, **plotly_chart_args):
     title = figure.layout.title
     text = plain(title.text)
     subtitle = plain(title.subtitle.text) if title.subtitle else None
-    if text:
-        st.markdown(f"**{text}**")
+    if text:  # a title names campaigns, teams and sources as the data spells them: shown as written
+        st.markdown(f"**{formats.md(text)}**")
     if subtitle:
-        st.caption(subtitle)
+        st.caption(formats.md(subtitle))
     if text or subtitle:
         figure.update_layout(title=None, margin=dict(t=20))
+    for trace in figure.data:  # Plotly draws <b>, <a href> and the like in its labels: names show as written
+        for attribute in ("x", "y", "labels", "text", "customdata"):
+            if attribute in trace and trace[attribute] is not None:
+                trace[attribute] = _as_drawn_text(trace[attribute])
     return st.plotly_chart(figure, key=key, **plotly_chart_args)
+
+
+def _as_drawn_text(values):
+    """Values with Plotly's markup characters written as entities, which it draws as the characters."""
+    def escape(value):
+        if isinstance(value, str) and any(c in value for c in "<>&"):
+            return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return value
+    if isinstance(values, str):
+        return escape(values)
+    if any(isinstance(v, str) and any(c in v for c in "<>&") for v in np.asarray(values, dtype=object).flat):
+        return np.vectorize(escape, otypes=[object])(np.asarray(values, dtype=object))
+    return values
 
 
 def plain(text: str | None) -> str | None:

@@ -1,4 +1,9 @@
-"""Numbers as people read them, with their unit: the same on a page, in the meeting pack and in a CSV note."""
+"""Numbers as people read them, with their unit: the same on a page, in the meeting pack and in a CSV note.
+And text from the data made safe where it lands: in a spreadsheet, and in a page's markdown."""
+
+import re
+
+import pandas as pd
 
 from handshake import kpis
 
@@ -50,3 +55,37 @@ def readable(code: str) -> str:
 def plural(n: int, word: str, words: str | None = None) -> str:
     """3 campaigns, 1 campaign."""
     return f"{n:,} {word if n == 1 else words or word + 's'}"
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP's list for CSV injection): a lead's
+# name or a campaign's written as =HYPERLINK(...) or @SUM(...) in the CRM would run on the reader's machine.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# ...except a plain signed number, as a table of changes holds ("-1.6%", "+6.4 pts"): a spreadsheet reads it as one.
+SIGNED_NUMBER = re.compile(r"[-+]\d[\d,]*(\.\d+)?\s?(%|pts|h)?")
+
+
+def spreadsheet_safe(value):
+    """A text cell a spreadsheet would run as a formula, with a leading apostrophe that makes it plain text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not SIGNED_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """A table as CSV for a download, every text cell that could run as a formula made plain text."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]) and not pd.api.types.is_datetime64_any_dtype(safe[column]):
+            safe[column] = safe[column].map(spreadsheet_safe)
+    return safe.to_csv(index=False)
+
+
+# Markdown, and Streamlit's additions to it (:red[...] colours, :material/...: icons, $...$ formulas), that text
+# from the data must not switch on: a campaign named "![x](http://...)" would otherwise load an image from
+# anywhere, and "[click](...)" put a link on the page.
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:=^&])")
+
+
+def md(text) -> str:
+    """Text from the data or from a user, shown as itself on a page that renders markdown."""
+    return MARKDOWN_SPECIALS.sub(r"\\\1", str(text))

@@ -13,7 +13,7 @@ import pandas as pd
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from handshake import kpis
+from handshake import formats, kpis
 
 SCORECARD = ["KPI", "Owner", "This week", "Last week", "Change", "4-week average", "Target"]
 SCORECARD_KINDS = ["", ""] + ["num"] * 5  # the values line up on the right, the KPI and its owner do not
@@ -300,5 +300,5 @@ def csv_zip(pack: Pack) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, frame in files.items():
             # UTF-8 with a byte-order mark: Excel, where most readers open these, otherwise shows "€" as "â‚¬".
-            archive.writestr(name, frame.to_csv(index=False).encode("utf-8-sig"))
+            archive.writestr(name, formats.csv_text(frame).encode("utf-8-sig"))
     return buffer.getvalue()

@@ -3,7 +3,7 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from handshake import dashboard, queries, warehouse
+from handshake import dashboard, formats, queries, warehouse
 from handshake.formats import fmt
 
 LIST_ROWS = 200  # a list's rows on screen; its download holds every row
@@ -274,7 +274,7 @@ def whole_list_csv(name: str):
 
     def csv() -> str:
         rows = queries.run(warehouse.shared_connection(path), name, bound)
-        return rows.drop(columns=[c for c in LIST_COUNTS if c in rows]).to_csv(index=False)
+        return formats.csv_text(rows.drop(columns=[c for c in LIST_COUNTS if c in rows]))
     return csv
 
 

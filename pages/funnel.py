@@ -3,7 +3,7 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from handshake import dashboard, kpis, warehouse
+from handshake import dashboard, formats, kpis, warehouse
 from handshake.formats import fmt
 
 st.title("Hand-off funnel")
@@ -185,7 +185,7 @@ st.dataframe(
                                                  max_value=1) for name, _ in STEPS},
     },
 )
-st.download_button("Download as CSV", breakdown.to_csv(index=False), file_name=f"handshake_funnel_by_{dimension}.csv",
+st.download_button("Download as CSV", formats.csv_text(breakdown), file_name=f"handshake_funnel_by_{dimension}.csv",
                    mime="text/csv", on_click="ignore", icon=":material/download:")
 
 with st.expander("Reference ranges: published conversion rates, and how to change them"):

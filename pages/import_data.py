@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from handshake import dashboard, importer, mappings, readers, uploads, warehouse
-from handshake.formats import fmt
+from handshake.formats import fmt, md
 
 NONE = "— not in this file —"
 
@@ -106,7 +106,7 @@ def show_report(report: importer.Report, zone: str) -> None:
                + (", the organisation's time zone (set on the Warehouse page)," if zone == tz else "")
                + " and stored in UTC.")
     for line in report.warnings:
-        st.warning(line, icon=":material/warning:")
+        st.warning(md(line), icon=":material/warning:")
     if not report.problems.empty:
         capped = len(report.problems) >= 10_000
         dashboard.data_table(
@@ -142,13 +142,13 @@ def import_flow() -> None:
     summary = held[1]
     st.subheader("2. What the file holds")
     if isinstance(summary, str):
-        st.error(summary, icon=":material/block:")
+        st.error(md(summary), icon=":material/block:")
         st.caption("Nothing was written. Export the file again as the message says, or choose another file above."
                    + (" On this page the delimiter goes in 'Column delimiter' above." if "delimiter" in summary else ""))
         return
     info = summary.info
     detail = f", delimiter {'tab' if info.delimiter == chr(9) else repr(info.delimiter)}" if info.delimiter else ""
-    st.caption(f"{file_name}: {info.format.upper()}{', ' + info.encoding if info.encoding else ''}{detail}; "
+    st.caption(f"{md(file_name)}: {info.format.upper()}{', ' + info.encoding if info.encoding else ''}{detail}; "
                f"{rows(info.rows)} and {fmt(len(info.columns), 'count')} columns. The first "
                f"{rows(len(summary.head))} as the file has them:")
     st.dataframe(summary.head, hide_index=True, placeholder="–",
@@ -159,7 +159,7 @@ def import_flow() -> None:
     try:
         base = uploads.base_mapping(choice, kind, info.columns)
     except mappings.MappingError as e:
-        st.error(str(e), icon=":material/block:")
+        st.error(md(e), icon=":material/block:")
         return
     defaults = uploads.default_columns(base, info.columns)
     base_key = (summary_key, kind, choice)
@@ -268,9 +268,9 @@ def import_flow() -> None:
     report = None
     if checked and checked["signature"] == signature:
         if "warning" in checked:
-            st.warning(checked["warning"], icon=":material/calendar_month:")
+            st.warning(md(checked["warning"]), icon=":material/calendar_month:")
         elif "error" in checked:
-            st.error(checked["error"], icon=":material/block:")
+            st.error(md(checked["error"]), icon=":material/block:")
             st.caption("Nothing was written. Correct the mapping above, then check again.")
         else:
             report = checked["report"]
@@ -284,9 +284,9 @@ def import_flow() -> None:
     st.subheader("5. Import")
     done = st.session_state.pop("import_notice", None)
     if done:
-        st.success(done["message"], icon=":material/check_circle:")
+        st.success(md(done["message"]), icon=":material/check_circle:")
         for line in done["warnings"]:
-            st.warning(line, icon=":material/warning:")
+            st.warning(md(line), icon=":material/warning:")
     if about.get("is_demo") == "true":
         st.warning(
             f"`{path}` holds the generated **demo** organisation: imported rows mix with its made-up leads, deals "
@@ -312,14 +312,14 @@ def import_flow() -> None:
                                       progress=lambda share, text: bar.progress(min(max(share, 0.0), 1.0), text=text))
         except importer.DatesAmbiguous as e:
             bar.empty()
-            st.warning(f"{e} Choose the date order under 'Dates are written' above.", icon=":material/calendar_month:")
+            st.warning(md(f"{e} Choose the date order under 'Dates are written' above."), icon=":material/calendar_month:")
         except (mappings.MappingError, importer.ImportRefused, readers.FileRefused) as e:
             bar.empty()
-            st.error(f"{e} Nothing was written.", icon=":material/block:")
+            st.error(md(f"{e} Nothing was written."), icon=":material/block:")
         except Exception as e:  # the import is one transaction: whatever failed, it was rolled back
             bar.empty()
-            st.error(f"The import failed and wrote nothing ({warehouse.first_line(e)}). Check the file again; if it "
-                     "fails again, send this message and the file's header to whoever looks after Handshake.",
+            st.error(md(f"The import failed and wrote nothing ({warehouse.first_line(e)}). Check the file again; if "
+                        "it fails again, send this message and the file's header to whoever looks after Handshake."),
                      icon=":material/error:")
         else:
             st.session_state["import_notice"] = {

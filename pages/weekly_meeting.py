@@ -7,7 +7,7 @@ import streamlit as st
 
 from handshake import actions, dashboard, kpis, meeting, pack, warehouse
 from handshake.dashboard import MARKETING_COLOUR, SALES_COLOUR
-from handshake.formats import plural, readable
+from handshake.formats import md, plural, readable
 
 filters = dashboard.filters()
 st.title("Weekly joint meeting")
@@ -46,10 +46,10 @@ if projector:
         h1 { font-size: 2.4rem; }
     </style>""")
 
-chosen = [readable(v) for v in filters.values.values() if v]
+chosen = [readable(v) for v in filters.values.values() if v]  # plain text: the pack escapes it itself
 scope = ", ".join(chosen) if chosen else "All segments, regions and sources"
 link = f"?week={week.label}" + ("&projector=true" if projector else "")
-st.caption(f"{week.describe()} · {scope} · days in {tz} · compared with the week before and the four weeks "
+st.caption(f"{week.describe()} · {md(scope)} · days in {tz} · compared with the week before and the four weeks "
            f"before that · [link to this view]({link}). The week replaces the sidebar's period; its segment, "
            "region and source filters apply.")
 if week.monday > meeting.local_now(tz, now).date() - timedelta(days=7) and week != default_week:
@@ -109,7 +109,7 @@ st.subheader("What each side promised, and delivered")
 for column, (side, sentence), colour in zip(st.columns(2), promised, (MARKETING_COLOUR, SALES_COLOUR)):
     with column, st.container(border=True):
         st.html(f'<div style="font-weight:600;color:{colour}">{side}</div>')
-        st.markdown(sentence)
+        st.markdown(md(sentence))
 
 # ---- agenda
 breaches, spikes, postmortems, listed = dashboard.query_many([
@@ -122,7 +122,8 @@ if missing["sla_compliance_rate"]:  # without touches every MQL would look like 
     breaches = breaches.head(0)
 items = meeting.agenda(card, breaches, spikes, postmortems, listed, missing)
 st.subheader("Agenda")
-st.markdown("\n".join(f"{n}. **{heading}**: {sentence}" for n, (heading, sentence) in enumerate(items, 1)))
+# sentences name campaigns, people and actions as they were typed or imported: shown as written, never as markdown
+st.markdown("\n".join(f"{n}. **{heading}**: {md(sentence)}" for n, (heading, sentence) in enumerate(items, 1)))
 st.caption(f"Generated from the data. A rejection spike: {meeting.SPIKE_MIN_COUNT} or more rejections for one reason "
            f"from one campaign in the week, at least {meeting.SPIKE_RATIO:g} times its weekly average before.")
 

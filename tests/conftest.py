@@ -1,3 +1,4 @@
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -18,6 +19,11 @@ REPORTS = TESTS.parent / "test-results"
 def pytest_configure(config):
     if hasattr(config.option, "xmlpath") and not config.option.xmlpath:
         config.option.xmlpath = str(REPORTS / "report.xml")
+
+
+def as_read(markdown: str) -> str:
+    """What a reader sees of markdown whose text from the data was escaped (formats.md): the escapes gone."""
+    return re.sub(r"\\(.)", r"\1", markdown, flags=re.S)
 
 
 @pytest.fixture(autouse=True)

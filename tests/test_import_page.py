@@ -8,7 +8,7 @@ from datetime import datetime
 from streamlit.testing.v1 import AppTest
 
 from handshake import mappings, uploads, warehouse
-from conftest import APP
+from conftest import APP, as_read
 from test_app import assert_clean
 
 PAGE = "pages/import_data.py"
@@ -80,7 +80,7 @@ def test_a_canonical_leads_file_is_checked_then_imported(monkeypatch, empty_ware
     assert run.label == "Import 2 accepted rows" and not run.disabled
     run.click().run()
     assert_clean(at)
-    assert at.success[0].value.startswith("Imported leads.csv as import #1: 2 rows new, 0 rows updated, 0 rows unchanged")
+    assert as_read(at.success[0].value).startswith("Imported leads.csv as import #1: 2 rows new, 0 rows updated, 0 rows unchanged")
     con = warehouse.shared_connection(empty_warehouse)
     assert con.execute("select source, status from leads order by created_at").fetchall() == [
         ("google_ads", "mql"), ("webinar", "inquiry")]
@@ -104,7 +104,7 @@ def test_the_same_file_imported_again_changes_nothing(monkeypatch, empty_warehou
         at.button(key="import_check").click().run()
         at.button(key="import_run").click().run()
     assert_clean(at)
-    assert "0 rows new, 0 rows updated, 2 rows unchanged" in at.success[0].value
+    assert "0 rows new, 0 rows updated, 2 rows unchanged" in as_read(at.success[0].value)
     assert count(empty_warehouse, "select count(*) from leads") == 2
     assert count(empty_warehouse, "select count(*) from imports") == 2
 
@@ -115,7 +115,7 @@ def test_a_file_with_a_header_only_is_refused_and_nothing_is_written(monkeypatch
     before = warehouse.data_version(warehouse.shared_connection(empty_warehouse))
     at = open_page(monkeypatch, empty_warehouse, csv, name="My export.csv")
     assert_clean(at)
-    assert at.error[0].value == ("My export.csv: the file has a header (lead_id, created_at) but no rows: "
+    assert as_read(at.error[0].value) == ("My export.csv: the file has a header (lead_id, created_at) but no rows: "
                                  "export it again with its rows.")
     assert not [b for b in at.button if b.key in ("import_check", "import_run")]
     con = warehouse.shared_connection(empty_warehouse)
@@ -143,7 +143,7 @@ def test_a_missing_required_column_says_which(monkeypatch, empty_warehouse, tmp_
     at.selectbox(key="map_created_at").set_value(NONE).run()
     at.button(key="import_check").click().run()
     assert not at.exception
-    assert "created_at (when the lead came in) is required: map a column of the file to it." in at.error[0].value
+    assert "created_at (when the lead came in) is required: map a column of the file to it." in as_read(at.error[0].value)
     assert at.button(key="import_run").disabled
 
 

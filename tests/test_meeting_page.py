@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
 from handshake import actions, pack, warehouse
-from conftest import APP
+from conftest import APP, as_read
 from test_app import assert_clean
 
 PAGE = "pages/weekly_meeting.py"
@@ -42,9 +42,9 @@ def test_the_week_shows_the_hand_worked_scorecard(monkeypatch, seed_warehouse):
     }
     deltas = {m.label: m.delta for m in at.metric}
     assert deltas["Open pipeline"] == "+142.9%"  # €7,000 at 1 Mar -> €17,000 at 8 Mar
-    agenda = next(m.value for m in at.markdown if m.value.startswith("1. "))
+    agenda = next(as_read(m.value) for m in at.markdown if m.value.startswith("1. "))
     assert "1 MQL went past the first-touch SLA this week, 0 of them still untouched" in agenda  # L2
-    assert "Delivered 3 MQLs against a target of 7 (43%)." in [m.value for m in at.markdown]
+    assert "Delivered 3 MQLs against a target of 7 (43%)." in [as_read(m.value) for m in at.markdown]
 
 
 def test_the_pack_shows_the_same_numbers_as_the_page(monkeypatch, seed_warehouse):
@@ -61,7 +61,7 @@ def test_the_pack_shows_the_same_numbers_as_the_page(monkeypatch, seed_warehouse
         assert value in printed
     assert week_pack.tables["SLA breaches"]["Lead"].tolist() == ["4", "5"]  # see test_meeting.py
     for heading, sentence in week_pack.agenda:
-        assert sentence in next(m.value for m in at.markdown if m.value.startswith("1. "))
+        assert sentence in next(as_read(m.value) for m in at.markdown if m.value.startswith("1. "))
     assert week_pack.title == "Weekly joint meeting · Week 11 · 9–15 Mar 2026"
 
 

@@ -39,12 +39,20 @@ def e2e_demo(tmp_path_factory):
     return demo.generate(tmp_path_factory.mktemp("e2e") / "demo.duckdb")
 
 
-def start_server(folder: Path, source: Path | None, name: str) -> Server:
+def start_server(folder: Path, source: Path | None, name: str, prepare=None) -> Server:
+    """A server on a copy of `source` (None: an empty warehouse), changed first by prepare(con) if given."""
     path = folder / f"{name}.duckdb"
     if source is None:
         warehouse.open_warehouse(path).close()
     else:
         shutil.copyfile(source, path)
+    if prepare:
+        con = warehouse.open_warehouse(path)
+        try:
+            prepare(con)
+            warehouse.bump_data_version(con)
+        finally:
+            con.close()
     return Server(path, folder / f"{name}.log")
 
 

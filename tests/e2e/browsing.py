@@ -30,7 +30,6 @@ class Server:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self.warehouse = warehouse_path
         self.log = log
         env = dict(os.environ, HANDSHAKE_WAREHOUSE=str(warehouse_path))
         with open(log, "w") as out:

@@ -1,10 +1,11 @@
-"""Handshake: the dashboard sales and marketing share. Page config, shared filters, navigation."""
+"""Handshake: the dashboard sales and marketing share. Page config, sign-in, shared filters, navigation."""
 
 import streamlit as st
 
 from handshake import dashboard
 
 st.set_page_config(page_title="Handshake", page_icon=":material/handshake:", layout="wide")
+dashboard.sign_in()
 dashboard.ensure_warehouse()
 st.session_state["filters"] = dashboard.sidebar_filters()
 

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from handshake import queries, warehouse
+from handshake import access, queries, warehouse
 
 FIELDS = ("title", "owner", "owner_function", "due_date", "status")
 FUNCTIONS = ("marketing", "sales", "joint")
@@ -25,18 +25,18 @@ def check(fields: dict) -> None:
 
 
 def create(con, title: str, owner: str, owner_function: str | None, due_date: date | None,
-           by: str | None, at: datetime) -> int:
+           by: access.Person, at: datetime) -> int:
     """Store a new open action and its 'created' history row; returns its id."""
     fields = {"title": title.strip(), "owner": owner.strip(), "owner_function": owner_function, "due_date": due_date}
     check(fields)
-    with warehouse.transaction(con) as cur:
+    with warehouse.transaction(con, by, "actions") as cur:
         action_id = cur.execute(queries.sql("meeting_action_insert"), queries.bind(
-            "meeting_action_insert", dict(fields, created_at=at, created_by=by))).fetchone()[0]
-        log(cur, action_id, at, by, "created", None, fields["title"])
+            "meeting_action_insert", dict(fields, created_at=at, created_by=by.name))).fetchone()[0]
+        log(cur, action_id, at, by.name, "created", None, fields["title"])
     return action_id
 
 
-def update(con, action_id: int, seen: dict, wanted: dict, by: str | None, at: datetime) -> list[str]:
+def update(con, action_id: int, seen: dict, wanted: dict, by: access.Person, at: datetime) -> list[str]:
     """Apply the fields this session changed (wanted differs from what it was shown, seen) to the action
     as it stands now, one history row per field. Fields another session changed meanwhile and this one
     left alone keep the other session's value; when both changed the same field, this edit wins and the
@@ -44,7 +44,7 @@ def update(con, action_id: int, seen: dict, wanted: dict, by: str | None, at: da
     changed = {f: wanted[f] for f in FIELDS if f in wanted and text(wanted[f]) != text(seen.get(f))}
     check(changed)
     clashes = []
-    with warehouse.transaction(con) as cur:
+    with warehouse.transaction(con, by, "actions") as cur:
         # read inside this transaction (queries.run would open a cursor of its own, outside it)
         rows = cur.execute(queries.sql("meeting_action"), {"action_id": action_id}).df()
         if rows.empty:
@@ -57,7 +57,7 @@ def update(con, action_id: int, seen: dict, wanted: dict, by: str | None, at: da
                                f"'{text(stored[field])}' meanwhile; your '{text(value)}' replaced it. "
                                "Both are in the history.")
             if text(stored[field]) != text(value):
-                log(cur, action_id, at, by, field, stored[field], value)
+                log(cur, action_id, at, by.name, field, stored[field], value)
             merged[field] = value
         if merged["status"] == "open":
             merged["closed_at"] = None
@@ -68,14 +68,14 @@ def update(con, action_id: int, seen: dict, wanted: dict, by: str | None, at: da
 
 
 def rate_campaign(con, campaign_id: int, rating: int, comment: str | None, rep_id: int | None,
-                  at: datetime) -> None:
+                  at: datetime, by: access.Person) -> None:
     """Store one rating (1 to 5) of a campaign by sales; it counts in the campaign page's rating at once."""
     if rating not in (1, 2, 3, 4, 5):
         raise ActionError("A rating is a whole number from 1 (poor leads) to 5 (excellent leads).")
     warehouse.write(con, "campaign_feedback_insert", [{
         "campaign_id": campaign_id, "rep_id": rep_id, "rating": rating,
         "comment": (comment or "").strip() or None, "given_at": at,
-    }])
+    }], by, "feedback")
 
 
 def log(cur, action_id: int, at: datetime, by: str | None, field: str, old, new) -> None:

@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from handshake import queries, warehouse
+from handshake import access, queries, warehouse
 
 # each term: its label, whether it is a whole number, and how a value of it reads
 TERMS = {
@@ -84,17 +84,17 @@ def changes(previous: dict | None, terms: dict) -> list[str]:
     return said
 
 
-def add_version(con, effective_date: date, terms: dict, by: str, note: str | None, at: datetime) -> list[str]:
+def add_version(con, effective_date: date, terms: dict, by: access.Person, note: str | None, at: datetime) -> list[str]:
     """Append a version taking effect on effective_date, recorded by `by` at `at` (UTC); returns what it
     changes against the version before (empty for the first). All or nothing."""
     terms = dict.fromkeys(TERMS) | terms  # a term left out is not agreed
-    with warehouse.transaction(con) as cur:
+    with warehouse.transaction(con, by, "agreements") as cur:
         # read the latest version inside this transaction, so two sessions cannot both follow it
         history = cur.execute(queries.sql("agreements_history")).df()
         latest = pd.Timestamp(history.iloc[0]["effective_date"]).date() if len(history) else None
-        check(effective_date, terms, by, latest)
+        check(effective_date, terms, by.name, latest)
         cur.execute(queries.sql("agreement_insert"), queries.bind("agreement_insert", dict(
-            terms, effective_date=effective_date, changed_by=by.strip(), changed_at=at,
+            terms, effective_date=effective_date, changed_by=by.name.strip(), changed_at=at,
             note=(note or "").strip() or None)))
         # the leads that became MQLs from that day on are judged by the new version
         warehouse.refresh_lead_facts(cur, "select lead_id from leads where mql_at >= $day", {"day": effective_date})

@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 from functools import cache
 from pathlib import Path
 
-from handshake import kpis, queries, warehouse
+from handshake import access, kpis, queries, warehouse
 
 QUESTIONNAIRE_PATH = Path(__file__).resolve().parent.parent / "data" / "questionnaire.toml"
 FUNCTIONS = ("marketing", "sales", "other")
@@ -146,7 +146,7 @@ def suggested_round(con, today: date | None = None) -> str:
     return name
 
 
-def open_round(con, round_id: str | None = None) -> str:
+def open_round(con, by: access.Person, round_id: str | None = None) -> str:
     """Open a new round (earlier rounds are closed, never deleted) and make it the current one."""
     round_id = (round_id or suggested_round(con)).strip()
     if not round_id:
@@ -154,17 +154,18 @@ def open_round(con, round_id: str | None = None) -> str:
     if round_id in set(queries.run(con, "assessment_rounds")["round_id"]):
         raise ValueError(f"a round named {round_id!r} already exists: choose another name")
     now = _now()
-    with warehouse.transaction(con) as cur:
+    with warehouse.transaction(con, by, "rounds") as cur:
         for name, params in (("assessment_open_round", {"round_id": round_id, "opened_at": now}),
                              ("assessment_close_rounds", {"round_id": round_id, "closed_at": now})):
             cur.execute(queries.sql(name), queries.bind(name, params))
     return round_id
 
 
-def submit(con, round_id: str, function: str, level: str, answers: dict) -> int:
+def submit(con, round_id: str, function: str, level: str, answers: dict, by: access.Person) -> int:
     """Store one anonymous response and its 20 answers, all or nothing; returns its response_id.
 
-    The round is opened if it does not exist yet. No name or other identity is asked or stored."""
+    The round is opened if it does not exist yet. No name or other identity is asked or stored: `by` is only
+    checked for the right to answer, never written."""
     if function not in FUNCTIONS:
         raise ValueError(f"function must be one of {', '.join(FUNCTIONS)}, not {function!r}")
     if level not in LEVELS:
@@ -174,7 +175,7 @@ def submit(con, round_id: str, function: str, level: str, answers: dict) -> int:
     check_answers(answers)
     ids = statement_ids()
     now = _now()
-    with warehouse.transaction(con) as cur:
+    with warehouse.transaction(con, by, "answers") as cur:
         cur.execute(queries.sql("assessment_open_round"),
                     queries.bind("assessment_open_round", {"round_id": round_id, "opened_at": now}))
         response_id = cur.execute(

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from handshake import importer, mappings, warehouse
+from handshake import access, importer, mappings, warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "data" / "bench"  # the generated warehouses (ignored by git)
@@ -31,6 +31,7 @@ SIZES = (100_000, 1_000_000, 10_000_000)
 LATER_TOUCHES = 8.5
 AS_OF = datetime(2026, 11, 2, 12)  # fixed, so a warehouse built on another day is the same one
 IMPORT_NOW = datetime(2026, 11, 22, 12)
+BENCH = access.Person("benchmark", "admin")
 PANDAS_KPIS = ("mql_count", "sla_compliance_rate", "acceptance_rate", "mql_to_won_rate", "open_pipeline_eur",
                "revenue_eur")
 
@@ -338,7 +339,7 @@ def write_cost(path: Path, runs: int) -> dict:
     try:
         for _ in range(min(runs, 3)):
             started = time.perf_counter()
-            with warehouse.transaction(con) as cur:
+            with warehouse.transaction(con, BENCH, "import") as cur:
                 warehouse.refresh_lead_facts(cur, "select lead_id from leads using sample reservoir(1000 rows) repeatable (7)")
             times.append(time.perf_counter() - started)
     finally:
@@ -441,7 +442,7 @@ def import_benchmark(rows: int, repeats: int = 3, progress=print) -> dict:
             try:
                 for times in (first, again):
                     started = time.perf_counter()
-                    report = importer.run(con, csv, mappings.canonical("leads"), now=IMPORT_NOW)
+                    report = importer.run(con, csv, mappings.canonical("leads"), by=BENCH, now=IMPORT_NOW)
                     times.append(time.perf_counter() - started)
                     assert report.accepted == rows, report.problems.head()
                 progress(f"run {n + 1}: first import {first[-1]:.1f} s ({report.rows_read:,} rows), "

@@ -11,7 +11,7 @@ import numpy as np
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from handshake import demo, evidence, formats, kpis, queries, warehouse
+from handshake import access, demo, evidence, formats, kpis, queries, warehouse
 from handshake.formats import fmt, readable
 
 MARKETING_COLOUR = "#0F7B8A"
@@ -19,6 +19,100 @@ SALES_COLOUR = "#E0702B"
 NEUTRAL_COLOUR = "#8C8C8C"
 
 _creating = threading.Lock()
+
+
+def secrets_section(name: str) -> dict:
+    """A section of .streamlit/secrets.toml, empty when there is none. A secrets file that exists but cannot be
+    read stops the app: falling back to local mode would let anyone who can reach it do everything."""
+    if not st.secrets.load_if_toml_exists():
+        unreadable = [f for f in st.get_option("secrets.files") if os.path.isfile(f)]
+        if unreadable:
+            st.error(f"`{unreadable[0]}` cannot be read as TOML, so Handshake cannot tell who may sign in. "
+                     "Fix the file (the server's log names the line) and reload this page.")
+            stop_before_pages()
+        return {}
+    section = st.secrets.get(name)
+    return section.to_dict() if hasattr(section, "to_dict") else dict(section or {})
+
+
+def sign_in() -> access.Person:
+    """Who is using this session, kept in session_state["person"] for the pages.
+
+    With an [auth] section in secrets, everyone signs in through st.login and gets the role [handshake.roles]
+    gives their address; an address it gives none is turned away. Without one, Handshake runs for one person
+    at one machine, who may do everything, and says so."""
+    auth = secrets_section("auth")
+    if not auth:
+        st.session_state["person"] = access.LOCAL
+        with st.sidebar:
+            st.caption(":material/person: **Single-user local mode**: no sign-in is set up, so whoever opens this "
+                       "address may do everything and nothing records who did it. The README's *Sign-in and "
+                       "roles* says how to turn sign-in on.")
+        return access.LOCAL
+    settings = secrets_section("handshake")
+    roles = settings.get("roles") or {}
+    problems = access.check_roles(roles)
+    if problems:
+        st.error("The [handshake.roles] setting in secrets.toml is wrong: " + "; ".join(problems) + ".")
+        stop_before_pages()
+    if not st.user.is_logged_in:
+        st.title("Handshake")
+        st.write("Sign in to see the numbers sales and marketing share.")
+        providers = [name for name, value in auth.items() if isinstance(value, dict)]
+        for provider in providers or [None]:
+            label = f"Sign in with {provider.capitalize()}" if provider else "Sign in"
+            st.button(label, key=f"sign_in_{provider}", type="primary", icon=":material/login:",
+                      on_click=st.login, args=(provider,) if provider else ())
+        stop_before_pages()
+    email = st.user.get("email")
+    role = access.role_for(email, roles)
+    if role is None:
+        st.title("Handshake")
+        st.warning(f"You are signed in as {formats.md(email or 'an account without an e-mail address')}, which has "
+                   "no role in Handshake. Ask an admin to add your address, or your domain, to [handshake.roles].",
+                   icon=":material/block:")
+        st.button("Sign out", on_click=st.logout, icon=":material/logout:")
+        stop_before_pages()
+    person = access.Person(st.user.get("name") or email, role, email, signed_in=True)
+    st.session_state["person"] = person
+    st.session_state["rep_level_roles"] = settings.get("rep_level_roles") or list(access.REP_LEVEL_DEFAULT)
+    with st.sidebar:
+        st.caption(f":material/person: Signed in as **{formats.md(person.name)}** ({person.role})")
+        st.button("Sign out", key="sign_out", on_click=st.logout, icon=":material/logout:")
+    return person
+
+
+def person() -> access.Person:
+    """The person using this session (see sign_in)."""
+    ensure_app_ran()
+    return st.session_state["person"]
+
+
+def sees_rep_level() -> bool:
+    return access.sees_rep_level(person(), st.session_state.get("rep_level_roles"))
+
+
+def cannot(doing: str) -> bool:
+    """True, with a note saying which role it takes, when this session's person may not do `doing`; the write
+    itself refuses too (warehouse.transaction), this only spares them a form they cannot send."""
+    who = person()
+    if who.can(doing):
+        return False
+    needed, said = access.NEEDS[doing]
+    st.info(f"To {said} takes the {needed} role; you are signed in as a {who.role}. An admin can change that "
+            "in the [handshake.roles] setting.", icon=":material/lock:")
+    return True
+
+
+def _nothing() -> None:
+    pass
+
+
+def stop_before_pages() -> None:
+    """Stop app.py before it lists the pages (not signed in, or no warehouse to read). Without a call to
+    st.navigation Streamlit would list the files of pages/ in the sidebar instead."""
+    st.navigation([st.Page(_nothing, title="Handshake", default=True)], position="hidden")
+    st.stop()
 
 
 def ensure_warehouse():
@@ -30,7 +124,7 @@ def ensure_warehouse():
                 f"No warehouse at `{path}` (set by HANDSHAKE_WAREHOUSE). Create one with "
                 f"`python -m handshake demo --warehouse {path}`, or unset HANDSHAKE_WAREHOUSE to use the demo."
             )
-            st.stop()
+            stop_before_pages()
         with _creating:  # two first visitors must not both build it
             if not path.exists():
                 bar = st.progress(0.0, text="First run: building the demo organisation")
@@ -38,9 +132,16 @@ def ensure_warehouse():
                 bar.empty()
     try:
         warehouse.shared_connection(path)
+    except warehouse.WarehouseLocked as e:
+        who = f"process {e.pid}" if e.pid else "another process"
+        st.error(f"`{path}` is open in another program ({who}): another Handshake dashboard, or an import from the "
+                 "command line. DuckDB lets one program at a time use a warehouse file, so this dashboard cannot "
+                 "open it. Use the dashboard that is already running, or wait for the import to finish (or stop "
+                 "that program) and reload this page. Nothing was changed.", icon=":material/lock:")
+        stop_before_pages()
     except warehouse.WarehouseError as e:
         st.error(str(e))
-        st.stop()
+        stop_before_pages()
     return path
 
 

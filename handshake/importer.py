@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pandas as pd
 
-from handshake import mappings, readers, warehouse
+from handshake import access, mappings, readers, warehouse
 from handshake.formats import plural
 from handshake.mappings import FIELDS, Mapping, MappingError
 
@@ -462,14 +462,14 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
-def run(con, path, mapping: Mapping, now: datetime | None = None, by: str | None = None,
+def run(con, path, mapping: Mapping, by: access.Person, now: datetime | None = None,
         name: str | None = None, delimiter: str | None = None, progress=None) -> Report:
     """Check and write one file in one transaction: all its accepted rows, its record in imports and
     its refused rows in import_rejects, or (on any error or interruption) nothing at all."""
     started = time.perf_counter()
     now = now or utc_now()
     step = progress or (lambda share, label: None)
-    with warehouse.transaction(con) as cur:
+    with warehouse.transaction(con, by, "import") as cur:
         tz = mapping.timezone or warehouse.organisation_timezone(warehouse.meta(cur))
         step(0.05, "Reading and checking the file")
         report = prepare(cur, path, mapping, tz, now, name=name, delimiter=delimiter)
@@ -477,7 +477,7 @@ def run(con, path, mapping: Mapping, now: datetime | None = None, by: str | None
         write(cur, mapping, report)
         step(0.9, "Recording the import")
         report.seconds = time.perf_counter() - started
-        record(cur, mapping, report, now, by)
+        record(cur, mapping, report, now, by.name)
         report.written = True
     step(1.0, "Done")
     return report

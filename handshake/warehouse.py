@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from handshake import queries
+from handshake import access, queries
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = ROOT / "queries" / "schema"
@@ -18,6 +18,14 @@ DEFAULT_PATH = ROOT / "data" / "warehouse.duckdb"
 
 class WarehouseError(Exception):
     """A warehouse that cannot be used, with a message that says what to do."""
+
+
+class WarehouseLocked(WarehouseError):
+    """Another process holds the file: DuckDB lets one process at a time open it for writing."""
+
+    def __init__(self, message: str, pid: int | None):
+        super().__init__(message)
+        self.pid = pid
 
 
 def migrations() -> list[tuple[int, Path]]:
@@ -78,6 +86,9 @@ def open_warehouse(path, create: bool = True, target: int = LATEST_VERSION):
     try:
         con = duckdb.connect(str(path))
     except duckdb.IOException as e:
+        if "lock" in str(e).lower():
+            pid = re.search(r"PID (\d+)", str(e))
+            raise WarehouseLocked(describe_open_error(path, e), int(pid.group(1)) if pid else None) from None
         raise WarehouseError(describe_open_error(path, e)) from None
     except duckdb.Error as e:
         raise WarehouseError(f"{path}: cannot open as a DuckDB warehouse ({first_line(e)})") from None
@@ -165,11 +176,11 @@ def organisation_timezone(about: dict) -> str:
     return about.get("timezone") or "UTC"
 
 
-def set_timezone(con, tz: str) -> None:
+def set_timezone(con, tz: str, by: access.Person) -> None:
     """Store the organisation's time zone; an unknown name is refused with the way to find a right one."""
     if tz not in zoneinfo.available_timezones():
         raise WarehouseError(f"Unknown time zone {tz!r}: use an IANA name such as Europe/Berlin or America/New_York.")
-    with transaction(con) as cur:
+    with transaction(con, by, "settings") as cur:
         cur.execute("insert or replace into meta values ('timezone', $tz)", {"tz": tz})
         refresh_rollups(cur)  # their days are the organisation's days
 
@@ -220,9 +231,11 @@ _writing = threading.Lock()
 
 
 @contextmanager
-def transaction(con):
-    """A cursor for one write: all or nothing, one writer at a time in this process (two DuckDB
-    transactions that both bump the data version conflict), and the data version bumped on success."""
+def transaction(con, by: access.Person, doing: str):
+    """A cursor for one write by a person whose role allows `doing` (access.NEEDS): all or nothing, one
+    writer at a time in this process (two DuckDB transactions that both bump the data version conflict),
+    and the data version bumped on success. Every write passes here, so this is where roles are enforced."""
+    access.require(by, doing)
     with _writing:
         cur = con.cursor()
         try:
@@ -237,8 +250,8 @@ def transaction(con):
             cur.close()
 
 
-def write(con, name: str, rows: list[dict]) -> None:
+def write(con, name: str, rows: list[dict], by: access.Person, doing: str) -> None:
     """Run the named write statement once per row, all or nothing, and mark the data as changed."""
-    with transaction(con) as cur:
+    with transaction(con, by, doing) as cur:
         for row in rows:
             cur.execute(queries.sql(name), queries.bind(name, row))

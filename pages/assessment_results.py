@@ -3,7 +3,7 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from handshake import assessment, dashboard, kpis, warehouse
+from handshake import access, assessment, dashboard, kpis, warehouse
 from handshake.dashboard import MARKETING_COLOUR, NEUTRAL_COLOUR, SALES_COLOUR
 
 st.title("What people say")
@@ -18,14 +18,16 @@ min_size = assessment.min_group_size()
 
 def new_round_form() -> None:
     with st.expander("Start a new round", icon=":material/add_circle:"):
+        if dashboard.cannot("rounds"):
+            return
         st.caption("A round collects one set of answers, usually one a quarter. Earlier rounds are closed "
                    "and kept, so you can see the trend.")
         con = warehouse.shared_connection(warehouse.configured_path())
         name = st.text_input("Name of the new round", value=assessment.suggested_round(con), key="new_round_name")
         if st.button("Open the round", key="open_round", icon=":material/add:"):
             try:
-                st.session_state["opened_round"] = assessment.open_round(con, name)
-            except ValueError as e:
+                st.session_state["opened_round"] = assessment.open_round(con, dashboard.person(), name)
+            except (ValueError, access.Refused) as e:
                 st.error(str(e))
             else:
                 st.rerun()

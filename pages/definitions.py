@@ -1,12 +1,13 @@
 """Data, for both teams: the joint agreement (lead definition, follow-up SLA, targets), version by version,
 and the place to record a new version."""
 
+import dataclasses
 from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 import streamlit as st
 
-from handshake import agreements, dashboard, kpis, warehouse
+from handshake import access, agreements, dashboard, kpis, warehouse
 
 # the form's widget for each term
 TERM_KEYS = {"mql_score_threshold": "def_threshold", "first_touch_sla_hours": "def_sla_hours",
@@ -117,6 +118,9 @@ else:
 
 # ---- a new version
 st.subheader("Add a version" if latest is not None else "Write down the first version")
+if dashboard.cannot("agreements"):
+    st.stop()
+person = dashboard.person()
 prefill = agreements.stored_terms(latest) if latest is not None else dict.fromkeys(agreements.TERMS)
 earliest = latest_date + timedelta(days=1) if latest_date else None
 # The form starts from the latest version. Its values are set through st.session_state, not the widgets'
@@ -157,8 +161,11 @@ with st.container(border=True):
             "Revenue target / month (€)", value=None, step=1000.0, format="%.2f",
             key="def_revenue_target", placeholder="not agreed", help="The shared revenue target in euros, 0 or more."),
     }
-    by = st.text_input("Recorded by", key="def_by", placeholder="your name", max_chars=100,
-                       help="Kept with the version, with the time you save it.")
+    if person.signed_in:  # the sign-in names who records it
+        by = person.name
+    else:
+        by = st.text_input("Recorded by", key="def_by", placeholder="your name", max_chars=100,
+                           help="Kept with the version, with the time you save it.")
     note = st.text_input("Why (optional)", key="def_note", max_chars=500,
                          placeholder="for example: SLA tightened after the decay-curve review")
     backdated = effective is not None and effective <= today
@@ -177,8 +184,8 @@ if save:
                 f"This version takes effect {when}: tick the box above to confirm that the MQLs since then "
                 f"({rejudged:,}) will be judged by it, or choose a later date.")
         changed = agreements.add_version(warehouse.shared_connection(warehouse.configured_path()),
-                                         effective, terms, by, note, now)
-    except agreements.AgreementError as e:
+                                         effective, terms, dataclasses.replace(person, name=by), note, now)
+    except (agreements.AgreementError, access.Refused) as e:
         st.error(str(e))
     else:
         saved = f"Saved the version that takes effect on {day(effective)}."

@@ -382,9 +382,13 @@ else:
             else "No team's MQLs can be judged yet: every one is still inside its first hours.",
             icon=":material/hourglass_empty:")
 dashboard.data_table(teams, "handshake_follow_up_by_team.csv", column_config=OWNER_COLUMNS)
-st.caption("Each rep's MQLs are those they own now. Rep-level figures are for coaching, not for ranking people.")
-dashboard.data_table(reps, "handshake_follow_up_by_rep.csv", label="By rep", expanded=True,
-                     column_config=OWNER_COLUMNS)
+if dashboard.sees_rep_level():
+    st.caption("Each rep's MQLs are those they own now. Rep-level figures are for coaching, not for ranking people.")
+    dashboard.data_table(reps, "handshake_follow_up_by_rep.csv", label="By rep", expanded=True,
+                         column_config=OWNER_COLUMNS)
+else:
+    st.caption(f"Each rep's own figures are shown only to the roles set in `rep_level_roles` (you are a "
+               f"{dashboard.person().role}): they are for coaching, not for everyone to compare.")
 
 
 st.subheader("The accountability list")

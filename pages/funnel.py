@@ -3,7 +3,7 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from handshake import dashboard, formats, kpis, warehouse
+from handshake import access, dashboard, formats, kpis, warehouse
 from handshake.formats import fmt
 
 st.title("Hand-off funnel")
@@ -194,9 +194,10 @@ with st.expander("Reference ranges: published conversion rates, and how to chang
         "which owns that model now, says no universal benchmark exists: treat them as directional references "
         "for your own rates, never as targets. If your team trusts other figures, change them here."
     )
+    fixed = dashboard.cannot("ranges")
     edited = st.data_editor(
         bands.reset_index()[["transition", "low_rate", "high_rate", "changed_by"]], hide_index=True,
-        disabled=["transition", "changed_by"], key="band_editor", placeholder="–",
+        disabled=True if fixed else ["transition", "changed_by"], key="band_editor", placeholder="–",
         column_config={
             "transition": "Step",
             "low_rate": st.column_config.NumberColumn("Low", min_value=0.0, max_value=1.0, step=0.01, format="percent"),
@@ -204,12 +205,18 @@ with st.expander("Reference ranges: published conversion rates, and how to chang
             "changed_by": "Last changed by",
         },
     )
-    if st.button("Save the ranges", key="save_bands"):
+    if not fixed and st.button("Save the ranges", key="save_bands"):
         invalid = edited[(edited["low_rate"] > edited["high_rate"]) | edited[["low_rate", "high_rate"]].isna().any(axis=1)]
         if not invalid.empty:
             st.error(f"Each low must be at most its high: check {', '.join(invalid['transition'])}. Nothing was saved.")
         else:
             rows = [dict(transition=r.transition, low_rate=float(r.low_rate), high_rate=float(r.high_rate),
-                         changed_by="local user", changed_at=kpis.current_time()) for r in edited.itertuples()]
-            warehouse.write(warehouse.shared_connection(warehouse.configured_path()), "update_reference_band", rows)
-            st.success("Saved. Every page now shows the new ranges.")
+                         changed_by=dashboard.person().name or "local user", changed_at=kpis.current_time())
+                    for r in edited.itertuples()]
+            try:
+                warehouse.write(warehouse.shared_connection(warehouse.configured_path()), "update_reference_band",
+                                rows, dashboard.person(), "ranges")
+            except access.Refused as e:
+                st.error(str(e))
+            else:
+                st.success("Saved. Every page now shows the new ranges.")

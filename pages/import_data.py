@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from handshake import dashboard, importer, mappings, readers, uploads, warehouse
+from handshake import access, dashboard, importer, mappings, readers, uploads, warehouse
 from handshake.formats import fmt, md
 
 NONE = "— not in this file —"
@@ -24,6 +24,56 @@ st.markdown(
 def rows(count) -> str:
     return f"{fmt(count, 'count')} row" + ("" if count == 1 else "s")
 
+
+
+def imports_so_far() -> None:
+    """Every import into this warehouse, and the rows each refused."""
+    st.subheader("Imports so far")
+    history = dashboard.query("imports_recent")
+    if history.empty:
+        st.info("No file has been imported into this warehouse yet.", icon=":material/inbox:")
+    else:
+        count_column = lambda label: st.column_config.NumberColumn(label, format="localized", width="small")  # noqa: E731
+        shown_history = history.drop(columns=["warnings"] + (["imported_by"] if history["imported_by"].isna().all() else []))
+        st.dataframe(
+            shown_history.assign(kind=history["kind"].map(uploads.SHORT_KIND_LABELS).fillna(history["kind"])),
+            hide_index=True, placeholder="–", column_config={
+                "import_id": st.column_config.NumberColumn("#", format="%d"),
+                "imported_at": st.column_config.DatetimeColumn("When (UTC)", format="D MMM YYYY HH:mm"),
+                "file_name": "File", "kind": "Holds", "mapping": "Mapping",
+                "rows_read": count_column("Read"), "accepted": count_column("Accepted"),
+                "rejected": count_column("Rejected"),
+                "inserted": count_column("New"), "updated": count_column("Updated"),
+                "unchanged": count_column("Unchanged"),
+                "seconds": st.column_config.NumberColumn("Took", format="%.1f s", width="small"), "imported_by": "By",
+            })
+        st.caption("Counts are rows of the file. Read = accepted + rejected + exact repeats skipped; the accepted rows "
+                   "are new, updated or unchanged in the warehouse.")
+        ids = history["import_id"].tolist()
+        if st.session_state.get("import_history_pick") not in ids:
+            st.session_state["import_history_pick"] = ids[0]
+        described = history.set_index("import_id")
+        picked = st.selectbox(
+            "Refused rows of import", ids, key="import_history_pick",
+            format_func=lambda i: f"#{i} · {described.at[i, 'file_name']} · "
+                                  f"{described.at[i, 'imported_at']:%d %b %Y %H:%M} UTC")
+        if isinstance(described.at[picked, "warnings"], str):
+            st.caption(f"Import #{picked} warned: " + " ".join(described.at[picked, "warnings"].splitlines()))
+        refused = dashboard.query("import_rejects", {"import_id": int(picked)})
+        if refused.empty:
+            st.caption(f"Import #{picked} refused no rows.")
+        else:
+            dashboard.data_table(
+                refused, f"import_{picked}_refused_rows.csv", expanded=True,
+                label=f"{rows(refused['row_number'].nunique())} refused by import #{picked}, "
+                      "with the row as it was in the file",
+                column_config={"row_number": st.column_config.NumberColumn("Row in the file", format="%d"),
+                               "column_name": "Column", "reason": "Reason", "raw_row": "The row (JSON)"})
+
+
+if dashboard.cannot("import"):
+    imports_so_far()
+    st.stop()
 
 # ---- 1. the file and what it holds
 st.subheader("1. The file")
@@ -261,7 +311,7 @@ def import_flow() -> None:
                 outcome["report"] = importer.preview(con, on_disk, mapping, name=file_name, delimiter=delimiter)
         except importer.DatesAmbiguous as e:
             outcome["warning"] = f"{e} Choose the date order under 'Dates are written' above, then check again."
-        except (mappings.MappingError, importer.ImportRefused, readers.FileRefused) as e:
+        except (mappings.MappingError, importer.ImportRefused, readers.FileRefused, access.Refused) as e:
             outcome["error"] = str(e)
         st.session_state["import_checked"] = outcome
     checked = st.session_state.get("import_checked")
@@ -308,12 +358,12 @@ def import_flow() -> None:
         con = warehouse.shared_connection(path)
         try:
             with file_on_disk() as on_disk:
-                result = importer.run(con, on_disk, mapping, by=None, name=file_name, delimiter=delimiter,
+                result = importer.run(con, on_disk, mapping, by=dashboard.person(), name=file_name, delimiter=delimiter,
                                       progress=lambda share, text: bar.progress(min(max(share, 0.0), 1.0), text=text))
         except importer.DatesAmbiguous as e:
             bar.empty()
             st.warning(md(f"{e} Choose the date order under 'Dates are written' above."), icon=":material/calendar_month:")
-        except (mappings.MappingError, importer.ImportRefused, readers.FileRefused) as e:
+        except (mappings.MappingError, importer.ImportRefused, readers.FileRefused, access.Refused) as e:
             bar.empty()
             st.error(md(f"{e} Nothing was written."), icon=":material/block:")
         except Exception as e:  # the import is one transaction: whatever failed, it was rolled back
@@ -342,43 +392,4 @@ if identity is None:
 else:
     import_flow()
 
-# ---- the imports so far, and what each refused
-st.subheader("Imports so far")
-history = dashboard.query("imports_recent")
-if history.empty:
-    st.info("No file has been imported into this warehouse yet.", icon=":material/inbox:")
-else:
-    count_column = lambda label: st.column_config.NumberColumn(label, format="localized", width="small")  # noqa: E731
-    shown_history = history.drop(columns=["warnings"] + (["imported_by"] if history["imported_by"].isna().all() else []))
-    st.dataframe(
-        shown_history.assign(kind=history["kind"].map(uploads.SHORT_KIND_LABELS).fillna(history["kind"])),
-        hide_index=True, placeholder="–", column_config={
-            "import_id": st.column_config.NumberColumn("#", format="%d"),
-            "imported_at": st.column_config.DatetimeColumn("When (UTC)", format="D MMM YYYY HH:mm"),
-            "file_name": "File", "kind": "Holds", "mapping": "Mapping",
-            "rows_read": count_column("Read"), "accepted": count_column("Accepted"),
-            "rejected": count_column("Rejected"),
-            "inserted": count_column("New"), "updated": count_column("Updated"),
-            "unchanged": count_column("Unchanged"),
-            "seconds": st.column_config.NumberColumn("Took", format="%.1f s", width="small"), "imported_by": "By",
-        })
-    st.caption("Counts are rows of the file. Read = accepted + rejected + exact repeats skipped; the accepted rows "
-               "are new, updated or unchanged in the warehouse.")
-    ids = history["import_id"].tolist()
-    if st.session_state.get("import_history_pick") not in ids:
-        st.session_state["import_history_pick"] = ids[0]
-    described = history.set_index("import_id")
-    picked = st.selectbox(
-        "Refused rows of import", ids, key="import_history_pick",
-        format_func=lambda i: f"#{i} · {described.at[i, 'file_name']} · {described.at[i, 'imported_at']:%d %b %Y %H:%M} UTC")
-    if isinstance(described.at[picked, "warnings"], str):
-        st.caption(f"Import #{picked} warned: " + " ".join(described.at[picked, "warnings"].splitlines()))
-    refused = dashboard.query("import_rejects", {"import_id": int(picked)})
-    if refused.empty:
-        st.caption(f"Import #{picked} refused no rows.")
-    else:
-        dashboard.data_table(
-            refused, f"import_{picked}_refused_rows.csv", expanded=True,
-            label=f"{rows(refused['row_number'].nunique())} refused by import #{picked}, with the row as it was in the file",
-            column_config={"row_number": st.column_config.NumberColumn("Row in the file", format="%d"),
-                           "column_name": "Column", "reason": "Reason", "raw_row": "The row (JSON)"})
+imports_so_far()

@@ -54,6 +54,9 @@ if "assessment_result" in st.session_state:
     show_result(st.session_state["assessment_result"])
     st.stop()
 
+if dashboard.cannot("answers"):
+    st.stop()
+
 numbers = {s["id"]: n for n, s in enumerate(assessment.statements(), start=1)}
 with st.form("questionnaire", border=False):
     left, right = st.columns(2)
@@ -91,7 +94,7 @@ if submitted:
                  icon=":material/error:")
     else:
         con = warehouse.shared_connection(warehouse.configured_path())
-        assessment.submit(con, round_id, function, level, answers)
+        assessment.submit(con, round_id, function, level, answers, by=dashboard.person())
         total = assessment.score(answers)
         st.session_state["assessment_result"] = {
             "round_id": round_id, "score": total, "stage": assessment.stage_for(total),

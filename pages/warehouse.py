@@ -87,12 +87,14 @@ st.page_link("pages/definitions.py", label="The joint agreement, version by vers
 st.subheader("The organisation's time zone")
 zones = sorted(zoneinfo.available_timezones())
 current_zone = warehouse.organisation_timezone(about)
+fixed = dashboard.cannot("settings")
 with st.form("timezone_form", border=False):
     zone = st.selectbox(
         "Days and weeks start at midnight in", zones, index=zones.index(current_zone) if current_zone in zones else None,
-        key="timezone", help="Timestamps are stored in UTC. A period's days, and the weekly meeting's Monday-to-Sunday "
-        "weeks, start at midnight in this zone; booking and deal dates are already the organisation's own dates.")
-    if st.form_submit_button("Save time zone", key="save_timezone") and zone and zone != current_zone:
-        warehouse.set_timezone(warehouse.shared_connection(path), zone)
+        key="timezone", disabled=fixed,
+        help="Timestamps are stored in UTC. A period's days, and the weekly meeting's Monday-to-Sunday weeks, start "
+        "at midnight in this zone; booking and deal dates are already the organisation's own dates.")
+    if st.form_submit_button("Save time zone", key="save_timezone", disabled=fixed) and zone and zone != current_zone:
+        warehouse.set_timezone(warehouse.shared_connection(path), zone, dashboard.person())
         st.success(f"Days now start at midnight {zone}; every page counts by it from now on.")
 st.caption(f"Now: {current_zone}. Changing it moves the edges of every period by the difference in hours, for everyone.")

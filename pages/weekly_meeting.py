@@ -5,7 +5,7 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from handshake import actions, dashboard, kpis, meeting, pack, warehouse
+from handshake import access, actions, dashboard, kpis, meeting, pack, warehouse
 from handshake.dashboard import MARKETING_COLOUR, SALES_COLOUR
 from handshake.formats import md, plural, readable
 
@@ -160,61 +160,62 @@ else:
 
 people = dashboard.query("people", {"day": week.sunday})
 owners = sorted(set(people["rep_name"]) | set(listed["owner"]))
-adding, editing = st.columns(2)
-with adding.form("add_action", clear_on_submit=True, border=True):
-    st.markdown("**Agree a new action**")
-    title = st.text_input("What is to be done", key="new_title")
-    owner = st.selectbox("Owner", owners, index=None, key="new_owner", accept_new_options=True,
-                         placeholder="Choose or type a name")
-    function = st.selectbox("Owner's function", actions.FUNCTIONS, index=2, key="new_function", format_func=readable)
-    due = st.date_input("Due", value=week.sunday + timedelta(days=14), key="new_due",
-                        help="By default the end of the week after the meeting: in time for the next one.")
-    if st.form_submit_button("Add action", key="add_action_button", type="primary", icon=":material/add_task:"):
-        try:
-            action_id = actions.create(con, title or "", owner or "", function, due, None, now)
-            st.session_state["action_notice"] = ("success", f"Action #{action_id} added.")
-            st.rerun()
-        except actions.ActionError as e:
-            st.error(str(e))
+if not dashboard.cannot("actions"):
+    adding, editing = st.columns(2)
+    with adding.form("add_action", clear_on_submit=True, border=True):
+        st.markdown("**Agree a new action**")
+        title = st.text_input("What is to be done", key="new_title")
+        owner = st.selectbox("Owner", owners, index=None, key="new_owner", accept_new_options=True,
+                             placeholder="Choose or type a name")
+        function = st.selectbox("Owner's function", actions.FUNCTIONS, index=2, key="new_function", format_func=readable)
+        due = st.date_input("Due", value=week.sunday + timedelta(days=14), key="new_due",
+                            help="By default the end of the week after the meeting: in time for the next one.")
+        if st.form_submit_button("Add action", key="add_action_button", type="primary", icon=":material/add_task:"):
+            try:
+                action_id = actions.create(con, title or "", owner or "", function, due, dashboard.person(), now)
+                st.session_state["action_notice"] = ("success", f"Action #{action_id} added.")
+                st.rerun()
+            except (actions.ActionError, access.Refused) as e:
+                st.error(str(e))
 
-with editing.container(border=True):
-    st.markdown("**Update an action**")
-    if listed.empty:
-        st.caption("Nothing to update yet.")
-    else:
-        picked = st.selectbox("Action", listed["action_id"].tolist(), key="edit_pick",
-                              format_func=lambda i: f"#{i} · {listed.set_index('action_id').at[i, 'title']}")
-        row = listed.set_index("action_id").loc[picked]
-        stored = {f: actions.plain(row[f]) for f in actions.FIELDS}
-        # what this session was shown, kept until it saves, so an edit made meanwhile elsewhere is noticed
-        seen = st.session_state.setdefault(f"seen_{picked}", stored)
-        with st.form(f"edit_{picked}", border=False):
-            wanted = {
-                "title": st.text_input("What is to be done", value=seen["title"], key=f"edit_title_{picked}"),
-                "owner": st.text_input("Owner", value=seen["owner"], key=f"edit_owner_{picked}"),
-                "owner_function": st.selectbox(
-                    "Owner's function", actions.FUNCTIONS, key=f"edit_function_{picked}", format_func=readable,
-                    index=actions.FUNCTIONS.index(seen["owner_function"]) if seen["owner_function"] else 2),
-                "due_date": st.date_input("Due", value=seen["due_date"], key=f"edit_due_{picked}"),
-                "status": st.radio("Status", actions.STATUSES, index=actions.STATUSES.index(seen["status"]),
-                                   key=f"edit_status_{picked}", horizontal=True, format_func=readable),
-            }
-            if st.form_submit_button("Save", key="save_action", icon=":material/save:"):
-                try:
-                    clashes = actions.update(con, picked, seen, wanted, None, now)
-                    for key in [k for k in st.session_state if str(k).endswith(f"_{picked}")]:
-                        del st.session_state[key]
-                    st.session_state["action_notice"] = (
-                        ("warning", " ".join(clashes)) if clashes else ("success", f"Action #{picked} saved."))
-                    st.rerun()
-                except actions.ActionError as e:
-                    st.error(str(e))
-        history = dashboard.query("meeting_action_history", {"action_id": picked})
-        with st.expander(f"History of #{picked} ({plural(len(history), 'change')})"):
-            st.dataframe(history, hide_index=True, placeholder="–", column_config={
-                "changed_at": st.column_config.DatetimeColumn("When (UTC)", format="D MMM YYYY HH:mm"),
-                "changed_by": "By", "field": "What", "old_value": "From", "new_value": "To",
-            })
+    with editing.container(border=True):
+        st.markdown("**Update an action**")
+        if listed.empty:
+            st.caption("Nothing to update yet.")
+        else:
+            picked = st.selectbox("Action", listed["action_id"].tolist(), key="edit_pick",
+                                  format_func=lambda i: f"#{i} · {listed.set_index('action_id').at[i, 'title']}")
+            row = listed.set_index("action_id").loc[picked]
+            stored = {f: actions.plain(row[f]) for f in actions.FIELDS}
+            # what this session was shown, kept until it saves, so an edit made meanwhile elsewhere is noticed
+            seen = st.session_state.setdefault(f"seen_{picked}", stored)
+            with st.form(f"edit_{picked}", border=False):
+                wanted = {
+                    "title": st.text_input("What is to be done", value=seen["title"], key=f"edit_title_{picked}"),
+                    "owner": st.text_input("Owner", value=seen["owner"], key=f"edit_owner_{picked}"),
+                    "owner_function": st.selectbox(
+                        "Owner's function", actions.FUNCTIONS, key=f"edit_function_{picked}", format_func=readable,
+                        index=actions.FUNCTIONS.index(seen["owner_function"]) if seen["owner_function"] else 2),
+                    "due_date": st.date_input("Due", value=seen["due_date"], key=f"edit_due_{picked}"),
+                    "status": st.radio("Status", actions.STATUSES, index=actions.STATUSES.index(seen["status"]),
+                                       key=f"edit_status_{picked}", horizontal=True, format_func=readable),
+                }
+                if st.form_submit_button("Save", key="save_action", icon=":material/save:"):
+                    try:
+                        clashes = actions.update(con, picked, seen, wanted, dashboard.person(), now)
+                        for key in [k for k in st.session_state if str(k).endswith(f"_{picked}")]:
+                            del st.session_state[key]
+                        st.session_state["action_notice"] = (
+                            ("warning", " ".join(clashes)) if clashes else ("success", f"Action #{picked} saved."))
+                        st.rerun()
+                    except (actions.ActionError, access.Refused) as e:
+                        st.error(str(e))
+            history = dashboard.query("meeting_action_history", {"action_id": picked})
+            with st.expander(f"History of #{picked} ({plural(len(history), 'change')})"):
+                st.dataframe(history, hide_index=True, placeholder="–", column_config={
+                    "changed_at": st.column_config.DatetimeColumn("When (UTC)", format="D MMM YYYY HH:mm"),
+                    "changed_by": "By", "field": "What", "old_value": "From", "new_value": "To",
+                })
 
 # ---- campaign feedback
 st.subheader("Sales' rating of campaigns")
@@ -223,25 +224,31 @@ if campaigns.empty:
     st.info("No campaign ran in the 13 weeks up to this week, so there is none to rate.", icon=":material/campaign:")
 else:
     rate, ratings = st.columns(2)
-    with rate.form("rate_campaign", clear_on_submit=True, border=True):
-        names = campaigns.set_index("campaign_id")["campaign_name"]
-        campaign_id = st.selectbox("Campaign", names.index.tolist(), index=None, key="rate_campaign_id",
-                                   format_func=lambda i: names[i], placeholder="Choose a campaign")
-        rating = st.radio("How good were its leads?", [1, 2, 3, 4, 5], index=None, horizontal=True,
-                          key="rate_rating", captions=["poor", "", "fair", "", "excellent"])
-        comment = st.text_area("Why (optional)", key="rate_comment", max_chars=500,
-                               placeholder="e.g. many students, few decision makers")
-        sales_people = people[people["function"] == "sales"].set_index("rep_id")["rep_name"]
-        rep_id = st.selectbox("Rated by (optional)", sales_people.index.tolist(), index=None, key="rate_rep",
-                              format_func=lambda i: sales_people[i])
-        if st.form_submit_button("Save rating", key="save_rating", icon=":material/star:"):
-            if campaign_id is None or rating is None:
-                st.error("Choose a campaign and a rating from 1 to 5 before saving.")
-            else:
-                actions.rate_campaign(con, campaign_id, rating, comment, rep_id, now)
-                st.session_state["action_notice"] = ("success", f"Rating saved for {names[campaign_id]}: it now "
-                                                     "counts in Sales' campaign rating on the campaigns page.")
-                st.rerun()
+    with rate:
+        if not dashboard.cannot("feedback"):
+            with st.form("rate_campaign", clear_on_submit=True, border=True):
+                names = campaigns.set_index("campaign_id")["campaign_name"]
+                campaign_id = st.selectbox("Campaign", names.index.tolist(), index=None, key="rate_campaign_id",
+                                           format_func=lambda i: names[i], placeholder="Choose a campaign")
+                rating = st.radio("How good were its leads?", [1, 2, 3, 4, 5], index=None, horizontal=True,
+                                  key="rate_rating", captions=["poor", "", "fair", "", "excellent"])
+                comment = st.text_area("Why (optional)", key="rate_comment", max_chars=500,
+                                       placeholder="e.g. many students, few decision makers")
+                sales_people = people[people["function"] == "sales"].set_index("rep_id")["rep_name"]
+                rep_id = st.selectbox("Rated by (optional)", sales_people.index.tolist(), index=None, key="rate_rep",
+                                      format_func=lambda i: sales_people[i])
+                if st.form_submit_button("Save rating", key="save_rating", icon=":material/star:"):
+                    if campaign_id is None or rating is None:
+                        st.error("Choose a campaign and a rating from 1 to 5 before saving.")
+                    else:
+                        try:
+                            actions.rate_campaign(con, campaign_id, rating, comment, rep_id, now, dashboard.person())
+                        except access.Refused as e:
+                            st.error(str(e))
+                        else:
+                            st.session_state["action_notice"] = ("success", f"Rating saved for {names[campaign_id]}: it "
+                                                                 "now counts in Sales' campaign rating on the campaigns page.")
+                            st.rerun()
     ratings.dataframe(campaigns, hide_index=True, placeholder="–", column_config={
         "campaign_id": None, "campaign_name": "Campaign", "channel": None,
         "start_date": None, "end_date": None,

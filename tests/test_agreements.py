@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from handshake import agreements, queries, warehouse
 from conftest import APP
 from test_app import assert_clean
+from handshake.access import Person
 
 PAGE = "pages/definitions.py"
 AT = datetime(2026, 3, 30, 9, 15)
@@ -26,7 +27,7 @@ def versions(con) -> list[tuple]:
 def test_a_valid_version_is_written_with_who_and_when(seed_con):
     before = warehouse.data_version(seed_con)
     changed = agreements.add_version(seed_con, date(2026, 4, 1), dict(V2, first_touch_sla_hours=8.0),
-                                     " Mara Market ", "Sales asked for a working day", AT)
+                                     Person(" Mara Market ", "admin"), "Sales asked for a working day", AT)
     assert changed == ["first-touch SLA 4 h → 8 h"]
     assert versions(seed_con)[-1] == (date(2026, 4, 1), 50, 8.0, 3, 62, 62000, "Mara Market", AT,
                                       "Sales asked for a working day")
@@ -37,16 +38,16 @@ def test_a_valid_version_is_written_with_who_and_when(seed_con):
 
 def test_a_term_left_out_or_empty_is_stored_as_not_agreed(seed_con):
     changed = agreements.add_version(seed_con, date(2026, 4, 1), dict(V2, monthly_revenue_target_eur=None),
-                                     "Heads", None, AT)
+                                     Person("Heads", "admin"), None, AT)
     assert changed == ["monthly revenue target €62,000 → not agreed"]
-    agreements.add_version(seed_con, date(2026, 5, 1), {"mql_score_threshold": 55}, "Heads", "  ", AT)
+    agreements.add_version(seed_con, date(2026, 5, 1), {"mql_score_threshold": 55}, Person("Heads", "admin"), "  ", AT)
     assert versions(seed_con)[-1] == (date(2026, 5, 1), 55, None, None, None, None, "Heads", AT, None)
 
 
 def test_the_first_version_may_take_any_date(empty_warehouse):
     con = warehouse.open_warehouse(empty_warehouse)
     try:
-        assert agreements.add_version(con, date(2020, 1, 1), V2, "Heads", None, AT) == []
+        assert agreements.add_version(con, date(2020, 1, 1), V2, Person("Heads", "admin"), None, AT) == []
         assert [row[0] for row in versions(con)] == [date(2020, 1, 1)]
     finally:
         con.close()
@@ -55,7 +56,7 @@ def test_the_first_version_may_take_any_date(empty_warehouse):
 @pytest.mark.parametrize("effective", [date(2026, 3, 16), date(2026, 2, 1)])
 def test_a_version_not_after_the_latest_is_refused(seed_con, effective):
     with pytest.raises(agreements.AgreementError, match="must take effect after 16 Mar 2026"):
-        agreements.add_version(seed_con, effective, V2, "Heads", None, AT)
+        agreements.add_version(seed_con, effective, V2, Person("Heads", "admin"), None, AT)
 
 
 @pytest.mark.parametrize("term, value, says", [
@@ -103,7 +104,7 @@ def test_the_mqls_a_backdated_version_judges_are_counted(run_query, since, expec
 
 def test_the_counted_mqls_are_the_ones_the_new_version_judges(seed_con):
     counted = queries.run(seed_con, "mqls_since", {"since": date(2026, 3, 20)})["mql_count"].iloc[0]
-    agreements.add_version(seed_con, date(2026, 3, 20), dict(V2, first_touch_sla_hours=8.0), "Heads", None, AT)
+    agreements.add_version(seed_con, date(2026, 3, 20), dict(V2, first_touch_sla_hours=8.0), Person("Heads", "admin"), None, AT)
     judged = seed_con.execute(
         "select list(lead_id order by lead_id) from lead_facts where agreement_effective_date = '2026-03-20'"
     ).fetchone()[0]
@@ -114,7 +115,7 @@ def test_the_counted_mqls_are_the_ones_the_new_version_judges(seed_con):
 def test_a_refused_version_leaves_the_table_unchanged(seed_con):
     before, version = versions(seed_con), warehouse.data_version(seed_con)
     with pytest.raises(agreements.AgreementError):
-        agreements.add_version(seed_con, date(2026, 4, 1), dict(V2, min_attempts=0), "Heads", None, AT)
+        agreements.add_version(seed_con, date(2026, 4, 1), dict(V2, min_attempts=0), Person("Heads", "admin"), None, AT)
     assert (versions(seed_con), warehouse.data_version(seed_con)) == (before, version)
 
 
@@ -126,7 +127,7 @@ def test_a_write_that_fails_after_inserting_leaves_the_table_unchanged(seed_con,
 
     monkeypatch.setattr(warehouse, "bump_data_version", fail)  # runs after the insert, in the same transaction
     with pytest.raises(RuntimeError):
-        agreements.add_version(seed_con, date(2026, 4, 1), V2, "Heads", None, AT)
+        agreements.add_version(seed_con, date(2026, 4, 1), V2, Person("Heads", "admin"), None, AT)
     assert (versions(seed_con), warehouse.data_version(seed_con)) == (before, version)
 
 

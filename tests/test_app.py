@@ -9,6 +9,9 @@ from streamlit.testing.v1 import AppTest
 
 from handshake import demo, formats, importer, kpis, mappings, warehouse
 from conftest import APP, TESTS
+from handshake.access import Person
+
+ADMIN = Person("Test admin", "admin")
 
 PAGES = sorted(f"pages/{p.name}" for p in (TESTS.parent / "pages").glob("*.py"))
 
@@ -55,7 +58,7 @@ def imported_warehouse(tmp_path_factory):
     examples = mappings.MAPPING_DIR / "examples"
     for file, mapping in (("maven_teams.csv", "maven_teams"), ("maven_pipeline_slice.csv", "maven_pipeline"),
                           ("xeducation_leads_slice.csv", "xeducation_leads")):
-        report = importer.run(con, TESTS / "data" / file, mappings.load(str(examples / f"{mapping}.toml")))
+        report = importer.run(con, TESTS / "data" / file, mappings.load(str(examples / f"{mapping}.toml")), by=ADMIN)
         assert report.rejected == 0
     con.close()
     return path
@@ -70,7 +73,7 @@ def test_every_page_renders_on_imported_exports(monkeypatch, imported_warehouse,
 def test_a_warehouse_of_deals_without_leads_says_what_it_holds_and_what_to_import(monkeypatch, empty_warehouse):
     con = warehouse.open_warehouse(empty_warehouse)
     examples = mappings.MAPPING_DIR / "examples"
-    importer.run(con, TESTS / "data" / "maven_pipeline_slice.csv", mappings.load(str(examples / "maven_pipeline.toml")))
+    importer.run(con, TESTS / "data" / "maven_pipeline_slice.csv", mappings.load(str(examples / "maven_pipeline.toml")), by=ADMIN)
     con.close()
     at = open_app(monkeypatch, empty_warehouse)
     assert_clean(at)

@@ -7,6 +7,10 @@ import pytest
 from test_app import assert_clean, open_app
 
 from handshake import assessment, queries, warehouse
+from handshake.access import Person
+
+ADMIN = Person("Test admin", "admin")
+MEMBER = Person("Test member", "member")
 
 IDS = assessment.statement_ids()
 
@@ -70,10 +74,10 @@ def test_score_is_the_sum_of_the_ratings(answers, total, stage):
 
 def test_functions_weigh_equally_whatever_their_size(shared, monkeypatch):
     monkeypatch.setenv("HANDSHAKE_MIN_GROUP_SIZE", "1")
-    assessment.submit(shared, "2026 Q4", "marketing", "head", all_rated(4))  # 80
+    assessment.submit(shared, "2026 Q4", "marketing", "head", all_rated(4), by=MEMBER)  # 80
     for _ in range(9):
-        assessment.submit(shared, "2026 Q4", "sales", "staff", all_rated(2))  # 40 each
-    assessment.submit(shared, "2026 Q4", "other", "staff", all_rated(5))  # 100, not in the score
+        assessment.submit(shared, "2026 Q4", "sales", "staff", all_rated(2), by=MEMBER)  # 40 each
+    assessment.submit(shared, "2026 Q4", "other", "staff", all_rated(5), by=MEMBER)  # 100, not in the score
     result = assessment.self_assessed(run_on(shared))
     # (80 + 40) / 2 = 60, not (80 + 9 x 40) / 10 = 44
     assert result["score"] == 60 and result["stage"] == "aligned"
@@ -84,9 +88,9 @@ def test_functions_weigh_equally_whatever_their_size(shared, monkeypatch):
 
 
 def test_a_function_under_the_privacy_threshold_gives_no_score(shared):
-    assessment.submit(shared, "2026 Q4", "marketing", "head", all_rated(4))
+    assessment.submit(shared, "2026 Q4", "marketing", "head", all_rated(4), by=MEMBER)
     for _ in range(3):
-        assessment.submit(shared, "2026 Q4", "sales", "staff", all_rated(2))
+        assessment.submit(shared, "2026 Q4", "sales", "staff", all_rated(2), by=MEMBER)
     result = assessment.self_assessed(run_on(shared))
     assert assessment.min_group_size() == 3
     assert result["score"] is None and result["stage"] is None
@@ -104,7 +108,7 @@ def test_a_missing_answer_is_named_and_nothing_is_stored(shared):
     answers = all_rated(3)
     del answers["one_funnel"]
     with pytest.raises(ValueError, match="1 of 20 statements not answered: One funnel, owned together"):
-        assessment.submit(shared, "2026 Q4", "sales", "staff", answers)
+        assessment.submit(shared, "2026 Q4", "sales", "staff", answers, by=MEMBER)
     assert stored(shared) == (0, 0)
     assert assessment.rounds(run_on(shared)) == []
 
@@ -116,7 +120,7 @@ def test_a_missing_answer_is_named_and_nothing_is_stored(shared):
 ])
 def test_bad_responses_are_refused(shared, function, level, answers, message):
     with pytest.raises(ValueError, match=message):
-        assessment.submit(shared, "2026 Q4", function, level, answers)
+        assessment.submit(shared, "2026 Q4", function, level, answers, by=MEMBER)
     assert stored(shared) == (0, 0)
 
 
@@ -127,7 +131,7 @@ def test_fifty_submissions_at_once_are_all_stored_once(shared):
     def answer(i):
         try:
             ids.append(assessment.submit(shared, "2026 Q4", ("marketing", "sales")[i % 2], "staff",
-                                         all_rated(1 + i % 5)))
+                                         all_rated(1 + i % 5), by=MEMBER))
         except Exception as e:  # pragma: no cover - reported below
             errors.append(e)
 
@@ -146,24 +150,24 @@ def test_fifty_submissions_at_once_are_all_stored_once(shared):
 
 
 def test_rounds_are_kept_and_a_name_is_not_reused(shared):
-    first = assessment.open_round(shared, "2026 Q3")
-    assessment.submit(shared, first, "sales", "staff", all_rated(3))
-    assert assessment.open_round(shared, "2026 Q4") == "2026 Q4"
+    first = assessment.open_round(shared, ADMIN, "2026 Q3")
+    assessment.submit(shared, first, "sales", "staff", all_rated(3), by=MEMBER)
+    assert assessment.open_round(shared, ADMIN, "2026 Q4") == "2026 Q4"
     assert assessment.rounds(run_on(shared)) == ["2026 Q3", "2026 Q4"]
     assert assessment.current_round(shared) == "2026 Q4"
     rows = queries.run(shared, "assessment_rounds")
     assert rows["closed_at"].notna().tolist() == [True, False]
     assert rows["respondent_count"].tolist() == [1, 0]
     with pytest.raises(ValueError, match="already exists"):
-        assessment.open_round(shared, "2026 Q3")
+        assessment.open_round(shared, ADMIN, "2026 Q3")
     assert assessment.suggested_round(shared, date(2026, 11, 2)) == "2026 Q4 (2)"
 
 
 def test_gaps_per_statement_and_subscale_carry_their_counts(shared):
     for _ in range(3):
-        assessment.submit(shared, "R", "marketing", "staff", all_rated(4))
-        assessment.submit(shared, "R", "sales", "staff", dict(all_rated(4), sales_gives_feedback=2))
-    assessment.submit(shared, "R", "marketing", "head", all_rated(5))
+        assessment.submit(shared, "R", "marketing", "staff", all_rated(4), by=MEMBER)
+        assessment.submit(shared, "R", "sales", "staff", dict(all_rated(4), sales_gives_feedback=2), by=MEMBER)
+    assessment.submit(shared, "R", "marketing", "head", all_rated(5), by=MEMBER)
     params = dict(round_id="R", min_group_size=3, **assessment.questionnaire_params())
     statements = queries.run(shared, "assessment_gaps", dict(params, grain="statement")).set_index("statement_id")
     row = statements.loc["sales_gives_feedback"]
@@ -239,9 +243,9 @@ def test_the_questionnaire_names_a_missing_answer_and_stores_nothing(monkeypatch
 def test_a_group_under_the_privacy_threshold_shows_no_breakdown(monkeypatch, empty_warehouse):
     con = warehouse.shared_connection(empty_warehouse)
     for _ in range(3):
-        assessment.submit(con, "2026 Q4", "marketing", "staff", all_rated(4))
+        assessment.submit(con, "2026 Q4", "marketing", "staff", all_rated(4), by=MEMBER)
     for _ in range(2):
-        assessment.submit(con, "2026 Q4", "sales", "head", all_rated(2))
+        assessment.submit(con, "2026 Q4", "sales", "head", all_rated(2), by=MEMBER)
     at = open_app(monkeypatch, empty_warehouse, "pages/assessment_results.py")
     assert_clean(at)
     shown = {m.label: m.value for m in at.metric}

@@ -14,6 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from handshake import actions, formats, importer, kpis, mappings, pack, queries, readers, warehouse
+from handshake.access import LOCAL, Person
+
+ADMIN = Person("Test admin", "admin")
 
 
 @pytest.mark.parametrize(("cell", "written"), [
@@ -47,7 +50,7 @@ def test_the_downloads_write_typed_and_imported_text_as_text(seed_con, tmp_path)
     and times stay numbers and times."""
     now = datetime(2026, 11, 16, 9)
     action_id = actions.create(seed_con, "=HYPERLINK(\"http://evil.example\")", "@Mallory", "joint",
-                               date(2026, 11, 30), None, now)
+                               date(2026, 11, 30), LOCAL, now)
     rows = queries.run(seed_con, "meeting_action", {"action_id": action_id})
     written = pd.read_csv(io.StringIO(formats.csv_text(rows)), keep_default_na=False)
     assert written.at[0, "title"] == "'=HYPERLINK(\"http://evil.example\")"
@@ -153,7 +156,7 @@ def test_any_leads_file_goes_in_whole_row_by_row_or_not_at_all(empty_template, t
     con = warehouse.open_warehouse(path)
     try:
         try:
-            report = importer.run(con, export, mappings.canonical("leads"), now=datetime(2026, 11, 16, 9))
+            report = importer.run(con, export, mappings.canonical("leads"), now=datetime(2026, 11, 16, 9), by=ADMIN)
         except (importer.ImportRefused, readers.FileRefused) as refused:
             assert str(refused)  # says why
             assert con.execute("select (select count(*) from leads) + (select count(*) from imports)").fetchone() == (0,)

@@ -10,6 +10,9 @@ import duckdb
 import pytest
 
 from handshake import importer, mappings, queries, readers, warehouse
+from handshake.access import Person
+
+ADMIN = Person("Test admin", "admin")
 
 NOW = datetime(2026, 11, 22, 12)
 LEADS = (
@@ -38,7 +41,7 @@ def write(tmp_path, name: str, text: str | bytes):
 def run(path, file, kind="leads", mapping=None, **kwargs):
     con = warehouse.open_warehouse(path)
     try:
-        return importer.run(con, file, mapping or mappings.canonical(kind), now=NOW, **kwargs)
+        return importer.run(con, file, mapping or mappings.canonical(kind), now=NOW, **kwargs, by=ADMIN)
     finally:
         con.close()
 
@@ -81,7 +84,7 @@ def test_a_changed_row_is_updated_and_unmapped_columns_keep_their_values(empty_w
 
 def test_times_are_read_in_the_organisations_zone_unless_they_carry_an_offset(empty_warehouse, tmp_path):
     con = warehouse.open_warehouse(empty_warehouse)
-    warehouse.set_timezone(con, "Europe/Berlin")
+    warehouse.set_timezone(con, "Europe/Berlin", by=ADMIN)
     con.close()
     file = write(tmp_path, "leads.csv", "lead_id,created_at\nT-1,2026-03-02 10:00\nT-2,2026-03-02T10:00:00Z\n"
                                         "T-3,2026-07-02 10:00\n")

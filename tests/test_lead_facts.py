@@ -8,6 +8,9 @@ import pytest
 
 from conftest import TESTS
 from handshake import agreements, importer, mappings, warehouse
+from handshake.access import Person
+
+ADMIN = Person("Test admin", "admin")
 
 NOW = datetime(2026, 11, 22, 12)
 
@@ -36,7 +39,7 @@ def run(path, text, kind, tmp_path, name="file.csv"):
     file.write_text(text)
     con = warehouse.open_warehouse(path)
     try:
-        return importer.run(con, file, mappings.canonical(kind), now=NOW)
+        return importer.run(con, file, mappings.canonical(kind), now=NOW, by=ADMIN)
     finally:
         con.close()
 
@@ -69,7 +72,7 @@ def test_a_new_agreement_rejudges_the_leads_from_its_day(seed_warehouse):
     con = warehouse.open_warehouse(seed_warehouse)
     try:
         before = con.execute("select count(*) from lead_facts where first_touch_sla_hours = 5").fetchall()[0][0]
-        agreements.add_version(con, date(2026, 3, 20), {"first_touch_sla_hours": 5.0}, "Test", None, NOW)
+        agreements.add_version(con, date(2026, 3, 20), {"first_touch_sla_hours": 5.0}, Person("Test", "admin"), None, NOW)
         assert differences(con) == (0, 0, 11)
         after = con.execute("select count(*) from lead_facts where first_touch_sla_hours = 5").fetchall()[0][0]
         # L6, L7 and L10 of tests/seed.sql became MQLs on or after 20 March

@@ -11,6 +11,10 @@ import pytest
 
 from conftest import DEMO_AS_OF
 from handshake import actions, kpis, meeting, queries, warehouse
+from handshake.access import LOCAL, Person
+
+ADMIN = Person("Test admin", "admin")
+MEMBER = Person("Test member", "member")
 
 NOW = datetime(2026, 4, 1, 0, 0)
 W09, W10, W11, W12, W13, W14, W15 = (meeting.Week.parse(f"2026-W{n:02d}") for n in range(9, 16))
@@ -81,7 +85,7 @@ def test_the_time_zone_decides_which_week_a_late_sunday_mql_counts_in(seed_con, 
     warehouse.refresh_lead_facts(seed_con)
     # 23:30 UTC on Sunday 8 Mar is 00:30 on Monday 9 Mar in Berlin
     assert card(run, W10)["this_week"]["mql_count"] == 4  # L1, L2, L3 and the new lead
-    warehouse.set_timezone(seed_con, "Europe/Berlin")  # as the Warehouse page does: the rollups' days move
+    warehouse.set_timezone(seed_con, "Europe/Berlin", by=ADMIN)  # as the Warehouse page does: the rollups' days move
     assert card(run, W10, tz="Europe/Berlin")["this_week"]["mql_count"] == 3
     assert card(run, W11, tz="Europe/Berlin")["this_week"]["mql_count"] == 3  # L4, L5 and the new lead
 
@@ -218,7 +222,7 @@ def test_postmortems_due_are_ended_campaigns_without_sales_at_one(run):
 
 def test_a_new_action_is_open_and_has_its_creation_in_its_history(seed_con):
     action_id = actions.create(seed_con, "Call back the webinar leads", "Sam Sales", "sales", date(2026, 3, 13),
-                               None, datetime(2026, 3, 6, 9, 0))
+                               LOCAL, datetime(2026, 3, 6, 9, 0))
     history = queries.run(seed_con, "meeting_action_history", {"action_id": action_id})
     assert history[["field", "new_value"]].values.tolist() == [["created", "Call back the webinar leads"]]
     listed = week_rows(lambda n, p: queries.run(seed_con, n, p), "meeting_actions", W10)
@@ -235,20 +239,20 @@ def test_a_new_action_is_open_and_has_its_creation_in_its_history(seed_con):
 def test_an_action_without_what_it_needs_is_refused_and_nothing_is_stored(seed_con, fields, message):
     given = dict({"title": "Fix routing", "owner": "Mara", "owner_function": "marketing"}, **fields)
     with pytest.raises(actions.ActionError, match=message):
-        actions.create(seed_con, given["title"], given["owner"], given["owner_function"], None, None, NOW)
+        actions.create(seed_con, given["title"], given["owner"], given["owner_function"], None, LOCAL, NOW)
     assert seed_con.execute("select count(*) from meeting_actions").fetchone()[0] == 0
 
 
 def test_open_actions_carry_over_until_closed(seed_con):
     run = lambda n, p: queries.run(seed_con, n, p)  # noqa: E731
     action_id = actions.create(seed_con, "Agree the reason list", "Both heads", "joint", date(2026, 3, 6),
-                               None, datetime(2026, 3, 2, 9, 0))
+                               LOCAL, datetime(2026, 3, 2, 9, 0))
     # agreed 2 Mar, due 6 Mar: due at the meeting reviewing W09 (held in W10), overdue at the next
     assert week_rows(run, "meeting_actions", W09)[["is_due", "is_overdue"]].values.tolist() == [[True, False]]
     assert week_rows(run, "meeting_actions", W10)[["is_due", "is_overdue"]].values.tolist() == [[True, True]]
     stored = {"title": "Agree the reason list", "owner": "Both heads", "owner_function": "joint",
               "due_date": date(2026, 3, 6), "status": "open"}
-    actions.update(seed_con, action_id, stored, dict(stored, status="done"), None, datetime(2026, 3, 17, 9, 0))
+    actions.update(seed_con, action_id, stored, dict(stored, status="done"), LOCAL, datetime(2026, 3, 17, 9, 0))
     assert week_rows(run, "meeting_actions", W12)["status"].tolist() == ["done"]  # closed during W12
     assert week_rows(run, "meeting_actions", W13).empty
 
@@ -258,7 +262,7 @@ def test_actions_added_at_the_same_time_are_all_kept(seed_warehouse):
     try:
         version = warehouse.data_version(con)
         threads = [threading.Thread(target=actions.create, args=(
-            con, f"Action {n}", "Sam Sales", "sales", None, None, NOW)) for n in range(20)]
+            con, f"Action {n}", "Sam Sales", "sales", None, LOCAL, NOW)) for n in range(20)]
         for t in threads:
             t.start()
         for t in threads:
@@ -272,12 +276,12 @@ def test_actions_added_at_the_same_time_are_all_kept(seed_warehouse):
 
 
 def test_two_edits_of_one_action_from_two_sessions_both_stay_in_its_history(seed_con):
-    action_id = actions.create(seed_con, "Fix routing", "Mara Market", "marketing", date(2026, 3, 13), None, NOW)
+    action_id = actions.create(seed_con, "Fix routing", "Mara Market", "marketing", date(2026, 3, 13), LOCAL, NOW)
     shown = {"title": "Fix routing", "owner": "Mara Market", "owner_function": "marketing",
              "due_date": date(2026, 3, 13), "status": "open"}
     # both sessions were shown the same action; one moves the due date, the other renames it
-    assert actions.update(seed_con, action_id, shown, dict(shown, due_date=date(2026, 3, 20)), "A", NOW) == []
-    assert actions.update(seed_con, action_id, shown, dict(shown, title="Fix lead routing"), "B", NOW) == []
+    assert actions.update(seed_con, action_id, shown, dict(shown, due_date=date(2026, 3, 20)), Person("A", "member"), NOW) == []
+    assert actions.update(seed_con, action_id, shown, dict(shown, title="Fix lead routing"), Person("B", "member"), NOW) == []
     row = seed_con.execute("select title, due_date from meeting_actions").fetchone()
     assert row == ("Fix lead routing", date(2026, 3, 20))  # neither edit lost
     changes = seed_con.execute("select changed_by, field, old_value, new_value from meeting_action_history "
@@ -286,11 +290,11 @@ def test_two_edits_of_one_action_from_two_sessions_both_stay_in_its_history(seed
 
 
 def test_the_same_field_edited_in_two_sessions_keeps_both_values_and_says_so(seed_con):
-    action_id = actions.create(seed_con, "Fix routing", "Mara Market", "marketing", None, None, NOW)
+    action_id = actions.create(seed_con, "Fix routing", "Mara Market", "marketing", None, LOCAL, NOW)
     shown = {"title": "Fix routing", "owner": "Mara Market", "owner_function": "marketing", "due_date": None,
              "status": "open"}
-    actions.update(seed_con, action_id, shown, dict(shown, owner="Sam Sales"), "A", NOW)
-    clashes = actions.update(seed_con, action_id, shown, dict(shown, owner="Both heads"), "B", NOW)
+    actions.update(seed_con, action_id, shown, dict(shown, owner="Sam Sales"), Person("A", "member"), NOW)
+    clashes = actions.update(seed_con, action_id, shown, dict(shown, owner="Both heads"), Person("B", "member"), NOW)
     assert clashes == ["Owner had been changed to 'Sam Sales' meanwhile; your 'Both heads' replaced it. "
                        "Both are in the history."]
     owners = seed_con.execute("select old_value, new_value from meeting_action_history where field = 'owner' "
@@ -299,12 +303,12 @@ def test_the_same_field_edited_in_two_sessions_keeps_both_values_and_says_so(see
 
 
 def test_closing_and_reopening_sets_and_clears_the_closing_time(seed_con):
-    action_id = actions.create(seed_con, "Fix routing", "Mara Market", "marketing", None, None, NOW)
+    action_id = actions.create(seed_con, "Fix routing", "Mara Market", "marketing", None, LOCAL, NOW)
     shown = {"title": "Fix routing", "owner": "Mara Market", "owner_function": "marketing", "due_date": None,
              "status": "open"}
-    actions.update(seed_con, action_id, shown, dict(shown, status="dropped"), None, datetime(2026, 4, 2, 9, 0))
+    actions.update(seed_con, action_id, shown, dict(shown, status="dropped"), LOCAL, datetime(2026, 4, 2, 9, 0))
     assert seed_con.execute("select closed_at from meeting_actions").fetchone()[0] == datetime(2026, 4, 2, 9, 0)
-    actions.update(seed_con, action_id, dict(shown, status="dropped"), shown, None, datetime(2026, 4, 3, 9, 0))
+    actions.update(seed_con, action_id, dict(shown, status="dropped"), shown, LOCAL, datetime(2026, 4, 3, 9, 0))
     assert seed_con.execute("select status, closed_at from meeting_actions").fetchone() == ("open", None)
 
 
@@ -312,7 +316,7 @@ def test_a_campaign_rating_counts_in_the_campaign_kpi(seed_con):
     params = kpis.query_params(date(2026, 3, 1), date(2026, 3, 31), {"now": NOW})
     before = queries.run(seed_con, "campaign_performance", dict(params, dimension="total"))
     assert before["sales_campaign_rating"].iloc[0] == pytest.approx(11 / 3)  # 4, 2 and 5 in the seed
-    actions.rate_campaign(seed_con, 30, 1, "  Students  ", 2, datetime(2026, 4, 2, 9, 0))
+    actions.rate_campaign(seed_con, 30, 1, "  Students  ", 2, datetime(2026, 4, 2, 9, 0), by=MEMBER)
     after = queries.run(seed_con, "campaign_performance", dict(params, dimension="total"))
     assert after["sales_campaign_rating"].iloc[0] == pytest.approx(12 / 4)  # (4 + 2 + 5 + 1) / 4
     assert seed_con.execute("select comment from campaign_feedback where campaign_id = 30").fetchone() == ("Students",)
@@ -320,7 +324,7 @@ def test_a_campaign_rating_counts_in_the_campaign_kpi(seed_con):
 
 def test_a_rating_outside_one_to_five_is_refused(seed_con):
     with pytest.raises(actions.ActionError, match="1 \\(poor leads\\) to 5"):
-        actions.rate_campaign(seed_con, 30, 6, None, None, NOW)
+        actions.rate_campaign(seed_con, 30, 6, None, None, NOW, by=MEMBER)
 
 
 def test_movers_say_hours_with_their_unit():
@@ -331,10 +335,10 @@ def test_movers_say_hours_with_their_unit():
 def test_the_time_zone_is_stored_in_the_warehouse_and_an_unknown_one_refused(seed_warehouse):
     con = warehouse.shared_connection(seed_warehouse)
     assert warehouse.organisation_timezone(warehouse.meta(con)) == "UTC"  # until set
-    warehouse.set_timezone(con, "Europe/Berlin")
+    warehouse.set_timezone(con, "Europe/Berlin", by=ADMIN)
     assert warehouse.organisation_timezone(warehouse.meta(con)) == "Europe/Berlin"
     with pytest.raises(warehouse.WarehouseError, match="IANA name such as Europe/Berlin"):
-        warehouse.set_timezone(con, "Mars/Olympus")
+        warehouse.set_timezone(con, "Mars/Olympus", by=ADMIN)
     assert warehouse.meta(con)["timezone"] == "Europe/Berlin"
 
 
@@ -343,7 +347,7 @@ def test_the_scorecard_weeks_in_one_run_equal_each_week_run_on_its_own(demo_ware
     shutil.copy(demo_warehouses["default"], path)
     con = warehouse.open_warehouse(path)
     try:
-        warehouse.set_timezone(con, "America/New_York")
+        warehouse.set_timezone(con, "America/New_York", by=ADMIN)
         run = lambda calls: queries.run_many(con, calls)  # noqa: E731
         among = tuple(kpis.BY_NAME[name] for name in meeting.SCORECARD)
         weeks = [meeting.Week.containing(date(2026, 10, 26)).shift(-n) for n in range(4, -1, -1)]

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from handshake import actions, pack, warehouse
 from conftest import APP, as_read
 from test_app import assert_clean
+from handshake.access import LOCAL
 
 PAGE = "pages/weekly_meeting.py"
 
@@ -115,7 +116,7 @@ def test_an_action_without_a_title_is_refused_on_the_page(monkeypatch, seed_ware
 
 def test_two_sessions_editing_one_action_keep_both_edits(monkeypatch, seed_warehouse):
     con = warehouse.shared_connection(seed_warehouse)
-    action_id = actions.create(con, "Fix routing", "Mara Market", "marketing", date(2026, 3, 13), None,
+    action_id = actions.create(con, "Fix routing", "Mara Market", "marketing", date(2026, 3, 13), LOCAL,
                                datetime(2026, 3, 2, 9, 0))
     first = open_week(monkeypatch, seed_warehouse, "2026-W10")
     second = open_week(monkeypatch, seed_warehouse, "2026-W10")
@@ -133,7 +134,7 @@ def test_two_sessions_editing_one_action_keep_both_edits(monkeypatch, seed_wareh
 
 def test_the_same_field_saved_from_two_sessions_warns_the_second(monkeypatch, seed_warehouse):
     con = warehouse.shared_connection(seed_warehouse)
-    action_id = actions.create(con, "Fix routing", "Mara Market", "marketing", None, None, datetime(2026, 3, 2, 9))
+    action_id = actions.create(con, "Fix routing", "Mara Market", "marketing", None, LOCAL, datetime(2026, 3, 2, 9))
     first = open_week(monkeypatch, seed_warehouse, "2026-W10")
     second = open_week(monkeypatch, seed_warehouse, "2026-W10")
     first.text_input(key=f"edit_owner_{action_id}").input("Sam Sales")

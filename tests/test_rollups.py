@@ -15,6 +15,9 @@ import pytest
 
 from conftest import DEMO_AS_OF, TESTS
 from handshake import agreements, importer, kpis, mappings, queries, warehouse
+from handshake.access import Person
+
+ADMIN = Person("Test admin", "admin")
 
 RAW = TESTS / "raw"
 NOW = datetime(2026, 11, 22, 12)
@@ -48,7 +51,7 @@ def test_every_kind_of_write_keeps_the_rollups(empty_warehouse, tmp_path):
     def load(text, kind):
         file = tmp_path / f"{kind}.csv"
         file.write_text(text)
-        importer.run(con, file, mappings.canonical(kind), now=NOW)
+        importer.run(con, file, mappings.canonical(kind), now=NOW, by=ADMIN)
         assert_rollups_current(con)
 
     con = warehouse.open_warehouse(empty_warehouse)
@@ -62,12 +65,12 @@ def test_every_kind_of_write_keeps_the_rollups(empty_warehouse, tmp_path):
         load("revenue_id,opportunity_id,booked_date,amount_eur\nR9,O1,2026-04-01,50\n", "revenue")
         assert con.execute("select mql_date, revenue_eur from mql_daily where region = 'DACH'").fetchall() == \
             [(date(2026, 3, 2), 150)]  # the won deal's 100 booked on its close, and 50 more later
-        agreements.add_version(con, date(2026, 3, 1), {"first_touch_sla_hours": 5.0}, "Heads", None, NOW)
+        agreements.add_version(con, date(2026, 3, 1), {"first_touch_sla_hours": 5.0}, Person("Heads", "admin"), None, NOW)
         assert_rollups_current(con)
         assert con.execute("select within_sla_count, touched_late_count, untouched_with_sla_count "
                            "from mql_daily order by region").fetchall() == [(0, 1, 0), (0, 0, 1)]
         # 23:30 UTC on 2 March is already 3 March in Berlin (UTC+1 in winter)
-        warehouse.set_timezone(con, "Europe/Berlin")
+        warehouse.set_timezone(con, "Europe/Berlin", by=ADMIN)
         assert_rollups_current(con)
         assert con.execute("select mql_date from mql_daily where region = 'DACH'").fetchall() == \
             [(date(2026, 3, 3),)]
@@ -128,7 +131,7 @@ def compare(con, periods, nows, tz):
 
 @pytest.mark.parametrize("tz", ["UTC", "America/New_York"])
 def test_rollup_queries_equal_the_raw_computation_on_the_seed(seed_con, tz):
-    warehouse.set_timezone(seed_con, tz)
+    warehouse.set_timezone(seed_con, tz, by=ADMIN)
     compare(seed_con, [(date(2026, 1, 1), date(2026, 6, 30)), (date(2026, 3, 2), date(2026, 3, 8))],
             [datetime(2026, 3, 3, 12), NOW], tz)
 
@@ -139,7 +142,7 @@ def test_rollup_queries_equal_the_raw_computation_on_the_demo(demo_warehouses, t
     shutil.copy(demo_warehouses["default"], path)
     con = warehouse.open_warehouse(path)
     try:
-        warehouse.set_timezone(con, tz)
+        warehouse.set_timezone(con, tz, by=ADMIN)
         compare(con, [(date(2026, 8, 5), date(2026, 11, 2)), (date(2026, 10, 26), date(2026, 11, 1))],
                 [DEMO_AS_OF], tz)
     finally:

@@ -1,11 +1,18 @@
 """Opening warehouses: upgrades in place, refusals with a clear message, the data version."""
 
+import subprocess
+import sys
+
 import duckdb
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from handshake import dashboard, warehouse
 
-from conftest import TESTS
+from conftest import APP, TESTS, as_read
+from handshake.access import Person
+
+ADMIN = Person("Test admin", "admin")
 
 TABLES_V1 = ["agreements", "campaigns", "follow_ups", "leads", "opportunities", "reps", "revenue"]
 
@@ -113,10 +120,10 @@ def test_write_is_all_or_nothing(seed_warehouse):
     good = {"transition": "mql_to_sal", "low_rate": 0.3, "high_rate": 0.5, "changed_by": "t", "changed_at": None}
     bad = dict(good, transition="sal_to_sql", low_rate=0.9)  # low above high breaks a check constraint
     with pytest.raises(duckdb.ConstraintException):
-        warehouse.write(con, "update_reference_band", [good, bad])
+        warehouse.write(con, "update_reference_band", [good, bad], by=ADMIN, doing="ranges")
     assert con.execute("select low_rate from reference_bands where transition = 'mql_to_sal'").fetchone()[0] == 0.4
     assert warehouse.data_version(con) == before
-    warehouse.write(con, "update_reference_band", [good])
+    warehouse.write(con, "update_reference_band", [good], by=ADMIN, doing="ranges")
     assert con.execute("select low_rate from reference_bands where transition = 'mql_to_sal'").fetchone()[0] == 0.3
     assert warehouse.data_version(con) == before + 1
 
@@ -129,3 +136,28 @@ def test_cached_queries_from_many_sessions_at_once(seed_warehouse, monkeypatch):
     with ThreadPoolExecutor(16) as pool:
         counts = list(pool.map(lambda _: dashboard.query("data_range").iloc[0]["lead_count"], range(400)))
     assert counts == [11] * 400
+
+
+def test_a_dashboard_on_a_warehouse_another_program_holds_says_so_and_changes_nothing(monkeypatch, seed_warehouse):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(seed_warehouse)!r}); "
+                               "print('open', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        before = seed_warehouse.read_bytes()
+        monkeypatch.setenv("HANDSHAKE_WAREHOUSE", str(seed_warehouse))
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.run()
+        assert not at.exception
+        assert [as_read(e.value) for e in at.error] == [
+            f"`{seed_warehouse}` is open in another program (process {holder.pid}): another Handshake dashboard, or "
+            "an import from the command line. DuckDB lets one program at a time use a warehouse file, so this "
+            "dashboard cannot open it. Use the dashboard that is already running, or wait for the import to finish "
+            "(or stop that program) and reload this page. Nothing was changed."]
+        assert not at.metric
+        assert seed_warehouse.read_bytes() == before
+    finally:
+        holder.kill()
+        holder.wait()
+    at.run()  # once the other program has let go, a reload opens it
+    assert not at.error and at.metric

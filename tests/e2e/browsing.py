@@ -22,21 +22,27 @@ DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class Server:
     """`streamlit run app.py` on a free port of localhost, on one warehouse file."""
 
-    def __init__(self, warehouse_path: Path, log: Path):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+    def __init__(self, warehouse_path: Path, log: Path, port: int | None = None, secrets: Path | None = None):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         env = dict(os.environ, HANDSHAKE_WAREHOUSE=str(warehouse_path))
+        # a secrets file of the test's own, or none at all: never a developer's ~/.streamlit/secrets.toml
+        settings = ["--secrets.files", str(secrets or log.with_suffix(".no-secrets.toml"))]
         with open(log, "w") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
                  "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-                 "--browser.gatherUsageStats", "false"],
+                 "--browser.gatherUsageStats", "false", *settings],
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         self._wait_healthy()
 
@@ -75,6 +81,20 @@ def settle(page, quiet_ms: int = 400) -> None:
             return
         before = now
     raise AssertionError(f"the page was still changing after {WAIT_MS / 1000:.0f} s")
+
+
+def add_action(page, title: str, owner: str) -> int:
+    """Agree an action on the weekly meeting page, as a person types it; its number, once the page confirms it."""
+    form = page.locator('[data-testid="stForm"]', has_text="Agree a new action")
+    form.get_by_label("What is to be done").fill(title)
+    widget(form, "stSelectbox", "Owner").click()
+    page.keyboard.type(owner)
+    page.keyboard.press("Enter")
+    form.get_by_role("button", name="Add action").click()
+    notice = page.get_by_text(re.compile(r"Action #\d+ added\."))
+    notice.wait_for()
+    settle(page)
+    return int(re.search(r"#(\d+)", notice.inner_text())[1])
 
 
 def main_text(page) -> str:

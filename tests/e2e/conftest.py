@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from e2e.browsing import ARTEFACTS, CHROMIUM, CHROMIUM_ARGS, DESKTOP, WAIT_MS, Server
+from e2e.browsing import ARTEFACTS, CHROMIUM, CHROMIUM_ARGS, DESKTOP, WAIT_MS, Server, free_port
 
 from handshake import demo, warehouse
 
@@ -39,8 +39,9 @@ def e2e_demo(tmp_path_factory):
     return demo.generate(tmp_path_factory.mktemp("e2e") / "demo.duckdb")
 
 
-def start_server(folder: Path, source: Path | None, name: str, prepare=None) -> Server:
-    """A server on a copy of `source` (None: an empty warehouse), changed first by prepare(con) if given."""
+def start_server(folder: Path, source: Path | None, name: str, prepare=None, secrets=None) -> Server:
+    """A server on a copy of `source` (None: an empty warehouse), changed first by prepare(con) if given, with
+    the secrets.toml that secrets(port) writes if given."""
     path = folder / f"{name}.duckdb"
     if source is None:
         warehouse.open_warehouse(path).close()
@@ -53,7 +54,11 @@ def start_server(folder: Path, source: Path | None, name: str, prepare=None) -> 
             warehouse.bump_data_version(con)
         finally:
             con.close()
-    return Server(path, folder / f"{name}.log")
+    port, secrets_file = free_port(), None
+    if secrets:
+        secrets_file = folder / f"{name}.secrets.toml"
+        secrets_file.write_text(secrets(port))
+    return Server(path, folder / f"{name}.log", port, secrets_file)
 
 
 @pytest.fixture(scope="session")
@@ -117,8 +122,13 @@ def pytest_runtest_logreport(report):
         TALLY[report.outcome] = TALLY.get(report.outcome, 0) + 1
 
 
+FIGURES: list[str] = []  # what the load and kill tests measured, printed at the end of the run
+
+
 def pytest_terminal_summary(terminalreporter):
     counts = ", ".join(f"{TALLY[k]} {k}" for k in ("passed", "failed", "skipped") if TALLY.get(k))
     if counts:
         terminalreporter.write_line(f"end-to-end tests in Chromium: {counts} in {TALLY['seconds']:.0f} s "
                                     f"(failures leave a screenshot and the page's text in {ARTEFACTS})")
+    for line in FIGURES:
+        terminalreporter.write_line(line)

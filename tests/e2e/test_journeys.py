@@ -4,7 +4,7 @@ import csv
 import re
 from datetime import date, timedelta
 
-from e2e.browsing import main_text, settle, widget
+from e2e.browsing import add_action, main_text, settle, widget
 
 from handshake import assessment, kpis, meeting, queries, warehouse
 
@@ -79,16 +79,7 @@ def test_the_weekly_meeting_adds_an_action_and_its_pack_shows_the_pages_numbers(
         shown[label.inner_text().strip()] = value.inner_text().strip()
     assert all(shown.values()), shown
 
-    form = page.locator('[data-testid="stForm"]', has_text="Agree a new action")
-    form.get_by_label("What is to be done").fill("Call back the webinar MQLs nobody touched")
-    widget(form, "stSelectbox", "Owner").click()
-    page.keyboard.type("Dana Tester")
-    page.keyboard.press("Enter")
-    form.get_by_role("button", name="Add action").click()
-    notice = page.get_by_text(re.compile(r"Action #\d+ added\."))
-    notice.wait_for()
-    settle(page)
-    action_id = re.search(r"#(\d+)", notice.inner_text())[1]
+    action_id = add_action(page, "Call back the webinar MQLs nobody touched", "Dana Tester")
     widget(page, "stSelectbox", "Action").click()
     page.get_by_role("option", name=f"#{action_id} · Call back the webinar MQLs nobody touched").wait_for()
     page.keyboard.press("Escape")

@@ -75,7 +75,6 @@ def sign_in() -> access.Person:
         stop_before_pages()
     person = access.Person(st.user.get("name") or email, role, email, signed_in=True)
     st.session_state["person"] = person
-    st.session_state["rep_level_roles"] = settings.get("rep_level_roles") or list(access.REP_LEVEL_DEFAULT)
     with st.sidebar:
         st.caption(f":material/person: Signed in as **{formats.md(person.name)}** ({person.role})")
         st.button("Sign out", key="sign_out", on_click=st.logout, icon=":material/logout:")
@@ -89,7 +88,7 @@ def person() -> access.Person:
 
 
 def sees_rep_level() -> bool:
-    return access.sees_rep_level(person(), st.session_state.get("rep_level_roles"))
+    return access.sees_rep_level(person(), secrets_section("handshake").get("rep_level_roles"))
 
 
 def cannot(doing: str) -> bool:

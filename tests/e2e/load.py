@@ -93,6 +93,9 @@ async def answer_questionnaire(page, url: str, writer: int, n: int, confirmed: l
     await page.get_by_text("Your score").wait_for()
     confirmed.append({"kind": "answers", "writer": writer, "n": n})
     await page.get_by_role("button", name="Answer for someone else on this device").click()
+    # Streamlit keeps the last run's elements on screen until the new run replaces them: until this result has
+    # gone, the next round would read it as the confirmation of its own answers
+    await page.get_by_text("Your score").wait_for(state="detached")
 
 
 async def the_only_form_for(forms, title: str) -> bool:

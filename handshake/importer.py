@@ -513,10 +513,11 @@ def write(cur, mapping: Mapping, report: Report) -> None:
     if kind == "leads":
         # a status the file does not give follows the lead's times
         derived = """case
+                when won_at is not null then 'won'
                 when opportunity_at is not null then 'opportunity'
                 when sql_at is not null then 'sql'
-                when rejected_at is not null then 'rejected'
-                when accepted_at is not null then 'sal'
+                when rejected_at is not null or decision = 'rejected' then 'rejected'
+                when accepted_at is not null or decision = 'accepted' then 'sal'
                 when mql_at is not null then 'mql'
                 else 'inquiry' end"""
         kept = "status" if "status" in cols else "null"

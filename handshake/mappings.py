@@ -45,6 +45,10 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         F("opportunity_at", "timestamp", help="when a deal was opened", event=True),
         F("status", "choice", help="its stage now; worked out from the times when not mapped",
           choices=LEAD_STATUSES),
+        F("decision", "choice", help="sales' decision when the export records it without a time (HubSpot's Lead "
+          "Status, Salesforce's Status): accepted or rejected", choices=("accepted", "rejected")),
+        F("won_at", "timestamp", help="when it became a customer, for a lead won without a deal in the file",
+          event=True),
     ),
     "follow_ups": (
         F("follow_up_id", "key", help="the activity's id; made from lead, time and channel when missing"),

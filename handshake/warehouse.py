@@ -209,6 +209,14 @@ def refresh_lead_facts(cur, leads: str | None = None, params: dict | None = None
             cur.execute("insert into lead_facts select * from lead_facts_live "
                         f"where lead_id in (select * from refreshed_leads) order by {LEAD_FACTS_ORDER}")
         cur.execute("drop table refreshed_leads")
+        if schema_version(cur) >= 11:
+            # the warehouse's newest moment may have moved on: MQLs left without progress since count as recycled
+            cur.execute(
+                """
+                update lead_facts set stage_outcome = 'recycled'
+                where stage_outcome = 'open' and stage_rank between 2 and 4
+                    and recycle_at <= (select as_of from data_as_of)
+                """)
     refresh_rollups(cur)
 
 
@@ -216,7 +224,7 @@ def refresh_lead_facts(cur, leads: str | None = None, params: dict | None = None
 # has it; at ten million leads that takes a few seconds, once per write, against milliseconds on every page view
 ROLLUPS = {"mql_daily": ("mql_date", 7), "created_daily": ("created_date", 7), "first_touch_daily": ("mql_date", 7),
            "attempts_daily": ("mql_date", 7), "deal_facts": ("created_date", 7), "revenue_daily": ("booked_date", 7),
-           "evidence_daily": ("mql_date", 10)}
+           "evidence_daily": ("mql_date", 10), "stage_evidence": ("lead_count", 11)}
 
 
 def refresh_rollups(cur) -> None:

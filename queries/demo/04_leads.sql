@@ -1,5 +1,5 @@
 -- one row per lead, as a CRM would hold it today: stages reached so far, the owner, the status
-insert into leads
+insert into leads by name
 select
     f.lead_id,
     f.created_at,

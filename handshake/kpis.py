@@ -41,7 +41,18 @@ INPUTS = {
     "campaign_costs": ("costed_campaign_count", "No campaign costs recorded",
                        "Import a campaigns file with costs on the Import data page."),
     "decisions": ("decided_lead_seen", "No lead accepted or rejected",
-                  "Import leads with the times sales accepted or rejected them on the Import data page."),
+                  "Import leads with sales' decisions (a time accepted or rejected, or a status such as "
+                  "HubSpot's Lead Status) on the Import data page."),
+    # The stages of the waterfall, each by its own record: a step into a stage no lead records is not
+    # measured, whatever later stages say (an export of won deals alone holds no SQLs or opportunities).
+    "inquiries": ("inquiry_only_count", "Every lead in the warehouse is an MQL",
+                  "Import the leads that did not qualify too, so the share that did can be measured."),
+    "sql_stage": ("sql_record_count", "No lead records the SQL stage",
+                  "Import leads with the time they became sales-qualified (or a status that says so)."),
+    "opportunity_stage": ("opportunity_record_count", "No lead records the opportunity stage",
+                          "Import deals with their created dates, or the lost and open ones besides the won."),
+    "outcomes": ("outcome_record_count", "No won or lost deal and no lead recorded as won",
+                 "Import deals (opportunities), or leads whose status says they were won."),
 }
 
 
@@ -70,11 +81,12 @@ HEADLINE = (
     ),
     Kpi(
         "mql_to_won_rate", "MQL to won", "rate", "kpi_mql_cohort", "shared",
-        "Share of the period's MQLs that have become won deals so far. Recent periods rise as their "
-        "deals close: compare periods of the same age.",
-        "MQLs with a won opportunity / MQLs",
+        "Share of the period's MQLs won so far: a won deal linked to the lead, or, where the export holds no "
+        "deal for it, the lead's own record (a status such as HubSpot's lifecycle stage Customer, or the time it "
+        "became a customer). Recent periods rise as their deals close: compare periods of the same age.",
+        "MQLs won (a won deal, or a lead recorded as won) / MQLs",
         matures=True,
-        needs=("opportunities",),
+        needs=("outcomes",),
     ),
     Kpi(
         "open_pipeline_eur", "Open pipeline", "eur", "kpi_open_pipeline", "sales",
@@ -101,13 +113,18 @@ HEADLINE = (
 FUNNEL = (
     Kpi(
         "inquiry_to_mql_rate", "Inquiry to MQL", "rate", "funnel_by_cohort", "marketing",
-        "Of the leads that arrived in the period, the share that has become marketing-qualified so far.",
+        "Of the leads that arrived in the period, the share that has become marketing-qualified so far. Not "
+        "measured when every lead in the warehouse is an MQL: an export of MQLs alone holds no inquiry that did "
+        "not qualify.",
         "leads that reached MQL / leads that arrived",
+        needs=("inquiries",),
     ),
     Kpi(
         "mql_to_sal_rate", "MQL to SAL", "rate", "funnel_by_cohort", "shared",
         "Of the period's arriving leads that became MQLs, the share sales has accepted so far. Unlike the "
-        "acceptance rate, undecided MQLs stay in the denominator: this is the hand-off's throughput.",
+        "acceptance rate, undecided MQLs stay in the denominator: this is the hand-off's throughput. A lead that "
+        "reached a later stage counts as accepted; when no lead in the warehouse records a decision (a time, or a "
+        "status such as HubSpot's Lead Status), the step is not measured rather than inferred from later stages.",
         "leads that reached SAL / leads that reached MQL",
         needs=("decisions",),
     ),
@@ -115,29 +132,33 @@ FUNNEL = (
         "sal_to_sql_rate", "SAL to SQL", "rate", "funnel_by_cohort", "sales",
         "Of the accepted leads, the share sales has qualified (SQL) so far.",
         "leads that reached SQL / leads that reached SAL",
-        needs=("decisions",),
+        needs=("decisions", "sql_stage"),
     ),
     Kpi(
         "sql_to_opportunity_rate", "SQL to opportunity", "rate", "funnel_by_cohort", "sales",
         "Of the sales-qualified leads, the share that became an opportunity so far.",
         "leads that reached opportunity / leads that reached SQL",
+        needs=("sql_stage", "opportunity_stage"),
     ),
     Kpi(
         "opportunity_to_won_rate", "Opportunity to won", "rate", "funnel_by_cohort", "sales",
         "Of the leads that became opportunities, the share won so far; open deals stay in the denominator.",
         "won leads / leads that reached opportunity",
-        needs=("opportunities",),
+        needs=("opportunity_stage", "outcomes"),
     ),
     Kpi(
         "sql_to_won_rate", "SQL to won", "rate", "funnel_by_cohort", "sales",
         "Of the sales-qualified leads, the share won so far: the step the published SQL-to-won range describes.",
         "won leads / leads that reached SQL",
-        needs=("opportunities",),
+        needs=("sql_stage", "outcomes"),
     ),
     Kpi(
         "median_days_in_stage", "Median days in stage", "days", "funnel_stage_times", "shared",
-        "For the period's arriving leads that made a step, the median time it took; the last row, inquiry "
-        "to won, is the sales cycle.",
+        "For the period's arriving leads that made a step with both times recorded, the median time it took; "
+        "the last row, inquiry to won, is the sales cycle. Leads that made a step without one of its times (a "
+        "decision or a win recorded without a date) or with times in the wrong order (a deal won before its lead "
+        "was created) are left out and counted beside the time. A step whose two times are the same for every lead "
+        "(one date for both stages) measured nothing and reads not measured.",
         "median of (time the lead reached the next stage - time it reached this one), in days",
         better='lower',
     ),
@@ -466,7 +487,26 @@ def missing_note(kpi: Kpi, missing: list[str]) -> str:
     return f"{what}: {kpi.label} cannot be measured. {fixes}"
 
 
+def clock_notes(counts: dict) -> list[str]:
+    """What the first-touch and decision figures leave out or start differently, over the whole warehouse
+    (queries/data_inputs.sql): leads re-assigned after their first touch, decisions recorded without a time."""
+    said = []
+    after = clean(counts.get("assigned_after_touch_count")) or 0
+    if after:
+        said.append(f"{after:,} {'MQL has its' if after == 1 else 'MQLs have their'} recorded assignment after the "
+                    "first touch (the CRM keeps the latest assignment, such as HubSpot's Owner Assigned Date): their "
+                    "SLA clock starts at the MQL time instead.")
+    undated = clean(counts.get("undated_decision_count")) or 0
+    if undated:
+        said.append(f"{undated:,} {'MQL was' if undated == 1 else 'MQLs were'} accepted or rejected without a "
+                    "recorded time: counted in the acceptance rate, left out of attempts before the decision.")
+    return said
+
+
 DEFAULT_PERIOD_DAYS = 90
+# A lead without a source is a group of its own, shown and filtered by this name; the queries bind it as ''
+# and compare it with coalesce(source, ''), so it is never merged with a source that is called "unknown".
+NO_SOURCE = "(no source)"
 
 
 def current_time() -> datetime:
@@ -495,6 +535,7 @@ def query_params(start: date, end: date, filters: dict | None = None, grain: str
     so a day starts at its local midnight in UTC: $start_at and $end_at."""
     filters = filters or {}
     end = end + timedelta(days=1)
+    source = filters.get("source")
     return {
         "start": start,
         "end": end,
@@ -503,7 +544,7 @@ def query_params(start: date, end: date, filters: dict | None = None, grain: str
         "grain": grain,
         "segment": filters.get("segment"),
         "region": filters.get("region"),
-        "source": filters.get("source"),
+        "source": "" if source == NO_SOURCE else source,
         "now": filters.get("now") or current_time(),
     }
 
@@ -527,11 +568,17 @@ def clean(value):
 
 
 def headline(run_many, params: dict) -> dict:
-    """Each headline KPI and its target for one period, from one run of each query.
+    """Each headline KPI and its target for one period, from one run of each query; None for a KPI whose
+    inputs the warehouse lacks (no revenue imported is not 0 revenue), as its card on a page shows it.
 
     run_many([(name, params), ...]) returns each query's rows; the dashboard passes its cached runner and
     the command line a direct one, so both show the same numbers."""
-    return values(run_many, params, HEADLINE)
+    found = values(run_many, params, HEADLINE)
+    present = present_inputs(run_many([("data_inputs", {})])[0].iloc[0].to_dict())
+    for k in HEADLINE:
+        if missing_inputs(k, present):
+            found[k.name] = None
+    return found
 
 
 def values(run_many, params: dict, among: tuple) -> dict:

@@ -244,13 +244,17 @@ def tables(breaches: pd.DataFrame, spikes: pd.DataFrame, postmortems: pd.DataFra
     def code(column):
         return column.map(lambda v: formats.readable(v) if isinstance(v, str) else v)
 
+    sla_breaches = pd.DataFrame({
+        "Lead (CRM id)": breaches["crm_id"], "Record": breaches["record_url"],
+        "Owner": breaches["owner_name"], "Source": code(breaches["source"]),
+        "Campaign": breaches["campaign_name"], "Deadline": local_times(breaches["sla_deadline_at"], tz),
+        "First touch": local_times(breaches["first_touch_at"], tz), "Hours late": breaches["hours_late"],
+        "Decision": code(breaches["decision"]),
+    })
+    if not breaches["record_url"].notna().any():  # no link template set: a column of dashes says nothing
+        sla_breaches = sla_breaches.drop(columns="Record")
     return {
-        "SLA breaches": pd.DataFrame({
-            "Lead": breaches["lead_id"].astype(str), "Owner": breaches["owner_name"], "Source": code(breaches["source"]),
-            "Campaign": breaches["campaign_name"], "Deadline": local_times(breaches["sla_deadline_at"], tz),
-            "First touch": local_times(breaches["first_touch_at"], tz), "Hours late": breaches["hours_late"],
-            "Decision": code(breaches["decision"]),
-        }),
+        "SLA breaches": sla_breaches,
         "Rejection spikes": pd.DataFrame({
             "Campaign": spikes["campaign_name"], "Reason": code(spikes["rejection_reason"]),
             "This week": spikes["week_count"], "Weekly average before": spikes["weekly_average_before"],

@@ -3,7 +3,7 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from handshake import dashboard, formats, queries, warehouse
+from handshake import dashboard, formats, kpis, queries, warehouse
 from handshake.formats import fmt
 
 LIST_ROWS = 200  # a list's rows on screen; its download holds every row
@@ -138,6 +138,8 @@ for column, (name, value, note) in zip(dashboard.grid(len(cards), 4), cards):
 
 
 st.subheader("How long MQLs wait for a first touch")
+for sentence in kpis.clock_notes(dashboard.query("data_inputs").iloc[0].to_dict()):
+    st.caption(sentence)
 
 
 def whole_ticks(largest) -> dict:
@@ -307,7 +309,9 @@ else:
         label=f"{mqls_text(never_touched['listed_count'].iloc[0])} never touched"
               + shown(never_touched, "with the highest score"),
         column_config={
-            "lead_id": st.column_config.NumberColumn("Lead", format="%d"),
+            "lead_id": None,
+            "crm_id": "Record ID in the CRM",
+            "record_url": st.column_config.LinkColumn("Record", display_text="Open in CRM"),
             "lead_score": st.column_config.NumberColumn("Score", format="%d"),
             "source": "Source", "segment": "Segment", "region": "Region",
             "owner_name": st.column_config.TextColumn("Owner", help="A dash: nobody was assigned."),
@@ -414,7 +418,9 @@ else:
               f"the deadline, {count(totals['short_of_attempts_count'])} short of attempts after two weeks"
               + shown(overdue, "most overdue"),
         column_config={
-            "lead_id": st.column_config.NumberColumn("Lead", format="%d"),
+            "lead_id": None,
+            "crm_id": "Record ID in the CRM",
+            "record_url": st.column_config.LinkColumn("Record", display_text="Open in CRM"),
             "owner_name": st.column_config.TextColumn("Owner", help="A dash: nobody was assigned.", width="medium"),
             "team": "Team",
             "lead_score": st.column_config.NumberColumn("Score", format="%d"),

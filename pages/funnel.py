@@ -3,7 +3,7 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from handshake import access, dashboard, formats, kpis, warehouse
+from handshake import access, dashboard, formats, funnel, kpis, warehouse
 from handshake.formats import fmt
 
 st.title("Hand-off funnel")
@@ -50,6 +50,9 @@ notes = {
     "mql_to_sal_rate": f"{undecided:,} of {total['reached_mql_count']:,} MQLs still undecided. "
     + band_note("mql_to_sal"),
 }
+unmeasured = funnel.unmeasured_stages_note(stages, dashboard.present_inputs())
+if unmeasured:
+    st.warning(unmeasured, icon=":material/help:")
 
 
 for column, (name, band) in zip(dashboard.grid(len(STEPS), 3), STEPS):
@@ -61,19 +64,19 @@ PARTS = (
     ("moved_on_count", "Moved on", "#5FA37E", "moved_on"),
     ("won_count", "Won", "#1B5E20", "won"),
     ("open_count", "Still open here (at Inquiry: not yet an MQL)", "#9DB4C0", "open"),
+    ("recycled_count", "Recycled here (no progress for the agreed term)", "#C9B458", "recycled"),
     ("dropped_count", "Dropped here", "#B5533C", "dropped"),
 )
+labels = [funnel.stage_label(row) for _, row in stages.iterrows()]
 figure = go.Figure()
 for column, label, colour, _ in PARTS:
     figure.add_bar(
-        x=stages["stage"], y=stages[column], name=label, marker_color=colour,
+        x=labels, y=stages[column], name=label, marker_color=colour,
         hovertemplate="%{x}: %{y:,} leads " + label.lower() + "<extra></extra>",
     )
-won = int(stages.loc[stages["stage"] == "Won", "reached_count"].iloc[0])
 figure.update_layout(
     barmode="stack",
-    title=f"Of {total['inquiry_count']:,} leads that arrived, {total['reached_mql_count']:,} became MQLs "
-    f"and {won:,} {'is' if won == 1 else 'are'} won so far",
+    title=funnel.waterfall_title(total, stages),
     yaxis_title="Leads", xaxis_title=None, legend=dict(orientation="h", y=-0.15), margin=dict(t=60, b=10),
 )
 event = dashboard.chart(figure, key="waterfall", on_select="rerun", selection_mode="points")
@@ -82,14 +85,17 @@ st.caption("Click a bar to list the leads behind it, or choose below.")
 # A clicked bar preselects the drill-down; the selectboxes stay usable without a mouse.
 points = (event or {}).get("selection", {}).get("points", []) if event else []
 if points:
-    clicked = (points[0].get("x"), PARTS[points[0].get("curve_number", 0)][3])
+    clicked = (str(points[0].get("x")).removesuffix(f" ({funnel.NOT_MEASURED})"),
+               PARTS[points[0].get("curve_number", 0)][3])
     if clicked != st.session_state.get("funnel_last_click"):
         st.session_state["funnel_last_click"] = clicked
         st.session_state["drill_stage"], st.session_state["drill_outcome"] = clicked
 
-OUTCOMES = {"moved_on": "Moved on", "open": "Still open here", "dropped": "Dropped here", "won": "Won"}
+OUTCOMES = {"moved_on": "Moved on", "open": "Still open here", "recycled": "Recycled here", "dropped": "Dropped here",
+            "won": "Won"}
 left, right = st.columns(2)
-stage = left.selectbox("Leads at stage", stages["stage"].tolist(), key="drill_stage")
+stage = left.selectbox("Leads at stage", stages.loc[stages["is_measured"].astype(bool), "stage"].tolist(),
+                       key="drill_stage")
 outcome = right.selectbox("Outcome", list(OUTCOMES), format_func=OUTCOMES.get, key="drill_outcome")
 rank = int(stages.loc[stages["stage"] == stage, "stage_rank"].iloc[0])
 leads = dashboard.query("funnel_leads", dict(filters.params(), stage_rank=rank, outcome=outcome))
@@ -101,7 +107,9 @@ else:
         leads, f"handshake_leads_{stage.lower()}_{outcome}.csv", expanded=True,
         label=f"Leads at {stage}, {OUTCOMES[outcome].lower()}: {shown}",
         column_config={
-            "lead_id": st.column_config.NumberColumn("Lead", format="%d"),
+            "lead_id": None,
+            "crm_id": "Record ID in the CRM",
+            "record_url": st.column_config.LinkColumn("Record", display_text="Open in CRM"),
             "created_at": st.column_config.DatetimeColumn("Arrived", format="D MMM YYYY, HH:mm"),
             "lead_score": st.column_config.NumberColumn("Score", format="%d"),
             "source": "Source", "segment": "Segment", "region": "Region", "status": "Status", "owner": "Owner",
@@ -121,6 +129,7 @@ figure = go.Figure()
 for column, label, colour in (
     ("won_count", "Won", "#1B5E20"),
     ("in_play_count", "In play (MQL or beyond, still open)", "#9DB4C0"),
+    ("recycled_count", "Recycled (no progress for the agreed term)", "#C9B458"),
     ("dropped_count", "Dropped (rejected, disqualified, lost)", "#B5533C"),
     ("not_yet_mql_count", "Not (yet) an MQL", "#D9D9D9"),
 ):
@@ -142,23 +151,29 @@ dashboard.data_table(months.drop(columns=["breakdown"]), "handshake_funnel_by_co
 
 st.subheader("Time in each stage")
 times = dashboard.query("funnel_stage_times", filters.params())
-slowest = times.iloc[:5].sort_values("median_days_in_stage", ascending=False).iloc[0]
-if kpis.clean(slowest["median_days_in_stage"]) is None:
-    st.info("No lead in this period has moved between stages yet.")
+headline = funnel.slowest_step(times)
+if headline is None:
+    st.info("No step between stages is measured in this period: no lead has moved between two stages with both "
+            "times recorded.")
 else:
     figure = go.Figure()
     figure.add_bar(y=times["transition"], x=times["median_days_in_stage"], orientation="h", name="Median",
-                   marker_color="#4F6D7A", text=[fmt(v, "days") for v in times["median_days_in_stage"]],
+                   marker_color="#4F6D7A",
+                   text=[fmt(v, "days") if kpis.clean(v) is not None else funnel.NOT_MEASURED
+                         for v in times["median_days_in_stage"]],
                    textposition="outside")
     figure.update_layout(
-        title=f"The slowest step is {slowest['transition'].lower()}: a median of "
-        f"{fmt(slowest['median_days_in_stage'], 'days')}",
+        title=headline,
         xaxis_title="Median days in stage", yaxis=dict(autorange="reversed"), margin=dict(t=60, b=10),
         xaxis=dict(range=[0, 1.2 * times["median_days_in_stage"].max()]),
     )
     dashboard.chart(figure, key="stage_times")
+    for sentence in funnel.left_out_of_times(times):
+        st.caption(sentence)
     dashboard.data_table(times, "handshake_time_in_stage.csv", column_config={
-        "lead_count": st.column_config.NumberColumn("Leads that made the step", format="localized"),
+        "lead_count": st.column_config.NumberColumn("Leads timed", format="localized"),
+        "untimed_count": st.column_config.NumberColumn("Made it without a time", format="localized"),
+        "backwards_count": st.column_config.NumberColumn("Times in the wrong order", format="localized"),
         "median_days_in_stage": st.column_config.NumberColumn("Median days", format="%.1f"),
         "p90_days_in_stage": st.column_config.NumberColumn("90th percentile days", format="%.1f"),
     })
@@ -167,11 +182,11 @@ st.subheader("By source and segment")
 dimension = st.segmented_control("Break down by", ["source", "segment"], default="source", key="funnel_dimension",
                                  format_func=str.capitalize) or "source"
 breakdown = dashboard.query("funnel_by_cohort", dict(params, dimension=dimension))
-best = breakdown.dropna(subset=["sql_to_won_rate"]).sort_values("sql_to_won_rate", ascending=False)
-if len(best) > 1:
+best = funnel.best_and_worst(breakdown)
+if best:
     st.markdown(
-        f"**{best.iloc[0]['breakdown']}** turns the most SQLs into wins ({best.iloc[0]['sql_to_won_rate']:.0%}); "
-        f"**{best.iloc[-1]['breakdown']}** the fewest ({best.iloc[-1]['sql_to_won_rate']:.0%})."
+        f"**{formats.md(formats.readable(best[0]))}** turns the most SQLs into wins ({fmt(best[1], 'rate')}); "
+        f"**{formats.md(formats.readable(best[2]))}** the fewest ({fmt(best[3], 'rate')})."
     )
 st.dataframe(
     breakdown[["breakdown", "inquiry_count", "reached_mql_count", "won_count"] + [n for n, _ in STEPS]],

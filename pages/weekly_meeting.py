@@ -132,6 +132,7 @@ when = st.column_config.DatetimeColumn(format="D MMM HH:mm")
 dashboard.data_table(details["SLA breaches"], f"sla-breaches-{week.label}.csv",
                      label=f"New SLA breaches ({len(breaches):,})", column_config={
     "Deadline": when, "First touch": when, "Hours late": st.column_config.NumberColumn(format="%.1f h"),
+    "Record": st.column_config.LinkColumn(display_text="Open in CRM"),
 })
 dashboard.data_table(details["Rejection spikes"], f"rejection-spikes-{week.label}.csv",
                      label=f"Rejection spikes ({len(spikes):,})", column_config={

@@ -1,5 +1,6 @@
 -- one row per MQL of the period that, at $now, is on HubSpot's accountability list (undecided, and untouched past
 -- its SLA or short of the agreed attempts two weeks after assignment), most overdue first, with the list's counts
+-- (each lead with its id in the CRM it came from, crm_id, and the link to its record when a template is set)
 -- parameters: $start, $end (dates, end exclusive; MQLs by the day they became MQLs),
 -- $segment, $region, $source (null = all), $now (timestamp: the moment the list is drawn up),
 -- $limit (the rows to return, the most overdue; null = the whole list)
@@ -22,9 +23,11 @@ open_mqls as (
         and f.mql_at <= $now::timestamp
         and (f.accepted_at is null or f.accepted_at > $now::timestamp)
         and (f.rejected_at is null or f.rejected_at > $now::timestamp)
+        -- a decision the export records without a time was taken before the export: not waiting
+        and not ((f.is_accepted or f.is_rejected) and f.accepted_at is null and f.rejected_at is null)
         and ($segment is null or f.segment = $segment)
         and ($region is null or f.region = $region)
-        and ($source is null or f.source = $source)
+        and ($source is null or coalesce(f.source, '') = $source)
 ),
 later_touches as (
     -- lead_facts counts every touch (none dated before its lead); a list drawn up at a past $now must not
@@ -84,6 +87,8 @@ totals as (
 final as (
     select
         l.lead_id,
+        lead_crm_id(l.lead_id) as crm_id,
+        record_url(lead_crm_id(l.lead_id)) as record_url,
         r.rep_name as owner_name,
         r.team,
         l.hours_overdue,
@@ -92,7 +97,7 @@ final as (
         coalesce(l.is_overdue, false) as is_overdue,
         coalesce(l.is_short_of_attempts, false) as is_short_of_attempts,
         d.lead_score,
-        d.source,
+        coalesce(d.source, '(no source)') as source,
         l.deadline_hours,
         l.deadline_basis,
         l.sla_clock_at,

@@ -33,7 +33,7 @@ arrivals as (
         and created_date < $end::date
         and ($segment is null or segment = $segment)
         and ($region is null or region = $region)
-        and ($source is null or source = $source)
+        and ($source is null or coalesce(source, '') = $source)
     group by campaign_id
 ),
 mqls as (
@@ -43,7 +43,7 @@ mqls as (
         and mql_date < $end::date
         and ($segment is null or segment = $segment)
         and ($region is null or region = $region)
-        and ($source is null or source = $source)
+        and ($source is null or coalesce(source, '') = $source)
     group by campaign_id
 ),
 pipeline as (
@@ -60,7 +60,7 @@ pipeline as (
         and campaign_id is not null
         and ($segment is null or segment = $segment)
         and ($region is null or region = $region)
-        and ($source is null or source = $source)
+        and ($source is null or coalesce(source, '') = $source)
     group by campaign_id
 ),
 bookings as (
@@ -73,7 +73,7 @@ bookings as (
         and booked_date < $end::date
         and ($segment is null or segment = $segment)
         and ($region is null or region = $region)
-        and ($source is null or source = $source)
+        and ($source is null or coalesce(source, '') = $source)
     group by campaign_id
 ),
 customers as (
@@ -90,7 +90,7 @@ customers as (
         and campaign_id is not null
         and ($segment is null or segment = $segment)
         and ($region is null or region = $region)
-        and ($source is null or source = $source)
+        and ($source is null or coalesce(source, '') = $source)
     group by campaign_id
 ),
 ratings as (

@@ -1,5 +1,5 @@
 -- one row: how many records the warehouse holds of each input a KPI may need (handshake/kpis.py INPUTS),
--- and whether any lead was decided
+-- and how many leads record each stage of the waterfall by the stage's own record (table stage_evidence)
 -- parameters: none (the whole warehouse: an input missing here is missing for every period)
 select
     (select count(*) from leads) as lead_count,
@@ -8,6 +8,14 @@ select
     (select count(*) from opportunities) as opportunity_count,
     (select count(*) from revenue) as revenue_count,
     (select count(*) from campaigns where cost_eur is not null) as costed_campaign_count,
-    -- whether any lead was decided, not how many: counting them reads every lead on every page
-    (select count(*) from (select 1 from leads where accepted_at is not null or rejected_at is not null limit 1))
-        as decided_lead_seen,
+    e.inquiry_only_count,
+    -- a decision with or without its time: accepted, rejected, or a status that says so
+    e.sal_record_count as decided_lead_seen,
+    e.sql_record_count,
+    e.opportunity_record_count,
+    -- a won deal, a lost or open one, or a lead whose own record says won
+    e.outcome_record_count,
+    e.undated_decision_count,
+    e.undated_won_count,
+    e.assigned_after_touch_count,
+from stage_evidence e

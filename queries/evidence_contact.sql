@@ -10,14 +10,14 @@ mqls as not materialized (
         f.first_touch_hours,
         f.first_contact_at is not null as is_contacted,
         f.attempts_to_contact,
-        f.accepted_at is not null as is_accepted,
+        f.is_accepted,
         f.is_won,
     from lead_facts f
     where f.mql_at >= $start_at
         and f.mql_at < $end_at
         and ($segment is null or f.segment = $segment)
         and ($region is null or f.region = $region)
-        and ($source is null or f.source = $source)
+        and ($source is null or coalesce(f.source, '') = $source)
 ),
 banded as (
     -- upper bounds included, as the SLA check includes its deadline

@@ -21,6 +21,6 @@ where d.mql_date >= $start::date
     and d.mql_date < $end::date
     and ($segment is null or d.segment = $segment)
     and ($region is null or d.region = $region)
-    and ($source is null or d.source = $source)
+    and ($source is null or coalesce(d.source, '') = $source)
 group by all
 order by all

@@ -1,5 +1,6 @@
 -- one row per MQL of the period with no sales touch (one dated before the lead existed does not count), best
 -- score first: its owner, its score, how long it waited (until decided, or until $now), and the list's count
+-- (each lead with its id in the CRM it came from, crm_id, and the link to its record when a template is set)
 -- parameters: $start, $end (dates, end exclusive; MQLs by the day they became MQLs),
 -- $segment, $region, $source (null = all), $now (timestamp),
 -- $limit (the rows to return, the best scores; null = the whole list)
@@ -15,7 +16,7 @@ untouched as (
         and c.first_touch_at is null
         and ($segment is null or c.segment = $segment)
         and ($region is null or c.region = $region)
-        and ($source is null or c.source = $source)
+        and ($source is null or coalesce(c.source, '') = $source)
 ),
 listed as (
     select lead_id
@@ -26,6 +27,8 @@ listed as (
 final as (
     select
         c.lead_id,
+        lead_crm_id(c.lead_id) as crm_id,
+        record_url(lead_crm_id(c.lead_id)) as record_url,
         c.lead_score,
         r.rep_name as owner_name,
         r.team,
@@ -37,7 +40,7 @@ final as (
         ) / 3600 as waited_hours,
         c.first_touch_sla_hours as sla_hours,
         greatest(epoch($now::timestamp) - epoch(c.created_at), 0) / 86400 as age_days,
-        c.source,
+        coalesce(c.source, '(no source)') as source,
         c.segment,
         c.region,
         c.status,

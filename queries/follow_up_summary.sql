@@ -30,8 +30,8 @@ cohort as not materialized (
         f.is_touched_within_sla,
         f.sla_deadline_at,
         f.sla_clock_at,
-        f.accepted_at,
-        f.rejected_at,
+        f.is_accepted,
+        f.is_rejected,
     from lead_facts f
     -- only the teams' medians need each MQL's team; the other groups learn theirs from their owner
     left join reps r on r.rep_id = f.owner_rep_id and $grain in ('team', 'all')
@@ -39,7 +39,7 @@ cohort as not materialized (
         and f.mql_at < $end_at
         and ($segment is null or f.segment = $segment)
         and ($region is null or f.region = $region)
-        and ($source is null or f.source = $source)
+        and ($source is null or coalesce(f.source, '') = $source)
 ),
 judged as (
     select
@@ -58,8 +58,8 @@ judged as (
             else 'pending'
         end as reference_24h_status,
         case
-            when c.accepted_at is not null then 'accepted'
-            when c.rejected_at is not null then 'rejected'
+            when c.is_accepted then 'accepted'
+            when c.is_rejected then 'rejected'
         end as disposition,
     from cohort c
 ),
@@ -85,14 +85,14 @@ grouped as (
         count(case when sla_status = 'no_sla' then 1 end) as no_sla_count,
         count(disposition) as disposed_count,
         count(case when disposition = 'rejected' then 1 end) as rejected_count,
-        count(case when disposition = 'rejected' and min_attempts is not null then 1 end)
+        count(case when disposition = 'rejected' and min_attempts is not null and attempt_count is not null then 1 end)
             as rejected_with_minimum_count,
         count(case when disposition = 'rejected' and attempt_count < min_attempts then 1 end)
             as rejected_below_minimum_count,
         count(case when disposition = 'rejected' and rejection_reason = 'unable_to_reach' then 1 end)
             as unable_to_reach_count,
         count(case when disposition = 'rejected' and rejection_reason = 'unable_to_reach'
-            and min_attempts is not null then 1 end) as unable_to_reach_with_minimum_count,
+            and min_attempts is not null and attempt_count is not null then 1 end) as unable_to_reach_with_minimum_count,
         count(case when disposition = 'rejected' and rejection_reason = 'unable_to_reach'
             and attempt_count < min_attempts then 1 end) as early_give_up_count,
     from judged

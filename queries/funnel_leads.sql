@@ -1,7 +1,8 @@
 -- one row per lead behind a bar of the funnel: the period's arriving leads at one stage with one outcome
 -- ('moved_on' = reached a later stage), newest first, at most 1,000
+-- (each lead with its id in the CRM it came from, crm_id, and the link to its record when a template is set)
 -- parameters: $start, $end (dates, end exclusive), $segment, $region, $source (null = all),
--- $stage_rank (1 inquiry .. 6 won), $outcome ('moved_on', 'open', 'dropped' or 'won')
+-- $stage_rank (1 inquiry .. 6 won), $outcome ('moved_on', 'open', 'dropped', 'recycled' or 'won')
 -- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
 with
 picked as (
@@ -12,7 +13,7 @@ picked as (
         and f.created_at < $end_at
         and ($segment is null or f.segment = $segment)
         and ($region is null or f.region = $region)
-        and ($source is null or f.source = $source)
+        and ($source is null or coalesce(f.source, '') = $source)
         and case $outcome
             when 'moved_on' then f.stage_rank > $stage_rank
             else f.stage_rank = $stage_rank and f.stage_outcome = $outcome
@@ -23,8 +24,10 @@ picked as (
 final as (
     select
         f.lead_id,
+        lead_crm_id(f.lead_id) as crm_id,
+        record_url(lead_crm_id(f.lead_id)) as record_url,
         f.created_at,
-        f.source,
+        coalesce(f.source, '(no source)') as source,
         f.segment,
         f.region,
         f.lead_score,

@@ -36,7 +36,7 @@ cohort as (
         and d.mql_date < $end::date
         and ($segment is null or d.segment = $segment)
         and ($region is null or d.region = $region)
-        and ($source is null or d.source = $source)
+        and ($source is null or coalesce(d.source, '') = $source)
 ),
 pending as (
     -- the SLA judgement every page uses: an untouched lead is breached once its deadline has passed, and
@@ -55,7 +55,7 @@ pending as (
         and f.mql_at < $end_at
         and ($segment is null or f.segment = $segment)
         and ($region is null or f.region = $region)
-        and ($source is null or f.source = $source)
+        and ($source is null or coalesce(f.source, '') = $source)
     group by all
 ),
 counted as (
@@ -99,11 +99,15 @@ final as (
         p.within_sla_count / nullif(p.within_sla_count + p.breached_sla_count, 0) as sla_compliance_rate,
         coalesce(p.accepted_count, 0) as accepted_count,
         coalesce(p.rejected_count, 0) as rejected_count,
-        p.accepted_count / nullif(p.accepted_count + p.rejected_count, 0) as acceptance_rate,
+        -- a share the warehouse cannot measure is no share: without any decision recorded, every lead that got
+        -- further would count as accepted (100%); without any deal or lead recorded as won, 0% won
+        case when e.sal_record_count > 0
+            then p.accepted_count / nullif(p.accepted_count + p.rejected_count, 0) end as acceptance_rate,
         coalesce(p.won_count, 0) as won_count,
-        p.won_count / nullif(p.mql_count, 0) as mql_to_won_rate,
+        case when e.outcome_record_count > 0 then p.won_count / nullif(p.mql_count, 0) end as mql_to_won_rate,
     from targets t
     left join by_period p on p.period_start = t.period_start
+    cross join stage_evidence e
 )
 select * from final
 order by period_start

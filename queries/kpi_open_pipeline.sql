@@ -47,7 +47,7 @@ deals as (
         and (closed_date is null or closed_date > $start::date)
         and ($segment is null or segment = $segment)
         and ($region is null or region = $region)
-        and ($source is null or source = $source)
+        and ($source is null or coalesce(source, '') = $source)
     group by all
 ),
 final as (

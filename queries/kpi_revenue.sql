@@ -31,7 +31,7 @@ bookings as (
         and d.booked_date < $end::date
         and ($segment is null or d.segment = $segment)
         and ($region is null or d.region = $region)
-        and ($source is null or d.source = $source)
+        and ($source is null or coalesce(d.source, '') = $source)
 ),
 by_period as (
     select

@@ -16,7 +16,7 @@ mqls as (
         and mql_date < (date_trunc('month', $end::date - 1) + interval 1 month)::date
         and ($segment is null or segment = $segment)
         and ($region is null or region = $region)
-        and ($source is null or source = $source)
+        and ($source is null or coalesce(source, '') = $source)
     group by all
 ),
 day_rules as (

@@ -23,7 +23,7 @@ rejections as (
         and l.rejected_at < $end_at
         and ($segment is null or l.segment = $segment)
         and ($region is null or l.region = $region)
-        and ($source is null or l.source = $source)
+        and ($source is null or coalesce(l.source, '') = $source)
 ),
 counted as (
     select

@@ -1,5 +1,6 @@
 -- one row per MQL whose first-touch SLA ran out in the week and was missed: untouched at its deadline
 -- (and still untouched at $now, or touched late since), with the rep who owns it
+-- (each lead with its id in the CRM it came from, crm_id, and the link to its record when a template is set)
 -- parameters: $start_at, $end_at (UTC timestamps: the week's first and next Monday's local midnight),
 -- $segment, $region, $source (null = all), $now (timestamp: deadlines after it have not run out yet)
 with
@@ -11,7 +12,7 @@ due as (
         and f.sla_deadline_at < $now::timestamp
         and ($segment is null or f.segment = $segment)
         and ($region is null or f.region = $region)
-        and ($source is null or f.source = $source)
+        and ($source is null or coalesce(f.source, '') = $source)
 ),
 missed as (
     -- a touch recorded after $now has not happened yet as far as this list knows
@@ -24,9 +25,11 @@ missed as (
 final as (
     select
         m.lead_id,
+        lead_crm_id(m.lead_id) as crm_id,
+        record_url(lead_crm_id(m.lead_id)) as record_url,
         r.rep_name as owner_name,
         r.team,
-        m.source,
+        coalesce(m.source, '(no source)') as source,
         c.campaign_name,
         m.lead_score,
         m.mql_at,

@@ -11,19 +11,19 @@ banded as (
         and d.mql_date < $end::date
         and ($segment is null or d.segment = $segment)
         and ($region is null or d.region = $region)
-        and ($source is null or d.source = $source)
+        and ($source is null or coalesce(d.source, '') = $source)
 ),
 cohort as (
     select
         b.*,
         case $dimension
-            when 'source' then coalesce(b.source, 'unknown')
+            when 'source' then coalesce(b.source, '(no source)')
             when 'campaign' then coalesce(b.campaign_id::varchar, 'none')
             when 'score_band' then b.score_band
             else 'all'
         end as group_key,
         case $dimension
-            when 'source' then coalesce(b.source, 'Unknown source')
+            when 'source' then coalesce(b.source, '(no source)')
             when 'campaign' then case
                 when b.campaign_id is null then 'No campaign'
                 else coalesce(c.campaign_name, 'Campaign ' || b.campaign_id::varchar)

@@ -27,11 +27,10 @@ rejected as (
     from lead_facts l
     where l.mql_at >= $start_at
         and l.mql_at < $end_at
-        and l.accepted_at is null
-        and l.rejected_at is not null
+        and l.is_rejected
         and ($segment is null or l.segment = $segment)
         and ($region is null or l.region = $region)
-        and ($source is null or l.source = $source)
+        and ($source is null or coalesce(l.source, '') = $source)
 ),
 counted as (
     select

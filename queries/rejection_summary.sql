@@ -13,7 +13,7 @@ counted as (
         and mql_date < $end::date
         and ($segment is null or segment = $segment)
         and ($region is null or region = $region)
-        and ($source is null or source = $source)
+        and ($source is null or coalesce(source, '') = $source)
 ),
 final as (
     select

@@ -5,7 +5,7 @@ with
 cells as (
     -- the daily rollup (schema 7), summed per source and score band
     select
-        coalesce(d.source, 'unknown') as source,
+        coalesce(d.source, '(no source)') as source,
         d.score_band,
         d.score_band_order as band_order,
         sum(d.mql_count)::bigint as mql_count,
@@ -19,7 +19,7 @@ cells as (
         and d.mql_date < $end::date
         and ($segment is null or d.segment = $segment)
         and ($region is null or d.region = $region)
-        and ($source is null or d.source = $source)
+        and ($source is null or coalesce(d.source, '') = $source)
     group by all
 ),
 final as (

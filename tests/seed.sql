@@ -1,7 +1,10 @@
 -- A handful of leads whose KPIs are worked out by hand in the tests. March 2026 is the period under test.
 -- Agreement v1 (from 1 Jan): SLA 24 h, 31 MQLs and 31,000 EUR a month (1 and 1,000 a day in March);
 -- v2 (from 16 Mar): SLA 4 h, 62 MQLs and 62,000 EUR a month (2 and 2,000 a day).
-insert into agreements values
+insert into agreements (
+    effective_date, mql_score_threshold, first_touch_sla_hours, min_attempts, monthly_mql_target,
+    monthly_revenue_target_eur, changed_by, changed_at, note
+) values
     ('2026-01-01', 50, 24, 3, 31, 31000, 'Heads', '2025-12-20 10:00', 'v1'),
     ('2026-03-16', 50, 4, 3, 62, 62000, 'Heads', '2026-03-10 10:00', 'v2');
 

@@ -60,7 +60,7 @@ def test_the_pack_shows_the_same_numbers_as_the_page(monkeypatch, seed_warehouse
     for value in page_values.values():
         assert f">{value}<" in document
         assert value in printed
-    assert week_pack.tables["SLA breaches"]["Lead"].tolist() == ["4", "5"]  # see test_meeting.py
+    assert week_pack.tables["SLA breaches"]["Lead (CRM id)"].tolist() == ["4", "5"]  # see test_meeting.py; no CRM: its own ids
     for heading, sentence in week_pack.agenda:
         assert sentence in next(as_read(m.value) for m in at.markdown if m.value.startswith("1. "))
     assert week_pack.title == "Weekly joint meeting · Week 11 · 9–15 Mar 2026"

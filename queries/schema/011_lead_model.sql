@@ -24,6 +24,14 @@ create table opportunity_leads (
     primary key (opportunity_id, lead_id)
 );
 
+-- A lead as its own CRM names it (the id it was imported with; a demo lead's own id), and the link to its record
+-- when a link template is set (meta 'record_link', "{id}" standing for the CRM's id): every list that names a
+-- lead shows these, so anyone can find it in the CRM.
+create macro lead_crm_id(lead) as
+    coalesce((select any_value(k.source_key) from source_keys k where k.kind = 'leads' and k.id = lead), lead::varchar);
+create macro record_url(crm) as
+    replace((select value from meta where key = 'record_link'), '{id}', url_encode(crm));
+
 -- The newest moment the warehouse holds: a lead's arrival, a stage it reached or a touch. What happened
 -- "by now" (an MQL left without progress long enough to count as recycled) is judged at this moment, so an
 -- export judged a year after it was taken reads as it did that day.

@@ -92,6 +92,9 @@ def week_options(first_lead_day: date | None, tz: str, now: datetime | None = No
     return weeks
 
 
+NOT_MEASURED = "not measured"
+
+
 def params(week: Week, filters: dict, tz: str, now: datetime) -> dict:
     """The bound parameters of the KPI queries for one week (Monday to Sunday, local days)."""
     return kpis.query_params(week.monday, week.sunday, dict(filters, now=now), "total", tz)
@@ -151,15 +154,22 @@ def target_text(row) -> str:
     return formats.fmt(row["target"], row["unit"])
 
 
-def scorecard_table(card: pd.DataFrame) -> pd.DataFrame:
-    """The scorecard as the page's table and the pack print it: display strings, plus whether the change is good."""
+def scorecard_table(card: pd.DataFrame, missing: dict | None = None) -> pd.DataFrame:
+    """The scorecard as the page's table and the pack print it: display strings, plus whether the change is good.
+    missing: the inputs each KPI lacks (kpis.missing_inputs); such a KPI reads "not measured", never a number."""
+    unmeasured = [bool((missing or {}).get(name)) for name in card["kpi"]]
+
+    def shown(column):
+        return [NOT_MEASURED if lacks else formats.fmt(v, u)
+                for v, u, lacks in zip(card[column], card["unit"], unmeasured)]
+
     return pd.DataFrame({
         "KPI": card["label"],
         "Owner": card["owner"].str.capitalize(),
-        "This week": [formats.fmt(v, u) for v, u in zip(card["this_week"], card["unit"])],
-        "Last week": [formats.fmt(v, u) for v, u in zip(card["last_week"], card["unit"])],
+        "This week": shown("this_week"),
+        "Last week": shown("last_week"),
         "Change": card["change"].fillna("–"),
-        "4-week average": [formats.fmt(v, u) for v, u in zip(card["four_week_average"], card["unit"])],
+        "4-week average": shown("four_week_average"),
         "Target": [target_text(row) for _, row in card.iterrows()],
         "good": card["is_good"],
     })
@@ -223,11 +233,11 @@ def agenda(card: pd.DataFrame, breaches: pd.DataFrame, spikes: pd.DataFrame, pos
 
 
 def build_pack(week: Week, subtitle: str, card: pd.DataFrame, promised: list, items: list,
-               tables: dict[str, pd.DataFrame]) -> pack.Pack:
+               tables: dict[str, pd.DataFrame], missing: dict | None = None) -> pack.Pack:
     """The week as the pack prints it: the same strings the page shows."""
     return pack.Pack(
         title=f"Weekly joint meeting · {week.describe()}", subtitle=subtitle,
-        scorecard=scorecard_table(card), commitments=promised, agenda=items, tables=tables,
+        scorecard=scorecard_table(card, missing), commitments=promised, agenda=items, tables=tables,
         file_stem=f"handshake-meeting-{week.label}",
     )
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from handshake import access, actions, dashboard, kpis, meeting, pack, warehouse
+from handshake import access, actions, dashboard, formats, kpis, meeting, pack, warehouse
 from handshake.dashboard import MARKETING_COLOUR, SALES_COLOUR
 from handshake.formats import md, plural, readable
 
@@ -78,12 +78,12 @@ if not cohort["mql_count"] and last_lead is not None and last_lead.date() < week
 
 # ---- scorecard
 st.subheader("Scorecard")
-table = meeting.scorecard_table(card)  # the strings the pack prints, so the cards show the same ones
+table = meeting.scorecard_table(card, missing)  # the strings the pack prints, so the cards show the same ones
 for column, row, shown in zip(dashboard.grid(len(card), 4), card.itertuples(), table.to_dict("records")):
     kpi = kpis.BY_NAME[row.kpi]
     if missing[row.kpi]:
         with column, st.container(border=True):
-            st.metric(kpi.label, shown["This week"], help=kpis.help_text(kpi.name))
+            st.metric(kpi.label, formats.fmt(None, kpi.unit), help=kpis.help_text(kpi.name))
             st.caption(kpis.missing_note(kpi, missing[row.kpi]))
         continue
     with column, st.container(border=True):
@@ -261,7 +261,7 @@ else:
 # ---- the pack
 st.subheader("Meeting pack")
 subtitle = f"{scope} · days in {tz} · made {meeting.local_now(tz, now):%d %b %Y %H:%M}"
-week_pack = meeting.build_pack(week, subtitle, card, promised, items, details)
+week_pack = meeting.build_pack(week, subtitle, card, promised, items, details, missing)
 st.session_state["meeting_pack"] = week_pack
 st.caption("The scorecard, the commitments, the agenda and the actions, to send round after the meeting.")
 html_button, pdf_button, csv_button = st.columns(3)

@@ -1,10 +1,10 @@
--- one row per MQL of the period that, at $now, is on HubSpot's accountability list (undecided, and untouched past
--- its SLA or short of the agreed attempts two weeks after assignment), most overdue first, with the list's counts
--- (each lead with its id in the CRM it came from, crm_id, and the link to its record when a template is set)
+-- one row per MQL of the period on HubSpot's accountability list at $now, most overdue first, with the list's counts
 -- parameters: $start, $end (dates, end exclusive; MQLs by the day they became MQLs),
 -- $segment, $region, $source (null = all), $now (timestamp: the moment the list is drawn up),
 -- $limit (the rows to return, the most overdue; null = the whole list)
 -- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
+-- On the list: undecided, and untouched past its SLA or short of the agreed attempts two weeks after assignment.
+-- Each lead carries its id in the CRM it came from (crm_id) and the link to its record when a template is set.
 with
 open_mqls as (
     -- not yet accepted or rejected at $now; narrow, so the whole list is judged and counted on numbers

@@ -1,10 +1,10 @@
--- one row per MQL of the period with no sales touch (one dated before the lead existed does not count), best
--- score first: its owner, its score, how long it waited (until decided, or until $now), and the list's count
--- (each lead with its id in the CRM it came from, crm_id, and the link to its record when a template is set)
+-- one row per MQL of the period with no sales touch, best score first, with the list's count
 -- parameters: $start, $end (dates, end exclusive; MQLs by the day they became MQLs),
 -- $segment, $region, $source (null = all), $now (timestamp),
 -- $limit (the rows to return, the best scores; null = the whole list)
 -- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
+-- A touch dated before the lead existed does not count. Each row: its owner, its score, how long it waited (until
+-- decided, or until $now), its id in the CRM it came from (crm_id) and the link to its record when a template is set.
 with
 untouched as (
     -- narrow: the whole list is counted and ordered on these columns alone; the shown rows' details

@@ -1,9 +1,9 @@
 -- one row per lead behind a bar of the funnel: the period's arriving leads at one stage with one outcome
--- ('moved_on' = reached a later stage), newest first, at most 1,000
--- (each lead with its id in the CRM it came from, crm_id, and the link to its record when a template is set)
 -- parameters: $start, $end (dates, end exclusive), $segment, $region, $source (null = all),
 -- $stage_rank (1 inquiry .. 6 won), $outcome ('moved_on', 'open', 'dropped', 'recycled' or 'won')
 -- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
+-- 'moved_on' = reached a later stage; newest first, at most 1,000. Each lead carries its id in the CRM it came
+-- from (crm_id) and the link to its record when a template is set.
 with
 picked as (
     -- the newest 1,000 first, so only they are joined to their owners' names

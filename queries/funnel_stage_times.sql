@@ -1,10 +1,10 @@
--- one row per hand-off transition: how many of the period's arriving leads made it with both times recorded,
--- the median and 90th-percentile days it took, and the leads left out of the time: those that made the step
--- without one of its times (a decision or a win recorded without a date) and those whose times run backwards
--- (a deal won before its lead was created). A step whose times are all equal (one date for both stages, as an
--- export of MQLs dated on arrival gives) measured nothing: its row has no median.
+-- one row per hand-off transition: the median and 90th-percentile days it took, and the leads left out
 -- parameters: $start, $end (dates, end exclusive), $segment, $region, $source (null = all)
 -- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
+-- Of the period's arriving leads, those that made the step with both times recorded are timed; those that made
+-- it without one of its times (a decision or a win recorded without a date) and those whose times run backwards
+-- (a deal won before its lead was created) are counted apart. A step whose times are all equal (one date for
+-- both stages, as an export of MQLs dated on arrival gives) measured nothing: its row has no median.
 with
 cohort as (
     -- only the times and stages the transitions use

@@ -1,8 +1,8 @@
--- one row per waterfall stage: of the period's arriving leads, how many reached the stage, moved on,
--- are still open there, dropped there (rejected, disqualified, lost) or recycled there (no progress for the
--- agreed recycle term). A stage no lead in the warehouse records by its own record (stage_evidence) is not
--- measured: its counts are null, whatever later stages imply, and is_measured says so.
+-- one row per waterfall stage: how many of the period's arriving leads reached it and what became of them there
 -- parameters: $start, $end (dates, end exclusive), $segment, $region, $source (null = all)
+-- Reached, moved on, still open, dropped (rejected, disqualified, lost) or recycled (no progress for the agreed
+-- recycle term). A stage no lead in the warehouse records by its own record (stage_evidence) is not measured:
+-- its counts are null, whatever later stages imply, and is_measured says so.
 with
 cohort as (
     -- the daily rollup (schema 7): one row per day, dimensions and how far the leads got

@@ -1,8 +1,8 @@
--- one row per MQL whose first-touch SLA ran out in the week and was missed: untouched at its deadline
--- (and still untouched at $now, or touched late since), with the rep who owns it
--- (each lead with its id in the CRM it came from, crm_id, and the link to its record when a template is set)
+-- one row per MQL whose first-touch SLA ran out in the week and was missed, with the rep who owns it
 -- parameters: $start_at, $end_at (UTC timestamps: the week's first and next Monday's local midnight),
 -- $segment, $region, $source (null = all), $now (timestamp: deadlines after it have not run out yet)
+-- Missed: untouched at its deadline (and still untouched at $now, or touched late since). Each lead carries its id
+-- in the CRM it came from (crm_id) and the link to its record when a template is set.
 with
 due as (
     select f.*

@@ -94,11 +94,12 @@ def test_each_check_is_in_the_glossary_as_a_rate():
 
 def test_the_seed_holds_every_input(run_query):
     counts = run_query("data_inputs").iloc[0].to_dict()
-    # 8 touches, 2 agreement versions, 6 deals, 4 bookings, 4 costed campaigns, and leads decided (7 of them: L1-L6, L9; 1 says "some")
+    # 8 touches, 2 agreement versions, 6 deals, 4 bookings, 4 costed campaigns, and 7 leads decided (L1-L6, L9: a
+    # time accepted or rejected)
     assert {k: counts[k] for k in ("follow_up_count", "agreement_count", "opportunity_count", "revenue_count",
                                    "costed_campaign_count", "decided_lead_seen")} == {
         "follow_up_count": 8, "agreement_count": 2, "opportunity_count": 6, "revenue_count": 4,
-        "costed_campaign_count": 4, "decided_lead_seen": 1,
+        "costed_campaign_count": 4, "decided_lead_seen": 7,
     }
     assert kpis.present_inputs(counts) == set(kpis.INPUTS)
 
@@ -181,7 +182,9 @@ def test_overview_of_leads_alone_measures_only_what_leads_can_tell(monkeypatch, 
     shown = metrics(at)
     assert shown["MQLs delivered"] == "8"
     assert shown["Acceptance rate"] == "66.7%"  # 4 accepted of 4 + 2 decided: decisions live on the leads
-    for label in ("First touch within SLA", "MQL to won", "Open pipeline", "Revenue", "Marketing-sourced revenue"):
+    # won lives on the leads too: L1 and L6 say won themselves, 2 of the 8 MQLs (one definition of won)
+    assert shown["MQL to won"] == "25.0%"
+    for label in ("First touch within SLA", "Open pipeline", "Revenue", "Marketing-sourced revenue"):
         assert shown[label] == "–", label
     text = "\n".join(c.value for c in at.caption)
     assert "No opportunities imported: Open pipeline cannot be measured." in text
@@ -201,7 +204,7 @@ def test_weekly_meeting_cards_and_pack_say_follow_ups_are_missing(monkeypatch, u
     assert any(c.value.startswith("No follow-ups imported: Median hours to first touch cannot be measured.")
                for c in at.caption)
     table = at.session_state["meeting_pack"].scorecard.set_index("KPI")
-    assert table.at["First touch within SLA", "This week"] == "–"  # the pack prints what the page shows
+    assert table.at["First touch within SLA", "This week"] == "not measured"  # the pack says why there is no number
 
 
 def test_warehouse_page_lists_each_check(monkeypatch, seed_warehouse):

@@ -18,7 +18,7 @@ decided as (
         and f.attempt_count is not null
         and ($segment is null or f.segment = $segment)
         and ($region is null or f.region = $region)
-        and ($source is null or f.source = $source)
+        and ($source is null or coalesce(f.source, '') = $source)
 ),
 final as (
     select

@@ -35,7 +35,7 @@ campaign_leads as not materialized (
     where l.campaign_id in (select campaign_id from campaigns)
         and ($segment is null or l.segment = $segment)
         and ($region is null or l.region = $region)
-        and ($source is null or l.source = $source)
+        and ($source is null or coalesce(l.source, '') = $source)
 ),
 lead_counts as (
     -- only the leads that arrived or qualified in the period, so a long history is not read

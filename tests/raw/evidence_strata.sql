@@ -24,7 +24,7 @@ mqls as (
         and f.mql_at < $end_at
         and ($segment is null or f.segment = $segment)
         and ($region is null or f.region = $region)
-        and ($source is null or f.source = $source)
+        and ($source is null or coalesce(f.source, '') = $source)
 ),
 won_revenue as (
     select o.lead_id, sum(r.amount_eur)::double as revenue_eur

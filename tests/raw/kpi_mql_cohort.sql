@@ -37,7 +37,7 @@ cohort as (
         and f.mql_at < $end_at
         and ($segment is null or f.segment = $segment)
         and ($region is null or f.region = $region)
-        and ($source is null or f.source = $source)
+        and ($source is null or coalesce(f.source, '') = $source)
 ),
 judged as (
     select

@@ -25,7 +25,7 @@ deals as (
         and (o.closed_date is null or o.closed_date > $start::date)
         and ($segment is null or l.segment = $segment)
         and ($region is null or l.region = $region)
-        and ($source is null or l.source = $source)
+        and ($source is null or coalesce(l.source, '') = $source)
 ),
 final as (
     select

@@ -34,7 +34,7 @@ bookings as (
         and r.booked_date < $end::date
         and ($segment is null or l.segment = $segment)
         and ($region is null or l.region = $region)
-        and ($source is null or l.source = $source)
+        and ($source is null or coalesce(l.source, '') = $source)
 ),
 by_period as (
     select

@@ -16,7 +16,7 @@ mqls as (
         and local_date(l.mql_at) < (select max(month_start) from months) + interval 1 month
         and ($segment is null or l.segment = $segment)
         and ($region is null or l.region = $region)
-        and ($source is null or l.source = $source)
+        and ($source is null or coalesce(l.source, '') = $source)
     group by all
 ),
 day_rules as (

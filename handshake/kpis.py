@@ -37,6 +37,8 @@ INPUTS = {
                   "Record the MQL threshold, first-touch SLA and targets on the Definitions page."),
     "opportunities": ("opportunity_count", "No opportunities imported",
                       "Import an opportunities file on the Import data page."),
+    "pipeline": ("pipeline_deal_count", "Only won deals imported",
+                 "Import the open and lost deals too (or the won ones with their created dates)."),
     "revenue": ("revenue_count", "No revenue imported", "Import a revenue file on the Import data page."),
     "campaign_costs": ("costed_campaign_count", "No campaign costs recorded",
                        "Import a campaigns file with costs on the Import data page."),
@@ -92,7 +94,7 @@ HEADLINE = (
         "open_pipeline_eur", "Open pipeline", "eur", "kpi_open_pipeline", "sales",
         "Value of the opportunities open at the end of the period: created before it ended and not closed by then.",
         "sum of amount over opportunities open at period end",
-        needs=("opportunities",),
+        needs=("opportunities", "pipeline"),
     ),
     Kpi(
         "revenue_eur", "Revenue", "eur", "kpi_revenue", "shared",
@@ -472,9 +474,14 @@ def present_inputs(counts: dict) -> set[str]:
     return {name for name, (column, _, _) in INPUTS.items() if (clean(counts.get(column)) or 0) > 0}
 
 
+# an input that cannot be present without another: when both are missing, only the other is said
+IMPLIES = {"pipeline": "opportunities"}
+
+
 def missing_inputs(kpi: Kpi, present) -> list[str]:
     """The inputs a KPI needs that the warehouse lacks, in the KPI's order: one rule for every card."""
-    return [name for name in kpi.needs if name not in present]
+    missing = [name for name in kpi.needs if name not in present]
+    return [name for name in missing if IMPLIES.get(name) not in missing]
 
 
 def missing_note(kpi: Kpi, missing: list[str]) -> str:

@@ -6,6 +6,8 @@ select
     (select count(*) from follow_ups) as follow_up_count,
     (select count(*) from agreements) as agreement_count,
     (select count(*) from opportunities) as opportunity_count,
+    -- deals that are open or lost, or dated when opened: an export of won deals alone says nothing of the pipeline
+    (select count(*) from opportunities where is_won is not true or created_date is not null) as pipeline_deal_count,
     (select count(*) from revenue) as revenue_count,
     (select count(*) from campaigns where cost_eur is not null) as costed_campaign_count,
     e.inquiry_only_count,

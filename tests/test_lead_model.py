@@ -102,6 +102,8 @@ def test_the_command_line_shows_no_share_the_export_cannot_measure(olist, capsys
     assert printed["acceptance_rate"] is None
     # the deals carry no amounts and no revenue was imported: revenue is not measured, not 0
     assert printed["revenue_eur"] is None and printed["marketing_sourced_revenue_share"] is None
+    # won deals alone say nothing of the deals still open: no pipeline, not 0
+    assert printed["open_pipeline_eur"] is None
 
 
 def test_the_funnel_page_on_a_won_deals_only_export_says_not_measured_and_no_100_percent(monkeypatch, olist):

@@ -76,9 +76,11 @@ final as (
         mql_count,
         accepted_count,
         rejected_count,
-        accepted_count / nullif(accepted_count + rejected_count, 0) as accepted_rate,
+        -- as in kpi_mql_cohort: no share where the warehouse records no decision, or no win and no deal
+        case when (select sal_record_count from stage_evidence) > 0
+            then accepted_count / nullif(accepted_count + rejected_count, 0) end as accepted_rate,
         won_count,
-        won_count / mql_count as win_rate,
+        case when (select outcome_record_count from stage_evidence) > 0 then won_count / mql_count end as win_rate,
         cohort_revenue_eur,
         cohort_revenue_eur / mql_count as revenue_per_mql_eur,
         untouched_count,

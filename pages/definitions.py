@@ -12,7 +12,7 @@ from handshake import access, agreements, dashboard, kpis, warehouse
 # the form's widget for each term
 TERM_KEYS = {"mql_score_threshold": "def_threshold", "first_touch_sla_hours": "def_sla_hours",
              "min_attempts": "def_attempts", "monthly_mql_target": "def_mql_target",
-             "monthly_revenue_target_eur": "def_revenue_target"}
+             "monthly_revenue_target_eur": "def_revenue_target", "recycle_days": "def_recycle_days"}
 
 
 def day(value) -> str:
@@ -33,32 +33,12 @@ def confirmation(count: int, since) -> str:
             "and its targets count from that day")
 
 
-def summary(terms: dict) -> list[str]:
-    """The terms in force as sentences a leader reads out; a term not agreed says so."""
-    threshold, sla, attempts = terms["mql_score_threshold"], terms["first_touch_sla_hours"], terms["min_attempts"]
-    mql_target, revenue_target = terms["monthly_mql_target"], terms["monthly_revenue_target_eur"]
-    lines = [f"A lead counts as marketing-qualified (an MQL) from a lead score of **{threshold}**."
-             if threshold is not None else "**No MQL score threshold** is agreed: nobody has said when a lead is ready for sales."]
-    touch = f"within **{sla:g} hour{'' if sla == 1 else 's'}** of the hand-off" if sla is not None else None
-    tries = f"at least **{attempts} attempt{'' if attempts == 1 else 's'}**" if attempts is not None else None
-    if touch and tries:
-        lines.append(f"Sales first touch each MQL {touch} and make {tries} before rejecting it.")
-    else:
-        lines.append(f"Sales first touch each MQL {touch}." if touch else "**No first-touch SLA** is agreed.")
-        lines.append(f"Sales make {tries} before rejecting an MQL." if tries
-                     else "**No minimum number of attempts** is agreed.")
-    lines.append(f"Marketing delivers **{mql_target:,} MQL{'' if mql_target == 1 else 's'} a month**."
-                 if mql_target is not None else "**No monthly MQL target** is agreed.")
-    lines.append(f"Together they aim at **{agreements.TERMS['monthly_revenue_target_eur'][2](revenue_target)} "
-                 "revenue a month**." if revenue_target is not None else "**No shared revenue target** is agreed.")
-    return lines
-
-
 dashboard.ensure_app_ran()
 st.title("Definitions")
 st.markdown(
     "What sales and marketing agreed together: when a lead is an MQL, how fast and how often sales follow it up, "
-    "and the monthly targets. Every page judges a lead by the version in force on the day it became an MQL, so "
+    "when an MQL left without progress is recycled, and the monthly targets. Every page judges a lead by the "
+    "version in force on the day it became an MQL, so "
     "past weeks keep their own rules. A change is a new version from a date; no version is ever rewritten."
 )
 history = dashboard.query("agreements_history")
@@ -82,7 +62,7 @@ else:
             st.markdown(f"No version is in force yet: the first takes effect on {day(history.iloc[-1]['effective_date'])}.")
         else:
             row = in_force.iloc[0]
-            st.markdown("\n".join(f"- {line}" for line in summary(agreements.stored_terms(row))))
+            st.markdown("\n".join(f"- {line}" for line in agreements.summary(agreements.stored_terms(row))))
             recorded = f"In force since {day(row['effective_date'])}"
             if kpis.clean(row["changed_by"]):
                 recorded += f", recorded by {row['changed_by']}"
@@ -109,6 +89,9 @@ else:
                                                             help="The monthly MQL target."),
         "monthly_revenue_target_eur": st.column_config.NumberColumn(
             "Revenue / month", format="euro", help="The shared monthly revenue target; a dash: none agreed."),
+        "recycle_days": st.column_config.NumberColumn(
+            "Recycle (days)", format="%d", width="small",
+            help="Days without progress after which an MQL is recycled; a dash: none agreed."),
         "changed_by": "Recorded by",
         "changed_at": st.column_config.DatetimeColumn("Recorded (UTC)", format="D MMM YYYY HH:mm"),
         "note": "Note",
@@ -146,7 +129,9 @@ with st.container(border=True):
     terms = {
         "mql_score_threshold": first.number_input(
             "MQL score threshold", value=None, step=1, key="def_threshold",
-            placeholder="not agreed", help="A lead is marketing-qualified from this lead score, 0 to 100."),
+            placeholder="not agreed",
+            help="The lead score from which marketing hands a lead to sales, 0 to 100. The CRM marks the MQLs; "
+                 "Handshake counts those handed over below this score."),
         "first_touch_sla_hours": second.number_input(
             "First-touch SLA (hours)", value=None, step=1.0, format="%g",
             key="def_sla_hours", placeholder="not agreed",
@@ -160,6 +145,10 @@ with st.container(border=True):
         "monthly_revenue_target_eur": second.number_input(
             "Revenue target / month (€)", value=None, step=1000.0, format="%.2f",
             key="def_revenue_target", placeholder="not agreed", help="The shared revenue target in euros, 0 or more."),
+        "recycle_days": third.number_input(
+            "Recycle after (days)", value=None, step=1, key="def_recycle_days", placeholder="not agreed",
+            help="Days without progress (no touch, no decision, no later stage) after which an MQL is recycled: "
+                 "closed, neither won nor in play. 7 to 730."),
     }
     if person.signed_in:  # the sign-in names who records it
         by = person.name

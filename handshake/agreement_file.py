@@ -13,10 +13,12 @@ import pandas as pd
 
 from handshake import access, agreements, importer, mappings, queries, readers, warehouse
 
-# the file's columns besides the terms; a column may also be named as a term is stored (the _eur of old)
 DATE, NOTE, BY = "effective_date", "note", "changed_by"
-ALIASES = {"monthly_revenue_target": "monthly_revenue_target_eur"}
-COLUMNS = [DATE, *[next((a for a, t in ALIASES.items() if t == term), term) for term in agreements.TERMS], NOTE, BY]
+# a term whose file column is named otherwise: the revenue target is in the organisation's currency, whatever the
+# stored column says; the stored name is accepted too
+FILE_NAMES = {"monthly_revenue_target_eur": "monthly_revenue_target"}
+ALIASES = {named: term for term, named in FILE_NAMES.items()}
+COLUMNS = [DATE, *(FILE_NAMES.get(term, term) for term in agreements.TERMS), NOTE, BY]
 MAX_NOTE, MAX_BY = 500, 100  # as on the Definitions page
 # the importer's ways of writing a day: ISO, or day first or month first (a version starts at midnight, so no time)
 DAY_FIRST = tuple(f for f in importer.DMY if "%H" not in f)
@@ -115,7 +117,7 @@ def parse(file: str, columns: list[str], cells: list[dict], dates: str, at: date
         if term not in COLUMNS and term not in ALIASES.values():
             header.append(problem(1, column, None,
                                   f"not a term of the agreement. The columns are {', '.join(COLUMNS)} "
-                                  "(monthly_revenue_target may be named monthly_revenue_target_eur)."))
+                                  "(monthly_revenue_target may also be named monthly_revenue_target_eur)."))
     used = [ALIASES.get(t, t) for t in named.values()]
     for column, term in named.items():
         if used.count(ALIASES.get(term, term)) > 1:
@@ -129,7 +131,7 @@ def parse(file: str, columns: list[str], cells: list[dict], dates: str, at: date
     # each row's cells trimmed, an empty one None; a row with no value at all is no version
     rows = [{"_row": r["_row"]} | {c: (r[c] or "").strip() or None for c in columns} for r in cells]
     rows = [r for r in rows if any(r[c] is not None for c in columns)]
-    order = date_order(file, [r[of_term[DATE]] for r in rows], dates)
+    order = date_order(file, of_term[DATE], [r[of_term[DATE]] for r in rows], dates)
     latest = (at + timedelta(days=importer.FUTURE_DAYS)).date()
     versions, problems, seen = [], [], {}
     for cell in rows:
@@ -176,7 +178,7 @@ def problem(row: int, column: str | None, value, reason: str) -> dict:
     return {"row": row, "column": column, "value": value, "reason": reason}
 
 
-def date_order(file: str, cells: list, dates: str) -> str:
+def date_order(file: str, column: str, cells: list, dates: str) -> str:
     """As the importer decides: iso when every day is ISO, else the order the values allow, asking when both fit."""
     if dates != "auto":
         return dates
@@ -187,7 +189,7 @@ def date_order(file: str, cells: list, dates: str) -> str:
         return "iso"
     if day_first == month_first == len(other):
         raise AgreementFileRefused(file, [problem(
-            1, DATE, None, f"every date reads both ways (for example {other[0]!r}): say whether the day or the month "
+            1, column, None, f"every date reads both ways (for example {other[0]!r}): say whether the day or the month "
                            "comes first (--dates dmy or --dates mdy).")])
     return "dmy" if day_first > month_first else "mdy"
 

@@ -190,7 +190,7 @@ def date_order(file: str, column: str, cells: list, dates: str) -> str:
     if day_first == month_first == len(other):
         raise AgreementFileRefused(file, [problem(
             1, column, None, f"every date reads both ways (for example {other[0]!r}): say whether the day or the month "
-                           "comes first (--dates dmy or --dates mdy).")])
+                           "comes first (--dates dmy or --dates mdy; on the Definitions page, 'Dates are written').")])
     return "dmy" if day_first > month_first else "mdy"
 
 

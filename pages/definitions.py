@@ -2,12 +2,14 @@
 and the place to record a new version."""
 
 import dataclasses
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from handshake import access, agreements, dashboard, kpis, warehouse
+from handshake import access, agreement_file, agreements, dashboard, formats, kpis, readers, uploads, warehouse
 
 # the form's widget for each term
 TERM_KEYS = {"mql_score_threshold": "def_threshold", "first_touch_sla_hours": "def_sla_hours",
@@ -189,3 +191,59 @@ if save:
         st.rerun()
 if "def_notice" in st.session_state:
     st.success(st.session_state.pop("def_notice"), icon=":material/check_circle:")
+
+
+# ---- versions from a file: the same reader and rules as `python -m handshake import FILE --kind agreements`
+st.subheader("Or add versions from a file")
+st.caption("A CSV or .xlsx file with one row per version and the columns " + ", ".join(agreement_file.COLUMNS)
+           + " (an empty term is not agreed; changed_by defaults to who records it). Versions already stored "
+             "are skipped; the new ones must follow the latest and are added together, or none is.")
+versions_file = st.file_uploader("Versions file (CSV or Excel .xlsx)", type=["csv", "txt", "xlsx"], key="def_file")
+file_dates = st.radio("Dates are written", list(uploads.DATE_ORDERS), key="def_file_dates",
+                      format_func=uploads.DATE_ORDERS.get, horizontal=True)
+server_file = st.session_state.get("def_file_path")  # a file already on the server (the tests use this)
+
+
+@contextmanager
+def versions_on_disk():
+    """The chosen file as a path the reader reads; an upload is written to a temporary file and removed after."""
+    if versions_file is not None:
+        with uploads.saved(versions_file) as saved:
+            yield saved
+    else:
+        yield Path(server_file)
+
+
+if versions_file is not None or server_file:
+    file_name = versions_file.name if versions_file is not None else Path(server_file).name
+    recorder = dataclasses.replace(person, name=(by or "").strip())
+    con = warehouse.shared_connection(warehouse.configured_path())
+    try:
+        with versions_on_disk() as on_disk:
+            checked = agreement_file.load(con, on_disk, recorder, now, dates=file_dates, name=file_name, dry_run=True)
+    except (agreement_file.AgreementFileRefused, readers.FileRefused, OSError) as e:
+        st.error("Nothing was added. " + "  \n".join(formats.md(line) for line in str(e).splitlines()),
+                 icon=":material/block:")
+    else:
+        first_line, *version_lines = agreement_file.summary(checked, dry_run=True).splitlines()
+        st.markdown(formats.md(first_line) + "".join(f"\n- {formats.md(v.strip())}" for v in version_lines))
+        if checked.added:
+            since = checked.added[0][0]
+            if since <= today:
+                count = int(dashboard.query("mqls_since", {"since": since}).iloc[0]["mql_count"])
+                st.caption(f"The {mqls(count)} since {day(since)} will be judged by these versions." if count
+                           else f"No MQL has arrived since {day(since)}, so none is judged anew.")
+            if st.button(f"Add {len(checked.added):,} version{'' if len(checked.added) == 1 else 's'}",
+                         key="def_file_save", type="primary", icon=":material/upload_file:"):
+                try:
+                    if not recorder.name:
+                        raise agreements.AgreementError(
+                            "Type your name in 'Recorded by' above: every version keeps who wrote it down.")
+                    with versions_on_disk() as on_disk:
+                        added = agreement_file.load(con, on_disk, recorder, now, dates=file_dates, name=file_name)
+                except (agreement_file.AgreementFileRefused, agreements.AgreementError, access.Refused) as e:
+                    st.error(str(e))
+                else:
+                    st.session_state["def_restart"] = True
+                    st.session_state["def_notice"] = agreement_file.summary(added, dry_run=False).splitlines()[0]
+                    st.rerun()

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from handshake import agreement_file, agreements, importer, queries, warehouse
-from conftest import APP, TESTS
+from conftest import APP, TESTS, as_read
 from test_app import assert_clean
 from handshake.access import Person
 
@@ -446,4 +446,35 @@ def test_a_term_out_of_range_is_refused_on_the_page(monkeypatch, seed_warehouse,
     at.text_input(key="def_by").input("Mara Market")
     at.button(key="def_save").click().run()
     assert at.error[0].value.startswith(says)
+    assert len(history(at)) == 2
+
+
+def test_versions_from_a_file_are_checked_then_added_on_the_page(monkeypatch, seed_warehouse, tmp_path):
+    at = open_definitions(monkeypatch, seed_warehouse)
+    at.session_state["def_file_path"] = str(user_file(tmp_path, "agreement.csv", EXCEL_CSV))
+    at.run()
+    assert_clean(at)
+    checked = next(m.value for m in at.markdown if as_read(m.value).startswith("agreement.csv"))
+    assert as_read(checked) == ("agreement.csv: checked (nothing written) as agreements: 3 rows; 1 new version would "
+                                "be added; 2 already stored, skipped.\n- from 20 Mar 2026: first-touch SLA 4 h → 8 h; "
+                                "recycle term not agreed → 90 days")
+    # L6, L7 and L10 became MQLs on or after 20 Mar
+    assert "The 3 MQLs since 20 Mar 2026 will be judged by these versions." in [c.value for c in at.caption]
+    at.text_input(key="def_by").input("Mara Market")
+    at.button(key="def_file_save").click().run()
+    assert_clean(at)
+    assert at.success[0].value == ("agreement.csv: imported as agreements: 3 rows; 1 new version added; "
+                                   "2 already stored, skipped.")
+    assert history(at)["recycle_days"].tolist()[0] == 90
+    assert len(history(at)) == 3
+
+
+def test_a_bad_versions_file_is_refused_on_the_page(monkeypatch, seed_warehouse, tmp_path):
+    at = open_definitions(monkeypatch, seed_warehouse)
+    at.session_state["def_file_path"] = str(user_file(tmp_path, "agreement.csv", HEADER + "2026-03-01,50,8,3,\n"))
+    at.run()
+    assert_clean(at)
+    assert as_read(at.error[0].value).startswith(
+        "Nothing was added. agreement.csv, row 2, column effective_date ('2026-03-01'): not after 16 Mar 2026")
+    assert "def_file_save" not in [b.key for b in at.button]  # nothing to add
     assert len(history(at)) == 2

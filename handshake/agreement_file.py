@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from handshake import access, agreements, importer, mappings, queries, readers, warehouse
@@ -304,7 +305,11 @@ def command(args, by: access.Person) -> int:
               file=sys.stderr)
         return 1
     at = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
-    con = warehouse.open_warehouse(args.warehouse, create=True)
+    if args.dry_run and not Path(args.warehouse).exists():
+        con = duckdb.connect(":memory:")  # nothing stored yet: checked against an empty warehouse, creating none
+        warehouse.upgrade(con)
+    else:
+        con = warehouse.open_warehouse(args.warehouse, create=True)
     results, failed = [], False
     try:
         for path in args.files:

@@ -345,6 +345,16 @@ def test_the_command_line_imports_an_agreement_file_once(seed_warehouse, tmp_pat
     assert again.stderr.strip() == "agreement.csv: every version in the file is already stored (3 rows): nothing changed."
 
 
+def test_a_dry_run_on_a_warehouse_not_made_yet_creates_none(tmp_path):
+    path = user_file(tmp_path, "agreement.csv", HEADER + "2026-01-01,50,24,3,First written agreement\n")
+    result = handshake("import", path, "--kind", "agreements", "--warehouse", tmp_path / "new.duckdb", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "agreement.csv: checked (nothing written) as agreements: 1 row; 1 new version would be added.",
+        "  from 1 Jan 2026: the first version"]
+    assert not (tmp_path / "new.duckdb").exists()
+
+
 def test_the_command_line_refuses_a_bad_agreement_file_in_one_line(seed_warehouse, tmp_path):
     path = user_file(tmp_path, "agreement.csv", HEADER + "2100-01-01,50,8,3,\n")
     result = handshake("import", path, "--kind", "agreements", "--warehouse", seed_warehouse)

@@ -15,11 +15,12 @@ TERMS = {
     "monthly_mql_target": ("monthly MQL target", True, lambda v: f"{v:,.0f}"),
     "monthly_revenue_target_eur": ("monthly revenue target", False,
                                    lambda v: f"€{v:,.0f}" if float(v).is_integer() else f"€{v:,.2f}"),
+    "recycle_days": ("recycle term", True, lambda v: f"{v:,.0f} day{'' if v == 1 else 's'}"),
 }
 # what each term accepts, with what to do when it is outside; None is always accepted (not agreed)
 LIMITS = {
-    "mql_score_threshold": (0, 100, "The MQL score threshold is a whole number from 0 to 100: the lead score "
-                                    "from which a lead counts as marketing-qualified. Leave it empty if none is agreed."),
+    "mql_score_threshold": (0, 100, "The MQL score threshold is a whole number from 0 to 100: the lead score from "
+                                    "which marketing hands a lead to sales. Leave it empty if none is agreed."),
     "first_touch_sla_hours": (None, 720, "The first-touch SLA is a number of hours above 0 and at most 720 (30 days), "
                                          "for example 24. Leave it empty if none is agreed."),
     "min_attempts": (1, 20, "The minimum number of attempts is a whole number from 1 to 20: how often sales try to "
@@ -28,6 +29,9 @@ LIMITS = {
                                              "Leave it empty if none is agreed."),
     "monthly_revenue_target_eur": (0, 999_999_999_999, "The monthly revenue target is an amount in euros, 0 or more "
                                                        "(below a trillion). Leave it empty if none is agreed."),
+    "recycle_days": (7, 730, "The recycle term is a whole number of days from 7 to 730 (two years): an MQL with no "
+                             "progress for that long is recycled, closed as neither won nor in play. Leave it empty "
+                             "if none is agreed."),
 }
 
 
@@ -44,21 +48,26 @@ def check(effective_date: date | None, terms: dict, by: str | None, latest: date
             f"The new version must take effect after {latest.day} {latest:%b %Y}, when the latest version took effect: "
             "a version is never rewritten, only followed by a newer one. Choose a later date.")
     for name, value in terms.items():
-        if name not in LIMITS:
-            raise AgreementError(f"{name!r} is not a term of the agreement; the terms are {', '.join(LIMITS)}.")
-        if value is None:
-            continue
-        low, high, message = LIMITS[name]
-        whole = TERMS[name][1]
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise AgreementError(message) from None
-        if (isinstance(value, bool) or not math.isfinite(number) or (whole and not number.is_integer())
-                or number > high or (number < low if low is not None else number <= 0)):
-            raise AgreementError(message)
+        check_term(name, value)
     if not (by or "").strip():
         raise AgreementError("Type your name in 'Recorded by': every version keeps who wrote it down.")
+
+
+def check_term(name: str, value) -> None:
+    """Refuse a term that is no term of the agreement, or a value outside what it accepts (None: not agreed)."""
+    if name not in LIMITS:
+        raise AgreementError(f"{name!r} is not a term of the agreement; the terms are {', '.join(LIMITS)}.")
+    if value is None:
+        return
+    low, high, message = LIMITS[name]
+    whole = TERMS[name][1]
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise AgreementError(message) from None
+    if (isinstance(value, bool) or not math.isfinite(number) or (whole and not number.is_integer())
+            or number > high or (number < low if low is not None else number <= 0)):
+        raise AgreementError(message)
 
 
 def stored_terms(row) -> dict:
@@ -84,6 +93,34 @@ def changes(previous: dict | None, terms: dict) -> list[str]:
     return said
 
 
+def summary(terms: dict) -> list[str]:
+    """The terms as sentences a leader reads out (markdown); a term not agreed says so."""
+    threshold, sla, attempts = terms["mql_score_threshold"], terms["first_touch_sla_hours"], terms["min_attempts"]
+    mql_target, revenue_target = terms["monthly_mql_target"], terms["monthly_revenue_target_eur"]
+    recycle = terms.get("recycle_days")
+    # the CRM marks a lead an MQL; the threshold is what was agreed, and the MQLs below it are counted
+    lines = [f"A lead is ready for sales (an MQL) from a lead score of **{threshold}**; the MQLs handed over "
+             "below it are counted on the Lead quality and Warehouse pages."
+             if threshold is not None
+             else "**No MQL score threshold** is agreed: nobody has said when a lead is ready for sales."]
+    touch = f"within **{sla:g} hour{'' if sla == 1 else 's'}** of the hand-off" if sla is not None else None
+    tries = f"at least **{attempts} attempt{'' if attempts == 1 else 's'}**" if attempts is not None else None
+    if touch and tries:
+        lines.append(f"Sales first touch each MQL {touch} and make {tries} before rejecting it.")
+    else:
+        lines.append(f"Sales first touch each MQL {touch}." if touch else "**No first-touch SLA** is agreed.")
+        lines.append(f"Sales make {tries} before rejecting an MQL." if tries
+                     else "**No minimum number of attempts** is agreed.")
+    lines.append(f"An MQL with no progress for **{TERMS['recycle_days'][2](recycle)}** is recycled: closed, neither "
+                 "won nor in play." if recycle is not None
+                 else "**No recycle term** is agreed: an MQL without progress stays in play.")
+    lines.append(f"Marketing delivers **{mql_target:,} MQL{'' if mql_target == 1 else 's'} a month**."
+                 if mql_target is not None else "**No monthly MQL target** is agreed.")
+    lines.append(f"Together they aim at **{TERMS['monthly_revenue_target_eur'][2](revenue_target)} "
+                 "revenue a month**." if revenue_target is not None else "**No shared revenue target** is agreed.")
+    return lines
+
+
 def add_version(con, effective_date: date, terms: dict, by: access.Person, note: str | None, at: datetime) -> list[str]:
     """Append a version taking effect on effective_date, recorded by `by` at `at` (UTC); returns what it
     changes against the version before (empty for the first). All or nothing."""
@@ -93,9 +130,18 @@ def add_version(con, effective_date: date, terms: dict, by: access.Person, note:
         history = cur.execute(queries.sql("agreements_history")).df()
         latest = pd.Timestamp(history.iloc[0]["effective_date"]).date() if len(history) else None
         check(effective_date, terms, by.name, latest)
-        cur.execute(queries.sql("agreement_insert"), queries.bind("agreement_insert", dict(
-            terms, effective_date=effective_date, changed_by=by.name.strip(), changed_at=at,
-            note=(note or "").strip() or None)))
-        # the leads that became MQLs from that day on are judged by the new version
-        warehouse.refresh_lead_facts(cur, "select lead_id from leads where mql_at >= $day", {"day": effective_date})
+        insert(cur, effective_date, terms, by.name, note, at)
+        rejudge(cur, effective_date)
     return changes(stored_terms(history.iloc[0]) if len(history) else None, terms)
+
+
+def insert(cur, effective_date: date, terms: dict, changed_by: str, note: str | None, at: datetime) -> None:
+    """Write one checked version on the write transaction's cursor."""
+    cur.execute(queries.sql("agreement_insert"), queries.bind("agreement_insert", dict(
+        dict.fromkeys(TERMS) | terms, effective_date=effective_date, changed_by=changed_by.strip(), changed_at=at,
+        note=(note or "").strip() or None)))
+
+
+def rejudge(cur, since: date) -> None:
+    """The leads that became MQLs from `since` on are judged by the new versions: recompute their facts."""
+    warehouse.refresh_lead_facts(cur, "select lead_id from leads where mql_at >= $day", {"day": since})

@@ -10,7 +10,8 @@ from datetime import date, datetime
 
 import duckdb
 
-from handshake import access, bench, demo, importer, kpis, mappings, maturity, queries, readers, warehouse
+from handshake import (access, agreement_file, bench, demo, importer, kpis, mappings, maturity, queries, readers,
+                       warehouse)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,8 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "nothing. The dashboard holds its warehouse while it runs: import there (page Import data), or "
                     "stop it first.")
     i.add_argument("files", nargs="+", metavar="FILE")
-    i.add_argument("--kind", help=f"what the files hold: {', '.join(mappings.KINDS)} (or deals, activities); "
-                                  "optional when the mapping says")
+    i.add_argument("--kind", help=f"what the files hold: {', '.join(mappings.KINDS)} (or deals, activities), or "
+                                  "agreements (versions of the joint agreement); optional when the mapping says")
     i.add_argument("--mapping", default=mappings.CANONICAL,
                    help=f"canonical (default), a preset ({', '.join(mappings.presets())}) or a mapping file (.toml)")
     i.add_argument("--warehouse", default=str(warehouse.configured_path()),
@@ -158,6 +159,8 @@ def run_stage(args) -> int:
 
 
 def run_import(args) -> int:
+    if args.kind == "agreements":  # versions of the joint agreement, not a CRM export: their own columns and rules
+        return agreement_file.command(args, command_line_person(args.by))
     mapping = mappings.load(args.mapping, args.kind)
     if args.dates:
         mapping.dates = args.dates

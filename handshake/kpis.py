@@ -62,7 +62,9 @@ INPUTS = {
 HEADLINE = (
     Kpi(
         "mql_count", "MQLs delivered", "count", "kpi_mql_cohort", "marketing",
-        "Leads that became marketing-qualified (MQL) in the period, by the score threshold then agreed.",
+        "Leads that became marketing-qualified (MQL) in the period: the leads the CRM marked as MQLs, on the day it "
+        "marked them. The agreed MQL score threshold is not applied to them but checked against them: the MQLs "
+        "handed over below it are counted under data health (MQLs below the agreed score).",
         "count of leads with an MQL time in the period",
         target="mql_target",
     ),
@@ -381,6 +383,16 @@ DATA_HEALTH = (
         "at least one revenue booking on their deals. A won lead without revenue drops out of every revenue "
         "figure by source, campaign and score band.",
         "won leads with a revenue booking / won leads created in the period",
+    ),
+    Kpi(
+        "below_threshold_rate", "MQLs below the agreed score", "rate", "data_health", "marketing",
+        "Of the leads created in the period that became MQLs with a lead score and under an agreed MQL score "
+        "threshold, the share the CRM handed to sales with a score below the threshold agreed when they became "
+        "MQLs. The CRM decides what is an MQL; this checks it against the agreement. High when marketing passes "
+        "on leads the agreement says are not ready, or when the CRM's scoring or its MQL rule differs from the "
+        "agreement. MQLs without a score, or from a time when no threshold was agreed, are left out.",
+        "MQLs with a score below the threshold then agreed / MQLs with a score and an agreed threshold",
+        better="lower", needs=("agreement",),
     ),
     Kpi(
         "traced_revenue_rate", "Revenue traced to a lead", "rate", "kpi_revenue", "shared",

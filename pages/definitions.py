@@ -2,17 +2,19 @@
 and the place to record a new version."""
 
 import dataclasses
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from handshake import access, agreements, dashboard, kpis, warehouse
+from handshake import access, agreement_file, agreements, dashboard, formats, kpis, readers, uploads, warehouse
 
 # the form's widget for each term
 TERM_KEYS = {"mql_score_threshold": "def_threshold", "first_touch_sla_hours": "def_sla_hours",
              "min_attempts": "def_attempts", "monthly_mql_target": "def_mql_target",
-             "monthly_revenue_target_eur": "def_revenue_target"}
+             "monthly_revenue_target_eur": "def_revenue_target", "recycle_days": "def_recycle_days"}
 
 
 def day(value) -> str:
@@ -33,32 +35,12 @@ def confirmation(count: int, since) -> str:
             "and its targets count from that day")
 
 
-def summary(terms: dict) -> list[str]:
-    """The terms in force as sentences a leader reads out; a term not agreed says so."""
-    threshold, sla, attempts = terms["mql_score_threshold"], terms["first_touch_sla_hours"], terms["min_attempts"]
-    mql_target, revenue_target = terms["monthly_mql_target"], terms["monthly_revenue_target_eur"]
-    lines = [f"A lead counts as marketing-qualified (an MQL) from a lead score of **{threshold}**."
-             if threshold is not None else "**No MQL score threshold** is agreed: nobody has said when a lead is ready for sales."]
-    touch = f"within **{sla:g} hour{'' if sla == 1 else 's'}** of the hand-off" if sla is not None else None
-    tries = f"at least **{attempts} attempt{'' if attempts == 1 else 's'}**" if attempts is not None else None
-    if touch and tries:
-        lines.append(f"Sales first touch each MQL {touch} and make {tries} before rejecting it.")
-    else:
-        lines.append(f"Sales first touch each MQL {touch}." if touch else "**No first-touch SLA** is agreed.")
-        lines.append(f"Sales make {tries} before rejecting an MQL." if tries
-                     else "**No minimum number of attempts** is agreed.")
-    lines.append(f"Marketing delivers **{mql_target:,} MQL{'' if mql_target == 1 else 's'} a month**."
-                 if mql_target is not None else "**No monthly MQL target** is agreed.")
-    lines.append(f"Together they aim at **{agreements.TERMS['monthly_revenue_target_eur'][2](revenue_target)} "
-                 "revenue a month**." if revenue_target is not None else "**No shared revenue target** is agreed.")
-    return lines
-
-
 dashboard.ensure_app_ran()
 st.title("Definitions")
 st.markdown(
     "What sales and marketing agreed together: when a lead is an MQL, how fast and how often sales follow it up, "
-    "and the monthly targets. Every page judges a lead by the version in force on the day it became an MQL, so "
+    "when an MQL left without progress is recycled, and the monthly targets. Every page judges a lead by the "
+    "version in force on the day it became an MQL, so "
     "past weeks keep their own rules. A change is a new version from a date; no version is ever rewritten."
 )
 history = dashboard.query("agreements_history")
@@ -82,7 +64,7 @@ else:
             st.markdown(f"No version is in force yet: the first takes effect on {day(history.iloc[-1]['effective_date'])}.")
         else:
             row = in_force.iloc[0]
-            st.markdown("\n".join(f"- {line}" for line in summary(agreements.stored_terms(row))))
+            st.markdown("\n".join(f"- {line}" for line in agreements.summary(agreements.stored_terms(row))))
             recorded = f"In force since {day(row['effective_date'])}"
             if kpis.clean(row["changed_by"]):
                 recorded += f", recorded by {row['changed_by']}"
@@ -109,6 +91,9 @@ else:
                                                             help="The monthly MQL target."),
         "monthly_revenue_target_eur": st.column_config.NumberColumn(
             "Revenue / month", format="euro", help="The shared monthly revenue target; a dash: none agreed."),
+        "recycle_days": st.column_config.NumberColumn(
+            "Recycle (days)", format="%d", width="small",
+            help="Days without progress after which an MQL is recycled; a dash: none agreed."),
         "changed_by": "Recorded by",
         "changed_at": st.column_config.DatetimeColumn("Recorded (UTC)", format="D MMM YYYY HH:mm"),
         "note": "Note",
@@ -146,7 +131,9 @@ with st.container(border=True):
     terms = {
         "mql_score_threshold": first.number_input(
             "MQL score threshold", value=None, step=1, key="def_threshold",
-            placeholder="not agreed", help="A lead is marketing-qualified from this lead score, 0 to 100."),
+            placeholder="not agreed",
+            help="The lead score from which marketing hands a lead to sales, 0 to 100. The CRM marks the MQLs; "
+                 "Handshake counts those handed over below this score."),
         "first_touch_sla_hours": second.number_input(
             "First-touch SLA (hours)", value=None, step=1.0, format="%g",
             key="def_sla_hours", placeholder="not agreed",
@@ -160,6 +147,10 @@ with st.container(border=True):
         "monthly_revenue_target_eur": second.number_input(
             "Revenue target / month (€)", value=None, step=1000.0, format="%.2f",
             key="def_revenue_target", placeholder="not agreed", help="The shared revenue target in euros, 0 or more."),
+        "recycle_days": third.number_input(
+            "Recycle after (days)", value=None, step=1, key="def_recycle_days", placeholder="not agreed",
+            help="Days without progress (no touch, no decision, no later stage) after which an MQL is recycled: "
+                 "closed, neither won nor in play. 7 to 730."),
     }
     if person.signed_in:  # the sign-in names who records it
         by = person.name
@@ -200,3 +191,59 @@ if save:
         st.rerun()
 if "def_notice" in st.session_state:
     st.success(st.session_state.pop("def_notice"), icon=":material/check_circle:")
+
+
+# ---- versions from a file: the same reader and rules as `python -m handshake import FILE --kind agreements`
+st.subheader("Or add versions from a file")
+st.caption("A CSV or .xlsx file with one row per version and the columns " + ", ".join(agreement_file.COLUMNS)
+           + " (an empty term is not agreed; changed_by defaults to who records it). Versions already stored "
+             "are skipped; the new ones must follow the latest and are added together, or none is.")
+versions_file = st.file_uploader("Versions file (CSV or Excel .xlsx)", type=["csv", "txt", "xlsx"], key="def_file")
+file_dates = st.radio("Dates are written", list(uploads.DATE_ORDERS), key="def_file_dates",
+                      format_func=uploads.DATE_ORDERS.get, horizontal=True)
+server_file = st.session_state.get("def_file_path")  # a file already on the server (the tests use this)
+
+
+@contextmanager
+def versions_on_disk():
+    """The chosen file as a path the reader reads; an upload is written to a temporary file and removed after."""
+    if versions_file is not None:
+        with uploads.saved(versions_file) as saved:
+            yield saved
+    else:
+        yield Path(server_file)
+
+
+if versions_file is not None or server_file:
+    file_name = versions_file.name if versions_file is not None else Path(server_file).name
+    recorder = dataclasses.replace(person, name=(by or "").strip())
+    con = warehouse.shared_connection(warehouse.configured_path())
+    try:
+        with versions_on_disk() as on_disk:
+            checked = agreement_file.load(con, on_disk, recorder, now, dates=file_dates, name=file_name, dry_run=True)
+    except (agreement_file.AgreementFileRefused, readers.FileRefused, OSError) as e:
+        st.error("Nothing was added. " + "  \n".join(formats.md(line) for line in str(e).splitlines()),
+                 icon=":material/block:")
+    else:
+        first_line, *version_lines = agreement_file.summary(checked, dry_run=True).splitlines()
+        st.markdown(formats.md(first_line) + "".join(f"\n- {formats.md(v.strip())}" for v in version_lines))
+        if checked.added:
+            since = checked.added[0][0]
+            if since <= today:
+                count = int(dashboard.query("mqls_since", {"since": since}).iloc[0]["mql_count"])
+                st.caption(f"The {mqls(count)} since {day(since)} will be judged by these versions." if count
+                           else f"No MQL has arrived since {day(since)}, so none is judged anew.")
+            if st.button(f"Add {len(checked.added):,} version{'' if len(checked.added) == 1 else 's'}",
+                         key="def_file_save", type="primary", icon=":material/upload_file:"):
+                try:
+                    if not recorder.name:
+                        raise agreements.AgreementError(
+                            "Type your name in 'Recorded by' above: every version keeps who wrote it down.")
+                    with versions_on_disk() as on_disk:
+                        added = agreement_file.load(con, on_disk, recorder, now, dates=file_dates, name=file_name)
+                except (agreement_file.AgreementFileRefused, agreements.AgreementError, access.Refused) as e:
+                    st.error(str(e))
+                else:
+                    st.session_state["def_restart"] = True
+                    st.session_state["def_notice"] = agreement_file.summary(added, dry_run=False).splitlines()[0]
+                    st.rerun()

@@ -37,6 +37,7 @@ sources = dashboard.query("quality_by_dimension", dict(params, dimension="source
 campaigns = dashboard.query("quality_by_dimension", dict(params, dimension="campaign"))
 cells = dashboard.query("touched_vs_untouched", params)
 gap = dashboard.query("quality_touch_gap", params).iloc[0]
+health = dashboard.query("data_health", params).iloc[0]  # the MQLs handed over below the agreed score
 
 if not cohort["mql_count"]:
     span = dashboard.query("data_range").iloc[0]
@@ -98,6 +99,19 @@ with right:
             f"{fmt(rejections['with_reason_count'], 'count')} of {rejected:,} rejections say why; "
             f"{fmt(rejections['untouched_rejected_count'], 'count')} rejected without a recorded touch." + small(rejected)
         ),
+    )
+
+
+left, _, _ = st.columns(3)
+with left:
+    judged = int(health["threshold_judged_count"])
+    dashboard.kpi_metric(
+        "below_threshold_rate", health["below_threshold_rate"],
+        note=(f"{fmt(health['below_threshold_count'], 'count')} of {judged:,} scored MQLs " if judged
+              else "No scored MQL under an agreed threshold ")
+        + f"among the leads created {filters.start:%d %b %Y} to {filters.end:%d %b %Y}, the whole organisation "
+        "whatever the filters, as in the Warehouse page's data health. The CRM marks the MQLs; the agreed "
+        "threshold is checked against them." + (small(judged) if judged else ""),
     )
 
 

@@ -43,7 +43,7 @@ else:
     def counted(part: str, whole: str, noun: str) -> str:
         return f"{fmt(health[part], 'count')} of {fmt(health[whole], 'count')} {noun}"
 
-    checks = (  # (KPI, how many of how many, what a low share breaks)
+    checks = (  # (KPI, how many of how many, what a poor share breaks)
         ("lead_source_rate", counted("with_source_count", "lead_count", "leads"),
          "Without a source, conversion, win rate and revenue cannot be credited to a channel or compared."),
         ("mql_owner_rate", counted("with_owner_count", "mql_count", "MQLs"),
@@ -58,28 +58,44 @@ else:
         ("won_revenue_link_rate", counted("won_with_revenue_count", "won_count", "won leads"),
          "Won leads without revenue drop out of revenue by source, campaign and score band, and out of "
          "return on spend."),
+        ("below_threshold_rate", counted("below_threshold_count", "threshold_judged_count",
+                                         "scored MQLs under an agreed threshold"),
+         "A high share (lower is better): the CRM hands sales MQLs the agreement says are not ready, so sales "
+         "rejects or ignores them, or the CRM's scoring differs from the score the two teams agreed on."),
         ("traced_revenue_rate", f"{fmt(money['revenue_eur'] - money['untraced_revenue_eur'], 'eur')} of "
          f"{fmt(money['revenue_eur'], 'eur')} booked",
          "Revenue without a lead cannot be credited to marketing or sales, a source or a campaign."),
     )
     row_of = {**health.to_dict(), "traced_revenue_rate": money["traced_revenue_rate"]}
     shares = {name: kpis.clean(row_of[name]) for name, _, _ in checks}
-    low = [kpis.BY_NAME[name].label for name, share in shares.items() if share is not None and share < HEALTHY]
+
+    def poor(name: str) -> bool:
+        """Below HEALTHY, or for a check where lower is better, above 1 - HEALTHY."""
+        share = shares[name]
+        if share is None:
+            return False
+        return share > 1 - HEALTHY if kpis.BY_NAME[name].better == "lower" else share < HEALTHY
+
+    low = [kpis.BY_NAME[name].label for name in shares if poor(name) and kpis.BY_NAME[name].better != "lower"]
+    high = [kpis.BY_NAME[name].label for name in shares if poor(name) and kpis.BY_NAME[name].better == "lower"]
     st.table([{
-        "": "–" if shares[name] is None else ":orange[:material/warning:]" if shares[name] < HEALTHY
+        "": "–" if shares[name] is None else ":orange[:material/warning:]" if poor(name)
             else ":green[:material/check_circle:]",
         "Check": kpis.BY_NAME[name].label,
-        "Share": fmt(shares[name], "rate") if shares[name] is None or shares[name] >= HEALTHY
-            else f":orange[**{fmt(shares[name], 'rate')}**]",
+        "Share": f":orange[**{fmt(shares[name], 'rate')}**]" if poor(name) else fmt(shares[name], "rate"),
         "Count": part,
-        "What a low share breaks": breaks,
+        "What a poor share breaks": breaks,
     } for name, part, breaks in checks], hide_index=True)
     st.caption(
         f"The leads created from {period.start:%d %b %Y} to {period.end:%d %b %Y}, and the revenue booked then, "
         "for the whole organisation whatever the filters. The newest MQLs may not be touched or decided yet, so a "
         "recent period reads lower than an older one. A dash: nothing to check (no MQLs, no won leads or no "
-        "revenue). Each check is defined in the Glossary, under Data health."
-        + (f" Below {HEALTHY:.0%}: {', '.join(low)}." if low else f" Every check is at {HEALTHY:.0%} or more."))
+        "revenue; no MQL with a score under an agreed threshold). Each check is defined in the Glossary, under Data "
+        "health."
+        + (f" Below {HEALTHY:.0%}: {', '.join(low)}." if low else "")
+        + (f" Above {1 - HEALTHY:.0%}: {', '.join(high)}." if high else "")
+        + ("" if low or high else f" Every check is at {HEALTHY:.0%} or more ({1 - HEALTHY:.0%} or less where lower "
+                                  "is better)."))
 
 st.page_link("pages/definitions.py", label="The joint agreement, version by version, is on the Definitions page",
              icon=":material/handshake:")

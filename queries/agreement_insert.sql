@@ -1,11 +1,11 @@
 -- one row inserted into agreements: a new version of the joint agreement (versions are only ever added)
 -- parameters: $effective_date, $mql_score_threshold, $first_touch_sla_hours, $min_attempts, $monthly_mql_target,
--- $monthly_revenue_target_eur (null = not agreed), $changed_by, $changed_at (UTC), $note
+-- $monthly_revenue_target_eur, $recycle_days (null = not agreed), $changed_by, $changed_at (UTC), $note
 insert into agreements (
     effective_date, mql_score_threshold, first_touch_sla_hours, min_attempts,
-    monthly_mql_target, monthly_revenue_target_eur, changed_by, changed_at, note
+    monthly_mql_target, monthly_revenue_target_eur, recycle_days, changed_by, changed_at, note
 )
 values (
     $effective_date, $mql_score_threshold, $first_touch_sla_hours, $min_attempts,
-    $monthly_mql_target, $monthly_revenue_target_eur, $changed_by, $changed_at, $note
+    $monthly_mql_target, $monthly_revenue_target_eur, $recycle_days, $changed_by, $changed_at, $note
 )

@@ -8,6 +8,7 @@ select
     min_attempts,
     monthly_mql_target,
     monthly_revenue_target_eur::double as monthly_revenue_target_eur,
+    recycle_days,
     changed_by,
     changed_at,
     note,

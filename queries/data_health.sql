@@ -14,6 +14,9 @@ checks as (
         coalesce(sum(mql_with_disposition_count), 0)::bigint as with_disposition_count,
         coalesce(sum(won_count), 0)::bigint as won_count,
         coalesce(sum(won_with_revenue_count), 0)::bigint as won_with_revenue_count,
+        -- MQLs with a score and an agreed threshold, and those of them the CRM handed over below it
+        coalesce(sum(threshold_judged_count), 0)::bigint as threshold_judged_count,
+        coalesce(sum(below_threshold_count), 0)::bigint as below_threshold_count,
     from created_daily
     where created_date >= $start::date
         and created_date < $end::date
@@ -33,6 +36,9 @@ final as (
         won_count,
         won_with_revenue_count,
         won_with_revenue_count / nullif(won_count, 0) as won_revenue_link_rate,
+        threshold_judged_count,
+        below_threshold_count,
+        below_threshold_count / nullif(threshold_judged_count, 0) as below_threshold_rate,
     from checks
 )
 select * from final

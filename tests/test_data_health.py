@@ -60,6 +60,29 @@ def test_revenue_traced_to_a_lead(run_query):
     assert row["traced_revenue_rate"] == pytest.approx((10000 + 5000) / (10000 + 5000 + 3000))
 
 
+def test_mqls_handed_over_below_the_agreed_score(run_query, seed_con):
+    # March's MQLs L1-L7 and L10 score 55 to 90, none below the threshold of 50 that v1 and v2 agree
+    row = health(run_query)
+    assert (row["below_threshold_count"], row["threshold_judged_count"], row["below_threshold_rate"]) == (0, 8, 0 / 8)
+    # three more March MQLs: L12 scored 45 (below), L13 exactly 50 (not below), L14 without a score (not judged)
+    seed_con.execute("""
+        insert into leads (lead_id, created_at, source, sourced_by, lead_score, mql_at, owner_rep_id, status) values
+            (12, '2026-03-17 09:00', 'webinar', 'marketing', 45, '2026-03-17 10:00', 2, 'mql'),
+            (13, '2026-03-18 09:00', 'webinar', 'marketing', 50, '2026-03-18 10:00', 2, 'mql'),
+            (14, '2026-03-19 09:00', 'webinar', 'marketing', null, '2026-03-19 10:00', 2, 'mql')
+    """)
+    row = health(run_query)
+    assert (row["below_threshold_count"], row["threshold_judged_count"]) == (1, 8 + 2)
+    assert row["below_threshold_rate"] == pytest.approx(1 / 10)  # L12 of L1-L7, L10, L12 and L13
+
+
+def test_mqls_from_before_any_agreement_are_not_judged_against_a_threshold(run_query):
+    # December 2025: L11 became an MQL (score 60) before the first agreement took effect on 1 Jan 2026
+    row = health(run_query, kpis.query_params(date(2025, 12, 1), date(2025, 12, 31)))
+    assert (row["mql_count"], row["threshold_judged_count"]) == (1, 0)
+    assert kpis.clean(row["below_threshold_rate"]) is None  # not measured, rather than 0%
+
+
 def test_gaps_an_export_leaves_lower_the_shares(run_query, seed_con):
     # L12: a March MQL marked won in the CRM with no source, no owner and no deal behind it, so no revenue
     seed_con.execute("""
@@ -78,14 +101,14 @@ def test_a_period_without_leads_has_counts_of_zero_and_no_shares(run_query):
     row = health(run_query, kpis.query_params(date(2025, 6, 1), date(2025, 6, 30)))
     assert row["lead_count"] == 0
     for name in ("lead_source_rate", "mql_owner_rate", "mql_first_touch_rate", "mql_disposition_rate",
-                 "won_revenue_link_rate"):
+                 "won_revenue_link_rate", "below_threshold_rate"):
         assert kpis.clean(row[name]) is None, name
 
 
 def test_each_check_is_in_the_glossary_as_a_rate():
     assert [k.name for k in kpis.DATA_HEALTH] == [
         "lead_source_rate", "mql_owner_rate", "mql_first_touch_rate", "mql_disposition_rate",
-        "won_revenue_link_rate", "traced_revenue_rate",
+        "won_revenue_link_rate", "below_threshold_rate", "traced_revenue_rate",
     ]
     assert all(k.unit == "rate" and k in kpis.KPIS for k in kpis.DATA_HEALTH)
 
@@ -216,11 +239,31 @@ def test_warehouse_page_lists_each_check(monkeypatch, seed_warehouse):
     assert rows["Leads with a source"] == "9 of 9 leads"  # L1-L8 and L10 were created in March
     assert rows["MQLs with a first touch"] == "6 of 8 MQLs"
     assert rows["Revenue traced to a lead"] == "€15.0k of €18.0k booked"
+    assert rows["MQLs below the agreed score"] == "0 of 8 scored MQLs under an agreed threshold"
     shares = dict(zip(table["Check"], table["Share"]))
     assert shares["MQLs with an owner"] == "100.0%"
     assert shares["MQLs with a decision"] == ":orange[**75.0%**]"  # 6 / 8, below 90%: flagged
+    assert shares["MQLs below the agreed score"] == "0.0%"  # 0 / 8: lower is better, not flagged
     assert "Below 90%: MQLs with a first touch, MQLs with a decision, Revenue traced to a lead." in (
         "\n".join(c.value for c in at.caption))  # 6 / 8, 6 / 8 and 15,000 / 18,000
+
+
+def test_warehouse_page_flags_a_high_share_below_the_agreed_score(monkeypatch, seed_warehouse):
+    con = warehouse.open_warehouse(seed_warehouse)
+    # L12 and L13: March MQLs scored 40 and 45, under the threshold of 50 that v2 agrees
+    con.execute("""
+        insert into leads (lead_id, created_at, source, sourced_by, lead_score, mql_at, owner_rep_id, status) values
+            (12, '2026-03-17 09:00', 'webinar', 'marketing', 40, '2026-03-17 10:00', 2, 'mql'),
+            (13, '2026-03-18 09:00', 'webinar', 'marketing', 45, '2026-03-18 10:00', 2, 'mql')
+    """)
+    warehouse.refresh_lead_facts(con)
+    con.close()
+    at = open_app(monkeypatch, seed_warehouse, **MARCH)
+    at.switch_page("pages/warehouse.py").run()
+    assert_clean(at)
+    table = at.table[0].value
+    assert dict(zip(table["Check"], table["Share"]))["MQLs below the agreed score"] == ":orange[**20.0%**]"  # 2 / 10
+    assert "Above 10%: MQLs below the agreed score." in "\n".join(c.value for c in at.caption)
 
 
 def test_warehouse_page_without_leads_in_the_period_says_so(monkeypatch, seed_warehouse):

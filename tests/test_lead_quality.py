@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 import pytest
 
-from handshake import kpis
+from handshake import kpis, warehouse
 from test_app import assert_clean, open_app, visible_text
 
 NOW = datetime(2026, 4, 1, 0, 0)
@@ -245,6 +245,23 @@ def test_lead_quality_page_on_the_seed_month(monkeypatch, seed_warehouse):
     assert "20 to 40% of MQLs" in text and "not a target" in text
     assert "Small sample" in text  # eight MQLs are not a finding
     assert "2 of 8 MQLs (25%) have no recorded touch" in text
+
+
+def test_lead_quality_page_counts_the_mqls_below_the_agreed_score(monkeypatch, seed_warehouse):
+    con = warehouse.open_warehouse(seed_warehouse)
+    # L12: a March MQL scored 45, under the threshold of 50 that v2 agrees
+    con.execute("""
+        insert into leads (lead_id, created_at, source, sourced_by, segment, region, lead_score, mql_at,
+                           owner_rep_id, status)
+        values (12, '2026-03-17 09:00', 'webinar', 'marketing', 'SMB', 'DACH', 45, '2026-03-17 10:00', 2, 'mql')
+    """)
+    warehouse.refresh_lead_facts(con)
+    con.close()
+    at = open_app(monkeypatch, seed_warehouse, "pages/lead_quality.py", period=["2026-03-01", "2026-03-31"])
+    assert_clean(at)
+    assert {m.label: m.value for m in at.metric}["MQLs below the agreed score"] == "11.1%"  # L12 of 9 scored MQLs
+    assert ("1 of 9 scored MQLs among the leads created 01 Mar 2026 to 31 Mar 2026, the whole organisation "
+            "whatever the filters") in visible_text(at)
 
 
 def test_lead_quality_page_on_a_period_with_no_leads(monkeypatch, seed_warehouse):

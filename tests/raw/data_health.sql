@@ -15,6 +15,7 @@ period_leads as (
         f.rejected_at,
         -- a won deal, or an export that says won without the deal behind it
         f.is_won or f.status = 'won' as is_won,
+        f.is_below_threshold,
     from lead_facts f
     where f.created_at >= $start_at
         and f.created_at < $end_at
@@ -37,6 +38,8 @@ checks as (
             as with_disposition_count,
         count(case when l.is_won then 1 end) as won_count,
         count(case when l.is_won and b.lead_id is not null then 1 end) as won_with_revenue_count,
+        count(case when l.mql_at is not null and l.is_below_threshold is not null then 1 end) as threshold_judged_count,
+        count(case when l.mql_at is not null and l.is_below_threshold then 1 end) as below_threshold_count,
     from period_leads l
     left join booked_leads b on b.lead_id = l.lead_id
 ),
@@ -55,6 +58,9 @@ final as (
         won_count,
         won_with_revenue_count,
         won_with_revenue_count / nullif(won_count, 0) as won_revenue_link_rate,
+        threshold_judged_count,
+        below_threshold_count,
+        below_threshold_count / nullif(threshold_judged_count, 0) as below_threshold_rate,
     from checks
 )
 select * from final

@@ -56,6 +56,7 @@ class Report:
     import_id: int | None = None
     seconds: float = 0.0
     written: bool = False
+    read_with: Mapping | None = None  # the mapping as applied to this file: each field's one column
 
     def as_dict(self) -> dict:
         return {
@@ -104,9 +105,14 @@ class Plan:
             return None
         pairs = m.values.get(f.name)
         if pairs:
-            keys = self.bind([k.strip().lower() for k in pairs])
-            targets = self.bind(list(pairs.values()))
-            expr = f"coalesce({targets}[list_position({keys}, lower({expr}))], {expr})"
+            listed = {k: v for k, v in pairs.items() if k != "*"}
+            # "*" stands for every other non-empty cell; a value mapped to "" empties the cell
+            other = f"case when {expr} is not null then {self.bind(pairs['*'])} end" if "*" in pairs else expr
+            if listed:
+                keys = self.bind([k.strip().lower() for k in listed])
+                targets = self.bind(list(listed.values()))
+                other = f"coalesce({targets}[list_position({keys}, lower({expr}))], {other})"
+            expr = f"nullif({other}, '')"
         return expr
 
     def typed(self, f: mappings.Field, v: str) -> str:
@@ -209,15 +215,16 @@ def check_mapping(mapping: Mapping, file_columns: list[str], name: str) -> list[
     """Stop when a required field has no column; warn of mapped columns the file lacks."""
     warnings = []
     for f in mapping.fields():
-        column = mapping.columns.get(f.name)
-        present = column in file_columns
+        alternatives = mapping.alternatives(f.name)
+        column = " or ".join(repr(c) for c in alternatives)
+        present = mapping.column_in(f.name, file_columns) is not None
         if f.required and not present and f.name not in mapping.constants:
-            if column:
-                raise MappingError(f"{name}: no column {column!r}, which the mapping reads {f.name} from; the file has "
+            if alternatives:
+                raise MappingError(f"{name}: no column {column}, which the mapping reads {f.name} from; the file has "
                                    f"{', '.join(file_columns[:12])}{'…' if len(file_columns) > 12 else ''}.")
             raise MappingError(f"{name}: {f.name} ({f.help or f.type}) is required: map a column of the file to it.")
-        if column and not present and mapping.name != mappings.CANONICAL and f.name not in mapping.constants:
-            warnings.append(f"The file has no column {column!r}, so {f.name} is left empty.")
+        if alternatives and not present and mapping.name != mappings.CANONICAL and f.name not in mapping.constants:
+            warnings.append(f"The file has no column {column}, so {f.name} is left empty.")
     if mapping.kind == "opportunities" and not mapping.won_stages:
         raise MappingError(f"{name}: say which stages mean won (won_stages) and lost (lost_stages); "
                            "every other stage must be listed as open (open_stages).")
@@ -241,6 +248,7 @@ def prepare(cur, path, mapping: Mapping, tz: str, now: datetime, name: str | Non
     info = readers.read(cur, path, "raw", name=name, delimiter=delimiter)
     report = Report(file=info.name, kind=mapping.kind, mapping=mapping.name, sha256=info.sha256, rows_read=info.rows)
     report.warnings += check_mapping(mapping, info.columns, info.name)
+    mapping = report.read_with = mapping.resolved(info.columns)
     report.date_order = detect_date_order(cur, mapping, info.columns)
     plan = Plan(mapping, info.columns, tz, now, report.date_order)
     selects, checks = ["raw._row"], []
@@ -258,6 +266,7 @@ def prepare(cur, path, mapping: Mapping, tz: str, now: datetime, name: str | Non
                  f"from (select {', '.join(selects)} from raw)")
     cur.execute(statement, used(statement, plan.params))
     typed_columns = {r[0] for r in cur.execute("describe typed").fetchall()}
+    list_leads(cur, mapping, typed_columns)
     checks += cross_checks(mapping, typed_columns)
     params = {k: v for k, v in plan.params.items() if k in ("earliest", "latest", "event_latest")}
     outcome_params = {}
@@ -319,10 +328,12 @@ def reference_checks(cur, mapping: Mapping, cols: set[str], report: Report) -> N
     """A follow-up for an unknown lead, revenue for an unknown deal: refused. Unknown reps are added
     by name when written; an unknown campaign is left empty with a warning."""
     for f in mapping.fields():
-        if f.type != "ref" or f.name not in cols:
+        if f.type != "ref" or f.name not in cols or f.loose:
             continue
         column = mapping.columns.get(f.name, f.name)
-        if f.ref in ("leads", "opportunities"):
+        if f.ref == "leads" and mapping.kind in LISTS_LEADS:
+            listed_lead_checks(cur, mapping, column, report)
+        elif f.ref in ("leads", "opportunities"):
             cur.execute(
                 f"""
                 insert into problems
@@ -354,6 +365,79 @@ def reference_checks(cur, mapping: Mapping, cols: set[str], report: Report) -> N
                 report.warnings.append(
                     f"{unknown[0]:,} campaign ids (such as {unknown[1]!r}) are not in the warehouse: those leads are "
                     "imported without a campaign. Import the campaigns file, then this file again.")
+
+
+LISTS_LEADS = ("opportunities", "follow_ups")  # kinds whose lead cell may list several leads ([separators])
+
+
+def list_leads(cur, mapping: Mapping, cols: set[str]) -> None:
+    """Table listed (_row, position, listed_id, lead_key): each lead a row's lead cell lists, in the listed order,
+    with its warehouse id when it has one. The row's lead becomes the first listed lead in the warehouse."""
+    if mapping.kind not in LISTS_LEADS or "lead_id" not in cols:
+        return
+    separator = mapping.separators.get("lead_id")
+    ids = ("list_filter(list_transform(string_split(lead_id__text, $separator), lambda x: trim(x)), lambda x: x <> '')"
+           if separator else "[lead_id__text]")
+    statement = f"""
+        create or replace temp table listed as
+        with lists as (select _row, {ids} as ids from typed where lead_id__text is not null),
+        numbered as (select _row, ids, unnest(generate_series(1, len(ids))) as position from lists)
+        select n._row, n.position, n.ids[n.position] as listed_id, k.id as lead_key
+        from numbered n
+        left join source_keys k on k.kind = 'leads' and k.source_key = n.ids[n.position]
+        """
+    cur.execute(statement, {"separator": separator} if separator else {})
+    cur.execute(
+        """
+        update typed set lead_id = f.listed_id
+        from (select _row, arg_min(listed_id, position) as listed_id from listed
+              where lead_key is not null group by _row) f
+        where f._row = typed._row
+        """)
+    cur.execute("update typed set lead_id = null "
+                "where _row not in (select _row from listed where lead_key is not null)")
+
+
+def row_list(rows: list[int], count: int) -> str:
+    """'row 4' or 'rows 2, 5, 9, 11, 12 and 4 more': the first rows a warning names, and how many in all."""
+    shown = ", ".join(str(r) for r in rows[:5])
+    return f"row{'s' if count > 1 else ''} {shown}" + (f" and {count - 5:,} more" if count > 5 else "")
+
+
+def listed_lead_checks(cur, mapping: Mapping, column: str, report: Report) -> None:
+    """A follow-up none of whose listed leads is in the warehouse is refused; a deal is imported without a lead,
+    so neither the deal nor its money is lost. Listed leads the warehouse lacks are warned of."""
+    what = "deal" if mapping.kind == "opportunities" else "follow-up"
+    none_found = ("select t._row, t.lead_id__text from typed t where t.lead_id__text is not null "
+                  "and t.lead_id is null and t._row not in (select _row from problems)")
+    if mapping.kind == "follow_ups":
+        if "lead_id" in mapping.separators:
+            reason = ("'none of the leads listed (''' || t.lead_id__text || ''') is in the warehouse: "
+                      "import the leads file first'")
+        else:
+            reason = "'''' || t.lead_id__text || ''' is no lead in the warehouse: import the leads file first'"
+        cur.execute(f"insert into problems select t._row, $column, {reason}, t.lead_id__text "
+                    f"from ({none_found}) t", {"column": column})
+    else:
+        lost = [r[0] for r in cur.execute(f"select _row from ({none_found}) order by _row").fetchall()]
+        if lost:
+            report.warnings.append(
+                f"{plural(len(lost), 'deal names', 'deals name')} no lead that is in the warehouse "
+                f"({row_list(lost, len(lost))}, column {column!r}): imported without a lead, so "
+                f"{'its' if len(lost) == 1 else 'their'} revenue counts in the totals but traces to no source. "
+                "Import the contacts or leads file, then this file again, to link them.")
+    missing = cur.execute(
+        """
+        select count(distinct listed_id), list(distinct _row order by _row), any_value(listed_id)
+        from listed
+        where lead_key is null and _row not in (select _row from problems)
+            and _row in (select _row from typed where lead_id is not null)
+        """).fetchall()[0]
+    if missing[0]:
+        report.warnings.append(
+            f"{plural(missing[0], 'listed lead is', 'listed leads are')} not in the warehouse (such as "
+            f"{missing[2]!r}, {row_list(missing[1], len(missing[1]))}, column {column!r}): each {what} keeps "
+            "the listed leads that are, and the first of them is its lead.")
 
 
 def what_else_is_written(cur, mapping: Mapping, cols: set[str], report: Report) -> None:
@@ -474,7 +558,7 @@ def run(con, path, mapping: Mapping, by: access.Person, now: datetime | None = N
         step(0.05, "Reading and checking the file")
         report = prepare(cur, path, mapping, tz, now, name=name, delimiter=delimiter)
         step(0.5, f"Writing {report.accepted:,} rows")
-        write(cur, mapping, report)
+        write(cur, report.read_with, report)
         step(0.9, "Recording the import")
         report.seconds = time.perf_counter() - started
         record(cur, mapping, report, now, by.name)
@@ -510,6 +594,7 @@ def write(cur, mapping: Mapping, report: Report) -> None:
         """
     params = stage_outcome(mapping, "a.stage")[2] if kind == "opportunities" else {}
     cur.execute(incoming, used(incoming, params))
+    cur.execute(f"create or replace temp table accepted_ids as select {id_column} from incoming")
     if kind == "leads":
         # a status the file does not give follows the lead's times
         derived = """case
@@ -535,15 +620,21 @@ def write(cur, mapping: Mapping, report: Report) -> None:
     report.unchanged = report.accepted - report.inserted - report.updated
     if kind == "opportunities":  # a deal moved to another lead changes the facts of both
         cur.execute(f"create or replace temp table leads_before as select lead_id from opportunities "
-                    f"where opportunity_id in (select {id_column} from changes)")
+                    f"where opportunity_id in (select {id_column} from changes) "
+                    f"union select lead_id from opportunity_leads "
+                    f"where opportunity_id in (select {id_column} from accepted_ids)")
     columns = ", ".join(f"i.{q(c)}" for c in target)
     cur.execute(f"insert into {table} select {columns} from incoming i semi join changes c "
                 f"on c.{id_column} = i.{id_column} and c.is_new")
     if report.updated:
         cur.execute(f"insert or replace into {table} select {columns} from incoming i semi join changes c "
                     f"on c.{id_column} = i.{id_column} and not c.is_new")
+    if kind == "opportunities":
+        link_deal_leads(cur, "lead_id" in cols)
     if kind == "opportunities" and mapping.revenue_from_won:
         book_won_revenue(cur, report)
+    if kind == "leads":
+        link_converted_deals(cur, "converted_opportunity_id" in cols)
     refresh_facts(cur, kind)
 
 
@@ -553,12 +644,71 @@ def refresh_facts(cur, kind: str) -> None:
         "leads": "select lead_id from changes",
         "follow_ups": "select f.lead_id from follow_ups f semi join changes c on c.follow_up_id = f.follow_up_id",
         "opportunities": "select lead_id from leads_before union select o.lead_id from opportunities o "
-                         "semi join changes c on c.opportunity_id = o.opportunity_id",
+                         "semi join changes c on c.opportunity_id = o.opportunity_id "
+                         "union select lead_id from opportunity_leads where opportunity_id in (select * from accepted_ids)",
+        "leads": "select lead_id from changes union select lead_id from linked_deals",
     }.get(kind)
     if changed:
         warehouse.refresh_lead_facts(cur, f"select lead_id from ({changed}) where lead_id is not null")
     elif kind == "revenue":
         warehouse.refresh_rollups(cur)  # a lead's revenue is in its MQL day's rollup
+
+
+def converted_lead(deal_key: str) -> str:
+    """SQL for the lead converted into the deal of CRM id deal_key: the earliest, if several were."""
+    return (f"(select l.lead_id from leads l where l.converted_opportunity_key = {deal_key} "
+            "order by l.created_at, l.lead_id limit 1)")
+
+
+def link_deal_leads(cur, lead_mapped: bool) -> None:
+    """opportunity_leads for the deals just written: the deal's lead first, then the other leads its file listed
+    (in the listed order), then any other lead converted into it. A file that maps no lead keeps what the
+    warehouse had and adds the deal's lead if missing."""
+    listed = ("union all select k.id, l.lead_key, 1, l.position from listed l join accepted a using (_row) "
+              "join source_keys k on k.kind = 'opportunities' and k.source_key = a._key where l.lead_key is not null"
+              if lead_mapped else "")
+    if lead_mapped:
+        cur.execute("delete from opportunity_leads where opportunity_id in (select * from accepted_ids)")
+    cur.execute(
+        f"""
+        insert or ignore into opportunity_leads
+        select opportunity_id, lead_id,
+            coalesce((select max(position) from opportunity_leads e where e.opportunity_id = c.opportunity_id), 0)
+            + row_number() over (partition by opportunity_id order by rank, ord)
+        from (
+            select opportunity_id, lead_id, rank, ord,
+                row_number() over (partition by opportunity_id, lead_id order by rank, ord) as nth
+            from (
+                select o.opportunity_id, o.lead_id, 0 as rank, 0 as ord from opportunities o
+                where o.opportunity_id in (select * from accepted_ids) and o.lead_id is not null
+                {listed}
+                union all
+                select o.opportunity_id, l.lead_id, 2, epoch(l.created_at) from opportunities o
+                join source_keys k on k.kind = 'opportunities' and k.id = o.opportunity_id
+                join leads l on l.converted_opportunity_key = k.source_key
+                where o.opportunity_id in (select * from accepted_ids)
+            )
+        ) c
+        where nth = 1
+            and lead_id not in (select lead_id from opportunity_leads e where e.opportunity_id = c.opportunity_id)
+        """)
+
+
+def link_converted_deals(cur, converted_mapped: bool) -> None:
+    """Deals imported before their leads, with no lead of their own: linked now to the lead converted into them."""
+    cur.execute(
+        f"""
+        create or replace temp table linked_deals as
+        select o.opportunity_id, {converted_lead('k.source_key')} as lead_id
+        from opportunities o
+        join source_keys k on k.kind = 'opportunities' and k.id = o.opportunity_id
+        where o.lead_id is null and {'true' if converted_mapped else 'false'}
+        """)
+    cur.execute("delete from linked_deals where lead_id is null")
+    cur.execute("update opportunities set lead_id = d.lead_id from linked_deals d "
+                "where d.opportunity_id = opportunities.opportunity_id")
+    cur.execute("insert or ignore into opportunity_leads select opportunity_id, lead_id, 1 from linked_deals "
+                "where opportunity_id not in (select opportunity_id from opportunity_leads)")
 
 
 NAME_COLUMNS = {"campaigns": "campaign_name", "reps": "rep_name"}  # the id stands in for a missing name
@@ -569,12 +719,18 @@ def incoming_value(mapping: Mapping, column: str, cols: set[str]) -> str:
     kind = mapping.kind
     if column == ID_COLUMNS[kind]:
         return "k.id"
-    name = {"is_won": "stage"}.get(column, column)
+    name = {"is_won": "stage", "converted_opportunity_key": "converted_opportunity_id"}.get(column, column)
     source = "a" if name in cols else "e"
     if column == NAME_COLUMNS.get(kind):
         return f"coalesce({source}.{q(column)}, a._key)"
+    if kind == "opportunities" and column == "lead_id":
+        # a deal whose file names no lead (Salesforce) gets the lead converted into it, if the warehouse has it
+        mapped = "(select id from source_keys s where s.kind = 'leads' and s.source_key = a.lead_id)"
+        return f"coalesce({mapped if source == 'a' else 'e.lead_id'}, {converted_lead('a._key')})"
     if source == "e":
         return f"e.{q(column)}"
+    if column == "converted_opportunity_key":
+        return f"a.{q(name)}"
     if column == "is_won":
         return stage_outcome(mapping, "a.stage")[0]
     if kind == "opportunities" and column == "closed_date":

@@ -1,6 +1,25 @@
 """What an import file may hold (the fields of each kind of record) and how a file's columns and values
-map onto them: a preset for a common export, the canonical format, or a small TOML file of one's own."""
+map onto them: a preset for a common export, the canonical format, or a small TOML file of one's own.
 
+A mapping file (TOML) has, beside `kind`, `dates`, `timezone`, `missing` and the stage lists:
+
+- `[columns]` field = "the file's column", or a list of alternatives, field = ["Lead ID", "Id"]: the first
+  one the file has is read. The same CRM names a column differently in a report and in an export (HubSpot
+  "Associated Contact IDs" / "Associated Contact", Salesforce report labels / API names).
+- `[constants]` field = "one value for every row".
+- `[values.FIELD]` "file value" = "Handshake value", matched in any case. The key "*" gives the value of
+  every other non-empty cell (sourced_by from HubSpot's "Original Source Drill-Down 1": {"CRM_UI" = "sales",
+  "*" = "marketing"}); a value mapped to "" empties the cell.
+- `[separators]` field = ";": the cell may list several ids (HubSpot's "Associated Contact IDs" = "101;102"),
+  for the lead of a deal or of a follow-up. The record's lead is the FIRST listed id that is in the
+  warehouse; listed ids not in the warehouse are warned of with their rows. A deal keeps every listed lead
+  found in table opportunity_leads, in the listed order (position 1 = the deal's lead). A deal none of whose
+  listed leads is in the warehouse is imported without a lead, with a warning naming its rows (its revenue
+  counts in totals but traces to no source): import it again after the contacts to link it. A follow-up
+  none of whose listed leads is in the warehouse is refused, as a follow-up of an unknown lead is.
+"""
+
+import dataclasses
 import json
 import re
 import tomllib
@@ -22,6 +41,8 @@ class Field:
     choices: tuple[str, ...] = ()
     ref: str | None = None  # the kind a "ref" field points at
     event: bool = False  # a moment that has happened, so never in the future
+    # an id kept as the CRM's text and never refused when unknown: the record it names may come in a later file
+    loose: bool = False
 
 
 F = Field
@@ -49,6 +70,10 @@ FIELDS: dict[str, tuple[Field, ...]] = {
           "Status, Salesforce's Status): accepted or rejected", choices=("accepted", "rejected")),
         F("won_at", "timestamp", help="when it became a customer, for a lead won without a deal in the file",
           event=True),
+        # Salesforce links lead and deal from the lead's side; a deal whose own file names no lead gets this one
+        F("converted_opportunity_id", "ref", help="the deal it was converted into (Salesforce's Converted "
+          "Opportunity ID): links the deal to this lead when the deals file names no lead", ref="opportunities",
+          loose=True),
     ),
     "follow_ups": (
         F("follow_up_id", "key", help="the activity's id; made from lead, time and channel when missing"),
@@ -107,9 +132,11 @@ class MappingError(ValueError):
 class Mapping:
     kind: str
     name: str = CANONICAL
-    columns: dict[str, str] = field(default_factory=dict)  # field -> the file's column
+    # field -> the file's column, or a tuple of alternative column names (the first the file has is read)
+    columns: dict[str, str | tuple[str, ...]] = field(default_factory=dict)
     constants: dict[str, str] = field(default_factory=dict)  # field -> one value for every row
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> {file value: Handshake value}
+    separators: dict[str, str] = field(default_factory=dict)  # field -> what separates several ids in a cell
     missing: tuple[str, ...] = ()  # cell values that mean "empty", such as "Select"
     dates: str = "auto"  # auto, iso, dmy, mdy
     timezone: str | None = None  # of times without an offset; the organisation's when None
@@ -121,6 +148,24 @@ class Mapping:
 
     def fields(self) -> tuple[Field, ...]:
         return FIELDS[self.kind]
+
+    def alternatives(self, name: str) -> tuple[str, ...]:
+        """The columns a field may be read from, in the mapping's order of preference."""
+        column = self.columns.get(name)
+        if column is None:
+            return ()
+        return (column,) if isinstance(column, str) else tuple(column)
+
+    def column_in(self, name: str, file_columns) -> str | None:
+        """The column a field is read from in this file: the first alternative the file has."""
+        return next((c for c in self.alternatives(name) if c in file_columns), None)
+
+    def resolved(self, file_columns) -> "Mapping":
+        """This mapping for one file: each list of alternatives replaced by the column the file has (the first
+        alternative when it has none, so messages name it)."""
+        columns = {name: self.column_in(name, file_columns) or self.alternatives(name)[0]
+                   for name in self.columns if self.alternatives(name)}
+        return dataclasses.replace(self, columns=columns)
 
     def to_toml(self) -> str:
         """The mapping as a file for `python -m handshake import --mapping FILE`."""
@@ -136,9 +181,10 @@ class Mapping:
                 lines.append(f"{name} = [{', '.join(quote(s) for s in getattr(self, name))}]")
         if self.kind == "opportunities" and not self.revenue_from_won:
             lines.append("revenue_from_won = false")
-        for table, pairs in (("columns", self.columns), ("constants", self.constants)):
+        for table, pairs in (("columns", self.columns), ("constants", self.constants),
+                             ("separators", self.separators)):
             if pairs:
-                lines += ["", f"[{table}]"] + [f"{k} = {quote(v)}" for k, v in pairs.items()]
+                lines += ["", f"[{table}]"] + [f"{k} = {quote_value(v)}" for k, v in pairs.items()]
         for name, pairs in self.values.items():
             if pairs:
                 lines += ["", f"[values.{name}]"] + [f"{quote(k)} = {quote(v)}" for k, v in pairs.items()]
@@ -148,6 +194,13 @@ class Mapping:
 def quote(text: str) -> str:
     # a JSON string is a valid TOML basic string, control characters escaped included
     return json.dumps(str(text), ensure_ascii=False)
+
+
+def quote_value(value) -> str:
+    """A string, or a list of strings (a column's alternatives), as TOML."""
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(quote(v) for v in value) + "]"
+    return quote(value)
 
 
 def kind_of(name: str) -> str:
@@ -198,17 +251,32 @@ def from_dict(data: dict, name: str, where: str) -> Mapping:
         raise MappingError(f"{where}: say which records the file holds, e.g. kind = \"leads\".")
     kind = kind_of(data["kind"])
     names = {f.name for f in FIELDS[kind]}
-    for table in ("columns", "constants", "values"):
+    for table in ("columns", "constants", "values", "separators"):
         unknown = set(data.get(table, {})) - names
         if unknown:
             raise MappingError(f"{where}: [{table}] names {', '.join(sorted(unknown))}, which {kind} do not have; "
                                f"the fields are {', '.join(sorted(names))}.")
+    columns = {}
+    for k, v in data.get("columns", {}).items():
+        if isinstance(v, list):
+            if not v or not all(isinstance(c, str) and c for c in v):
+                raise MappingError(f"{where}: [columns] {k} = {v!r}: give a column name, or a list of column names "
+                                   "of which the first the file has is read.")
+            columns[k] = tuple(v) if len(v) > 1 else v[0]
+        else:
+            columns[k] = str(v)
+    separators = {k: str(v) for k, v in data.get("separators", {}).items()}
+    for k, v in separators.items():
+        f = next(f for f in FIELDS[kind] if f.name == k)
+        if not (f.type == "ref" and f.ref == "leads") or not v.strip():
+            raise MappingError(f"{where}: [separators] {k} = {v!r}: a separator is for a cell listing several leads "
+                               "(lead_id of deals or follow-ups), and is a character such as \";\".")
     dates = data.get("dates", "auto")
     if dates not in ("auto", "iso", "dmy", "mdy"):
         raise MappingError(f"{where}: dates = {dates!r}: use auto, iso, dmy (day first) or mdy (month first).")
     return Mapping(
         kind=kind, name=name,
-        columns={k: str(v) for k, v in data.get("columns", {}).items()},
+        columns=columns, separators=separators,
         constants={k: str(v) for k, v in data.get("constants", {}).items()},
         values={k: {str(a): str(b) for a, b in v.items()} for k, v in data.get("values", {}).items()},
         missing=tuple(str(m) for m in data.get("missing", ())),

@@ -114,15 +114,15 @@ def preset_label(mapping: Mapping) -> str:
 
 def default_columns(base: Mapping, columns: list[str]) -> dict[str, str | None]:
     """Each field's column as the base mapping has it, None when the file lacks that column."""
-    return {f.name: base.columns.get(f.name) if base.columns.get(f.name) in columns else None
-            for f in FIELDS[base.kind]}
+    return {f.name: base.column_in(f.name, columns) for f in FIELDS[base.kind]}
 
 
 def absent_columns(base: Mapping, columns: list[str]) -> dict[str, str]:
     """Fields the base mapping reads from a column the file does not have (a preset for another export)."""
     if base.name == mappings.CANONICAL:
         return {}
-    return {name: column for name, column in base.columns.items() if column not in columns}
+    return {name: " or ".join(base.alternatives(name)) for name in base.columns
+            if base.column_in(name, columns) is None}
 
 
 def default_stages(base: Mapping, values: list[str]) -> dict[str, list[str]]:

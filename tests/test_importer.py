@@ -2,7 +2,8 @@
 refused file or an interrupted import leaves the warehouse exactly as it was."""
 
 import json
-from datetime import datetime
+import tomllib
+from datetime import date, datetime
 from pathlib import Path
 from decimal import Decimal
 
@@ -410,3 +411,206 @@ def test_the_whole_published_exports_when_they_are_at_hand(empty_warehouse):
                 mapping=mappings.load(str(EXAMPLES / "xeducation_leads.toml")))
     assert (leads.accepted, leads.rejected) == (9240, 0)
     assert rows(empty_warehouse, "select count(*) from leads where source = 'google'") == [(2868 + 5,)]
+
+
+# ---- mapping extensions: alternative columns, "*" values, cells listing several leads; Salesforce conversions
+
+def toml_mapping(text: str, name: str = "test mapping") -> mappings.Mapping:
+    return mappings.from_dict(tomllib.loads(text), name=name, where=name)
+
+
+SF_LEADS_MAPPING = """
+kind = "leads"
+dates = "dmy"
+[columns]
+lead_id = ["Lead ID", "Id"]
+created_at = ["Created Date", "CreatedDate"]
+source = ["Lead Source", "LeadSource"]
+converted_opportunity_id = ["Converted Opportunity ID", "ConvertedOpportunityId"]
+"""
+
+
+def test_a_column_may_have_alternative_names_and_the_mapping_file_keeps_them(empty_warehouse, tmp_path):
+    mapping = toml_mapping(SF_LEADS_MAPPING)
+    # a Salesforce leads report (labels, day-first dates) and a data export (API names, ISO times) of the same org
+    report = write(tmp_path, "report.csv", "Lead ID,Created Date,Lead Source,Converted Opportunity ID\n"
+                                           "00Q5g00000AbCdE,14/03/2026 09:30,Web,\n")
+    export = write(tmp_path, "export.csv", "Id,CreatedDate,LeadSource,ConvertedOpportunityId\n"
+                                           "00Q5g00000XyZab,2026-03-15T10:00:00.000Z,Partner Referral,\n")
+    assert run(empty_warehouse, report, mapping=mapping).accepted == 1
+    assert run(empty_warehouse, export, mapping=mapping).accepted == 1
+    assert rows(empty_warehouse, "select source, created_at from leads order by created_at") == [
+        ("web", datetime(2026, 3, 14, 9, 30)), ("partner_referral", datetime(2026, 3, 15, 10))]
+    again = toml_mapping(mapping.to_toml())
+    assert again.columns == mapping.columns
+    assert again.columns["lead_id"] == ("Lead ID", "Id")
+    # a file with neither name says both
+    neither = write(tmp_path, "neither.csv", "Lead,Created Date\nX,14/03/2026\n")
+    with pytest.raises(mappings.MappingError, match="no column 'Lead ID' or 'Id'"):
+        run(empty_warehouse, neither, mapping=mapping)
+
+
+def test_a_star_maps_every_other_value_and_an_empty_target_empties_the_cell(empty_warehouse, tmp_path):
+    mapping = toml_mapping("""
+kind = "leads"
+[columns]
+lead_id = "Record ID"
+created_at = "Create Date"
+sourced_by = "Original Source Drill-Down 1"
+segment = "Industry"
+[values.sourced_by]
+CRM_UI = "sales"
+"*" = "marketing"
+[values.segment]
+"Other" = ""
+""")
+    # HubSpot contacts: a rep typed contact 101 in by hand (CRM_UI); 102 came from a form, 103 from an import
+    file = write(tmp_path, "hubspot-contacts.csv", (
+        "Record ID,Create Date,Original Source Drill-Down 1,Industry\n"
+        "101,2026-03-02 09:00,CRM_UI,Other\n"
+        "102,2026-03-02 10:00,Contact us form,COMPUTER_SOFTWARE\n"
+        "103,2026-03-02 11:00,IMPORT,\n"
+        "104,2026-03-02 12:00,,Other\n"))
+    report = run(empty_warehouse, file, mapping=mapping)
+    assert report.accepted == 4
+    # every non-empty cell that is not CRM_UI is marketing's; the empty cell stays empty; "Other" empties segment
+    assert rows(empty_warehouse, "select sourced_by, segment from leads order by created_at") == [
+        ("sales", None), ("marketing", "COMPUTER_SOFTWARE"), ("marketing", None), (None, None)]
+    assert toml_mapping(mapping.to_toml()).values == mapping.values
+
+
+HUBSPOT_CONTACTS = ("Record ID,First Name,Last Name,Create Date,Lifecycle Stage\n"
+                    "101,Ana,Lima,2026-03-02 09:00,Customer\n"
+                    "102,Bruno,Reis,2026-03-02 10:00,Customer\n"
+                    "103,Carla,Souza,2026-03-03 10:00,Lead\n")
+HUBSPOT_CONTACTS_MAPPING = """
+kind = "leads"
+[columns]
+lead_id = "Record ID"
+created_at = "Create Date"
+"""
+HUBSPOT_DEALS = ("Record ID,Deal Name,Deal Stage,Amount,Close Date,Create Date,Deal owner,Associated Contact IDs\n"
+                 "9001,Acme renewal,Closed Won,1200,2026-03-20 14:05,2026-03-05 10:00,Ana Lima,101;102\n"
+                 "9002,Beta pilot,Closed Won,800,2026-03-21 09:00,2026-03-06 10:00,Ana Lima,999;103\n"
+                 "9003,Gamma,Closed Won,500,2026-03-22 09:00,2026-03-07 10:00,Ana Lima,998\n")
+
+
+def hubspot_deals_mapping(separated: bool = True) -> mappings.Mapping:
+    mapping = mappings.load("hubspot_deals")
+    mapping.columns["lead_id"] = "Associated Contact IDs"
+    mapping.separators = {"lead_id": ";"} if separated else {}
+    return mapping
+
+
+def test_a_hubspot_deal_listing_several_contacts_is_the_first_listed_contact_s(empty_warehouse, tmp_path):
+    run(empty_warehouse, write(tmp_path, "contacts.csv", HUBSPOT_CONTACTS), mapping=toml_mapping(HUBSPOT_CONTACTS_MAPPING))
+    deals = write(tmp_path, "hubspot-deals.csv", HUBSPOT_DEALS)
+    # without a separator, '101;102' reads as one id the warehouse lacks: no deal is refused (as they were), each
+    # goes in without a lead, with a warning
+    unseparated = run(empty_warehouse, deals, mapping=hubspot_deals_mapping(separated=False))
+    assert unseparated.rejected == 0
+    assert "3 deals name no lead that is in the warehouse (rows 2, 3, 4," in " ".join(unseparated.warnings)
+    assert toml_mapping(hubspot_deals_mapping().to_toml()).separators == {"lead_id": ";"}
+    report = run(empty_warehouse, deals, mapping=hubspot_deals_mapping())
+    assert (report.accepted, report.rejected) == (3, 0)  # no deal refused for listing several leads
+    deal_leads = """
+        select d.source_key, c.source_key, ol.position
+        from opportunity_leads ol
+        join source_keys d on d.kind = 'opportunities' and d.id = ol.opportunity_id
+        join source_keys c on c.kind = 'leads' and c.id = ol.lead_id
+        order by 1, 3"""
+    # 9001 lists 101 then 102: both kept, 101 is the deal's lead; 9002 lists 999 (unknown) then 103: 103 is its lead
+    assert rows(empty_warehouse, deal_leads) == [("9001", "101", 1), ("9001", "102", 2), ("9002", "103", 1)]
+    leads_of_deals = """
+        select d.source_key, c.source_key from opportunities o
+        join source_keys d on d.kind = 'opportunities' and d.id = o.opportunity_id
+        left join source_keys c on c.kind = 'leads' and c.id = o.lead_id order by 1"""
+    assert rows(empty_warehouse, leads_of_deals) == [("9001", "101"), ("9002", "103"), ("9003", None)]
+    warned = " ".join(report.warnings)
+    assert "1 deal names no lead that is in the warehouse (row 4, column 'Associated Contact IDs')" in warned
+    assert "1 listed lead is not in the warehouse (such as '999', row 3" in warned
+    # 9003's 500 is revenue in the totals though it traces to no lead: 1200 + 800 + 500
+    assert rows(empty_warehouse, "select sum(amount_eur) from revenue") == [(Decimal("2500.00"),)]
+    won = "select c.source_key from lead_facts f join source_keys c on c.kind = 'leads' and c.id = f.lead_id " \
+          "where f.is_won order by 1"
+    assert rows(empty_warehouse, won) == [("101",), ("103",)]  # the deal's lead is won; 102 is only associated
+    # contact 998 comes in later; importing the deals again links 9003 to it and refreshes its facts
+    run(empty_warehouse, write(tmp_path, "more.csv", "Record ID,Create Date\n998,2026-03-04 08:00\n"),
+        mapping=toml_mapping(HUBSPOT_CONTACTS_MAPPING))
+    again = run(empty_warehouse, deals, mapping=hubspot_deals_mapping())
+    assert (again.updated, again.unchanged) == (1, 2)  # 9003 gained its lead
+    assert rows(empty_warehouse, won) == [("101",), ("103",), ("998",)]
+    assert ("9003", "998", 1) in rows(empty_warehouse, deal_leads)
+
+
+def test_a_follow_up_listing_several_contacts_touches_the_first_one_in_the_warehouse(empty_warehouse, tmp_path):
+    run(empty_warehouse, write(tmp_path, "contacts.csv", HUBSPOT_CONTACTS), mapping=toml_mapping(HUBSPOT_CONTACTS_MAPPING))
+    mapping = toml_mapping("""
+kind = "follow_ups"
+[columns]
+follow_up_id = "Record ID"
+lead_id = "Associated Contact IDs"
+touched_at = "Activity date"
+channel = "Activity type"
+outcome = "Call outcome"
+[separators]
+lead_id = ";"
+[values.channel]
+"Call" = "call"
+"Email" = "email"
+[values.outcome]
+"Connected" = "connected"
+"No answer" = "not_reached"
+"Left voicemail" = "not_reached"
+"Busy" = "not_reached"
+""")
+    file = write(tmp_path, "hubspot-calls.csv", (
+        "Record ID,Activity date,Activity type,Call outcome,Associated Contact IDs\n"
+        "501,2026-03-04 09:00,Call,No answer,999;103\n"    # 999 unknown: a touch of 103
+        "502,2026-03-04 15:00,Call,Connected,103;101\n"    # a touch of 103, not of 101
+        "503,2026-03-05 09:00,Call,Connected,997;998\n"))  # none known: refused
+    report = run(empty_warehouse, file, mapping=mapping)
+    assert (report.accepted, report.rejected) == (2, 1)
+    assert "none of the leads listed ('997;998') is in the warehouse" in report.problems["reason"][0]
+    touched = """select c.source_key, f.outcome from follow_ups f
+                 join source_keys c on c.kind = 'leads' and c.id = f.lead_id order by f.touched_at"""
+    assert rows(empty_warehouse, touched) == [("103", "not_reached"), ("103", "connected")]
+    facts = """select c.source_key, f.touch_count, f.first_contact_at from lead_facts f
+               join source_keys c on c.kind = 'leads' and c.id = f.lead_id order by 1"""
+    # 103: two touches, reached at the second (15:00); 101 was not touched
+    assert rows(empty_warehouse, facts) == [("101", 0, None), ("102", 0, None),
+                                            ("103", 2, datetime(2026, 3, 4, 15))]
+
+
+SF_OPPORTUNITIES = ("Opportunity ID,Opportunity Name,Stage,Amount,Close Date,Created Date,Opportunity Owner\n"
+                    "0065g00000Opp01,Acme - 50 seats,Closed Won,\"12,000.00\",20/03/2026,05/03/2026,Rita Alves\n"
+                    "0065g00000Opp02,Beta - pilot,Prospecting,3000,30/06/2026,06/03/2026,Rita Alves\n")
+SF_LEADS = ("Lead ID,Created Date,Lead Source,Converted Opportunity ID\n"
+            "00Q5g00000Lead1,02/03/2026 09:00,Web,0065g00000Opp01\n"
+            "00Q5g00000Lead2,03/03/2026 09:00,Web,\n")
+
+
+def sf_opportunities_mapping() -> mappings.Mapping:
+    mapping = mappings.load("salesforce_opportunities")
+    mapping.dates = "dmy"
+    return mapping
+
+
+@pytest.mark.parametrize("deals_first", [True, False], ids=["deals first", "leads first"])
+def test_salesforce_links_a_deal_to_the_lead_converted_into_it(empty_warehouse, tmp_path, deals_first):
+    deals = write(tmp_path, "opportunities.csv", SF_OPPORTUNITIES)
+    leads = write(tmp_path, "leads.csv", SF_LEADS)
+    steps = [(deals, sf_opportunities_mapping()), (leads, toml_mapping(SF_LEADS_MAPPING))]
+    for file, mapping in steps if deals_first else reversed(steps):
+        report = run(empty_warehouse, file, mapping=mapping)
+        assert report.rejected == 0  # an unknown converted opportunity is never refused
+    linked = """select d.source_key, c.source_key from opportunities o
+                join source_keys d on d.kind = 'opportunities' and d.id = o.opportunity_id
+                left join source_keys c on c.kind = 'leads' and c.id = o.lead_id order by 1"""
+    assert rows(empty_warehouse, linked) == [("0065g00000Opp01", "00Q5g00000Lead1"), ("0065g00000Opp02", None)]
+    assert rows(empty_warehouse, "select position from opportunity_leads") == [(1,)]
+    assert rows(empty_warehouse, "select converted_opportunity_key from leads order by created_at") == [
+        ("0065g00000Opp01",), (None,)]
+    # the facts follow: Lead1 is won with the deal's 12,000 on 20 March, whichever file came first
+    assert rows(empty_warehouse, "select is_won, won_date from lead_facts order by created_at") == [
+        (True, date(2026, 3, 20)), (False, None)]

@@ -14,6 +14,9 @@
 
 alter table leads add column decision varchar;
 alter table leads add column won_at timestamp;
+-- the deal a lead was converted into, as the CRM's id (Salesforce links lead and deal from the lead's side);
+-- text, since the deal may be imported after the lead
+alter table leads add column converted_opportunity_key varchar;
 alter table agreements add column recycle_days integer;
 
 create table opportunity_leads (

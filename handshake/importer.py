@@ -4,6 +4,7 @@ same file changes nothing. Refused rows are kept, with row, column and reason, i
 
 import re
 import time
+import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
@@ -20,7 +21,8 @@ DMY = ("%d/%m/%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d.%m.%Y", "%d.%m.%Y 
        "%d-%m-%Y", "%d-%m-%Y %H:%M", "%d-%m-%Y %H:%M:%S")
 MDY = ("%m/%d/%Y", "%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %I:%M:%S %p",
        "%m-%d-%Y", "%m-%d-%Y %H:%M", "%m-%d-%Y %H:%M:%S")
-OFFSET = r"(Z|[+-]\d{2}:?\d{2})$"
+# a UTC offset ends a time of day ("09:30:00Z", "09:30-03:00"); "14-03-2026" ends in a year, not an offset
+OFFSET = r"\d:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$"
 TABLES = {"leads": "leads", "follow_ups": "follow_ups", "opportunities": "opportunities", "revenue": "revenue",
           "campaigns": "campaigns", "reps": "reps"}
 ID_COLUMNS = {"leads": "lead_id", "follow_ups": "follow_up_id", "opportunities": "opportunity_id",
@@ -34,6 +36,17 @@ class ImportRefused(ValueError):
 
 class DatesAmbiguous(ImportRefused):
     """Every date in the file reads both day-first and month-first: the user must say which."""
+
+
+class NothingAccepted(ImportRefused):
+    """Every row of the file was refused: nothing is written, not even a record of the import. The report
+    says why, row by row."""
+
+    def __init__(self, report: "Report"):
+        self.report = report
+        first = report.problems.iloc[0] if not report.problems.empty else None
+        example = f" (row {first['row']}, column {first['column']}: {first['reason']})" if first is not None else ""
+        super().__init__(f"{report.file}: every row was refused, so nothing was written{example}.")
 
 
 @dataclass
@@ -57,13 +70,21 @@ class Report:
     seconds: float = 0.0
     written: bool = False
     read_with: Mapping | None = None  # the mapping as applied to this file: each field's one column
+    timezone: str = "UTC"  # the zone times without an offset were read in
+    timezone_from: str = "the organisation's time zone"
+    unread_columns: list[str] = field(default_factory=list)  # the file's columns the mapping did not read
+
+    @property
+    def times_read(self) -> str:
+        return f"times without an offset read in {self.timezone} ({self.timezone_from})"
 
     def as_dict(self) -> dict:
         return {
             "file": self.file, "kind": self.kind, "mapping": self.mapping, "sha256": self.sha256,
             "rows_read": self.rows_read, "accepted": self.accepted, "rejected": self.rejected,
             "skipped": self.skipped, "inserted": self.inserted, "updated": self.updated,
-            "unchanged": self.unchanged, "date_order": self.date_order, "warnings": self.warnings,
+            "unchanged": self.unchanged, "date_order": self.date_order, "timezone": self.timezone,
+            "times_read": self.times_read, "unread_columns": self.unread_columns, "warnings": self.warnings,
             "import_id": self.import_id, "written": self.written, "seconds": round(self.seconds, 2),
             "problems": [
                 {k: (None if pd.isna(v) else v) for k, v in r.items()}
@@ -206,9 +227,48 @@ def detect_date_order(cur, mapping: Mapping, file_columns: list[str]) -> str:
         return "iso"
     if dmy == total and mdy == total:
         raise DatesAmbiguous(
-            f"Every date in the file reads both ways (for example {example!r}): say whether the day or the month "
-            "comes first (--dates dmy or --dates mdy; on the page, 'Dates are written').")
+            f"Every date in the file reads both day first and month first (for example {example!r}): say which "
+            "comes first: --dates dmy (day first) or --dates mdy (month first) on the command line, 'Dates are "
+            "written' on the Import data page.")
     return "dmy" if dmy > mdy else "mdy"
+
+
+def wrong_kind_of_file(mapping: Mapping, file_columns: list[str], name: str) -> None:
+    """Refuse a file most of whose columns the (non-canonical) mapping does not find, saying which export it
+    looks like: its columns against every shipped preset's and the canonical fields of each kind."""
+    if mapping.name == mappings.CANONICAL:
+        return
+    read = [f for f in mapping.columns if f not in mapping.constants]
+    found = [f for f in read if mapping.column_in(f, file_columns)]
+    if not read or len(found) * 2 >= len(read):
+        return
+    candidates = []  # (share of its columns the file has, columns found, name, kind, how to use it)
+    for preset, path in mappings.presets().items():
+        try:
+            other = mappings.load(preset)
+        except MappingError:
+            continue
+        fields = [f for f in other.columns if f not in other.constants]
+        hits = sum(1 for f in fields if other.column_in(f, file_columns))
+        if fields and hits:
+            candidates.append((hits / len(fields), hits, f"the preset {preset} ({other.description.split('(')[0].strip()})",
+                               other.kind, f"--mapping {preset}"))
+    lowered = {c.strip().lower() for c in file_columns}
+    for kind, fields in FIELDS.items():
+        hits = sum(1 for f in fields if f.name in lowered)
+        if hits:
+            candidates.append((hits / len(fields), hits, f"Handshake's canonical {kind} file", kind,
+                               f"--mapping canonical --kind {kind}"))
+    absent = ", ".join(repr(mapping.alternatives(f)[0]) for f in read if f not in found)
+    message = (f"{name}: the mapping {mapping.name} reads {len(read)} columns of a {mapping.kind} file and this file "
+               f"has only {len(found)} of them (no {absent[:200]}).")
+    best = max(candidates, default=None)
+    if best and best[0] >= 0.5 and best[2] != f"the preset {mapping.name}":
+        message += (f" It looks like {best[2]}: {best[1]} of its columns are here. Import it as {best[3]} with "
+                    f"{best[4]} (on the Import data page, choose what the file holds and that mapping).")
+    else:
+        message += " Check that this is the export the mapping is for, or choose another mapping."
+    raise MappingError(message)
 
 
 def check_mapping(mapping: Mapping, file_columns: list[str], name: str) -> list[str]:
@@ -246,9 +306,13 @@ def prepare(cur, path, mapping: Mapping, tz: str, now: datetime, name: str | Non
     """Read and check one file on cursor cur, writing nothing to the warehouse: leaves temp tables
     raw (the file), typed (one row per file row, Handshake's fields) and problems (row, column, reason)."""
     info = readers.read(cur, path, "raw", name=name, delimiter=delimiter)
-    report = Report(file=info.name, kind=mapping.kind, mapping=mapping.name, sha256=info.sha256, rows_read=info.rows)
+    report = Report(file=info.name, kind=mapping.kind, mapping=mapping.name, sha256=info.sha256, rows_read=info.rows,
+                    timezone=tz)
+    wrong_kind_of_file(mapping, info.columns, info.name)
     report.warnings += check_mapping(mapping, info.columns, info.name)
     mapping = report.read_with = mapping.resolved(info.columns)
+    read = set(mapping.columns.values())
+    report.unread_columns = [c for c in info.columns if c not in read]
     report.date_order = detect_date_order(cur, mapping, info.columns)
     plan = Plan(mapping, info.columns, tz, now, report.date_order)
     selects, checks = ["raw._row"], []
@@ -283,6 +347,8 @@ def prepare(cur, path, mapping: Mapping, tz: str, now: datetime, name: str | Non
     reference_checks(cur, mapping, typed_columns, report)
     duplicate_checks(cur, mapping, typed_columns, report)
     what_else_is_written(cur, mapping, typed_columns, report)
+    won_before_the_lead(cur, mapping, typed_columns, report)
+    people_changed(cur, mapping, typed_columns, report)
     counts = cur.execute("select count(distinct _row) from problems").fetchall()[0][0]
     report.rejected = counts
     report.accepted = report.rows_read - report.rejected - report.skipped
@@ -440,6 +506,66 @@ def listed_lead_checks(cur, mapping: Mapping, column: str, report: Report) -> No
             "the listed leads that are, and the first of them is its lead.")
 
 
+def won_before_the_lead(cur, mapping: Mapping, cols: set[str], report: Report) -> None:
+    """A deal won before its lead was created or first touched is imported, with a warning naming its rows:
+    a CRM that dates a deal's close or a lead's creation wrongly, or a lead entered after the sale."""
+    if mapping.kind != "opportunities" or not {"stage", "closed_date"} <= cols:
+        return
+    won, _, params = stage_outcome(mapping, "t.stage")
+    by_file = ("select t._row, k.id as lead_id from typed t join source_keys k on k.kind = 'leads' "
+               "and k.source_key = t.lead_id union all " if "lead_id" in cols else "")
+    statement = f"""
+        with deal_leads as (
+            {by_file}
+            select t._row, l.lead_id from typed t join leads l on l.converted_opportunity_key = t._key
+        ),
+        first_touches as (
+            select lead_id, min(touched_at) as first_touch_at from follow_ups
+            where lead_id in (select lead_id from deal_leads) group by lead_id
+        )
+        select list(distinct t._row order by t._row)
+        from typed t
+        join deal_leads d on d._row = t._row
+        join leads l on l.lead_id = d.lead_id
+        left join first_touches f on f.lead_id = d.lead_id
+        where ({won}) and (t.closed_date < local_date(l.created_at) or t.closed_date < local_date(f.first_touch_at))
+            and t._row not in (select _row from problems)
+        """
+    early = cur.execute(statement, used(statement, params)).fetchall()[0][0] or []
+    if early:
+        report.warnings.append(
+            f"{plural(len(early), 'deal was', 'deals were')} won before {'its' if len(early) == 1 else 'their'} lead "
+            f"was created or first touched ({row_list(early, len(early))}, column "
+            f"{mapping.columns.get('closed_date', 'closed_date')!r}): imported as they are; check the close dates "
+            "in the CRM, or the leads' creation dates.")
+
+
+def people_changed(cur, mapping: Mapping, cols: set[str], report: Report) -> None:
+    """A person imported again with another function, role or team: said per person, since the new values
+    replace the old and every figure by function or team follows."""
+    shown = [c for c in ("function", "role", "team") if c in cols]
+    if mapping.kind != "reps" or not shown:
+        return
+    changed = cur.execute(
+        f"""
+        select coalesce(r.rep_name, t._key), {', '.join(f'r.{c}' for c in shown)}, {', '.join(f't.{c}' for c in shown)}
+        from typed t
+        join source_keys k on k.kind = 'reps' and k.source_key = t._key
+        join reps r on r.rep_id = k.id
+        where t._row not in (select _row from problems)
+            and ({' or '.join(f't.{c} is distinct from r.{c}' for c in shown)})
+        order by t._row
+        """).fetchall()
+    n = len(shown)
+    lines = [f"{row[0]} was {'/'.join(v or '–' for v in row[1:1 + n])}, now "
+             f"{'/'.join(v or '–' for v in row[1 + n:])}" for row in changed]
+    if lines:
+        report.warnings.append(
+            f"{plural(len(lines), 'person changes', 'people change')} {'/'.join(shown)}: " + "; ".join(lines[:20])
+            + (f"; and {len(lines) - 20:,} more" if len(lines) > 20 else "")
+            + ". Their figures by function and team follow the new values, for the past too.")
+
+
 def what_else_is_written(cur, mapping: Mapping, cols: set[str], report: Report) -> None:
     """Warn, at the check already, of the rows an import adds beside the file's own: reps it names by
     name only, and the revenue of won deals."""
@@ -528,14 +654,31 @@ def duplicate_checks(cur, mapping: Mapping, cols: set[str], report: Report) -> N
                                "and will be skipped.")
 
 
+def reading_zone(cur, mapping: Mapping, timezone: str | None) -> tuple[str, str]:
+    """The zone times without an offset are read in, and whose it is: this import's, the mapping's or the
+    organisation's."""
+    zone, whose = ((timezone, "set for this import") if timezone else
+                   (mapping.timezone, "the mapping's time zone") if mapping.timezone else
+                   (warehouse.organisation_timezone(warehouse.meta(cur)), "the organisation's time zone"))
+    check_zone(zone)
+    return zone, whose
+
+
+def check_zone(zone: str) -> None:
+    if zone not in zoneinfo.available_timezones():
+        raise ImportRefused(f"Unknown time zone {zone!r}: use an IANA name such as America/Sao_Paulo or "
+                            "Europe/Berlin (the list: https://en.wikipedia.org/wiki/List_of_tz_database_time_zones).")
+
+
 def preview(con, path, mapping: Mapping, now: datetime | None = None, name: str | None = None,
-            delimiter: str | None = None) -> Report:
+            delimiter: str | None = None, timezone: str | None = None) -> Report:
     """Check a file against the warehouse without writing anything."""
     started = time.perf_counter()
     cur = con.cursor()
     try:
-        tz = mapping.timezone or warehouse.organisation_timezone(warehouse.meta(cur))
+        tz, whose = reading_zone(cur, mapping, timezone)
         report = prepare(cur, path, mapping, tz, now or utc_now(), name=name, delimiter=delimiter)
+        report.timezone_from = whose
     finally:
         cur.close()
     report.seconds = time.perf_counter() - started
@@ -547,16 +690,20 @@ def utc_now() -> datetime:
 
 
 def run(con, path, mapping: Mapping, by: access.Person, now: datetime | None = None,
-        name: str | None = None, delimiter: str | None = None, progress=None) -> Report:
+        name: str | None = None, delimiter: str | None = None, progress=None, timezone: str | None = None) -> Report:
     """Check and write one file in one transaction: all its accepted rows, its record in imports and
     its refused rows in import_rejects, or (on any error or interruption) nothing at all."""
     started = time.perf_counter()
     now = now or utc_now()
     step = progress or (lambda share, label: None)
     with warehouse.transaction(con, by, "import") as cur:
-        tz = mapping.timezone or warehouse.organisation_timezone(warehouse.meta(cur))
+        tz, whose = reading_zone(cur, mapping, timezone)
         step(0.05, "Reading and checking the file")
         report = prepare(cur, path, mapping, tz, now, name=name, delimiter=delimiter)
+        report.timezone_from = whose
+        if report.accepted == 0:
+            report.seconds = time.perf_counter() - started
+            raise NothingAccepted(report)  # rolls the transaction back: no import record either
         step(0.5, f"Writing {report.accepted:,} rows")
         write(cur, report.read_with, report)
         step(0.9, "Recording the import")

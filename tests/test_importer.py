@@ -255,11 +255,24 @@ def test_bad_rows_are_refused_with_row_column_and_reason_and_nothing_else_change
     if kind == "follow_ups":  # the lead it follows up came in on 2 March
         run(seed_warehouse, write(tmp_path, "lead.csv", "lead_id,created_at\nL-1,2026-03-02\n"))
     before = checksum(seed_warehouse)
-    report = run(seed_warehouse, write(tmp_path, "bad.csv", text), kind=kind)
+    imports_before = rows(seed_warehouse, "select count(*) from imports")
+    # every row refused: nothing is written, not even a record of the import; the refusal says why
+    with pytest.raises(importer.NothingAccepted, match=r"bad\.csv: every row was refused, so nothing was written "
+                                                       r"\(row 2, column ") as refused:
+        run(seed_warehouse, write(tmp_path, "bad.csv", text), kind=kind)
+    report = refused.value.report
     assert report.accepted == 0 and report.rejected == report.rows_read
     first = report.problems.iloc[0]
     assert first["row"] == 2 and first["column"] and reason in first["reason"]
     assert checksum(seed_warehouse) == before
+    assert rows(seed_warehouse, "select count(*) from imports") == imports_before
+    # beside an accepted row, the refused row is kept as it was in the file, with its reason
+    header, *lines = text.splitlines()
+    values = {"lead_id": "L-1" if kind == "follow_ups" else "G-1", "created_at": "2026-03-02", "segment": "smb",
+              "status": "mql", "opportunity_id": "G-1", "created_date": "2026-03-02", "stage": "open",
+              "amount_eur": "10", "touched_at": "2026-03-03", "channel": "call"}
+    good = ",".join(values[c] for c in header.split(","))
+    run(seed_warehouse, write(tmp_path, "mixed.csv", "\n".join([header, *lines, good]) + "\n"), kind=kind)
     kept = rows(seed_warehouse, "select row_number, reason, raw_row from import_rejects")
     assert kept[0][0] == 2 and reason in kept[0][1]
     assert json.loads(kept[0][2]) == dict(zip(*[line.split(",", 3) for line in text.splitlines()[:2]]))
@@ -445,7 +458,8 @@ def test_a_column_may_have_alternative_names_and_the_mapping_file_keeps_them(emp
     assert again.columns == mapping.columns
     assert again.columns["lead_id"] == ("Lead ID", "Id")
     # a file with neither name says both
-    neither = write(tmp_path, "neither.csv", "Lead,Created Date\nX,14/03/2026\n")
+    neither = write(tmp_path, "neither.csv", "Lead,Created Date,Lead Source,Converted Opportunity ID\n"
+                                             "X,14/03/2026,Web,\n")
     with pytest.raises(mappings.MappingError, match="no column 'Lead ID' or 'Id'"):
         run(empty_warehouse, neither, mapping=mapping)
 

@@ -83,18 +83,27 @@ SALESFORCE = [("salesforce_users_dataloader.csv", "salesforce_users"),
               ("salesforce_tasks_dataloader.csv", "salesforce_tasks")]
 
 
-@pytest.fixture
-def hubspot(empty_warehouse):
-    agreed_sla(empty_warehouse)
-    imported(empty_warehouse, *HUBSPOT)
-    return empty_warehouse
+def fresh(tmp_path_factory, name: str) -> Path:
+    path = tmp_path_factory.mktemp(name) / "warehouse.duckdb"
+    warehouse.open_warehouse(path).close()
+    return path
 
 
-@pytest.fixture
-def salesforce(empty_warehouse):
-    agreed_sla(empty_warehouse)
-    imported(empty_warehouse, *SALESFORCE)
-    return empty_warehouse
+# each family is imported once for the module's tests, which only read the warehouse
+@pytest.fixture(scope="module")
+def hubspot(tmp_path_factory):
+    path = fresh(tmp_path_factory, "hubspot")
+    agreed_sla(path)
+    imported(path, *HUBSPOT)
+    return path
+
+
+@pytest.fixture(scope="module")
+def salesforce(tmp_path_factory):
+    path = fresh(tmp_path_factory, "salesforce")
+    agreed_sla(path)
+    imported(path, *SALESFORCE)
+    return path
 
 
 def test_every_preset_has_an_export_that_imports_without_a_refused_row(empty_warehouse, capsys):
@@ -263,6 +272,7 @@ def test_salesforce_converted_leads_link_their_opportunities_whichever_file_come
     assert rows(salesforce, links) == expected
     other_order = tmp_path / "deals_first.duckdb"
     warehouse.open_warehouse(other_order).close()
+    # opportunities before leads: the leads' Converted Opportunity ID links the deals already there
     imported(other_order, SALESFORCE[0], SALESFORCE[2], SALESFORCE[1], SALESFORCE[3])
     assert rows(other_order, links) == expected
 

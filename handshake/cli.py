@@ -7,11 +7,13 @@ import os
 import sys
 import time
 from datetime import date, datetime
+from pathlib import Path
 
 import duckdb
 
 from handshake import (access, agreement_file, bench, demo, importer, kpis, mappings, maturity, queries, readers,
                        warehouse)
+from handshake.formats import plural
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,8 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--dates", choices=("auto", "iso", "dmy", "mdy"),
                    help="how dates such as 03/04/2026 are written: dmy (day first) or mdy (month first); "
                         "auto decides from the values and asks when both fit")
+    i.add_argument("--timezone", metavar="ZONE",
+                   help="the IANA time zone of times written without a UTC offset, such as America/Sao_Paulo "
+                        "(default: the mapping's, else the organisation's)")
     i.add_argument("--delimiter", help="the CSV column separator, when detection gets it wrong")
-    i.add_argument("--dry-run", action="store_true", help="check the files and report, writing nothing")
+    i.add_argument("--dry-run", action="store_true",
+                   help="check the files and report, writing nothing (a missing warehouse is not created)")
     i.add_argument("--by", help="who imports, recorded with the import")
     i.add_argument("--format", choices=("json", "text"), default="text")
 
@@ -159,12 +165,21 @@ def run_stage(args) -> int:
 
 
 def run_import(args) -> int:
+    """Exit 1 when any file was refused or had no row accepted. In text, each file's report goes to stdout and
+    errors to stderr; in json, one list of reports (with an "error" for a refused file) to stdout."""
     if args.kind == "agreements":  # versions of the joint agreement, not a CRM export: their own columns and rules
         return agreement_file.command(args, command_line_person(args.by))
     mapping = mappings.load(args.mapping, args.kind)
     if args.dates:
         mapping.dates = args.dates
-    con = warehouse.open_warehouse(args.warehouse, create=True)
+    try:
+        for zone in (args.timezone, mapping.timezone):
+            if zone:
+                importer.check_zone(zone)
+    except importer.ImportRefused as e:
+        print(f"error: {'--timezone' if args.timezone else args.mapping}: {e}", file=sys.stderr)
+        return 1
+    con = checking_connection(args.warehouse) if args.dry_run else warehouse.open_warehouse(args.warehouse, create=True)
     results, failed = [], False
     try:
         for path in args.files:
@@ -173,10 +188,26 @@ def run_import(args) -> int:
                     print(f"\r{share:4.0%}  {path}: {label:<40}", end="", file=sys.stderr, flush=True)
             try:
                 if args.dry_run:
-                    report = importer.preview(con, path, mapping, delimiter=args.delimiter)
+                    report = importer.preview(con, path, mapping, delimiter=args.delimiter, timezone=args.timezone)
                 else:
                     report = importer.run(con, path, mapping, by=command_line_person(args.by), delimiter=args.delimiter,
-                                          progress=progress)
+                                          progress=progress, timezone=args.timezone)
+            except importer.NothingAccepted as e:
+                failed = True
+                results.append({**e.report.as_dict(), "error": str(e), "written": False})
+                if args.format == "text":
+                    more = e.report.rejected - 1
+                    print(clear_line() + f"error: {e}"
+                          + (f" {plural(more, 'other row was', 'other rows were')} refused too: run with --dry-run "
+                             "to see each reason." if more > 0 else ""), file=sys.stderr)
+                continue
+            except importer.DatesAmbiguous as e:
+                failed = True
+                message = f"{path}: {e} Add --dates dmy (day first) or --dates mdy (month first)."
+                results.append({"file": path, "error": message, "written": False})
+                if args.format == "text":
+                    print(clear_line() + f"error: {message}", file=sys.stderr)
+                continue
             except (readers.FileRefused, mappings.MappingError, importer.ImportRefused) as e:
                 failed = True
                 results.append({"file": path, "error": str(e), "written": False})
@@ -190,13 +221,40 @@ def run_import(args) -> int:
                     print(clear_line() + f"error: {path}: {e.strerror}", file=sys.stderr)
                 continue
             results.append(report.as_dict())
+            if not report.accepted:
+                failed = True  # a dry run that would import nothing
             if args.format == "text":
-                print(clear_line() + describe_import(report, args.dry_run), file=sys.stderr)
+                print(clear_line(), end="", file=sys.stderr)
+                print(describe_import(report, args.dry_run))
     finally:
         con.close()
     if args.format == "json":
         print(json.dumps(results, indent=2, default=str))
     return 1 if failed else 0
+
+
+def checking_connection(path):
+    """A connection a dry run checks against without writing a byte: the warehouse opened read-only, or an
+    in-memory copy when its schema is older than this Handshake's (the upgrade would write), or an empty
+    in-memory warehouse when there is none."""
+    path = Path(path)
+    if not path.exists():
+        con = duckdb.connect(":memory:")
+        warehouse.upgrade(con)
+        return con
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as e:
+        raise warehouse.WarehouseError(warehouse.describe_open_error(path, e)) from None
+    if warehouse.schema_version(con) >= warehouse.LATEST_VERSION:
+        return con
+    con.close()
+    con = duckdb.connect(":memory:")
+    con.execute("attach $path as stored (read_only)", {"path": str(path)})
+    con.execute("copy from database stored to memory")
+    con.execute("detach stored")
+    warehouse.upgrade(con)
+    return con
 
 
 def command_line_person(name: str | None) -> access.Person:
@@ -210,6 +268,9 @@ def clear_line() -> str:
     return "\r" + " " * 100 + "\r" if sys.stderr.isatty() else ""
 
 
+DATE_ORDERS = {"iso": "as ISO dates (2026-12-31)", "dmy": "day first", "mdy": "month first"}
+
+
 def describe_import(report, dry_run: bool) -> str:
     verb = "checked (nothing written)" if dry_run else "imported"
     lines = [f"{report.file}: {verb} as {report.kind} with mapping {report.mapping}: {report.rows_read:,} rows, "
@@ -217,6 +278,9 @@ def describe_import(report, dry_run: bool) -> str:
              + (f", {report.skipped:,} repeats skipped" if report.skipped else "")
              + ("" if dry_run else f"; {report.inserted:,} new, {report.updated:,} updated, "
                                    f"{report.unchanged:,} unchanged in {report.seconds:.1f} s")]
+    lines.append(f"  dates read {DATE_ORDERS[report.date_order]}; {report.times_read}, stored in UTC")
+    if report.unread_columns:
+        lines.append(f"  not read (no field is mapped to them): {', '.join(report.unread_columns)}")
     lines += [f"  warning: {w}" for w in report.warnings]
     for row in report.problems.head(10).itertuples():
         lines.append(f"  row {row.row}, column {row.column}: {row.reason}")

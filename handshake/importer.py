@@ -228,8 +228,7 @@ def detect_date_order(cur, mapping: Mapping, file_columns: list[str]) -> str:
     if dmy == total and mdy == total:
         raise DatesAmbiguous(
             f"Every date in the file reads both day first and month first (for example {example!r}): say which "
-            "comes first: --dates dmy (day first) or --dates mdy (month first) on the command line, 'Dates are "
-            "written' on the Import data page.")
+            "comes first.")
     return "dmy" if dmy > mdy else "mdy"
 
 
@@ -259,16 +258,15 @@ def wrong_kind_of_file(mapping: Mapping, file_columns: list[str], name: str) -> 
         if hits:
             candidates.append((hits / len(fields), hits, f"Handshake's canonical {kind} file", kind,
                                f"--mapping canonical --kind {kind}"))
-    absent = ", ".join(repr(mapping.alternatives(f)[0]) for f in read if f not in found)
-    message = (f"{name}: the mapping {mapping.name} reads {len(read)} columns of a {mapping.kind} file and this file "
-               f"has only {len(found)} of them (no {absent[:200]}).")
-    best = max(candidates, default=None)
-    if best and best[0] >= 0.5 and best[2] != f"the preset {mapping.name}":
-        message += (f" It looks like {best[2]}: {best[1]} of its columns are here. Import it as {best[3]} with "
-                    f"{best[4]} (on the Import data page, choose what the file holds and that mapping).")
-    else:
-        message += " Check that this is the export the mapping is for, or choose another mapping."
-    raise MappingError(message)
+    best = max((c for c in candidates if c[2] != f"the preset {mapping.name}"), default=None)
+    if not best or best[0] < 0.5 or best[1] <= len(found):
+        return  # a thin export of the right kind: the columns it lacks are warned of one by one
+    absent = [repr(mapping.alternatives(f)[0]) for f in read if f not in found]
+    raise MappingError(
+        f"{name}: the mapping {mapping.name} reads {len(read)} columns of a {mapping.kind} file and this file has "
+        f"only {len(found)} of them (not {', '.join(absent[:4])}{f' and {len(absent) - 4} more' if len(absent) > 4 else ''}). "
+        f"It looks like {best[2]}: {best[1]} of its columns are here. Import it as {best[3]} with {best[4]} "
+        "(on the Import data page, choose what the file holds and that mapping). Nothing was written.")
 
 
 def check_mapping(mapping: Mapping, file_columns: list[str], name: str) -> list[str]:

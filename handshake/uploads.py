@@ -121,7 +121,7 @@ def absent_columns(base: Mapping, columns: list[str]) -> dict[str, str]:
     """Fields the base mapping reads from a column the file does not have (a preset for another export)."""
     if base.name == mappings.CANONICAL:
         return {}
-    return {name: " or ".join(base.alternatives(name)) for name in base.columns
+    return {name: " or ".join(f"'{c}'" for c in base.alternatives(name)) for name in base.columns
             if base.column_in(name, columns) is None}
 
 

@@ -105,7 +105,6 @@ dates = dates_column.radio(
 delimiter = uploads.parse_delimiter(delimiter_column.text_input(
     "Column delimiter", key="import_delimiter", placeholder="detected", max_chars=4,
     help="For CSV files only, when detection gets it wrong: for example ; or | (type tab for tabs)."))
-tz = warehouse.organisation_timezone(about)
 
 if upload is not None:
     file_name, identity = upload.name, f"upload:{upload.file_id}:{upload.size}"
@@ -141,7 +140,7 @@ def preview_columns(kind: str) -> dict:
     return config
 
 
-def show_report(report: importer.Report, zone: str) -> None:
+def show_report(report: importer.Report) -> None:
     """The result of a check: counts, warnings, the refused rows with reasons, the rows as they will be stored."""
     read, accepted, rejected, skipped = st.columns(4)
     read.metric("Read", rows(report.rows_read), help="Rows in the file, not counting the header.")
@@ -151,10 +150,11 @@ def show_report(report: importer.Report, zone: str) -> None:
                          "refused rows, never written to the tables.")
     skipped.metric("Skipped", rows(report.skipped), help="Exact repeats of an earlier row of the file.")
     order = {"iso": "as ISO dates (2026-12-31)", "dmy": "day first", "mdy": "month first"}[report.date_order]
-    st.caption(f"{report.file} checked with mapping {report.mapping} in {report.seconds:,.1f} s. Dates read "
-               f"{order}; times without a UTC offset read in {zone}"
-               + (", the organisation's time zone (set on the Warehouse page)," if zone == tz else "")
-               + " and stored in UTC.")
+    st.caption(md(f"{report.file} checked with mapping {report.mapping} in {report.seconds:,.1f} s. Dates read "
+                  f"{order}; {report.times_read}, stored in UTC."))
+    if report.unread_columns:
+        st.caption(md("Columns of the file no field reads (map one in step 3 if it matters): "
+                      + ", ".join(report.unread_columns) + "."))
     for line in report.warnings:
         st.warning(md(line), icon=":material/warning:")
     if not report.problems.empty:
@@ -222,7 +222,7 @@ def import_flow() -> None:
     if absent:
         st.warning(
             f"The mapping {mapping_labels[choice]} reads columns this file does not have: "
-            + "; ".join(f"{name} from '{column}'" for name, column in absent.items())
+            + "; ".join(f"{name} from {column}" for name, column in absent.items())
             + ". Choose the file's column for each below, or leave it out if the file has no such data.",
             icon=":material/help:")
     st.caption("One field of Handshake per box: choose the file's column that holds it. Required fields must "
@@ -310,7 +310,7 @@ def import_flow() -> None:
             with st.spinner(f"Checking {rows(info.rows)}"), file_on_disk() as on_disk:
                 outcome["report"] = importer.preview(con, on_disk, mapping, name=file_name, delimiter=delimiter)
         except importer.DatesAmbiguous as e:
-            outcome["warning"] = f"{e} Choose the date order under 'Dates are written' above, then check again."
+            outcome["warning"] = f"{e} Choose day first or month first under 'Dates are written' above, then check again."
         except (mappings.MappingError, importer.ImportRefused, readers.FileRefused, access.Refused) as e:
             outcome["error"] = str(e)
         st.session_state["import_checked"] = outcome
@@ -324,7 +324,7 @@ def import_flow() -> None:
             st.caption("Nothing was written. Correct the mapping above, then check again.")
         else:
             report = checked["report"]
-            show_report(report, mapping.timezone or tz)
+            show_report(report)
     elif checked:
         st.info("The file or the mapping changed since the last check: check again.", icon=":material/refresh:")
     else:

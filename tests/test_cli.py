@@ -3,10 +3,14 @@
 import json
 import subprocess
 import sys
+from datetime import datetime
 
+import duckdb
 import pytest
 
 from conftest import TESTS
+from handshake import warehouse
+from handshake.access import Person
 
 ROOT = TESTS.parent
 
@@ -115,7 +119,8 @@ def test_import_prints_accepted_and_rejected_per_file(tmp_path):
     reports = json.loads(both.stdout)
     assert reports[0]["unchanged"] == 2 and reports[1]["written"] is False
     text = handshake("import", touches, "--kind", "activities", "--warehouse", path)
-    assert text.returncode == 0 and "1 accepted, 0 rejected" in text.stderr
+    assert text.returncode == 0 and "1 accepted, 0 rejected" in text.stdout  # the report on stdout
+    assert text.stderr == ""
 
 
 def test_import_while_the_dashboard_holds_the_warehouse_says_where_to_import(seed_warehouse, tmp_path):
@@ -134,3 +139,95 @@ def test_import_while_the_dashboard_holds_the_warehouse_says_where_to_import(see
     finally:
         holder.kill()
         holder.wait()
+
+
+def imports_recorded(path) -> int:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute("select count(*) from imports").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_a_file_whose_every_row_is_refused_exits_1_and_writes_nothing(empty_warehouse, tmp_path):
+    # a HubSpot contacts export whose create dates are placeholders and whose ids are gone
+    bad = tmp_path / "contacts.csv"
+    bad.write_text("Record ID,Create Date\n,2026-03-02 09:00\n101,1900-01-01 00:00\n")
+    before = empty_warehouse.read_bytes()
+    result = handshake("import", bad, "--mapping", "hubspot_contacts", "--warehouse", empty_warehouse)
+    assert result.returncode == 1
+    # one message: the file, the first refused row with its column and reason, and how to see the rest
+    assert result.stderr.strip().splitlines() == [
+        f"error: contacts.csv: every row was refused, so nothing was written (row 2, column Record ID: lead_id is "
+        "required and the cell is empty). 1 other row was refused too: run with --dry-run to see each reason."]
+    assert result.stdout == ""
+    assert imports_recorded(empty_warehouse) == 0
+    assert empty_warehouse.read_bytes() == before
+    shown = handshake("import", bad, "--mapping", "hubspot_contacts", "--warehouse", empty_warehouse, "--dry-run")
+    assert shown.returncode == 1  # nothing would be accepted
+    assert "row 3, column Create Date: '1900-01-01 00:00' is outside the years 1990" in shown.stdout
+
+
+def test_a_dry_run_creates_no_warehouse_and_changes_none(seed_warehouse, tmp_path):
+    leads = tmp_path / "leads.csv"
+    leads.write_text("lead_id,created_at\nC-1,2026-03-02 09:00\n")
+    missing = tmp_path / "none.duckdb"
+    checked = handshake("import", leads, "--kind", "leads", "--warehouse", missing, "--dry-run")
+    assert checked.returncode == 0, checked.stderr
+    assert "checked (nothing written) as leads with mapping canonical: 1 rows, 1 accepted" in checked.stdout
+    assert not missing.exists() and not (tmp_path / "none.duckdb.wal").exists()
+    before = seed_warehouse.read_bytes()
+    checked = handshake("import", leads, "--kind", "leads", "--warehouse", seed_warehouse, "--dry-run",
+                        "--format", "json")
+    assert checked.returncode == 0, checked.stderr
+    assert json.loads(checked.stdout)[0]["accepted"] == 1
+    assert seed_warehouse.read_bytes() == before
+
+
+def test_import_reads_times_in_the_zone_given_and_says_which(empty_warehouse, tmp_path):
+    # a HubSpot contacts export of a São Paulo team: times in its local time, without an offset
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text("Record ID,Create Date,Email,Last Activity Date\n101,2026-03-02 09:00,ana@example.com,\n")
+    result = handshake("import", contacts, "--mapping", "hubspot_contacts", "--warehouse", empty_warehouse,
+                       "--timezone", "America/Sao_Paulo")
+    assert result.returncode == 0, result.stderr
+    assert "times without an offset read in America/Sao_Paulo (set for this import)" in result.stdout
+    # the file's columns no field reads are named
+    assert "not read (no field is mapped to them): Email, Last Activity Date" in result.stdout
+    con = duckdb.connect(str(empty_warehouse), read_only=True)
+    # 09:00 in São Paulo (UTC-3, no summer time since 2019) is 12:00 UTC
+    assert con.execute("select created_at from leads").fetchall() == [(datetime(2026, 3, 2, 12),)]
+    con.close()
+    con = warehouse.open_warehouse(empty_warehouse)
+    warehouse.set_timezone(con, "America/Sao_Paulo", Person("Test admin", "admin"))
+    con.close()
+    as_json = handshake("import", contacts, "--mapping", "hubspot_contacts", "--warehouse", empty_warehouse,
+                        "--format", "json", "--dry-run")
+    [report] = json.loads(as_json.stdout)
+    assert report["times_read"] == "times without an offset read in America/Sao_Paulo (the organisation's time zone)"
+    assert report["unread_columns"] == ["Email", "Last Activity Date"]
+    unknown = handshake("import", contacts, "--mapping", "hubspot_contacts", "--warehouse", empty_warehouse,
+                        "--timezone", "Sao Paulo")
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip().splitlines() == [
+        "error: --timezone: Unknown time zone 'Sao Paulo': use an IANA name such as America/Sao_Paulo or "
+        "Europe/Berlin (the list: https://en.wikipedia.org/wiki/List_of_tz_database_time_zones)."]
+
+
+def test_day_first_dates_with_dashes_read_with_dates_dmy_and_ambiguous_ones_ask(empty_warehouse, tmp_path):
+    leads = tmp_path / "leads.csv"
+    leads.write_text("lead_id,created_at\nD-1,14-03-2026\nD-2,14-03-2026 09:30\n")
+    result = handshake("import", leads, "--kind", "leads", "--warehouse", empty_warehouse, "--dates", "dmy")
+    assert result.returncode == 0, result.stderr
+    assert "2 accepted, 0 rejected" in result.stdout
+    con = duckdb.connect(str(empty_warehouse), read_only=True)
+    assert con.execute("select created_at from leads order by 1").fetchall() == [
+        (datetime(2026, 3, 14),), (datetime(2026, 3, 14, 9, 30),)]
+    con.close()
+    both = tmp_path / "both.csv"
+    both.write_text("lead_id,created_at\nB-1,01-03-2026\nB-2,02-03-2026 10:00\n")
+    asked = handshake("import", both, "--kind", "leads", "--warehouse", empty_warehouse)
+    assert asked.returncode == 1
+    [line] = asked.stderr.strip().splitlines()
+    assert "reads both day first and month first (for example '01-03-2026')" in line
+    assert "--dates dmy (day first) or --dates mdy (month first)" in line

@@ -8,6 +8,7 @@ from datetime import datetime
 from streamlit.testing.v1 import AppTest
 
 from handshake import mappings, uploads, warehouse
+from handshake.access import Person
 from conftest import APP, as_read
 from test_app import assert_clean
 
@@ -287,3 +288,30 @@ def test_a_preset_reading_a_column_the_file_lacks_says_so_and_imports_the_rest(m
     con = warehouse.shared_connection(empty_warehouse)
     assert con.execute("select status, sourced_by from leads").fetchall() == [("mql", "marketing")]  # the preset's maps
     assert con.execute("select mapping from imports").fetchone()[0] == "salesforce_leads"
+
+
+def test_the_check_names_the_zone_times_were_read_in_and_the_columns_left_unread(monkeypatch, empty_warehouse, tmp_path):
+    con = warehouse.open_warehouse(empty_warehouse)
+    warehouse.set_timezone(con, "America/Sao_Paulo", Person("Test admin", "admin"))
+    con.close()
+    # a HubSpot contacts export with a column the preset does not read
+    csv = tmp_path / "hubspot-contacts.csv"
+    csv.write_text("Record ID,Create Date,Associated Deal IDs\n101,2026-03-02 09:00,9001\n")
+    at = open_page(monkeypatch, empty_warehouse, csv)
+    at.selectbox(key="import_mapping").set_value("hubspot_contacts").run()
+    at.button(key="import_check").click().run()
+    assert_clean(at)
+    captions = " ".join(as_read(c.value) for c in at.caption)
+    assert "times without an offset read in America/Sao_Paulo (the organisation's time zone), stored in UTC" in captions
+    assert "Columns of the file no field reads (map one in step 3 if it matters): Associated Deal IDs." in captions
+
+
+def test_the_date_order_question_points_at_the_page_s_own_control(monkeypatch, empty_warehouse, tmp_path):
+    csv = tmp_path / "leads.csv"
+    csv.write_text("lead_id,created_at\nB1,03-04-2026\nB2,05-06-2026 10:00\n")
+    at = open_page(monkeypatch, empty_warehouse, csv)
+    at.button(key="import_check").click().run()
+    asked = as_read(at.warning[0].value)
+    assert "reads both day first and month first (for example '03-04-2026')" in asked
+    assert "Choose day first or month first under 'Dates are written' above" in asked
+    assert "--dates" not in asked  # a command-line option means nothing on the page

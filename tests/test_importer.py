@@ -628,3 +628,73 @@ def test_salesforce_links_a_deal_to_the_lead_converted_into_it(empty_warehouse, 
     # the facts follow: Lead1 is won with the deal's 12,000 on 20 March, whichever file came first
     assert rows(empty_warehouse, "select is_won, won_date from lead_facts order by created_at") == [
         (True, date(2026, 3, 20)), (False, None)]
+
+
+def test_a_deals_export_given_the_contacts_preset_is_refused_naming_the_right_preset(empty_warehouse, tmp_path):
+    deals = write(tmp_path, "hubspot-deals.csv", HUBSPOT_DEALS)
+    before = checksum(empty_warehouse)
+    with pytest.raises(mappings.MappingError) as refused:
+        run(empty_warehouse, deals, mapping=mappings.load("hubspot_contacts"))
+    message = str(refused.value)
+    assert message.startswith("hubspot-deals.csv: the mapping hubspot_contacts reads ")
+    assert "It looks like the preset hubspot_deals" in message
+    assert "Import it as opportunities with --mapping hubspot_deals" in message
+    assert checksum(empty_warehouse) == before
+    assert rows(empty_warehouse, "select count(*) from imports") == [(0,)]  # no record of an import either
+
+
+def test_a_deal_won_before_its_lead_came_in_is_imported_with_a_warning(empty_warehouse, tmp_path):
+    run(empty_warehouse, write(tmp_path, "contacts.csv", HUBSPOT_CONTACTS), mapping=toml_mapping(HUBSPOT_CONTACTS_MAPPING))
+    # contact 103 was first called on 10 March
+    run(empty_warehouse, write(tmp_path, "calls.csv", "lead_id,touched_at,channel\n103,2026-03-10 09:00,call\n"),
+        kind="follow_ups")
+    deals = write(tmp_path, "hubspot-deals.csv", (
+        "Record ID,Deal Name,Deal Stage,Amount,Close Date,Create Date,Deal owner,Associated Contact IDs\n"
+        "9101,Fine,Closed Won,100,2026-03-20 14:05,2026-03-05 10:00,Ana Lima,101\n"
+        "9102,Before its lead,Closed Won,200,2026-03-01 09:00,2026-02-20 10:00,Ana Lima,102\n"   # 102 came in 2 March
+        "9103,Before the first call,Closed Won,300,2026-03-09 09:00,2026-03-04 10:00,Ana Lima,103\n"
+        "9104,Lost early,Closed Lost,0,2026-03-01 09:00,2026-02-20 10:00,Ana Lima,101\n"))  # lost: no warning
+    report = run(empty_warehouse, deals, mapping=hubspot_deals_mapping())
+    assert (report.accepted, report.rejected) == (4, 0)
+    assert any(w.startswith("2 deals were won before their lead was created or first touched (rows 3, 4, column "
+                            "'Close Date'): imported as they are") for w in report.warnings), report.warnings
+    assert rows(empty_warehouse, "select sum(amount_eur) from revenue") == [(Decimal("600.00"),)]  # 100 + 200 + 300
+
+
+def test_a_person_imported_again_in_another_function_is_named(empty_warehouse, tmp_path):
+    mapping = toml_mapping("""
+kind = "reps"
+[columns]
+rep_id = ["User ID", "Id"]
+rep_name = ["Full Name", "Name"]
+function = "Department"
+role = "Role"
+[values.role]
+"Sales Development Rep" = "sdr"
+"Marketing Manager" = "marketer"
+"Account Executive" = "account_executive"
+""")
+    header = "User ID,Full Name,Department,Role,Email\n"
+    first = write(tmp_path, "users.csv", header + "0055g00000Ana01,Ana Lima,Sales,Sales Development Rep,ana@x.com\n"
+                                                  "0055g00000Bru01,Bruno Reis,Sales,Account Executive,bruno@x.com\n")
+    assert run(empty_warehouse, first, mapping=mapping).warnings == []
+    moved = write(tmp_path, "users-later.csv", header + "0055g00000Ana01,Ana Lima,Marketing,Marketing Manager,ana@x.com\n"
+                                                        "0055g00000Bru01,Bruno Reis,Sales,Account Executive,bruno@x.com\n")
+    report = run(empty_warehouse, moved, mapping=mapping)
+    assert (report.updated, report.unchanged) == (1, 1)
+    assert "1 person changes function/role: Ana Lima was sales/sdr, now marketing/marketer." in " ".join(report.warnings)
+    assert report.unread_columns == ["Email"]
+
+
+def test_an_offset_counts_only_after_a_time_of_day(empty_warehouse, tmp_path):
+    mapping = mappings.canonical("leads")
+    mapping.dates = "dmy"
+    file = write(tmp_path, "leads.csv", "lead_id,created_at\nT-1,14-03-2026\nT-2,14-03-2026 09:30\n"
+                                        "T-3,2026-03-14T09:30:00-03:00\nT-4,2026-03-14 09:30:00Z\n")
+    report = run(empty_warehouse, file, mapping=mapping)
+    assert (report.accepted, report.rejected) == (4, 0)
+    assert rows(empty_warehouse, "select created_at from leads order by lead_id") == [
+        (datetime(2026, 3, 14),), (datetime(2026, 3, 14, 9, 30),),
+        (datetime(2026, 3, 14, 12, 30),),  # 09:30 at UTC-3 is 12:30 UTC
+        (datetime(2026, 3, 14, 9, 30),)]
+    assert report.times_read == "times without an offset read in UTC (the organisation's time zone)"

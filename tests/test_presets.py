@@ -301,3 +301,20 @@ def test_salesforce_report_exports_in_month_first_dates(empty_warehouse, capsys)
     assert k["marketing_sourced_revenue_share"] == pytest.approx(12_000 / 16_000)
     assert rows(empty_warehouse, "select min(created_at), max(created_at) from leads") == [
         (datetime(2026, 3, 2), datetime(2026, 3, 20))]
+
+
+def test_hubspot_export_with_the_property_labels_of_2024_on(empty_warehouse):
+    """Portals since 2024 export "Original Traffic Source", "Owner assigned date" and
+    'Date entered "Marketing Qualified Lead (Lifecycle Stage Pipeline)"' (a column name with quotes)."""
+    imported(empty_warehouse, ("hubspot_contacts_2025.csv", "hubspot_contacts"))
+    assert rows(empty_warehouse, """
+        select k.source_key, l.source, l.sourced_by, l.decision, l.rejection_reason, l.mql_at, l.assigned_at, l.won_at
+        from leads l join source_keys k on k.kind = 'leads' and k.id = l.lead_id order by 1""") == [
+        ("301", "paid_search", "marketing", "accepted", None, datetime(2026, 3, 2, 9, 10), datetime(2026, 3, 2, 9, 30),
+         datetime(2026, 3, 16, 10)),
+        # no drill-down: untraced; Unqualified without a date
+        ("302", "organic_search", None, "rejected", "unqualified", datetime(2026, 3, 3, 9, 5),
+         datetime(2026, 3, 3, 9, 20), None),
+        # typed in by a rep; "Open deal" as the 2024 label writes it
+        ("303", "offline_sources", "sales", "accepted", None, None, datetime(2026, 3, 4, 9), None),
+    ]

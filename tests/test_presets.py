@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from handshake import access, agreements, cli, mappings, warehouse
+from handshake import access, agreements, cli, kpis as kpi_module, mappings, queries, warehouse
 
 CRM = Path(__file__).resolve().parent / "data" / "crm"
 MARCH = ["--start", "2026-03-01", "--end", "2026-03-31", "--now", "2026-04-30T00:00"]
@@ -47,6 +47,11 @@ def agreed_sla(path, hours: float = 24) -> None:
                                access.Person("test", "admin"), "SLA for the preset tests", datetime(2026, 1, 1))
     finally:
         con.close()
+
+
+def kpis_params() -> dict:
+    """The bound parameters of March, as `kpis` MARCH gives them."""
+    return kpi_module.query_params(date(2026, 3, 1), date(2026, 3, 31), {"now": datetime(2026, 4, 30)})
 
 
 def kpis(path, capsys) -> dict:
@@ -165,6 +170,13 @@ def test_issue_2_a_customer_without_a_deal_is_won_everywhere(hubspot, capsys):
     assert won_mqls == [(3,)]  # 101, 102 by their deals, 107 by its own record
     # and it is counted as accepted: a customer was taken by sales
     assert lead(hubspot, "107", "is_accepted, is_rejected") == (True, False)
+    # the funnel page's cohort of March: won are 101, 102, 106 (their deals) and 107 (its own record)
+    con = warehouse.open_warehouse(hubspot)
+    try:
+        funnel = queries.run(con, "funnel_by_cohort", dict(kpis_params(), dimension="all"))
+    finally:
+        con.close()
+    assert funnel["won_count"].tolist() == [4]
 
 
 def test_issue_4_lead_status_decisions_without_dates(hubspot, capsys):

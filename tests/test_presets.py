@@ -330,3 +330,17 @@ def test_hubspot_export_with_the_property_labels_of_2024_on(empty_warehouse):
         # typed in by a rep; "Open deal" as the 2024 label writes it
         ("303", "offline_sources", "sales", "accepted", None, None, datetime(2026, 3, 4, 9), None),
     ]
+
+
+def test_salesforce_api_names_as_other_tools_spell_them(empty_warehouse, tmp_path):
+    """Workbench or a sync tool writes the API names as Salesforce spells them (Data Loader in capitals)."""
+    file = tmp_path / "leads_workbench.csv"
+    file.write_text(
+        "Id,CreatedDate,LeadSource,Status,ConvertedDate\n"
+        "00Q5g00000CCCC1EAA,2026-03-02T09:00:00.000Z,Outbound,Working,\n"
+        "00Q5g00000CCCC2EAA,2026-03-03T09:00:00.000Z,Web,Closed - Converted,2026-03-06\n", encoding="utf-8")
+    assert cli.main(["import", str(file), "--mapping", "salesforce_leads", "--warehouse", str(empty_warehouse)]) == 0
+    assert rows(empty_warehouse, "select sourced_by, status, decision, mql_at, opportunity_at from leads "
+                                 "order by created_at") == [
+        ("sales", "mql", None, datetime(2026, 3, 2, 9), None),  # an outbound lead a rep is working
+        ("marketing", "opportunity", "accepted", datetime(2026, 3, 3, 9), datetime(2026, 3, 6))]

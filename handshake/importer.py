@@ -232,6 +232,30 @@ def detect_date_order(cur, mapping: Mapping, file_columns: list[str]) -> str:
     return "dmy" if dmy > mdy else "mdy"
 
 
+def looks_like(file_columns: list[str], mapping: Mapping) -> tuple | None:
+    """The shipped preset or canonical kind whose columns the file has most of (at least half), other than the
+    mapping given: (share, columns found, what it is, kind, the options that use it)."""
+    candidates = []
+    for preset in mappings.presets():
+        try:
+            other = mappings.load(preset)
+        except MappingError:
+            continue
+        fields = [f for f in other.columns if f not in other.constants]
+        hits = sum(1 for f in fields if other.column_in(f, file_columns))
+        if fields and hits and preset != mapping.name:
+            candidates.append((hits / len(fields), hits, f"the preset {preset} ({other.description.split('(')[0].strip()})",
+                               other.kind, f"--mapping {preset}"))
+    lowered = {c.strip().lower() for c in file_columns}
+    for kind, fields in FIELDS.items():
+        hits = sum(1 for f in fields if f.name in lowered)
+        if hits and not (mapping.name == mappings.CANONICAL and kind == mapping.kind):
+            candidates.append((hits / len(fields), hits, f"Handshake's canonical {kind} file", kind,
+                               f"--mapping canonical --kind {kind}"))
+    best = max(candidates, default=None)
+    return best if best and best[0] >= 0.5 else None
+
+
 def wrong_kind_of_file(mapping: Mapping, file_columns: list[str], name: str) -> None:
     """Refuse a file most of whose columns the (non-canonical) mapping does not find, saying which export it
     looks like: its columns against every shipped preset's and the canonical fields of each kind."""
@@ -241,32 +265,19 @@ def wrong_kind_of_file(mapping: Mapping, file_columns: list[str], name: str) -> 
     found = [f for f in read if mapping.column_in(f, file_columns)]
     if not read or len(found) * 2 >= len(read):
         return
-    candidates = []  # (share of its columns the file has, columns found, name, kind, how to use it)
-    for preset, path in mappings.presets().items():
-        try:
-            other = mappings.load(preset)
-        except MappingError:
-            continue
-        fields = [f for f in other.columns if f not in other.constants]
-        hits = sum(1 for f in fields if other.column_in(f, file_columns))
-        if fields and hits:
-            candidates.append((hits / len(fields), hits, f"the preset {preset} ({other.description.split('(')[0].strip()})",
-                               other.kind, f"--mapping {preset}"))
-    lowered = {c.strip().lower() for c in file_columns}
-    for kind, fields in FIELDS.items():
-        hits = sum(1 for f in fields if f.name in lowered)
-        if hits:
-            candidates.append((hits / len(fields), hits, f"Handshake's canonical {kind} file", kind,
-                               f"--mapping canonical --kind {kind}"))
-    best = max((c for c in candidates if c[2] != f"the preset {mapping.name}"), default=None)
-    if not best or best[0] < 0.5 or best[1] <= len(found):
+    best = looks_like(file_columns, mapping)
+    if not best or best[1] <= len(found):
         return  # a thin export of the right kind: the columns it lacks are warned of one by one
     absent = [repr(mapping.alternatives(f)[0]) for f in read if f not in found]
     raise MappingError(
         f"{name}: the mapping {mapping.name} reads {len(read)} columns of a {mapping.kind} file and this file has "
         f"only {len(found)} of them (not {', '.join(absent[:4])}{f' and {len(absent) - 4} more' if len(absent) > 4 else ''}). "
-        f"It looks like {best[2]}: {best[1]} of its columns are here. Import it as {best[3]} with {best[4]} "
-        "(on the Import data page, choose what the file holds and that mapping). Nothing was written.")
+        + suggestion(best))
+
+
+def suggestion(best: tuple) -> str:
+    return (f"It looks like {best[2]}: {best[1]} of its columns are here. Import it as {best[3]} with {best[4]} "
+            "(on the Import data page, choose what the file holds and that mapping). Nothing was written.")
 
 
 def check_mapping(mapping: Mapping, file_columns: list[str], name: str) -> list[str]:
@@ -278,9 +289,13 @@ def check_mapping(mapping: Mapping, file_columns: list[str], name: str) -> list[
         present = mapping.column_in(f.name, file_columns) is not None
         if f.required and not present and f.name not in mapping.constants:
             if alternatives:
+                best = looks_like(file_columns, mapping)
                 raise MappingError(f"{name}: no column {column}, which the mapping reads {f.name} from; the file has "
-                                   f"{', '.join(file_columns[:12])}{'…' if len(file_columns) > 12 else ''}.")
-            raise MappingError(f"{name}: {f.name} ({f.help or f.type}) is required: map a column of the file to it.")
+                                   f"{', '.join(file_columns[:12])}{'…' if len(file_columns) > 12 else ''}."
+                                   + (" " + suggestion(best) if best else ""))
+            best = looks_like(file_columns, mapping)
+            raise MappingError(f"{name}: {f.name} ({f.help or f.type}) is required: map a column of the file to it."
+                               + (" " + suggestion(best) if best else ""))
         if alternatives and not present and mapping.name != mappings.CANONICAL and f.name not in mapping.constants:
             warnings.append(f"The file has no column {column}, so {f.name} is left empty.")
     if mapping.kind == "opportunities" and not mapping.won_stages:
@@ -540,7 +555,8 @@ def won_before_the_lead(cur, mapping: Mapping, cols: set[str], report: Report) -
 
 def people_changed(cur, mapping: Mapping, cols: set[str], report: Report) -> None:
     """A person imported again with another function, role or team: said per person, since the new values
-    replace the old and every figure by function or team follows."""
+    replace the old and every figure by function or team follows. A rep known by name only (added by another
+    file) getting its function for the first time is no change."""
     shown = [c for c in ("function", "role", "team") if c in cols]
     if mapping.kind != "reps" or not shown:
         return
@@ -551,7 +567,7 @@ def people_changed(cur, mapping: Mapping, cols: set[str], report: Report) -> Non
         join source_keys k on k.kind = 'reps' and k.source_key = t._key
         join reps r on r.rep_id = k.id
         where t._row not in (select _row from problems)
-            and ({' or '.join(f't.{c} is distinct from r.{c}' for c in shown)})
+            and ({' or '.join(f'r.{c} is not null and t.{c} is distinct from r.{c}' for c in shown)})
         order by t._row
         """).fetchall()
     n = len(shown)

@@ -586,6 +586,8 @@ lead_id = ";"
     report = run(empty_warehouse, file, mapping=mapping)
     assert (report.accepted, report.rejected) == (2, 1)
     assert "none of the leads listed ('997;998') is in the warehouse" in report.problems["reason"][0]
+    assert ("1 listed lead is not in the warehouse (such as '999', row 2, column 'Associated Contact IDs'): each "
+            "follow-up keeps the listed leads that are, and the first of them is its lead.") in report.warnings
     touched = """select c.source_key, f.outcome from follow_ups f
                  join source_keys c on c.kind = 'leads' and c.id = f.lead_id order by f.touched_at"""
     assert rows(empty_warehouse, touched) == [("103", "not_reached"), ("103", "connected")]
@@ -675,6 +677,8 @@ role = "Role"
 "Account Executive" = "account_executive"
 """)
     header = "User ID,Full Name,Department,Role,Email\n"
+    # Ana was named as a lead's owner first: getting her function and role is no change of them
+    run(empty_warehouse, write(tmp_path, "leads.csv", "lead_id,created_at,owner_rep_id\nL-1,2026-03-02,0055g00000Ana01\n"))
     first = write(tmp_path, "users.csv", header + "0055g00000Ana01,Ana Lima,Sales,Sales Development Rep,ana@x.com\n"
                                                   "0055g00000Bru01,Bruno Reis,Sales,Account Executive,bruno@x.com\n")
     assert run(empty_warehouse, first, mapping=mapping).warnings == []
@@ -698,3 +702,15 @@ def test_an_offset_counts_only_after_a_time_of_day(empty_warehouse, tmp_path):
         (datetime(2026, 3, 14, 12, 30),),  # 09:30 at UTC-3 is 12:30 UTC
         (datetime(2026, 3, 14, 9, 30),)]
     assert report.times_read == "times without an offset read in UTC (the organisation's time zone)"
+
+
+def test_a_crm_export_given_the_canonical_format_is_pointed_at_its_preset(empty_warehouse, tmp_path):
+    # a Salesforce opportunities report, imported as if it were in Handshake's own format
+    report = write(tmp_path, "opportunities.csv", SF_OPPORTUNITIES)
+    with pytest.raises(mappings.MappingError) as refused:
+        run(empty_warehouse, report, kind="opportunities")
+    message = str(refused.value)
+    assert message.startswith("opportunities.csv: no column 'opportunity_id', which the mapping reads opportunity_id from")
+    assert "It looks like the preset salesforce_opportunities" in message
+    assert "with --mapping salesforce_opportunities" in message
+    assert rows(empty_warehouse, "select count(*) from imports") == [(0,)]

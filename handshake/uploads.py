@@ -138,7 +138,7 @@ def default_targets(base: Mapping, name: str, values: list[str]) -> list[str | N
     pairs = {k.strip().lower(): v for k, v in base.values.get(name, {}).items()}
     targets = []
     for value in values:
-        target = pairs.get(value.strip().lower(), value)
+        target = pairs.get(value.strip().lower(), pairs.get("*", value))  # "*": every other value
         targets.append(mappings.code(target) if mappings.code(target) in f.choices else None)
     return targets
 
@@ -150,7 +150,9 @@ def build(base: Mapping, columns: dict[str, str | None], stages: dict[str, list[
     Only fields given a column are mapped (the canonical mapping names every field, and the importer would
     read the ones the file lacks). A field mapped to a column loses any constant the base set for it."""
     chosen = {name: column for name, column in columns.items() if column}
-    merged = {**base.values, **(values or {})}
+    # an edited value map keeps the base's "*" (every other value), so the next export's new values still map
+    merged = {**base.values, **{k: {**v, **({"*": base.values[k]["*"]} if "*" in base.values.get(k, {}) else {})}
+                                for k, v in (values or {}).items()}}
     mapping = dataclasses.replace(
         base,
         columns=chosen,

@@ -231,3 +231,16 @@ def test_day_first_dates_with_dashes_read_with_dates_dmy_and_ambiguous_ones_ask(
     [line] = asked.stderr.strip().splitlines()
     assert "reads both day first and month first (for example '01-03-2026')" in line
     assert "--dates dmy (day first) or --dates mdy (month first)" in line
+
+
+def test_a_dry_run_on_an_older_warehouse_checks_a_copy_and_leaves_the_file_as_it_was(tmp_path):
+    old = tmp_path / "old.duckdb"
+    warehouse.open_warehouse(old, target=10).close()  # before schema 11's converted_opportunity_key
+    before = old.read_bytes()
+    # the check of a deal reads schema 11's leads.converted_opportunity_key, which this file lacks
+    deals = tmp_path / "deals.csv"
+    deals.write_text("opportunity_id,stage,amount_eur,closed_date\nO-1,won,100,2026-03-02\n")
+    checked = handshake("import", deals, "--kind", "deals", "--warehouse", old, "--dry-run")
+    assert checked.returncode == 0, checked.stderr
+    assert "1 accepted, 0 rejected" in checked.stdout
+    assert old.read_bytes() == before

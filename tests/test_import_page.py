@@ -243,6 +243,12 @@ def test_file_values_map_onto_handshakes_choices():
     targets = uploads.default_targets(base, "status", values)
     assert targets == ["won", "mql", None]  # from the base's map (any case), already a status, unknown
     assert uploads.value_map(values, targets) == {"customer": "won"}  # 'MQL' needs no entry
+    # a base map with "*" gives every other value its target, and an edited map keeps the "*"
+    starred = mappings.Mapping(kind="leads", values={"status": {"Customer": "won", "*": "inquiry"}})
+    # as the importer reads it: "*" is every value not listed, even one that is a status already
+    assert uploads.default_targets(starred, "status", values) == ["won", "inquiry", "inquiry"]
+    built = uploads.build(starred, {"lead_id": "Id", "status": "Stage"}, values={"status": {"Open": "mql"}})
+    assert built.values["status"] == {"Open": "mql", "*": "inquiry"}
 
 
 def test_stages_default_to_the_ones_the_base_lists_in_any_case():

@@ -277,7 +277,7 @@ def wrong_kind_of_file(mapping: Mapping, file_columns: list[str], name: str) -> 
 
 def suggestion(best: tuple) -> str:
     return (f"It looks like {best[2]}: {best[1]} of its columns are here. Import it as {best[3]} with {best[4]} "
-            "(on the Import data page, choose what the file holds and that mapping). Nothing was written.")
+            "(on the Import data page, choose what the file holds and that mapping).")
 
 
 def check_mapping(mapping: Mapping, file_columns: list[str], name: str) -> list[str]:
@@ -285,17 +285,16 @@ def check_mapping(mapping: Mapping, file_columns: list[str], name: str) -> list[
     warnings = []
     for f in mapping.fields():
         alternatives = mapping.alternatives(f.name)
-        column = " or ".join(repr(c) for c in alternatives)
+        column = (" or ".join(repr(c) for c in alternatives) if len(alternatives) <= 2
+                  else f"{alternatives[0]!r} (nor any of its {len(alternatives) - 1} other names)")
         present = mapping.column_in(f.name, file_columns) is not None
         if f.required and not present and f.name not in mapping.constants:
-            if alternatives:
-                best = looks_like(file_columns, mapping)
-                raise MappingError(f"{name}: no column {column}, which the mapping reads {f.name} from; the file has "
-                                   f"{', '.join(file_columns[:12])}{'…' if len(file_columns) > 12 else ''}."
-                                   + (" " + suggestion(best) if best else ""))
             best = looks_like(file_columns, mapping)
-            raise MappingError(f"{name}: {f.name} ({f.help or f.type}) is required: map a column of the file to it."
-                               + (" " + suggestion(best) if best else ""))
+            hint = " " + suggestion(best) if best else ""
+            if alternatives:
+                raise MappingError(f"{name}: no column {column}, which the mapping reads {f.name} from; the file has "
+                                   f"{', '.join(file_columns[:12])}{'…' if len(file_columns) > 12 else ''}.{hint}")
+            raise MappingError(f"{name}: {f.name} ({f.help or f.type}) is required: map a column of the file to it.{hint}")
         if alternatives and not present and mapping.name != mappings.CANONICAL and f.name not in mapping.constants:
             warnings.append(f"The file has no column {column}, so {f.name} is left empty.")
     if mapping.kind == "opportunities" and not mapping.won_stages:
@@ -549,8 +548,8 @@ def won_before_the_lead(cur, mapping: Mapping, cols: set[str], report: Report) -
         report.warnings.append(
             f"{plural(len(early), 'deal was', 'deals were')} won before {'its' if len(early) == 1 else 'their'} lead "
             f"was created or first touched ({row_list(early, len(early))}, column "
-            f"{mapping.columns.get('closed_date', 'closed_date')!r}): imported as they are; check the close dates "
-            "in the CRM, or the leads' creation dates.")
+            f"{mapping.columns.get('closed_date', 'closed_date')!r}): imported as {'it is' if len(early) == 1 else 'they are'}; "
+            "check the close dates in the CRM, or the leads' creation dates.")
 
 
 def people_changed(cur, mapping: Mapping, cols: set[str], report: Report) -> None:
@@ -802,12 +801,11 @@ def write(cur, mapping: Mapping, report: Report) -> None:
 def refresh_facts(cur, kind: str) -> None:
     """Recompute the stored facts of the leads this import changed, or whose touches or deals it changed."""
     changed = {
-        "leads": "select lead_id from changes",
+        "leads": "select lead_id from changes union select lead_id from linked_deals",
         "follow_ups": "select f.lead_id from follow_ups f semi join changes c on c.follow_up_id = f.follow_up_id",
         "opportunities": "select lead_id from leads_before union select o.lead_id from opportunities o "
                          "semi join changes c on c.opportunity_id = o.opportunity_id "
                          "union select lead_id from opportunity_leads where opportunity_id in (select * from accepted_ids)",
-        "leads": "select lead_id from changes union select lead_id from linked_deals",
     }.get(kind)
     if changed:
         warehouse.refresh_lead_facts(cur, f"select lead_id from ({changed}) where lead_id is not null")

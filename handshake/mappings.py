@@ -14,9 +14,13 @@ A mapping file (TOML) has, beside `kind`, `dates`, `timezone`, `missing` and the
   for the lead of a deal or of a follow-up. The record's lead is the FIRST listed id that is in the
   warehouse; listed ids not in the warehouse are warned of with their rows. A deal keeps every listed lead
   found in table opportunity_leads, in the listed order (position 1 = the deal's lead). A deal none of whose
-  listed leads is in the warehouse is imported without a lead, with a warning naming its rows (its revenue
-  counts in totals but traces to no source): import it again after the contacts to link it. A follow-up
-  none of whose listed leads is in the warehouse is refused, as a follow-up of an unknown lead is.
+  leads (listed or single) is in the warehouse is imported without a lead, with a warning naming its rows
+  (its revenue counts in totals but traces to no source): import it again after the contacts to link it. A
+  follow-up none of whose listed leads is in the warehouse is refused, as a follow-up of an unknown lead is.
+
+Salesforce links lead and deal from the lead's side: a leads file may map converted_opportunity_id (the
+lead's "Converted Opportunity ID"), kept as text and never refused; a deal whose own file gives no lead gets
+the lead converted into it, whichever of the two files is imported first.
 """
 
 import dataclasses

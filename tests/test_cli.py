@@ -163,6 +163,13 @@ def test_a_file_whose_every_row_is_refused_exits_1_and_writes_nothing(empty_ware
     assert result.stdout == ""
     assert imports_recorded(empty_warehouse) == 0
     assert empty_warehouse.read_bytes() == before
+    as_json = handshake("import", bad, "--mapping", "hubspot_contacts", "--warehouse", empty_warehouse,
+                        "--format", "json")
+    assert as_json.returncode == 1 and as_json.stderr == ""
+    [report] = json.loads(as_json.stdout)
+    assert report["written"] is False and report["error"].startswith("contacts.csv: every row was refused")
+    assert [p["row"] for p in report["problems"]] == [2, 3]
+    assert imports_recorded(empty_warehouse) == 0
     shown = handshake("import", bad, "--mapping", "hubspot_contacts", "--warehouse", empty_warehouse, "--dry-run")
     assert shown.returncode == 1  # nothing would be accepted
     assert "row 3, column Create Date: '1900-01-01 00:00' is outside the years 1990" in shown.stdout

@@ -555,6 +555,23 @@ def test_a_hubspot_deal_listing_several_contacts_is_the_first_listed_contact_s(e
     assert (again.updated, again.unchanged) == (1, 2)  # 9003 gained its lead
     assert rows(empty_warehouse, won) == [("101",), ("103",), ("998",)]
     assert ("9003", "998", 1) in rows(empty_warehouse, deal_leads)
+    # the CRM now lists 9001's contacts the other way round: 102 is its lead and won, 101 no longer
+    swapped = write(tmp_path, "swapped.csv", HUBSPOT_DEALS.replace("Ana Lima,101;102", "Ana Lima,102;101"))
+    run(empty_warehouse, swapped, mapping=hubspot_deals_mapping())
+    assert rows(empty_warehouse, won) == [("102",), ("103",), ("998",)]
+    assert [r for r in rows(empty_warehouse, deal_leads) if r[0] == "9001"] == [("9001", "102", 1), ("9001", "101", 2)]
+
+
+@pytest.mark.parametrize("text,message", [
+    ('kind = "leads"\n[separators]\nsource = ";"\n', "[separators] source = ';': a separator is for a cell listing"),
+    ('kind = "opportunities"\n[separators]\nlead_id = " "\n', "[separators] lead_id = ' '"),
+    ('kind = "leads"\n[columns]\nlead_id = []\n', "[columns] lead_id = []: give a column name, or a list"),
+    ('kind = "follow_ups"\n[separators]\nlead = ";"\n', "[separators] names lead, which follow_ups do not have"),
+])
+def test_a_mapping_file_misusing_the_new_tables_says_how(text, message):
+    with pytest.raises(mappings.MappingError) as refused:
+        toml_mapping(text)
+    assert message in str(refused.value)
 
 
 def test_a_follow_up_listing_several_contacts_touches_the_first_one_in_the_warehouse(empty_warehouse, tmp_path):

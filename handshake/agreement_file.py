@@ -329,7 +329,7 @@ def command(args, by: access.Person) -> int:
             else:
                 results.append(outcome.as_dict())
                 if args.format == "text":
-                    print(summary(outcome, args.dry_run), file=sys.stderr)
+                    print(summary(outcome, args.dry_run))
                 continue
             if args.format == "text":
                 print("\n".join(f"error: {line}" for line in results[-1]["error"].splitlines()), file=sys.stderr)

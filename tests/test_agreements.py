@@ -336,20 +336,20 @@ def test_the_command_line_imports_an_agreement_file_once(seed_warehouse, tmp_pat
                    "changes": ["first-touch SLA 4 h → 8 h", "recycle term not agreed → 90 days"]}]}]
     first = handshake("import", path, "--kind", "agreements", "--warehouse", seed_warehouse, "--by", "Mara")
     assert first.returncode == 0, first.stderr
-    assert first.stderr.splitlines() == [
+    assert first.stdout.splitlines() == [
         "agreement.csv: imported as agreements: 3 rows; 1 new version added; 2 already stored, skipped.",
         "  from 20 Mar 2026: first-touch SLA 4 h → 8 h; recycle term not agreed → 90 days",
     ]
     again = handshake("import", path, "--kind", "agreements", "--warehouse", seed_warehouse)
     assert again.returncode == 0
-    assert again.stderr.strip() == "agreement.csv: every version in the file is already stored (3 rows): nothing changed."
+    assert again.stdout.strip() == "agreement.csv: every version in the file is already stored (3 rows): nothing changed."
 
 
 def test_a_dry_run_on_a_warehouse_not_made_yet_creates_none(tmp_path):
     path = user_file(tmp_path, "agreement.csv", HEADER + "2026-01-01,50,24,3,First written agreement\n")
     result = handshake("import", path, "--kind", "agreements", "--warehouse", tmp_path / "new.duckdb", "--dry-run")
     assert result.returncode == 0, result.stderr
-    assert result.stderr.splitlines() == [
+    assert result.stdout.splitlines() == [
         "agreement.csv: checked (nothing written) as agreements: 1 row; 1 new version would be added.",
         "  from 1 Jan 2026: the first version"]
     assert not (tmp_path / "new.duckdb").exists()

@@ -1,4 +1,4 @@
-"""The command line: python -m handshake {demo,kpis,stage,import} ..."""
+"""The command line: python -m handshake {demo,kpis,stage,import,settings} ..."""
 
 import argparse
 import csv
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import duckdb
 
-from handshake import (access, agreement_file, bench, demo, importer, kpis, mappings, maturity, queries, readers,
-                       warehouse)
+from handshake import (access, agreement_file, bench, demo, formats, importer, kpis, mappings, maturity, queries,
+                       readers, warehouse)
 from handshake.formats import plural
 
 
@@ -71,6 +71,22 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--by", help="who imports, recorded with the import")
     i.add_argument("--format", choices=("json", "text"), default="text")
 
+    t = commands.add_parser(
+        "settings", help="show or change the organisation's time zone, currency and CRM record link",
+        description="Print the organisation's settings after any change. The first step of a new warehouse: it is "
+                    "created, empty, when missing. Set the time zone before importing: times without an offset are "
+                    "read in the zone in force at import.")
+    t.add_argument("--warehouse", default=str(warehouse.configured_path()),
+                   help="warehouse file (created, empty, when missing)")
+    t.add_argument("--timezone", metavar="ZONE", help="IANA time zone where the organisation's days start, "
+                                                      "e.g. America/Sao_Paulo")
+    t.add_argument("--currency", metavar="CODE", help="ISO 4217 code every amount is in, e.g. BRL; amounts are "
+                                                      "never converted")
+    t.add_argument("--record-link", metavar="URL_TEMPLATE",
+                   help="address of one CRM record with {id} where its id goes; an empty value removes it")
+    t.add_argument("--by", help="who changes them, recorded with the change")
+    t.add_argument("--format", choices=("json", "text"), default="text")
+
     b = commands.add_parser(
         "bench", help="measure every page's queries at several sizes against the pandas way, and imports; "
                       "writes data/benchmark/results.md and .json")
@@ -87,7 +103,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return {"demo": run_demo, "kpis": run_kpis, "stage": run_stage, "import": run_import,
-                "bench": run_bench}[args.command](args)
+                "bench": run_bench, "settings": run_settings}[args.command](args)
     except (demo.DemoError, warehouse.WarehouseError, mappings.MappingError) as e:
         print(f"error: {e}", file=sys.stderr)
     except duckdb.Error as e:
@@ -124,12 +140,14 @@ def run_kpis(args) -> int:
         if start > end:
             print(f"error: --start {start} is after --end {end}", file=sys.stderr)
             return 1
-        tz = warehouse.organisation_timezone(warehouse.meta(con))
+        about = warehouse.meta(con)
+        tz, currency = warehouse.organisation_timezone(about), warehouse.organisation_currency(about)
         params = kpis.query_params(start, end, {"now": args.now}, tz=tz)
         values = kpis.headline(lambda calls: queries.run_many(con, calls), params)
     finally:
         con.close()
-    record = {"period_start": start.isoformat(), "period_end": end.isoformat(), **values}
+    record = {"period_start": start.isoformat(), "period_end": end.isoformat(), "currency": currency,
+              **{formats.in_currency(key, currency): value for key, value in values.items()}}
     if args.format == "json":
         print(json.dumps(record, indent=2))
     else:
@@ -161,6 +179,24 @@ def run_stage(args) -> int:
         "explanation": placed["explanation"],
     }
     print(json.dumps(record, indent=2))
+    return 0
+
+
+def run_settings(args) -> int:
+    con = warehouse.open_warehouse(args.warehouse, create=True)
+    try:
+        shift = warehouse.timezone_shift(con, args.timezone) if args.timezone else None
+        warehouse.change_settings(con, command_line_person(args.by), timezone=args.timezone, currency=args.currency,
+                                  record_link=args.record_link)
+        shown = warehouse.settings(warehouse.meta(con))
+    finally:
+        con.close()
+    if shift:
+        print(f"warning: {shift}", file=sys.stderr)
+    if args.format == "json":
+        print(json.dumps(shown, indent=2))
+    else:
+        print("\n".join(f"{key}: {'' if value is None else value}" for key, value in shown.items()))
     return 0
 
 

@@ -8,8 +8,26 @@ import pandas as pd
 from handshake import kpis
 
 
-def fmt(value, unit: str) -> str:
-    """A KPI value with its unit, or a dash when there is no number to show."""
+# How an amount starts in each common currency; any other ISO 4217 code is written before it, with a space.
+SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "BRL": "R$", "JPY": "¥", "CHF": "CHF ", "INR": "₹", "AUD": "A$",
+           "CAD": "C$"}
+
+
+def prefix(currency: str) -> str:
+    """What an amount starts with: € for EUR, R$ for BRL, "SEK " for SEK."""
+    return SYMBOLS.get(currency, currency + " ")
+
+
+def symbol(currency: str) -> str:
+    """What a column label says money is in: € for EUR, R$ for BRL, SEK for SEK."""
+    return prefix(currency).strip()
+
+
+def fmt(value, unit: str, currency: str = "EUR") -> str:
+    """A KPI value with its unit, or a dash when there is no number to show. Money is in the organisation's
+    currency (warehouse.organisation_currency): amounts are never converted, only labelled."""
+    if unit not in kpis.UNITS:  # a misspelt unit (the old "eur", say) would pass as a count without its symbol
+        raise ValueError(f"unknown unit {unit!r}: use one of {', '.join(kpis.UNITS)}")
     value = kpis.clean(value)
     if value is None:
         return "–"
@@ -25,11 +43,11 @@ def fmt(value, unit: str) -> str:
         return f"{value:.1f} / 5"
     if unit == "points":
         return f"{value:+.1f} points"
-    if unit == "eur":
+    if unit == "money":
         for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
             if abs(value) >= size:
-                return f"€{value / size:,.1f}{suffix}"
-        return f"€{value:,.0f}"
+                return f"{prefix(currency)}{value / size:,.1f}{suffix}"
+        return f"{prefix(currency)}{value:,.0f}"
     # a count is whole, but an average count (attempts per lead, MQLs a week) is not: keep its decimal
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
@@ -71,9 +89,16 @@ def spreadsheet_safe(value):
     return value
 
 
-def csv_text(frame: pd.DataFrame) -> str:
-    """A table as CSV for a download, every text cell that could run as a formula made plain text."""
-    safe = frame.copy()
+def in_currency(name: str, currency: str) -> str:
+    """A column or key name as a person reads it: money columns end in _eur inside the warehouse whatever the
+    organisation's currency, so revenue_eur is called revenue_brl where money is in Brazilian reais."""
+    return name[: -len("_eur")] + "_" + currency.lower() if name.endswith("_eur") else name
+
+
+def csv_text(frame: pd.DataFrame, currency: str) -> str:
+    """A table as CSV for a download: headers named in the organisation's currency, every text cell that could
+    run as a formula made plain text."""
+    safe = frame.rename(columns=lambda c: in_currency(c, currency) if isinstance(c, str) else c)
     for column in safe.columns:
         if not pd.api.types.is_numeric_dtype(safe[column]) and not pd.api.types.is_datetime64_any_dtype(safe[column]):
             safe[column] = safe[column].map(spreadsheet_safe)

@@ -721,7 +721,7 @@ def run(con, path, mapping: Mapping, by: access.Person, now: datetime | None = N
         write(cur, report.read_with, report)
         step(0.9, "Recording the import")
         report.seconds = time.perf_counter() - started
-        record(cur, mapping, report, now, by.name)
+        record(cur, mapping, report, now, by.name, naive_times_zone(cur, mapping, tz))
         report.written = True
     step(1.0, "Done")
     return report
@@ -977,15 +977,26 @@ def book_won_revenue(cur, report: Report) -> None:
         """)
 
 
-def record(cur, mapping: Mapping, report: Report, now: datetime, by: str | None) -> None:
+def naive_times_zone(cur, mapping: Mapping, tz: str) -> str | None:
+    """The organisation's zone when written rows had times without an offset read in it (schema 12), so a later
+    change of zone can say what it leaves wrong; None when there were none or the mapping named its own zone."""
+    written = {r[0] for r in cur.execute("describe accepted").fetchall()}
+    cells = [q(f.name + "__text") for f in mapping.fields() if f.type == "timestamp" and f.name + "__text" in written]
+    if mapping.timezone or not cells:
+        return None
+    naive = " or ".join(f"not regexp_matches({c}, '{OFFSET}')" for c in cells)  # null cells are not naive
+    return tz if cur.execute(f"select count(*) from accepted where {naive}").fetchall()[0][0] else None
+
+
+def record(cur, mapping: Mapping, report: Report, now: datetime, by: str | None, naive_zone: str | None) -> None:
     report.import_id = cur.execute(
         """
         insert into imports (file_name, content_sha256, kind, mapping, imported_at, imported_by, seconds,
-            rows_read, accepted, rejected, inserted, updated, unchanged, warnings)
+            rows_read, accepted, rejected, inserted, updated, unchanged, warnings, naive_times_zone)
         values ($file, $sha, $kind, $mapping, $at, $by, $seconds, $rows_read, $accepted, $rejected,
-            $inserted, $updated, $unchanged, $warnings)
+            $inserted, $updated, $unchanged, $warnings, $naive_zone)
         returning import_id
-        """, {"file": report.file, "sha": report.sha256, "kind": mapping.kind, "mapping": mapping.name, "at": now,
+        """, {"naive_zone": naive_zone, "file": report.file, "sha": report.sha256, "kind": mapping.kind, "mapping": mapping.name, "at": now,
               "by": by, "seconds": report.seconds, "rows_read": report.rows_read, "accepted": report.accepted,
               "rejected": report.rejected, "inserted": report.inserted, "updated": report.updated,
               "unchanged": report.unchanged, "warnings": "\n".join(report.warnings) or None}).fetchall()[0][0]

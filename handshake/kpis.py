@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 class Kpi:
     name: str  # the column of its query, and its key in `python -m handshake kpis`
     label: str
-    unit: str  # a key of UNITS: "count", "rate" (a 0-1 share shown as %), "eur", "hours", "days", "ratio", "score"
+    unit: str  # a key of UNITS: "count", "rate" (a 0-1 share shown as %), "money", "hours", "days", "ratio", "score"
     query: str
     owner: str  # "marketing", "sales" or "shared"
     definition: str
@@ -93,13 +93,13 @@ HEADLINE = (
         needs=("outcomes",),
     ),
     Kpi(
-        "open_pipeline_eur", "Open pipeline", "eur", "kpi_open_pipeline", "sales",
+        "open_pipeline_eur", "Open pipeline", "money", "kpi_open_pipeline", "sales",
         "Value of the opportunities open at the end of the period: created before it ended and not closed by then.",
         "sum of amount over opportunities open at period end",
         needs=("opportunities", "pipeline"),
     ),
     Kpi(
-        "revenue_eur", "Revenue", "eur", "kpi_revenue", "shared",
+        "revenue_eur", "Revenue", "money", "kpi_revenue", "shared",
         "Revenue booked in the period, from won deals.",
         "sum of bookings dated in the period",
         target="revenue_target_eur",
@@ -254,7 +254,7 @@ LEAD_QUALITY = (
         needs=("decisions",),
     ),
     Kpi(
-        "revenue_per_mql_eur", "Revenue per MQL", "eur", "quality_by_dimension", "shared",
+        "revenue_per_mql_eur", "Revenue per MQL", "money", "quality_by_dimension", "shared",
         "Revenue booked so far from the period's MQLs (every booking of their opportunities, whenever "
         "booked), spread over all of them, open and lost ones included. Shown by source, campaign and "
         "lead-score band to say which leads are worth most; recent periods rise as their deals close.",
@@ -265,7 +265,7 @@ LEAD_QUALITY = (
 
 CAMPAIGNS = (
     Kpi(
-        "campaign_cost_eur", "Campaign cost", "eur", "campaign_performance", "marketing",
+        "campaign_cost_eur", "Campaign cost", "money", "campaign_performance", "marketing",
         "What the campaigns cost in the period. A campaign's cost is spread evenly over the days of its run, "
         "so a period holds the share of its days that fall inside it; a campaign with no end date spreads "
         "its cost so far over its days so far. Unknown when a campaign that ran has no cost recorded. "
@@ -275,7 +275,7 @@ CAMPAIGNS = (
         needs=("campaign_costs",),
     ),
     Kpi(
-        "cost_per_mql_eur", "Cost per MQL", "eur", "campaign_performance", "marketing",
+        "cost_per_mql_eur", "Cost per MQL", "money", "campaign_performance", "marketing",
         "Campaign cost in the period over the campaigns' leads that became MQLs in it. Left empty when "
         "filters are set, since costs cannot be split by segment, region or source.",
         "campaign cost / MQLs from campaign leads",
@@ -283,14 +283,14 @@ CAMPAIGNS = (
         needs=("campaign_costs",),
     ),
     Kpi(
-        "pipeline_sourced_eur", "Pipeline from campaigns", "eur", "campaign_performance", "marketing",
+        "pipeline_sourced_eur", "Pipeline from campaigns", "money", "campaign_performance", "marketing",
         "Value of the opportunities opened in the period on leads that a campaign brought, whether since "
         "won, lost or still open.",
         "sum of amount over opportunities created in the period whose lead has a campaign",
         needs=("opportunities",),
     ),
     Kpi(
-        "revenue_sourced_eur", "Revenue from campaigns", "eur", "campaign_performance", "marketing",
+        "revenue_sourced_eur", "Revenue from campaigns", "money", "campaign_performance", "marketing",
         "Revenue booked in the period from deals whose lead a campaign brought, whenever the lead arrived. "
         "A subset of marketing-sourced revenue: leads marketing generated outside any campaign are not in it.",
         "sum of bookings dated in the period, traced revenue -> deal -> lead -> campaign",
@@ -298,14 +298,14 @@ CAMPAIGNS = (
     ),
     Kpi(
         "return_on_spend", "Return on spend", "ratio", "campaign_performance", "shared",
-        "Revenue from campaigns booked in the period for each euro of campaign cost in it. Deals close "
+        "Revenue from campaigns booked in the period for each unit of campaign cost in it (both in the organisation's currency). Deals close "
         "months after the spend, so a recent period or a running campaign shows a low return that grows; "
         "empty when filters are set.",
         "revenue from campaigns / campaign cost",
         needs=("campaign_costs", "revenue"),
     ),
     Kpi(
-        "customer_acquisition_cost_eur", "Customer acquisition cost", "eur", "campaign_performance", "shared",
+        "customer_acquisition_cost_eur", "Customer acquisition cost", "money", "campaign_performance", "shared",
         "Campaign cost in the period for each customer won in it: campaign leads whose deal was won in the "
         "period. Leads still open are not customers yet. Campaign cost only, not sales' own cost; "
         "empty when filters are set.",
@@ -416,8 +416,8 @@ EVIDENCE = (
         computed_by="left_on_table", needs=("follow_ups", "opportunities"),
     ),
     Kpi(
-        "extra_revenue_eur", "Revenue left on the table", "eur", "evidence_strata", "shared",
-        "The wins left on the table in euros: each lead's expected extra win valued at the mean revenue of the "
+        "extra_revenue_eur", "Revenue left on the table", "money", "evidence_strata", "shared",
+        "The wins left on the table in money: each lead's expected extra win valued at the mean revenue of the "
         "won on-time leads of its segment.",
         "sum over MQLs not worked on time of (on-time win rate of its stratum - won) x mean revenue per won "
         "on-time lead of its segment",
@@ -469,8 +469,13 @@ EVIDENCE = (
 
 KPIS = HEADLINE + FUNNEL + FOLLOW_UP + LEAD_QUALITY + CAMPAIGNS + DATA_HEALTH + EVIDENCE
 BY_NAME = {k.name: k for k in KPIS}
-UNITS = {"count": "", "rate": "a share, 0 to 100%", "eur": "euros", "hours": "hours", "days": "days",
+UNITS = {"count": "", "rate": "a share, 0 to 100%", "money": "in the organisation's currency", "hours": "hours", "days": "days",
          "ratio": "a multiple (x)", "score": "1 to 5", "points": "lead-score points"}
+
+
+def unit_text(unit: str, currency: str) -> str:
+    """A unit as the glossary says it; money names the organisation's currency, which amounts are never converted from."""
+    return f"{UNITS[unit]} ({currency})" if unit == "money" else UNITS[unit] or "a count"
 
 
 def help_text(name: str) -> str:
@@ -642,7 +647,7 @@ def weekly_values(run_many, weeks: list[dict], whole: dict, among: tuple) -> lis
     return [picked(r, among) for r in rows]
 
 
-def change_sentence(kpi: Kpi, current, previous) -> str | None:
+def change_sentence(kpi: Kpi, current, previous, currency: str = "EUR") -> str | None:
     """One plain sentence on how a KPI moved from the previous period, or None when it cannot be said."""
     current, previous = clean(current), clean(previous)
     if current is None or previous is None or current == previous:
@@ -655,14 +660,16 @@ def change_sentence(kpi: Kpi, current, previous) -> str | None:
         return None
     change = abs(current - previous) / abs(previous)
     def show(v):
-        if kpi.unit == "eur":
-            return f"€{v:,.0f}"
+        if kpi.unit == "money":
+            from handshake.formats import prefix  # here, not on top: formats imports this module
+            return f"{prefix(currency)}{v:,.0f}"
         text = f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}"
         return f"{text} h" if kpi.unit == "hours" else f"{text} days" if kpi.unit == "days" else text
     return f"{kpi.label} {verb} {change:.0%}, from {show(previous)} to {show(current)}."
 
 
-def biggest_movers(current: dict, previous: dict, count: int = 3, among: tuple = HEADLINE) -> list[str]:
+def biggest_movers(current: dict, previous: dict, count: int = 3, among: tuple = HEADLINE,
+                   currency: str = "EUR") -> list[str]:
     """The KPIs (headline ones unless told) that moved most against the previous period, a sentence each.
 
     Rates move in points and counts in per cent; both are put on one scale as the change relative to
@@ -671,7 +678,7 @@ def biggest_movers(current: dict, previous: dict, count: int = 3, among: tuple =
     for kpi in among:
         if kpi.matures:
             continue
-        sentence = change_sentence(kpi, current.get(kpi.name), previous.get(kpi.name))
+        sentence = change_sentence(kpi, current.get(kpi.name), previous.get(kpi.name), currency)
         if sentence:
             now, before = clean(current[kpi.name]), clean(previous[kpi.name])
             moves.append((abs(now - before) / abs(before) if before else math.inf, sentence))

@@ -6,10 +6,12 @@ import threading
 import zoneinfo
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import duckdb
 
 from handshake import access, queries
+from handshake.formats import plural
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = ROOT / "queries" / "schema"
@@ -176,13 +178,110 @@ def organisation_timezone(about: dict) -> str:
     return about.get("timezone") or "UTC"
 
 
-def set_timezone(con, tz: str, by: access.Person) -> None:
-    """Store the organisation's time zone; an unknown name is refused with the way to find a right one."""
+def organisation_currency(about: dict) -> str:
+    """The ISO 4217 code every amount in the warehouse is in (meta key 'currency'); EUR unless set. Amounts are
+    stored as the files give them and never converted, so the setting only names them."""
+    return about.get("currency") or "EUR"
+
+
+def record_link(about: dict) -> str | None:
+    """The address of a record in the CRM, with {id} where its id goes (meta key 'record_link'), or None."""
+    return about.get("record_link") or None
+
+
+def settings(about: dict) -> dict:
+    """The organisation's settings, as the settings command prints them."""
+    return {"timezone": organisation_timezone(about), "currency": organisation_currency(about),
+            "record_link": record_link(about)}
+
+
+# ISO 4217's current codes (funds and metals aside): the organisation's currency is one of them.
+CURRENCIES = frozenset("""
+    AED AFN ALL AMD AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF CHF
+    CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL
+    HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD
+    MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG
+    QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD
+    TWD TZS UAH UGX USD UYU UZS VED VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG
+""".split())
+RECORD_LINK_EXAMPLE = "https://app.hubspot.com/contacts/PORTAL_ID/record/0-1/{id}"
+
+
+def checked_timezone(tz: str) -> str:
     if tz not in zoneinfo.available_timezones():
         raise WarehouseError(f"Unknown time zone {tz!r}: use an IANA name such as Europe/Berlin or America/New_York.")
+    return tz
+
+
+def checked_currency(code: str) -> str:
+    """The code in capitals (brl is BRL), or the refusal of an unknown one."""
+    if code.strip().upper() not in CURRENCIES:
+        raise WarehouseError(f"Unknown currency {code!r}: use an ISO 4217 code such as EUR, USD, GBP or BRL.")
+    return code.strip().upper()
+
+
+def checked_record_link(template: str) -> str:
+    """An http(s) address with {id} where the record's id goes; empty means none."""
+    template = template.strip()
+    if not template:
+        return ""
+    parts = urlsplit(template)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise WarehouseError(f"The record link {template!r} is not a web address: it must start with http:// or "
+                             f"https://, e.g. {RECORD_LINK_EXAMPLE}")
+    if "{id}" not in template:
+        raise WarehouseError(f"The record link {template!r} has no {{id}}: put {{id}} where the record's id goes in "
+                             f"the address, e.g. {RECORD_LINK_EXAMPLE}")
+    return template
+
+
+def change_settings(con, by: access.Person, timezone: str | None = None, currency: str | None = None,
+                    record_link: str | None = None) -> None:
+    """Change any of the organisation's settings (None leaves one as it is; an empty record link removes it), each
+    checked before anything is written, all in one transaction."""
+    rows = {"timezone": None if timezone is None else checked_timezone(timezone),
+            "currency": None if currency is None else checked_currency(currency),
+            "record_link": None if record_link is None else checked_record_link(record_link)}
     with transaction(con, by, "settings") as cur:
-        cur.execute("insert or replace into meta values ('timezone', $tz)", {"tz": tz})
-        refresh_rollups(cur)  # their days are the organisation's days
+        for key, value in rows.items():
+            if value:
+                cur.execute("insert or replace into meta values ($key, $value)", {"key": key, "value": value})
+            elif value == "":
+                cur.execute("delete from meta where key = $key", {"key": key})
+        if timezone is not None:
+            refresh_rollups(cur)  # their days are the organisation's days
+
+
+def set_timezone(con, tz: str, by: access.Person) -> None:
+    """Store the organisation's time zone; an unknown name is refused with the way to find a right one."""
+    change_settings(con, by, timezone=tz)
+
+
+def set_currency(con, code: str, by: access.Person) -> None:
+    """Store the organisation's currency; an unknown code is refused."""
+    change_settings(con, by, currency=code)
+
+
+def set_record_link(con, template: str, by: access.Person) -> None:
+    """Store the CRM's record address, or remove it with an empty one."""
+    change_settings(con, by, record_link=template)
+
+
+def timezone_shift(con, zone: str) -> str | None:
+    """What changing the organisation's zone to `zone` would leave wrong, in words, said before it is changed; None
+    when no import read its times without an offset in another zone. Such times were stored as moments in the old
+    zone, so their leads' days move in the new one; only importing the files again reads them right."""
+    old = organisation_timezone(meta(con))
+    row = queries.run(con, "timezone_shift", {"old_tz": old, "new_tz": checked_timezone(zone)}).iloc[0]
+    if zone == old or not row["import_count"]:
+        return None
+    count = int(row["import_count"])
+    said = f"{plural(count, 'import')} read {'its' if count == 1 else 'their'} times without an offset in {row['read_in']}"
+    if row["leads_import_count"]:
+        days, months = int(row["mql_day_count"]), int(row["mql_month_count"])
+        said += (f"; in {zone} those leads' days move: {plural(days, 'MQL')} {'changes' if days == 1 else 'change'} "
+                 f"day, {months:,} {'changes' if months == 1 else 'change'} month")
+    return said + ". Import the files again to read their times in the new zone."
 
 
 LISTED_IDS = 10_000  # up to this many changed leads are named one by one when their facts are recomputed

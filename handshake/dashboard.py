@@ -193,6 +193,19 @@ def about_warehouse() -> dict:
         cur.close()
 
 
+def currency() -> str:
+    """The organisation's currency (an ISO 4217 code), which every amount on the pages is in."""
+    return warehouse.organisation_currency(about_warehouse())
+
+
+def money_column(label: str, code: str | None = None, **number_column_args):
+    """A table column of amounts in the organisation's currency: "Revenue" becomes "Revenue (R$)", and the
+    cells are written R$1,234.50."""
+    code = code or currency()
+    return st.column_config.NumberColumn(f"{label} ({formats.symbol(code)})",
+                                         format=f"{formats.prefix(code)}%,.2f", **number_column_args)
+
+
 @dataclass
 class Filters:
     start: date
@@ -313,7 +326,7 @@ def kpi_metric(name: str, value, delta: str | None = None, note: str | None = No
         return
     with st.container(border=True):
         description = "vs an older period" if kpi.matures else "vs previous period"
-        st.metric(kpi.label, fmt(value, kpi.unit), delta=delta, help=kpis.help_text(name),
+        st.metric(kpi.label, fmt(value, kpi.unit, currency()), delta=delta, help=kpis.help_text(name),
                   delta_description=description if delta else None, **metric_args)
         if note:
             st.caption(note)
@@ -321,10 +334,15 @@ def kpi_metric(name: str, value, delta: str | None = None, note: str | None = No
 
 def data_table(frame, file_name: str, column_config: dict | None = None,
                label: str = "The numbers behind the chart", expanded: bool = False) -> None:
-    """The rows behind a chart, one click away, with the same rows as a CSV download."""
+    """The rows behind a chart, one click away, with the same rows as a CSV download; a money column's name says
+    the organisation's currency in both (revenue_brl)."""
+    code = currency()
+    named = {c: formats.in_currency(c, code) for c in frame.columns if isinstance(c, str)}
+    config = {named.get(c, c): setting for c, setting in (column_config or {}).items()}
+    frame = frame.rename(columns=named)
     with st.expander(label, expanded=expanded):
-        st.dataframe(frame, hide_index=True, placeholder="–", column_config=column_config or {})
-        st.download_button("Download as CSV", formats.csv_text(frame), file_name=file_name,
+        st.dataframe(frame, hide_index=True, placeholder="–", column_config=config)
+        st.download_button("Download as CSV", formats.csv_text(frame, code), file_name=file_name,
                            mime="text/csv", on_click="ignore", key=f"download_{file_name}",
                            icon=":material/download:")
 

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta, timezone
 import pandas as pd
 
 from handshake import access, mappings, readers, warehouse
-from handshake.formats import plural
+from handshake.formats import plural, prefix
 from handshake.mappings import FIELDS, Mapping, MappingError
 
 EARLIEST = date(1990, 1, 1)  # no CRM holds leads older than this; a 1900 date is a placeholder
@@ -606,7 +606,8 @@ def what_else_is_written(cur, mapping: Mapping, cols: set[str], report: Report) 
         count, value = cur.execute(statement, used(statement, params)).fetchall()[0]
         if count:
             report.warnings.append(
-                f"{plural(count, 'won deal')} {'counts' if count == 1 else 'count'} as €{value:,.0f} of revenue on "
+                f"{plural(count, 'won deal')} {'counts' if count == 1 else 'count'} as "
+                f"{prefix(warehouse.organisation_currency(warehouse.meta(cur)))}{value:,.0f} of revenue on "
                 "their close dates (set revenue_from_won = false in the mapping if you import revenue separately).")
 
 

@@ -146,21 +146,22 @@ def delta_colour(kpi: kpis.Kpi) -> str:
     return {"higher": "normal", "lower": "inverse"}.get(kpi.better, "off")
 
 
-def target_text(row) -> str:
+def target_text(row, currency: str = "EUR") -> str:
     if row["target"] is None or pd.isna(row["target"]):
         return "–"
     if row["kpi"] == "avg_attempt_count":
         return f"≥ {formats.fmt(row['target'], 'count')} (agreed minimum)"
-    return formats.fmt(row["target"], row["unit"])
+    return formats.fmt(row["target"], row["unit"], currency)
 
 
-def scorecard_table(card: pd.DataFrame, missing: dict | None = None) -> pd.DataFrame:
-    """The scorecard as the page's table and the pack print it: display strings, plus whether the change is good.
-    missing: the inputs each KPI lacks (kpis.missing_inputs); such a KPI reads "not measured", never a number."""
+def scorecard_table(card: pd.DataFrame, missing: dict | None = None, currency: str = "EUR") -> pd.DataFrame:
+    """The scorecard as the page's table and the pack print it: display strings (money in the organisation's
+    currency), plus whether the change is good. missing: the inputs each KPI lacks (kpis.missing_inputs); such a
+    KPI reads "not measured", never a number."""
     unmeasured = [bool((missing or {}).get(name)) for name in card["kpi"]]
 
     def shown(column):
-        return [NOT_MEASURED if lacks else formats.fmt(v, u)
+        return [NOT_MEASURED if lacks else formats.fmt(v, u, currency)
                 for v, u, lacks in zip(card[column], card["unit"], unmeasured)]
 
     return pd.DataFrame({
@@ -170,7 +171,7 @@ def scorecard_table(card: pd.DataFrame, missing: dict | None = None) -> pd.DataF
         "Last week": shown("last_week"),
         "Change": card["change"].fillna("–"),
         "4-week average": shown("four_week_average"),
-        "Target": [target_text(row) for _, row in card.iterrows()],
+        "Target": [target_text(row, currency) for _, row in card.iterrows()],
         "good": card["is_good"],
     })
 
@@ -202,12 +203,13 @@ def commitments(card: pd.DataFrame, agreement: dict, missing: dict | None = None
 
 
 def agenda(card: pd.DataFrame, breaches: pd.DataFrame, spikes: pd.DataFrame, postmortems: pd.DataFrame,
-           actions: pd.DataFrame, missing: dict | None = None) -> list[tuple[str, str]]:
+           actions: pd.DataFrame, missing: dict | None = None, currency: str = "EUR") -> list[tuple[str, str]]:
     """The meeting's agenda in the order it is worth the table's time, each item one heading and one sentence."""
     by = card.set_index("kpi")
     lacking = (missing or {}).get("sla_compliance_rate")
     movers = kpis.biggest_movers(
-        by["this_week"].to_dict(), by["last_week"].to_dict(), among=tuple(kpis.BY_NAME[n] for n in SCORECARD))
+        by["this_week"].to_dict(), by["last_week"].to_dict(), among=tuple(kpis.BY_NAME[n] for n in SCORECARD),
+        currency=currency)
     untouched = int(breaches["is_still_untouched"].sum()) if len(breaches) else 0
     owners = breaches["owner_name"].fillna("no owner").value_counts() if len(breaches) else pd.Series(dtype=int)
     due = actions[actions["is_due"].fillna(False).astype(bool)] if len(actions) else actions
@@ -233,12 +235,12 @@ def agenda(card: pd.DataFrame, breaches: pd.DataFrame, spikes: pd.DataFrame, pos
 
 
 def build_pack(week: Week, subtitle: str, card: pd.DataFrame, promised: list, items: list,
-               tables: dict[str, pd.DataFrame], missing: dict | None = None) -> pack.Pack:
+               tables: dict[str, pd.DataFrame], missing: dict | None = None, currency: str = "EUR") -> pack.Pack:
     """The week as the pack prints it: the same strings the page shows."""
     return pack.Pack(
         title=f"Weekly joint meeting · {week.describe()}", subtitle=subtitle,
-        scorecard=scorecard_table(card, missing), commitments=promised, agenda=items, tables=tables,
-        file_stem=f"handshake-meeting-{week.label}",
+        scorecard=scorecard_table(card, missing, currency), commitments=promised, agenda=items, tables=tables,
+        file_stem=f"handshake-meeting-{week.label}", currency=currency,
     )
 
 

@@ -35,6 +35,7 @@ class Pack:
     agenda: list[tuple[str, str]]  # (heading, sentence)
     tables: dict[str, pd.DataFrame]  # named detail tables of raw values
     file_stem: str
+    currency: str = "EUR"  # the organisation's, which its amounts are in: it names the CSVs' money columns
 
 
 def _text(value, dates_only: bool) -> str:
@@ -299,6 +300,6 @@ def csv_zip(pack: Pack) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, frame in files.items():
-            # UTF-8 with a byte-order mark: Excel, where most readers open these, otherwise shows "€" as "â‚¬".
-            archive.writestr(name, formats.csv_text(frame).encode("utf-8-sig"))
+            # UTF-8 with a byte-order mark: Excel, where most readers open these, otherwise shows "€" as "â‚¬" and "£" as "Â£".
+            archive.writestr(name, formats.csv_text(frame, pack.currency).encode("utf-8-sig"))
     return buffer.getvalue()

@@ -4,13 +4,14 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from handshake import dashboard, kpis
-from handshake.formats import fmt, plural
+from handshake.formats import fmt, plural, symbol
 
 # DOMAIN.md: "3x is a common rule of thumb" for pipeline coverage; shown as a reference, never a target
 RULE_OF_THUMB_COVERAGE = 3.0
 
 st.title("Campaigns and revenue")
 filters = dashboard.filters()
+currency = dashboard.currency()
 st.caption(
     f"{filters.describe()} · a campaign's cost counts in proportion to the days of its run inside the period; "
     "MQLs, pipeline and revenue count when they happened in it."
@@ -87,7 +88,7 @@ else:
             f"{plural(count(total['opportunity_count']), 'opportunity', 'opportunities')} opened on campaign leads."
         ),
         "revenue_sourced_eur": (
-            f"Of {fmt(revenue['marketing_sourced_revenue_eur'], 'eur')} marketing-sourced revenue in the period."
+            f"Of {fmt(revenue['marketing_sourced_revenue_eur'], 'money', currency)} marketing-sourced revenue in the period."
         ),
         "return_on_spend": no_ratio or no_cost or (
             "No campaign cost in the period." if not kpis.clean(total["campaign_cost_eur"])
@@ -148,7 +149,7 @@ else:
             if filtered:
                 top = shown.sort_values("revenue_sourced_eur", ascending=False).iloc[0]
                 title = (f"{top['channel']} brought the most revenue from these leads: "
-                         f"{fmt(top['revenue_sourced_eur'], 'eur')}")
+                         f"{fmt(top['revenue_sourced_eur'], 'money', currency)}")
             elif len(returns) >= 2:
                 best, worst = returns.iloc[0], returns.iloc[-1]
                 title = dict(
@@ -165,7 +166,7 @@ else:
                            marker_color="#4F6D7A" if filtered else dashboard.NEUTRAL_COLOUR)
             figure.add_bar(x=shown["channel"], y=shown["revenue_sourced_eur"], name="Revenue from its leads",
                            marker_color=dashboard.MARKETING_COLOUR)
-            figure.update_layout(barmode="group", title=title, yaxis_title="Euros in the period (€)",
+            figure.update_layout(barmode="group", title=title, yaxis_title=f"Amount in the period ({symbol(currency)})",
                                  xaxis_title=None, legend=dict(orientation="h", y=-0.15), margin=dict(t=80, b=10))
             dashboard.chart(figure, key="channel_return", width="stretch")
     with right:
@@ -180,15 +181,14 @@ else:
             figure = go.Figure()
             figure.add_bar(y=per_mql["channel"], x=per_mql["cost_per_mql_eur"], orientation="h",
                            marker_color=dashboard.MARKETING_COLOUR, name="Cost per MQL",
-                           text=[fmt(v, "eur") for v in per_mql["cost_per_mql_eur"]], textposition="auto")
+                           text=[fmt(v, 'money', currency) for v in per_mql["cost_per_mql_eur"]], textposition="auto")
             figure.update_layout(
                 title=f"The cheapest MQLs came from {cheapest['channel'].lower()}, at "
-                f"{fmt(cheapest['cost_per_mql_eur'], 'eur')} each",
-                xaxis_title="Cost per MQL (€)", yaxis=dict(autorange="reversed"), margin=dict(t=60, b=10),
+                f"{fmt(cheapest['cost_per_mql_eur'], 'money', currency)} each",
+                xaxis_title=f"Cost per MQL ({symbol(currency)})", yaxis=dict(autorange="reversed"), margin=dict(t=60, b=10),
             )
             dashboard.chart(figure, key="channel_cost_per_mql", width="stretch")
 
-    money = {"format": "euro"}
     dashboard.data_table(
         shown[["channel", "campaign_count", "campaign_cost_eur", "lead_count", "campaign_mql_count",
                "cost_per_mql_eur", "opportunity_count", "pipeline_sourced_eur", "revenue_sourced_eur",
@@ -197,16 +197,16 @@ else:
         "handshake_channels.csv", label="The numbers by channel", column_config={
             "channel": st.column_config.TextColumn("Channel"),
             "campaign_count": st.column_config.NumberColumn("Campaigns run", format="%d"),
-            "campaign_cost_eur": st.column_config.NumberColumn("Cost (€)", **money),
+            "campaign_cost_eur": dashboard.money_column("Cost"),
             "lead_count": st.column_config.NumberColumn("Leads", format="%d"),
             "campaign_mql_count": st.column_config.NumberColumn("MQLs", format="%d"),
-            "cost_per_mql_eur": st.column_config.NumberColumn("Cost per MQL (€)", **money),
+            "cost_per_mql_eur": dashboard.money_column("Cost per MQL"),
             "opportunity_count": st.column_config.NumberColumn("Opportunities", format="%d"),
-            "pipeline_sourced_eur": st.column_config.NumberColumn("Pipeline (€)", **money),
-            "revenue_sourced_eur": st.column_config.NumberColumn("Revenue (€)", **money),
+            "pipeline_sourced_eur": dashboard.money_column("Pipeline"),
+            "revenue_sourced_eur": dashboard.money_column("Revenue"),
             "return_on_spend": st.column_config.NumberColumn("Return on spend", format="%.1fx"),
             "customer_count": st.column_config.NumberColumn("Customers won", format="%d"),
-            "customer_acquisition_cost_eur": st.column_config.NumberColumn("Acquisition cost (€)", **money),
+            "customer_acquisition_cost_eur": dashboard.money_column("Acquisition cost"),
             "sales_kickoff_rate": st.column_config.NumberColumn("Sales at kick-off", format="percent"),
             "sales_postmortem_rate": st.column_config.NumberColumn("Sales at post-mortem", format="percent"),
             "sales_campaign_rating": st.column_config.NumberColumn("Sales' rating (1-5)", format="%.1f"),
@@ -229,11 +229,11 @@ else:
             "channel": st.column_config.TextColumn("Channel"),
             "start_date": st.column_config.DateColumn("Start", format="D MMM YYYY"),
             "end_date": st.column_config.DateColumn("End", format="D MMM YYYY"),
-            "campaign_cost_eur": st.column_config.NumberColumn("Cost in period (€)", **money),
+            "campaign_cost_eur": dashboard.money_column("Cost in period"),
             "campaign_mql_count": st.column_config.NumberColumn("MQLs", format="%d"),
-            "cost_per_mql_eur": st.column_config.NumberColumn("Cost per MQL (€)", **money),
-            "pipeline_sourced_eur": st.column_config.NumberColumn("Pipeline (€)", **money),
-            "revenue_sourced_eur": st.column_config.NumberColumn("Revenue (€)", **money),
+            "cost_per_mql_eur": dashboard.money_column("Cost per MQL"),
+            "pipeline_sourced_eur": dashboard.money_column("Pipeline"),
+            "revenue_sourced_eur": dashboard.money_column("Revenue"),
             "return_on_spend": st.column_config.NumberColumn("Return on spend", format="%.1fx"),
             "customer_count": st.column_config.NumberColumn("Customers won", format="%d"),
             "kickoff": st.column_config.TextColumn("Kick-off"),
@@ -248,7 +248,7 @@ st.subheader("Where the revenue came from")
 booked = kpis.clean(revenue["revenue_eur"])
 if not booked:
     st.info(f"No revenue booked from {filters.start:%d %b %Y} to {last_day} for these filters. "
-            "Choose a longer period, or clear the filters.", icon=":material/euro:")
+            "Choose a longer period, or clear the filters.", icon=":material/payments:")
 else:
     figure = go.Figure()
     for column, name, colour in (
@@ -263,8 +263,8 @@ else:
     figure.update_layout(
         barmode="stack",
         title=f"Marketing sourced {fmt(revenue['marketing_sourced_revenue_share'], 'rate')} of the "
-        f"{fmt(booked, 'eur')} booked; sales {fmt(revenue['sales_sourced_revenue_eur'] / booked, 'rate')}",
-        yaxis_title="Revenue booked per month (€)", xaxis_title=None,
+        f"{fmt(booked, 'money', currency)} booked; sales {fmt(revenue['sales_sourced_revenue_eur'] / booked, 'rate')}",
+        yaxis_title=f"Revenue booked per month ({symbol(currency)})", xaxis_title=None,
         xaxis=dict(tickformat="%b %Y", dtick="M1" if len(monthly) <= 12 else "M3"),
         legend=dict(orientation="h", y=-0.15, traceorder="normal"), margin=dict(t=60, b=10),
     )
@@ -273,11 +273,11 @@ else:
                "and so does its target.")
     dashboard.data_table(monthly, "handshake_revenue_by_source.csv", column_config={
         "period_start": st.column_config.DateColumn("Month", format="MMM YYYY"),
-        "revenue_eur": st.column_config.NumberColumn("Revenue (€)", format="euro"),
-        "revenue_target_eur": st.column_config.NumberColumn("Revenue target (€)", format="euro"),
-        "marketing_sourced_revenue_eur": st.column_config.NumberColumn("Marketing-sourced (€)", format="euro"),
-        "sales_sourced_revenue_eur": st.column_config.NumberColumn("Sales-sourced (€)", format="euro"),
-        "untraced_revenue_eur": st.column_config.NumberColumn("Untraced (€)", format="euro"),
+        "revenue_eur": dashboard.money_column("Revenue"),
+        "revenue_target_eur": dashboard.money_column("Revenue target"),
+        "marketing_sourced_revenue_eur": dashboard.money_column("Marketing-sourced"),
+        "sales_sourced_revenue_eur": dashboard.money_column("Sales-sourced"),
+        "untraced_revenue_eur": dashboard.money_column("Untraced"),
         "marketing_sourced_revenue_share": st.column_config.NumberColumn("Marketing share", format="percent"),
     })
 
@@ -307,7 +307,7 @@ with left:
 with middle:
     short = "Not for filtered views." if filtered else "No revenue target to compare with."
     dashboard.kpi_metric("pipeline_coverage_ratio", ratio, note=short if why else (
-        f"Target {fmt(target, 'eur')} for {horizon}, from the agreement of "
+        f"Target {fmt(target, 'money', currency)} for {horizon}, from the agreement of "
         f"{coverage['agreement_effective_date']:%d %b %Y}. {RULE_OF_THUMB_COVERAGE:.0f}x is a common rule "
         "of thumb, not a target."
     ))
@@ -318,7 +318,8 @@ with right:
         figure = go.Figure()
         figure.add_bar(
             y=["Revenue target, next 90 days", "Open pipeline"], x=[target, open_pipeline], orientation="h",
-            marker_color=[dashboard.NEUTRAL_COLOUR, "#4F6D7A"], text=[fmt(target, "eur"), fmt(open_pipeline, "eur")],
+            marker_color=[dashboard.NEUTRAL_COLOUR, "#4F6D7A"],
+            text=[fmt(target, 'money', currency), fmt(open_pipeline, 'money', currency)],
             textposition="auto", showlegend=False,
         )
         reference = dict(color="#333333", dash="dot")
@@ -327,7 +328,7 @@ with right:
                            name=f"{RULE_OF_THUMB_COVERAGE:.0f}x the target: a common rule of thumb, not a target")
         figure.update_layout(
             title=f"Open pipeline covers {fmt(ratio, 'ratio')} the revenue target of the next 90 days",
-            xaxis_title="Euros (€)", height=300, margin=dict(t=60, b=10),
+            xaxis_title=f"Amount ({symbol(currency)})", height=300, margin=dict(t=60, b=10),
             legend=dict(orientation="h", y=-0.35),
             xaxis=dict(range=[0, 1.1 * max(open_pipeline, RULE_OF_THUMB_COVERAGE * target)]),
         )

@@ -13,6 +13,7 @@ CHARTED = 12  # sources or campaigns in the quality-or-follow-up chart; the tabl
 
 st.title("Evidence")
 filters = dashboard.filters()
+currency = dashboard.currency()
 first, last = evidence.window(filters.end)
 chosen = ", ".join(str(v) for v in filters.values.values() if v)
 st.caption(
@@ -66,7 +67,7 @@ def count(n) -> str:
 def interval(low, high, unit="count") -> str:
     if unit == "count":
         return f"95% interval {count(low)} to {count(high)}"
-    return f"95% interval {fmt(low, unit)} to {fmt(high, unit)}"
+    return f"95% interval {fmt(low, unit, currency)} to {fmt(high, unit, currency)}"
 
 
 # ---- the leads nobody called
@@ -85,7 +86,7 @@ if every["estimate"]:
             f"time won {count(every['won_count'])}; worked on time, about {count(every['expected_won'])}."))
     with columns[1]:
         dashboard.kpi_metric("extra_revenue_eur", every["extra_revenue_eur"], note=(
-            f"{interval(every['extra_revenue_low'], every['extra_revenue_high'], 'eur')}, valued at the mean revenue "
+            f"{interval(every['extra_revenue_low'], every['extra_revenue_high'], 'money')}, valued at the mean revenue "
             "of a won on-time lead of the same segment."))
     for column, key, title in ((columns[2], "never", "Never touched"), (columns[3], "late", "Touched late")):
         group = left[key]
@@ -324,8 +325,8 @@ else:
         st.caption(f"{interval(gain['extra_low'], gain['extra_high'])}. From {current:.1%} today: about "
                    f"{count(gain['moved_count'])} more of the window's MQLs worked on time.")
     with second_col, st.container(border=True):
-        st.metric("More revenue", fmt(gain["extra_revenue_eur"], "eur"), help=kpis.help_text("extra_revenue_eur"))
-        st.caption(f"{interval(gain['extra_revenue_low'], gain['extra_revenue_high'], 'eur')}, over "
+        st.metric("More revenue", fmt(gain["extra_revenue_eur"], 'money', currency), help=kpis.help_text("extra_revenue_eur"))
+        st.caption(f"{interval(gain['extra_revenue_low'], gain['extra_revenue_high'], 'money')}, over "
                    f"{evidence.WINDOW_DAYS} days of MQLs.")
 
 

@@ -272,11 +272,11 @@ LIST_COUNTS = ["listed_count", "overdue_count", "short_of_attempts_count"]  # of
 
 def whole_list_csv(name: str):
     """The whole list as CSV, made only when someone downloads it (on a thread of its own, outside the page run)."""
-    path, bound = warehouse.configured_path(), dict(params, limit=None)
+    path, bound, currency = warehouse.configured_path(), dict(params, limit=None), dashboard.currency()
 
     def csv() -> str:
         rows = queries.run(warehouse.shared_connection(path), name, bound)
-        return formats.csv_text(rows.drop(columns=[c for c in LIST_COUNTS if c in rows]))
+        return formats.csv_text(rows.drop(columns=[c for c in LIST_COUNTS if c in rows]), currency)
     return csv
 
 

@@ -5,6 +5,7 @@ import streamlit as st
 from handshake import dashboard, kpis, queries
 
 dashboard.ensure_app_ran()
+currency = dashboard.currency()
 st.title("Glossary")
 st.markdown(
     "The shared language of the Defined stage: what each number on these pages means, how it is computed, "
@@ -33,7 +34,7 @@ for area, entries in AREAS.items():
     for k in matches:
         shown += 1
         with st.container(border=True):
-            st.markdown(f"**{k.label}** · owner: {OWNERS[k.owner].lower()} · unit: {kpis.UNITS[k.unit] or 'a count'}")
+            st.markdown(f"**{k.label}** · owner: {OWNERS[k.owner].lower()} · unit: {kpis.unit_text(k.unit, currency)}")
             st.markdown(k.definition)
             st.markdown(f"Formula: {k.formula}." + (f" Compared with its target, `{k.target}`." if k.target else ""))
             if k.computed_by:

@@ -128,7 +128,7 @@ def file_on_disk():
 
 
 def preview_columns(kind: str) -> dict:
-    """Column settings for the typed preview: dates as dates, times marked UTC, money in euros."""
+    """Column settings for the typed preview: dates as dates, times marked UTC, money in the organisation's currency."""
     config = {"row": st.column_config.NumberColumn("Row in the file", format="%d")}
     for f in mappings.FIELDS[kind]:
         if f.type == "timestamp":
@@ -136,7 +136,7 @@ def preview_columns(kind: str) -> dict:
         elif f.type == "date":
             config[f.name] = st.column_config.DateColumn(f.name, format="D MMM YYYY")
         elif f.type == "money":
-            config[f.name] = st.column_config.NumberColumn(f.name, format="euro")
+            config[f.name] = dashboard.money_column(f.name)
     return config
 
 

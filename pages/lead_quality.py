@@ -7,7 +7,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from handshake import dashboard
-from handshake.formats import fmt
+from handshake.formats import fmt, prefix, symbol
 
 SMALL_SAMPLE = 20  # below this many leads a rate is shown, but not read as a finding
 CAMPAIGNS_CHARTED = 15
@@ -23,6 +23,7 @@ REASONS = {
 
 st.title("Lead quality")
 filters = dashboard.filters()
+currency = dashboard.currency()
 st.caption(f"{filters.describe()} · the MQLs of the period, by the day they became MQLs, and what became of them so far")
 
 dashboard.require_leads()
@@ -173,7 +174,7 @@ with left:
 with right:
     dashboard.kpi_metric(
         "revenue_per_mql_eur", overall["revenue_per_mql_eur"],
-        note=f"{fmt(overall['cohort_revenue_eur'], 'eur')} booked so far from the period's {mqls:,} MQLs.",
+        note=f"{fmt(overall['cohort_revenue_eur'], 'money', currency)} booked so far from the period's {mqls:,} MQLs.",
     )
 
 
@@ -189,8 +190,8 @@ def score_verdict(frame) -> tuple[str, str]:
     low, high = scored.iloc[0], scored.iloc[-1]
     rates = scored["win_rate"].tolist()
     spread = (f"from {pct(low['win_rate'])} ({low['group_label']}) to {pct(high['win_rate'])} ({high['group_label']})")
-    money = (f"Revenue per MQL: {fmt(low['revenue_per_mql_eur'], 'eur')} at {low['group_label']}, "
-             f"{fmt(high['revenue_per_mql_eur'], 'eur')} at {high['group_label']}.")
+    money = (f"Revenue per MQL: {fmt(low['revenue_per_mql_eur'], 'money', currency)} at {low['group_label']}, "
+             f"{fmt(high['revenue_per_mql_eur'], 'money', currency)} at {high['group_label']}.")
     if all(b > a for a, b in zip(rates, rates[1:])):
         return f"Yes, the score predicts revenue: win rate rises band by band, {spread}", money
     if high["win_rate"] > low["win_rate"]:
@@ -214,24 +215,24 @@ def win_chart(frame, title: str, subtitle: str, horizontal: bool):
     colours = [dashboard.MARKETING_COLOUR if n >= SMALL_SAMPLE else dashboard.NEUTRAL_COLOUR
                for n in frame["mql_count"]]
     figure = make_subplots(rows=1, cols=2, horizontal_spacing=0.12 if horizontal else 0.08,
-                           subplot_titles=("Win rate (won / MQLs, %)", "Revenue per MQL (€)"),
+                           subplot_titles=("Win rate (won / MQLs, %)", f"Revenue per MQL ({symbol(currency)})"),
                            shared_yaxes=horizontal)
     labels = frame["group_label"].tolist()
     value_axis = "x" if horizontal else "y"
     for col, column, text, hover in (
         (1, "win_rate", [f"{pct(r)} of {n:,}" for r, n in zip(frame["win_rate"], frame["mql_count"])],
          f"%{{customdata}}: %{{{value_axis}:.1%}} won<extra></extra>"),
-        (2, "revenue_per_mql_eur", [fmt(v, "eur") for v in frame["revenue_per_mql_eur"]],
-         f"%{{customdata}}: €%{{{value_axis}:,.0f}} per MQL<extra></extra>"),
+        (2, "revenue_per_mql_eur", [fmt(v, 'money', currency) for v in frame["revenue_per_mql_eur"]],
+         f"%{{customdata}}: {prefix(currency)}%{{{value_axis}:,.0f}} per MQL<extra></extra>"),
     ):
         values = frame[column].tolist()
         bar = go.Bar(x=values, y=labels, orientation="h") if horizontal else go.Bar(x=labels, y=values)
         bar.update(marker_color=colours, text=text, textposition="outside", cliponaxis=False, showlegend=False,
                    customdata=labels, hovertemplate=hover)
         figure.add_trace(bar, row=1, col=col)
-    # value axes start at zero; with nothing won yet, a plain 0-10% and €0-1,000 rather than negative ticks
+    # value axes start at zero; with nothing won yet, a plain 0-10% and 0-1,000 rather than negative ticks
     rate_axis = dict(tickformat=".1~%", title_text="Won / MQLs", rangemode="nonnegative", row=1, col=1)
-    money_axis = dict(tickprefix="€", title_text="€ per MQL", rangemode="nonnegative", row=1, col=2)
+    money_axis = dict(tickprefix=prefix(currency), title_text=f"{symbol(currency)} per MQL", rangemode="nonnegative", row=1, col=2)
     if not frame["win_rate"].max():
         rate_axis["range"] = [0, 0.1]
     if not frame["revenue_per_mql_eur"].max():
@@ -262,8 +263,8 @@ GROUP_COLUMNS = {
     "won_count": st.column_config.NumberColumn("Won", format="%d"),
     "win_rate": st.column_config.NumberColumn(
         "Win rate", format="percent", help="Won / MQLs: the 'MQL to won' rate within the group."),
-    "cohort_revenue_eur": st.column_config.NumberColumn("Revenue so far (€)", format="euro"),
-    "revenue_per_mql_eur": st.column_config.NumberColumn("Revenue per MQL (€)", format="euro"),
+    "cohort_revenue_eur": dashboard.money_column("Revenue so far"),
+    "revenue_per_mql_eur": dashboard.money_column("Revenue per MQL"),
     "untouched_count": st.column_config.NumberColumn("Never touched", format="%d"),
     "untouched_rate": st.column_config.NumberColumn("Share never touched", format="percent"),
     "is_small_sample": st.column_config.CheckboxColumn("Small sample", help=f"Fewer than {SMALL_SAMPLE} MQLs."),

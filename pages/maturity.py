@@ -8,6 +8,7 @@ from handshake import dashboard, maturity
 from handshake.formats import fmt
 
 dashboard.ensure_app_ran()
+currency = dashboard.currency()
 st.title("Maturity stage")
 st.caption(
     "Where sales and marketing stand on the four stages of " + maturity.SOURCE + ": by their own "
@@ -145,7 +146,7 @@ if left and left["estimate"] and left["extra_low"] > 0:
     st.markdown(
         f"**What it is worth.** The MQLs of {first:%d %b %Y} to {last:%d %b %Y} not worked on time would likely have "
         f"won about {round(left['extra_won']):,} more deals (95% interval {round(left['extra_low']):,} to "
-        f"{round(left['extra_high']):,}), about {fmt(left['extra_revenue_eur'], 'eur')}: the follow-up criteria "
+        f"{round(left['extra_high']):,}), about {fmt(left['extra_revenue_eur'], 'money', currency)}: the follow-up criteria "
         "above are where that is won back.")
     st.page_link("pages/evidence.py", label="How this is estimated", icon=":material/science:")
 

@@ -6,10 +6,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from handshake import dashboard, formats, kpis, maturity
-from handshake.formats import fmt
+from handshake.formats import fmt, symbol
 
 st.title("Overview")
 filters = dashboard.filters()
+currency = dashboard.currency()
 prev_start, prev_end = kpis.previous_period(filters.start, filters.end)
 st.caption(f"{filters.describe()} · compared with {prev_start:%d %b %Y} to {prev_end:%d %b %Y}")
 
@@ -34,7 +35,7 @@ if left and left["estimate"] and left["extra_low"] > 0:
             f"**The leads nobody called**: the {fmt(left['mql_count'], 'count')} MQLs of {first:%d %b %Y} to "
             f"{last:%d %b %Y} not worked on time would likely have won about {fmt(round(left['extra_won']), 'count')} "
             f"more deals (95% interval {fmt(round(left['extra_low']), 'count')} to "
-            f"{fmt(round(left['extra_high']), 'count')}), about {fmt(left['extra_revenue_eur'], 'eur')}, had they been "
+            f"{fmt(round(left['extra_high']), 'count')}), about {fmt(left['extra_revenue_eur'], 'money', currency)}, had they been "
             "worked on time: an estimate from your own data.")
         more.page_link("pages/evidence.py", label="The evidence", icon=":material/science:")
 
@@ -51,8 +52,8 @@ def target_note(kpi) -> str:
             return "Targets are set for the whole organisation: clear the filters to compare."
         return "No target was agreed for all of this period."
     if not target:
-        return f"Target {fmt(target, kpi.unit)}."
-    return f"Target {fmt(target, kpi.unit)} · {current[kpi.name] / target:.0%} of target."
+        return f"Target {fmt(target, kpi.unit, currency)}."
+    return f"Target {fmt(target, kpi.unit, currency)} · {current[kpi.name] / target:.0%} of target."
 
 
 nothing = "No MQLs in this period for these filters."
@@ -75,9 +76,9 @@ notes = {
     "open_pipeline_eur": f"At the end of {filters.end:%d %b %Y}.",
     "revenue_eur": target_note(kpis.BY_NAME["revenue_eur"]),
     "marketing_sourced_revenue_share": "No revenue booked in this period." if not revenue["revenue_eur"] else (
-        f"{fmt(revenue['marketing_sourced_revenue_eur'], 'eur')} marketing, "
-        f"{fmt(revenue['sales_sourced_revenue_eur'], 'eur')} sales, "
-        f"{fmt(revenue['untraced_revenue_eur'], 'eur')} untraced."
+        f"{fmt(revenue['marketing_sourced_revenue_eur'], 'money', currency)} marketing, "
+        f"{fmt(revenue['sales_sourced_revenue_eur'], 'money', currency)} sales, "
+        f"{fmt(revenue['untraced_revenue_eur'], 'money', currency)} untraced."
     ),
 }
 
@@ -110,7 +111,7 @@ MIN_MQLS_FOR_MOVERS = 30
 previous_mqls = previous["mql_count"] or 0
 present = dashboard.present_inputs()  # a KPI whose inputs are missing shows no number, so it cannot move
 measured = tuple(k for k in kpis.HEADLINE if not kpis.missing_inputs(k, present))
-movers = kpis.biggest_movers(current, previous, among=measured)
+movers = kpis.biggest_movers(current, previous, among=measured, currency=currency)
 if min(cohort["mql_count"], previous_mqls) < MIN_MQLS_FOR_MOVERS:
     st.caption(
         f"Too few MQLs to call movers ({cohort['mql_count']:,} in this period, {previous_mqls:,} in the one "
@@ -168,8 +169,8 @@ def revenue_chart(money):
                            mode="lines+markers", line=dict(color="#333333", dash="dash"))
     figure.update_layout(
         barmode="stack",
-        title=f"{fmt(total, 'eur')} booked in twelve months, {share:.0%} of it marketing-sourced",
-        yaxis_title="Revenue per month (€)", xaxis=dict(title=None, tickformat="%b %Y", dtick="M2"),
+        title=f"{fmt(total, 'money', currency)} booked in twelve months, {share:.0%} of it marketing-sourced",
+        yaxis_title=f"Revenue per month ({symbol(currency)})", xaxis=dict(title=None, tickformat="%b %Y", dtick="M2"),
         legend=dict(orientation="h", y=-0.15),
         margin=dict(t=60, b=10),
     )
@@ -203,7 +204,7 @@ dashboard.data_table(table, "handshake_monthly_kpis.csv", label="The numbers beh
     "mql_target": st.column_config.NumberColumn("MQL target", format="%d"),
     "sla_compliance_rate": st.column_config.NumberColumn("Within SLA", format="percent"),
     "acceptance_rate": st.column_config.NumberColumn("Accepted", format="percent"),
-    "revenue_eur": st.column_config.NumberColumn("Revenue (€)", format="euro"),
-    "marketing_sourced_revenue_eur": st.column_config.NumberColumn("Marketing-sourced (€)", format="euro"),
-    "revenue_target_eur": st.column_config.NumberColumn("Revenue target (€)", format="euro"),
+    "revenue_eur": dashboard.money_column("Revenue"),
+    "marketing_sourced_revenue_eur": dashboard.money_column("Marketing-sourced"),
+    "revenue_target_eur": dashboard.money_column("Revenue target"),
 })

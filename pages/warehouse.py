@@ -5,7 +5,7 @@ import zoneinfo
 import streamlit as st
 
 from handshake import dashboard, kpis, warehouse
-from handshake.formats import fmt
+from handshake.formats import fmt, symbol
 
 dashboard.ensure_app_ran()
 st.title("Warehouse")
@@ -31,6 +31,7 @@ st.caption(f"Schema version {about.get('schema_version')} · data version {about
 st.subheader("Data health")
 HEALTHY = 0.9  # below this share a check is flagged
 period = dashboard.filters()
+currency = dashboard.currency()
 health = dashboard.query("data_health", period.params()).iloc[0]
 if not health["lead_count"]:
     st.info(
@@ -62,8 +63,8 @@ else:
                                          "scored MQLs under an agreed threshold"),
          "A high share (lower is better): the CRM hands sales MQLs the agreement says are not ready, so sales "
          "rejects or ignores them, or the CRM's scoring differs from the score the two teams agreed on."),
-        ("traced_revenue_rate", f"{fmt(money['revenue_eur'] - money['untraced_revenue_eur'], 'eur')} of "
-         f"{fmt(money['revenue_eur'], 'eur')} booked",
+        ("traced_revenue_rate", f"{fmt(money['revenue_eur'] - money['untraced_revenue_eur'], 'money', currency)} of "
+         f"{fmt(money['revenue_eur'], 'money', currency)} booked",
          "Revenue without a lead cannot be credited to marketing or sales, a source or a campaign."),
     )
     row_of = {**health.to_dict(), "traced_revenue_rate": money["traced_revenue_rate"]}
@@ -100,17 +101,50 @@ else:
 st.page_link("pages/definitions.py", label="The joint agreement, version by version, is on the Definitions page",
              icon=":material/handshake:")
 
-st.subheader("The organisation's time zone")
+st.subheader("The organisation's settings")
+st.caption("Set them before importing: times without an offset are read in the zone in force at import.")
+con = warehouse.shared_connection(path)
+fixed = dashboard.cannot("settings")
+
 zones = sorted(zoneinfo.available_timezones())
 current_zone = warehouse.organisation_timezone(about)
-fixed = dashboard.cannot("settings")
-with st.form("timezone_form", border=False):
-    zone = st.selectbox(
-        "Days and weeks start at midnight in", zones, index=zones.index(current_zone) if current_zone in zones else None,
-        key="timezone", disabled=fixed,
-        help="Timestamps are stored in UTC. A period's days, and the weekly meeting's Monday-to-Sunday weeks, start "
-        "at midnight in this zone; booking and deal dates are already the organisation's own dates.")
-    if st.form_submit_button("Save time zone", key="save_timezone", disabled=fixed) and zone and zone != current_zone:
-        warehouse.set_timezone(warehouse.shared_connection(path), zone, dashboard.person())
+zone = st.selectbox(
+    "Days and weeks start at midnight in", zones, index=zones.index(current_zone) if current_zone in zones else None,
+    key="timezone", disabled=fixed,
+    help="Timestamps are stored in UTC. A period's days, and the weekly meeting's Monday-to-Sunday weeks, start "
+    "at midnight in this zone; booking and deal dates are already the organisation's own dates.")
+if zone and zone != current_zone:
+    shift = warehouse.timezone_shift(con, zone)  # said before the change is confirmed
+    if shift:
+        st.warning(shift, icon=":material/schedule:")
+    if st.button(f"Change the time zone to {zone}", key="save_timezone", disabled=fixed):
+        warehouse.set_timezone(con, zone, dashboard.person())
         st.success(f"Days now start at midnight {zone}; every page counts by it from now on.")
 st.caption(f"Now: {current_zone}. Changing it moves the edges of every period by the difference in hours, for everyone.")
+
+codes = sorted(warehouse.CURRENCIES)
+current_currency = warehouse.organisation_currency(about)
+with st.form("currency_form", border=False):
+    chosen = st.selectbox(
+        "Every amount is in", codes, index=codes.index(current_currency) if current_currency in codes else None,
+        key="currency", disabled=fixed, format_func=lambda code: f"{code} ({symbol(code)})" if symbol(code) != code else code,
+        help="The currency of every amount in the exports you import (ISO 4217). Amounts are shown as imported and "
+        "never converted: this names them on every page, download and the meeting pack.")
+    if st.form_submit_button("Save currency", key="save_currency", disabled=fixed) and chosen and chosen != current_currency:
+        warehouse.set_currency(con, chosen, dashboard.person())
+        st.success(f"Amounts are now shown in {chosen}, on every page.")
+
+with st.form("record_link_form", border=False):
+    link = st.text_input(
+        "Address of a record in your CRM", value=warehouse.record_link(about) or "", key="record_link", disabled=fixed,
+        placeholder=warehouse.RECORD_LINK_EXAMPLE,
+        help="The web address of one lead in your CRM with {id} where its id goes, so the lead lists link each lead "
+        "to its record. HubSpot: https://app.hubspot.com/contacts/PORTAL_ID/record/0-1/{id}; Salesforce: "
+        "https://MYDOMAIN.lightning.force.com/lightning/r/Lead/{id}/view. Empty: no links.")
+    if st.form_submit_button("Save record link", key="save_record_link", disabled=fixed):
+        try:
+            warehouse.set_record_link(con, link, dashboard.person())
+        except warehouse.WarehouseError as e:
+            st.error(str(e))
+        else:
+            st.success("The lead lists now link to your CRM." if link.strip() else "The lead lists link to no CRM.")

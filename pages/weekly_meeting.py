@@ -10,6 +10,7 @@ from handshake.dashboard import MARKETING_COLOUR, SALES_COLOUR
 from handshake.formats import md, plural, readable
 
 filters = dashboard.filters()
+currency = dashboard.currency()
 st.title("Weekly joint meeting")
 dashboard.require_leads()
 
@@ -78,7 +79,7 @@ if not cohort["mql_count"] and last_lead is not None and last_lead.date() < week
 
 # ---- scorecard
 st.subheader("Scorecard")
-table = meeting.scorecard_table(card, missing)  # the strings the pack prints, so the cards show the same ones
+table = meeting.scorecard_table(card, missing, currency)  # the strings the pack prints, so the cards show them too
 for column, row, shown in zip(dashboard.grid(len(card), 4), card.itertuples(), table.to_dict("records")):
     kpi = kpis.BY_NAME[row.kpi]
     if missing[row.kpi]:
@@ -120,7 +121,7 @@ breaches, spikes, postmortems, listed = dashboard.query_many([
 ])
 if missing["sla_compliance_rate"]:  # without touches every MQL would look like a breach
     breaches = breaches.head(0)
-items = meeting.agenda(card, breaches, spikes, postmortems, listed, missing)
+items = meeting.agenda(card, breaches, spikes, postmortems, listed, missing, currency)
 st.subheader("Agenda")
 # sentences name campaigns, people and actions as they were typed or imported: shown as written, never as markdown
 st.markdown("\n".join(f"{n}. **{heading}**: {md(sentence)}" for n, (heading, sentence) in enumerate(items, 1)))
@@ -261,7 +262,7 @@ else:
 # ---- the pack
 st.subheader("Meeting pack")
 subtitle = f"{scope} · days in {tz} · made {meeting.local_now(tz, now):%d %b %Y %H:%M}"
-week_pack = meeting.build_pack(week, subtitle, card, promised, items, details, missing)
+week_pack = meeting.build_pack(week, subtitle, card, promised, items, details, missing, currency)
 st.session_state["meeting_pack"] = week_pack
 st.caption("The scorecard, the commitments, the agenda and the actions, to send round after the meeting.")
 html_button, pdf_button, csv_button = st.columns(3)

@@ -190,3 +190,42 @@ def test_zip_tables_keep_raw_values():
 )
 def test_slug(name, file_slug):
     assert pack.slug(name) == file_slug
+
+
+def money_card(currency: str) -> pack.Pack:
+    """A pack whose scorecard the meeting wrote (meeting.scorecard_table) for an organisation in `currency`."""
+    from handshake import meeting
+    card = pd.DataFrame([{
+        "kpi": "revenue_eur", "label": "Revenue", "owner": "shared", "unit": "money", "this_week": 1_234_567.0,
+        "last_week": 980_000.0, "four_week_average": 512.0, "target": 1_500_000.0, "change": "+26.0%",
+        "is_good": True,
+    }], dtype=object)
+    return pack.Pack(
+        title="Weekly joint meeting · Week 46", subtitle="All segments", scorecard=meeting.scorecard_table(card, currency),
+        commitments=COMMITMENTS, agenda=AGENDA[:1], tables={"Deals": pd.DataFrame({"amount_eur": [1200.5]})},
+        file_stem="handshake-meeting-2026-W46", currency=currency,
+    )
+
+
+@pytest.mark.parametrize(("currency", "shown"), [
+    ("BRL", ["R$1.2M", "R$980.0k", "R$512", "R$1.5M"]),
+    ("GBP", ["£1.2M", "£980.0k", "£512", "£1.5M"]),
+    ("INR", ["₹1.2M", "₹980.0k", "₹512", "₹1.5M"]),
+])
+def test_html_and_pdf_show_money_in_the_organisations_currency(currency, shown):
+    made = money_card(currency)
+    document = pack.html(made)
+    reader = PdfReader(io.BytesIO(pack.pdf(made)))
+    text = squeeze(" ".join(page.extract_text() for page in reader.pages))
+    for amount in shown:  # 1,234,567 this week, 980,000 last week, 512 on average, 1,500,000 the target
+        assert amount in document
+        assert amount in text  # the embedded font draws the symbol: a missing glyph would not read back
+    assert "€" not in document and "€" not in text
+
+
+def test_zip_names_money_columns_in_the_organisations_currency():
+    with zipfile.ZipFile(io.BytesIO(pack.csv_zip(money_card("BRL")))) as archive:
+        deals = pd.read_csv(archive.open("deals.csv"))
+        scorecard = archive.read("scorecard.csv").decode("utf-8-sig")
+    assert deals.to_dict("records") == [{"amount_brl": 1200.5}]
+    assert "R$1.2M" in scorecard and "€" not in scorecard

@@ -997,10 +997,11 @@ def record(cur, mapping: Mapping, report: Report, now: datetime, by: str | None,
         values ($file, $sha, $kind, $mapping, $at, $by, $seconds, $rows_read, $accepted, $rejected,
             $inserted, $updated, $unchanged, $warnings, $naive_zone)
         returning import_id
-        """, {"naive_zone": naive_zone, "file": report.file, "sha": report.sha256, "kind": mapping.kind, "mapping": mapping.name, "at": now,
+        """, {"file": report.file, "sha": report.sha256, "kind": mapping.kind, "mapping": mapping.name, "at": now,
               "by": by, "seconds": report.seconds, "rows_read": report.rows_read, "accepted": report.accepted,
               "rejected": report.rejected, "inserted": report.inserted, "updated": report.updated,
-              "unchanged": report.unchanged, "warnings": "\n".join(report.warnings) or None}).fetchall()[0][0]
+              "unchanged": report.unchanged, "warnings": "\n".join(report.warnings) or None,
+              "naive_zone": naive_zone}).fetchall()[0][0]
     cur.execute(
         """
         insert into import_rejects

@@ -469,7 +469,8 @@ EVIDENCE = (
 
 KPIS = HEADLINE + FUNNEL + FOLLOW_UP + LEAD_QUALITY + CAMPAIGNS + DATA_HEALTH + EVIDENCE
 BY_NAME = {k.name: k for k in KPIS}
-UNITS = {"count": "", "rate": "a share, 0 to 100%", "money": "in the organisation's currency", "hours": "hours", "days": "days",
+UNITS = {"count": "", "rate": "a share, 0 to 100%", "money": "in the organisation's currency", "hours": "hours",
+         "days": "days",
          "ratio": "a multiple (x)", "score": "1 to 5", "points": "lead-score points"}
 
 

@@ -300,6 +300,6 @@ def csv_zip(pack: Pack) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, frame in files.items():
-            # UTF-8 with a byte-order mark: Excel, where most readers open these, otherwise shows "€" as "â‚¬" and "£" as "Â£".
+            # UTF-8 with a byte-order mark: Excel, where most readers open these, otherwise shows "€" as "â‚¬".
             archive.writestr(name, formats.csv_text(frame, pack.currency).encode("utf-8-sig"))
     return buffer.getvalue()

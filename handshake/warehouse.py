@@ -276,7 +276,8 @@ def timezone_shift(con, zone: str) -> str | None:
     if zone == old or not row["import_count"]:
         return None
     count = int(row["import_count"])
-    said = f"{plural(count, 'import')} read {'its' if count == 1 else 'their'} times without an offset in {row['read_in']}"
+    said = (f"{plural(count, 'import')} read {'its' if count == 1 else 'their'} times without an offset "
+            f"in {row['read_in']}")
     if row["leads_import_count"]:
         days, months = int(row["mql_day_count"]), int(row["mql_month_count"])
         said += (f"; in {zone} those leads' days move: {plural(days, 'MQL')} {'changes' if days == 1 else 'change'} "

@@ -88,7 +88,8 @@ else:
             f"{plural(count(total['opportunity_count']), 'opportunity', 'opportunities')} opened on campaign leads."
         ),
         "revenue_sourced_eur": (
-            f"Of {fmt(revenue['marketing_sourced_revenue_eur'], 'money', currency)} marketing-sourced revenue in the period."
+            f"Of {fmt(revenue['marketing_sourced_revenue_eur'], 'money', currency)} marketing-sourced revenue in "
+            "the period."
         ),
         "return_on_spend": no_ratio or no_cost or (
             "No campaign cost in the period." if not kpis.clean(total["campaign_cost_eur"])
@@ -185,7 +186,8 @@ else:
             figure.update_layout(
                 title=f"The cheapest MQLs came from {cheapest['channel'].lower()}, at "
                 f"{fmt(cheapest['cost_per_mql_eur'], 'money', currency)} each",
-                xaxis_title=f"Cost per MQL ({symbol(currency)})", yaxis=dict(autorange="reversed"), margin=dict(t=60, b=10),
+                xaxis_title=f"Cost per MQL ({symbol(currency)})", yaxis=dict(autorange="reversed"),
+                margin=dict(t=60, b=10),
             )
             dashboard.chart(figure, key="channel_cost_per_mql", width="stretch")
 

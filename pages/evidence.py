@@ -325,7 +325,8 @@ else:
         st.caption(f"{interval(gain['extra_low'], gain['extra_high'])}. From {current:.1%} today: about "
                    f"{count(gain['moved_count'])} more of the window's MQLs worked on time.")
     with second_col, st.container(border=True):
-        st.metric("More revenue", fmt(gain["extra_revenue_eur"], 'money', currency), help=kpis.help_text("extra_revenue_eur"))
+        st.metric("More revenue", fmt(gain["extra_revenue_eur"], "money", currency),
+                  help=kpis.help_text("extra_revenue_eur"))
         st.caption(f"{interval(gain['extra_revenue_low'], gain['extra_revenue_high'], 'money')}, over "
                    f"{evidence.WINDOW_DAYS} days of MQLs.")
 

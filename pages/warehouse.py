@@ -113,13 +113,13 @@ zone = st.selectbox(
     key="timezone", disabled=fixed,
     help="Timestamps are stored in UTC. A period's days, and the weekly meeting's Monday-to-Sunday weeks, start "
     "at midnight in this zone; booking and deal dates are already the organisation's own dates.")
-if zone and zone != current_zone:
-    shift = warehouse.timezone_shift(con, zone)  # said before the change is confirmed
-    if shift:
-        st.warning(shift, icon=":material/schedule:")
-    if st.button(f"Change the time zone to {zone}", key="save_timezone", disabled=fixed):
-        warehouse.set_timezone(con, zone, dashboard.person())
-        st.success(f"Days now start at midnight {zone}; every page counts by it from now on.")
+changed = bool(zone) and zone != current_zone
+shift = warehouse.timezone_shift(con, zone) if changed else None
+if shift:  # choosing a zone reruns the page, so this shows before the change is saved
+    st.warning(shift, icon=":material/schedule:")
+if st.button("Save time zone", key="save_timezone", disabled=fixed) and changed:
+    warehouse.set_timezone(con, zone, dashboard.person())
+    st.success(f"Days now start at midnight {zone}; every page counts by it from now on.")
 st.caption(f"Now: {current_zone}. Changing it moves the edges of every period by the difference in hours, for everyone.")
 
 codes = sorted(warehouse.CURRENCIES)

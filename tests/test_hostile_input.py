@@ -52,7 +52,7 @@ def test_the_downloads_write_typed_and_imported_text_as_text(seed_con, tmp_path)
     action_id = actions.create(seed_con, "=HYPERLINK(\"http://evil.example\")", "@Mallory", "joint",
                                date(2026, 11, 30), LOCAL, now)
     rows = queries.run(seed_con, "meeting_action", {"action_id": action_id})
-    written = pd.read_csv(io.StringIO(formats.csv_text(rows)), keep_default_na=False)
+    written = pd.read_csv(io.StringIO(formats.csv_text(rows, "EUR")), keep_default_na=False)
     assert written.at[0, "title"] == "'=HYPERLINK(\"http://evil.example\")"
     assert written.at[0, "owner"] == "'@Mallory"
     assert written.at[0, "action_id"] == action_id

@@ -5,7 +5,7 @@ import zoneinfo
 import streamlit as st
 
 from handshake import dashboard, kpis, warehouse
-from handshake.formats import fmt, symbol
+from handshake.formats import fmt, md, symbol
 
 dashboard.ensure_app_ran()
 st.title("Warehouse")
@@ -127,10 +127,12 @@ current_currency = warehouse.organisation_currency(about)
 with st.form("currency_form", border=False):
     chosen = st.selectbox(
         "Every amount is in", codes, index=codes.index(current_currency) if current_currency in codes else None,
-        key="currency", disabled=fixed, format_func=lambda code: f"{code} ({symbol(code)})" if symbol(code) != code else code,
+        key="currency", disabled=fixed,
+        format_func=lambda code: f"{code} ({symbol(code)})" if symbol(code) != code else code,
         help="The currency of every amount in the exports you import (ISO 4217). Amounts are shown as imported and "
         "never converted: this names them on every page, download and the meeting pack.")
-    if st.form_submit_button("Save currency", key="save_currency", disabled=fixed) and chosen and chosen != current_currency:
+    saved = st.form_submit_button("Save currency", key="save_currency", disabled=fixed)
+    if saved and chosen and chosen != current_currency:
         warehouse.set_currency(con, chosen, dashboard.person())
         st.success(f"Amounts are now shown in {chosen}, on every page.")
 
@@ -145,6 +147,6 @@ with st.form("record_link_form", border=False):
         try:
             warehouse.set_record_link(con, link, dashboard.person())
         except warehouse.WarehouseError as e:
-            st.error(str(e))
+            st.error(md(str(e)))  # it quotes what was typed: shown as written, never as markdown
         else:
             st.success("The lead lists now link to your CRM." if link.strip() else "The lead lists link to no CRM.")

@@ -201,7 +201,8 @@ def money_card(currency: str) -> pack.Pack:
         "is_good": True,
     }], dtype=object)
     return pack.Pack(
-        title="Weekly joint meeting · Week 46", subtitle="All segments", scorecard=meeting.scorecard_table(card, currency),
+        title="Weekly joint meeting · Week 46", subtitle="All segments",
+        scorecard=meeting.scorecard_table(card, currency=currency),
         commitments=COMMITMENTS, agenda=AGENDA[:1], tables={"Deals": pd.DataFrame({"amount_eur": [1200.5]})},
         file_stem="handshake-meeting-2026-W46", currency=currency,
     )

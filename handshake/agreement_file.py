@@ -80,22 +80,24 @@ def load(con, path, by: access.Person, at: datetime, dates: str | None = None, d
         names = [d[0] for d in result.description]
         cells = [dict(zip(names, values)) for values in result.fetchall()]
         history = cur.execute(queries.sql("agreements_history")).df()
+        currency = warehouse.organisation_currency(warehouse.meta(cur))
     finally:
         cur.close()
     versions, problems = parse(name, info.columns, cells, dates or "auto", at, by.name)
-    new, already_stored, out_of_order = plan(versions, history)
+    new, already_stored, out_of_order = plan(versions, history, currency)
     if problems or out_of_order:  # every problem of every row, in the file's order
         raise AgreementFileRefused(name, sorted(problems + out_of_order, key=lambda p: p["row"]))
-    outcome = Outcome(name, rows_read=len(cells), already_stored=already_stored, added=described(new, history))
+    outcome = Outcome(name, rows_read=len(cells), already_stored=already_stored,
+                      added=described(new, history, currency))
     if dry_run or not new:  # nothing new: no write at all, so the data version stays as it was
         return outcome
     with warehouse.transaction(con, by, "agreements") as cur:
         # read the versions again inside the transaction, so a version added meanwhile is not overtaken
         history = cur.execute(queries.sql("agreements_history")).df()
-        new, outcome.already_stored, out_of_order = plan(versions, history)
+        new, outcome.already_stored, out_of_order = plan(versions, history, currency)
         if out_of_order:
             raise AgreementFileRefused(name, out_of_order)
-        outcome.added = described(new, history)
+        outcome.added = described(new, history, currency)
         for v in new:
             agreements.insert(cur, v.effective_date, v.terms, v.changed_by, v.note, at)
         agreements.rejudge(cur, new[0].effective_date)
@@ -240,7 +242,8 @@ def number(text: str | None, term: str) -> int | float | None:
     return int(value) if agreements.TERMS[term][1] and value.is_integer() else value
 
 
-def plan(versions: list[Version], history: pd.DataFrame) -> tuple[list[Version], int, list[dict]]:
+def plan(versions: list[Version], history: pd.DataFrame,
+         currency: str = "EUR") -> tuple[list[Version], int, list[dict]]:
     """The versions to add, how many are already stored, and the problem of each version that would rewrite
     the record rather than follow it."""
     stored = {pd.Timestamp(r["effective_date"]).date(): r for _, r in history.iterrows()}
@@ -250,7 +253,7 @@ def plan(versions: list[Version], history: pd.DataFrame) -> tuple[list[Version],
         if v.effective_date in stored:
             row = stored[v.effective_date]
             note = row["note"] if isinstance(row["note"], str) else None
-            differences = agreements.changes(agreements.stored_terms(row), v.terms)
+            differences = agreements.changes(agreements.stored_terms(row), v.terms, currency)
             if not differences and note == v.note:
                 same += 1
                 continue
@@ -268,12 +271,13 @@ def plan(versions: list[Version], history: pd.DataFrame) -> tuple[list[Version],
     return new, same, problems
 
 
-def described(new: list[Version], history: pd.DataFrame) -> list[tuple[date, list[str] | None]]:
+def described(new: list[Version], history: pd.DataFrame,
+              currency: str = "EUR") -> list[tuple[date, list[str] | None]]:
     """Each new version with what it changes against the one before it; None for the very first version."""
     previous = agreements.stored_terms(history.iloc[0]) if len(history) else None
     said = []
     for v in new:
-        said.append((v.effective_date, None if previous is None else agreements.changes(previous, v.terms)))
+        said.append((v.effective_date, None if previous is None else agreements.changes(previous, v.terms, currency)))
         previous = v.terms
     return said
 

@@ -5,17 +5,19 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from handshake import access, queries, warehouse
+from handshake import access, formats, queries, warehouse
 
-# each term: its label, whether it is a whole number, and how a value of it reads
+# each term: its label, whether it is a whole number, and how a value of it reads (money in the organisation's
+# currency, the second argument)
 TERMS = {
-    "mql_score_threshold": ("MQL score threshold", True, lambda v: f"{v:,.0f}"),
-    "first_touch_sla_hours": ("first-touch SLA", False, lambda v: f"{v:,g} h"),
-    "min_attempts": ("minimum attempts", True, lambda v: f"{v:,.0f}"),
-    "monthly_mql_target": ("monthly MQL target", True, lambda v: f"{v:,.0f}"),
+    "mql_score_threshold": ("MQL score threshold", True, lambda v, c: f"{v:,.0f}"),
+    "first_touch_sla_hours": ("first-touch SLA", False, lambda v, c: f"{v:,g} h"),
+    "min_attempts": ("minimum attempts", True, lambda v, c: f"{v:,.0f}"),
+    "monthly_mql_target": ("monthly MQL target", True, lambda v, c: f"{v:,.0f}"),
     "monthly_revenue_target_eur": ("monthly revenue target", False,
-                                   lambda v: f"€{v:,.0f}" if float(v).is_integer() else f"€{v:,.2f}"),
-    "recycle_days": ("recycle term", True, lambda v: f"{v:,.0f} day{'' if v == 1 else 's'}"),
+                                   lambda v, c: f"{formats.prefix(c)}{v:,.0f}" if float(v).is_integer()
+                                   else f"{formats.prefix(c)}{v:,.2f}"),
+    "recycle_days": ("recycle term", True, lambda v, c: f"{v:,.0f} day{'' if v == 1 else 's'}"),
 }
 # what each term accepts, with what to do when it is outside; None is always accepted (not agreed)
 LIMITS = {
@@ -27,7 +29,7 @@ LIMITS = {
                             "reach a lead before rejecting it. Leave it empty if none is agreed."),
     "monthly_mql_target": (0, 1_000_000_000, "The monthly MQL target is a whole number of MQLs, 0 or more. "
                                              "Leave it empty if none is agreed."),
-    "monthly_revenue_target_eur": (0, 999_999_999_999, "The monthly revenue target is an amount in euros, 0 or more "
+    "monthly_revenue_target_eur": (0, 999_999_999_999, "The monthly revenue target is an amount in the organisation's currency, 0 or more "
                                                        "(below a trillion). Leave it empty if none is agreed."),
     "recycle_days": (7, 730, "The recycle term is a whole number of days from 7 to 730 (two years): an MQL with no "
                              "progress for that long is recycled, closed as neither won nor in play. Leave it empty "
@@ -80,7 +82,7 @@ def stored_terms(row) -> dict:
     return terms
 
 
-def changes(previous: dict | None, terms: dict) -> list[str]:
+def changes(previous: dict | None, terms: dict, currency: str = "EUR") -> list[str]:
     """What a new version changes against the one before, one phrase per term, in the terms' order."""
     if previous is None:
         return []
@@ -88,13 +90,14 @@ def changes(previous: dict | None, terms: dict) -> list[str]:
     for name, (label, _, show) in TERMS.items():
         old, new = previous.get(name), terms.get(name)
         if old != new:
-            said.append(f"{label} {'not agreed' if old is None else show(old)} → "
-                        f"{'not agreed' if new is None else show(new)}")
+            said.append(f"{label} {'not agreed' if old is None else show(old, currency)} → "
+                        f"{'not agreed' if new is None else show(new, currency)}")
     return said
 
 
-def summary(terms: dict) -> list[str]:
-    """The terms as sentences a leader reads out (markdown); a term not agreed says so."""
+def summary(terms: dict, currency: str = "EUR") -> list[str]:
+    """The terms as sentences a leader reads out (markdown), money in the organisation's currency; a term not
+    agreed says so."""
     threshold, sla, attempts = terms["mql_score_threshold"], terms["first_touch_sla_hours"], terms["min_attempts"]
     mql_target, revenue_target = terms["monthly_mql_target"], terms["monthly_revenue_target_eur"]
     recycle = terms.get("recycle_days")
@@ -111,12 +114,12 @@ def summary(terms: dict) -> list[str]:
         lines.append(f"Sales first touch each MQL {touch}." if touch else "**No first-touch SLA** is agreed.")
         lines.append(f"Sales make {tries} before rejecting an MQL." if tries
                      else "**No minimum number of attempts** is agreed.")
-    lines.append(f"An MQL with no progress for **{TERMS['recycle_days'][2](recycle)}** is recycled: closed, neither "
+    lines.append(f"An MQL with no progress for **{TERMS['recycle_days'][2](recycle, currency)}** is recycled: closed, neither "
                  "won nor in play." if recycle is not None
                  else "**No recycle term** is agreed: an MQL without progress stays in play.")
     lines.append(f"Marketing delivers **{mql_target:,} MQL{'' if mql_target == 1 else 's'} a month**."
                  if mql_target is not None else "**No monthly MQL target** is agreed.")
-    lines.append(f"Together they aim at **{TERMS['monthly_revenue_target_eur'][2](revenue_target)} "
+    lines.append(f"Together they aim at **{formats.md(TERMS['monthly_revenue_target_eur'][2](revenue_target, currency))} "
                  "revenue a month**." if revenue_target is not None else "**No shared revenue target** is agreed.")
     return lines
 
@@ -132,7 +135,8 @@ def add_version(con, effective_date: date, terms: dict, by: access.Person, note:
         check(effective_date, terms, by.name, latest)
         insert(cur, effective_date, terms, by.name, note, at)
         rejudge(cur, effective_date)
-    return changes(stored_terms(history.iloc[0]) if len(history) else None, terms)
+        currency = warehouse.organisation_currency(warehouse.meta(cur))
+    return changes(stored_terms(history.iloc[0]) if len(history) else None, terms, currency)
 
 
 def insert(cur, effective_date: date, terms: dict, changed_by: str, note: str | None, at: datetime) -> None:

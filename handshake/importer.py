@@ -146,9 +146,14 @@ class Plan:
         if f.type == "score":
             return f"try_cast(try_cast({v} as double) as integer)"
         if f.type == "money":
-            cleaned = f"regexp_replace({v}, '[€$£\\s]|EUR|USD|GBP', '', 'g')"
+            # a currency sign or code before or after the amount (R$ 1.234,56, BRL 1200, 1 200 €, ¥5000): an
+            # amount is taken in the organisation's currency as written, never converted
+            cleaned = f"regexp_replace({v}, '[€$£¥₹\\s\\x{{00a0}}]|R\\$|[A-Z]{{3}}', '', 'g')"
             normal = (f"case when regexp_full_match({cleaned}, '-?\\d{{1,3}}(,\\d{{3}})+(\\.\\d+)?') "
                       f"then replace({cleaned}, ',', '') "
+                      # thousands with dots and a decimal comma, as Brazil and much of Europe write them
+                      f"when regexp_full_match({cleaned}, '-?\\d{{1,3}}(\\.\\d{{3}})+(,\\d+)?') "
+                      f"then replace(replace({cleaned}, '.', ''), ',', '.') "
                       f"when regexp_full_match({cleaned}, '-?\\d+,\\d{{1,2}}') then replace({cleaned}, ',', '.') "
                       f"else {cleaned} end")
             return f"try_cast({normal} as decimal(14, 2))"

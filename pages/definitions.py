@@ -64,7 +64,8 @@ else:
             st.markdown(f"No version is in force yet: the first takes effect on {day(history.iloc[-1]['effective_date'])}.")
         else:
             row = in_force.iloc[0]
-            st.markdown("\n".join(f"- {line}" for line in agreements.summary(agreements.stored_terms(row))))
+            said = agreements.summary(agreements.stored_terms(row), dashboard.currency())
+            st.markdown("\n".join(f"- {line}" for line in said))
             recorded = f"In force since {day(row['effective_date'])}"
             if kpis.clean(row["changed_by"]):
                 recorded += f", recorded by {row['changed_by']}"
@@ -89,8 +90,8 @@ else:
                                                       help="The minimum number of attempts before rejecting an MQL."),
         "monthly_mql_target": st.column_config.NumberColumn("MQLs / month", format="localized",
                                                             help="The monthly MQL target."),
-        "monthly_revenue_target_eur": st.column_config.NumberColumn(
-            "Revenue / month", format="euro", help="The shared monthly revenue target; a dash: none agreed."),
+        "monthly_revenue_target_eur": dashboard.money_column(
+            "Revenue / month", help="The shared monthly revenue target; a dash: none agreed."),
         "recycle_days": st.column_config.NumberColumn(
             "Recycle (days)", format="%d", width="small",
             help="Days without progress after which an MQL is recycled; a dash: none agreed."),
@@ -145,8 +146,9 @@ with st.container(border=True):
             "MQL target / month", value=None, step=10, key="def_mql_target",
             placeholder="not agreed", help="MQLs marketing delivers a month, 0 or more."),
         "monthly_revenue_target_eur": second.number_input(
-            "Revenue target / month (€)", value=None, step=1000.0, format="%.2f",
-            key="def_revenue_target", placeholder="not agreed", help="The shared revenue target in euros, 0 or more."),
+            f"Revenue target / month ({formats.symbol(dashboard.currency())})", value=None, step=1000.0, format="%.2f",
+            key="def_revenue_target", placeholder="not agreed",
+            help="The shared revenue target in the organisation's currency, 0 or more."),
         "recycle_days": third.number_input(
             "Recycle after (days)", value=None, step=1, key="def_recycle_days", placeholder="not agreed",
             help="Days without progress (no touch, no decision, no later stage) after which an MQL is recycled: "

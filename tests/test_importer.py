@@ -166,6 +166,19 @@ def test_deals_book_their_won_amounts_as_revenue_once(empty_warehouse, tmp_path)
     assert rows(empty_warehouse, "select count(*), sum(amount_eur) from revenue") == [(1, Decimal("1000.00"))]
 
 
+def test_amounts_are_read_as_each_locale_writes_them_and_never_converted(empty_warehouse, tmp_path):
+    # a Brazilian export (R$ and dot thousands), a code before the amount, a sign after it with a no-break space
+    deals = ("opportunity_id,stage,amount_eur,closed_date\n"
+             "B-1,won,\"R$ 1.234,56\",2026-03-02\n"
+             "B-2,won,BRL 1200,2026-03-03\n"
+             "B-3,won,1\u00a0200 €,2026-03-04\n"
+             "B-4,won,\"12,345.50\",2026-03-05\n")
+    report = imported(empty_warehouse, "opportunities", deals, tmp_path)
+    assert (report.accepted, report.rejected) == (4, 0)
+    assert rows(empty_warehouse, "select opportunity_id, amount_eur from opportunities order by 1") == [
+        (1, Decimal("1234.56")), (2, Decimal("1200.00")), (3, Decimal("1200.00")), (4, Decimal("12345.50"))]
+
+
 def test_revenue_needs_a_known_deal(empty_warehouse, tmp_path):
     imported(empty_warehouse, "opportunities", DEALS, tmp_path)
     report = imported(empty_warehouse, "revenue", "opportunity_id,booked_date,amount_eur\nO-4,2026-05-01,300\n"

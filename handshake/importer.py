@@ -118,8 +118,12 @@ class Plan:
         """The cell as trimmed text, null when empty or a 'missing' marker; after the value map."""
         m = self.mapping
         if f.name in m.columns and m.columns[f.name] in self.file_columns:
-            cell = f"trim(raw.{q(m.columns[f.name])})"
-            expr = f"case when {cell} = '' or list_contains($missing, {cell}) then null else {cell} end"
+            cells = []
+            for column in (m.columns[f.name], *m.fallbacks.get(f.name, ())):
+                cell = f"trim(raw.{q(column)})"
+                cells.append(f"case when {cell} = '' or list_contains($missing, {cell}) then null else {cell} end")
+            # the first alternative's cell, or where it is empty the next one's
+            expr = cells[0] if len(cells) == 1 else f"coalesce({', '.join(cells)})"
         elif f.name in m.constants:
             expr = self.bind(m.constants[f.name])
         else:
@@ -328,7 +332,7 @@ def prepare(cur, path, mapping: Mapping, tz: str, now: datetime, name: str | Non
     wrong_kind_of_file(mapping, info.columns, info.name)
     report.warnings += check_mapping(mapping, info.columns, info.name)
     mapping = report.read_with = mapping.resolved(info.columns)
-    read = set(mapping.columns.values())
+    read = set(mapping.columns.values()) | {c for more in mapping.fallbacks.values() for c in more}
     report.unread_columns = [c for c in info.columns if c not in read]
     report.date_order = detect_date_order(cur, mapping, info.columns)
     plan = Plan(mapping, info.columns, tz, now, report.date_order)

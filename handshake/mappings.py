@@ -4,8 +4,10 @@ map onto them: a preset for a common export, the canonical format, or a small TO
 A mapping file (TOML) has, beside `kind`, `dates`, `timezone`, `missing` and the stage lists:
 
 - `[columns]` field = "the file's column", or a list of alternatives, field = ["Lead ID", "Id"]: the first
-  one the file has is read. The same CRM names a column differently in a report and in an export (HubSpot
-  "Associated Contact IDs" / "Associated Contact", Salesforce report labels / API names).
+  one the file has is read, and where its cell is empty, the next one the file has (row by row). The same CRM
+  names a column differently in a report and in an export (HubSpot "Associated Contact IDs" / "Associated
+  Contact", Salesforce report labels / API names), and a finer column may be empty where a coarser one is not
+  (HubSpot's source drill-down, then the source itself).
 - `[constants]` field = "one value for every row".
 - `[values.FIELD]` "file value" = "Handshake value", matched in any case. The key "*" gives the value of
   every other non-empty cell (sourced_by from HubSpot's "Original Source Drill-Down 1": {"CRM_UI" = "sales",
@@ -141,6 +143,8 @@ class Mapping:
     constants: dict[str, str] = field(default_factory=dict)  # field -> one value for every row
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> {file value: Handshake value}
     separators: dict[str, str] = field(default_factory=dict)  # field -> what separates several ids in a cell
+    # for one file (resolved()): field -> the other alternatives the file has, read where the first is empty
+    fallbacks: dict[str, tuple[str, ...]] = field(default_factory=dict)
     missing: tuple[str, ...] = ()  # cell values that mean "empty", such as "Select"
     dates: str = "auto"  # auto, iso, dmy, mdy
     timezone: str | None = None  # of times without an offset; the organisation's when None
@@ -169,7 +173,9 @@ class Mapping:
         alternative when it has none, so messages name it)."""
         columns = {name: self.column_in(name, file_columns) or self.alternatives(name)[0]
                    for name in self.columns if self.alternatives(name)}
-        return dataclasses.replace(self, columns=columns)
+        fallbacks = {name: present[1:] for name in self.columns
+                     if len(present := [c for c in self.alternatives(name) if c in file_columns]) > 1}
+        return dataclasses.replace(self, columns=columns, fallbacks=fallbacks)
 
     def to_toml(self) -> str:
         """The mapping as a file for `python -m handshake import --mapping FILE`."""

@@ -200,8 +200,9 @@ st.dataframe(
                                                  max_value=1) for name, _ in STEPS},
     },
 )
-st.download_button("Download as CSV", formats.csv_text(breakdown, dashboard.currency()), file_name=f"handshake_funnel_by_{dimension}.csv",
-                   mime="text/csv", on_click="ignore", icon=":material/download:")
+st.download_button("Download as CSV", formats.csv_text(breakdown, dashboard.currency()),
+                   file_name=f"handshake_funnel_by_{dimension}.csv", mime="text/csv", on_click="ignore",
+                   icon=":material/download:")
 
 with st.expander("Reference ranges: published conversion rates, and how to change them"):
     st.markdown(

@@ -477,6 +477,36 @@ def test_a_column_may_have_alternative_names_and_the_mapping_file_keeps_them(emp
         run(empty_warehouse, neither, mapping=mapping)
 
 
+def test_where_the_first_alternative_is_empty_the_next_one_the_file_has_is_read(empty_warehouse, tmp_path):
+    mapping = toml_mapping("""
+kind = "leads"
+[columns]
+lead_id = "Record ID"
+created_at = "Create Date"
+sourced_by = ["Original Source Drill-Down 1", "Original Source"]
+[values.sourced_by]
+CRM_UI = "sales"
+"Offline Sources" = "sales"
+"*" = "marketing"
+""")
+    contacts = write(tmp_path, "contacts.csv", "Record ID,Create Date,Original Source,Original Source Drill-Down 1\n"
+                                               "1,2026-03-02 09:00,Offline Sources,CRM_UI\n"
+                                               "2,2026-03-02 09:00,Offline Sources,IMPORT\n"
+                                               "3,2026-03-02 09:00,Direct Traffic,\n"
+                                               "4,2026-03-02 09:00,Offline Sources,\n"
+                                               "5,2026-03-02 09:00,,\n")
+    report = run(empty_warehouse, contacts, mapping=mapping)
+    assert report.unread_columns == []  # both columns were read
+    assert rows(empty_warehouse, "select k.source_key, l.sourced_by from leads l join source_keys k "
+                                 "on k.kind = 'leads' and k.id = l.lead_id order by 1") == [
+        ("1", "sales"),  # the drill-down: typed in by a rep
+        ("2", "marketing"),  # the drill-down: an imported list
+        ("3", "marketing"),  # no drill-down: the source, a web visit
+        ("4", "sales"),  # no drill-down: the source, offline
+        ("5", None),  # neither: not guessed
+    ]
+
+
 def test_a_star_maps_every_other_value_and_an_empty_target_empties_the_cell(empty_warehouse, tmp_path):
     mapping = toml_mapping("""
 kind = "leads"

@@ -215,9 +215,9 @@ def test_issue_6_sourced_by_is_read_from_how_the_contact_entered_hubspot(hubspot
         "103": ("offline_sources", "marketing"),  # IMPORT: a list loaded into HubSpot
         "106": ("offline_sources", "sales"),  # CRM_UI: typed in by a rep
         "108": ("paid_social", "marketing"),  # Facebook
-        "109": ("direct_traffic", None),  # no drill-down: not guessed
+        "109": ("direct_traffic", "marketing"),  # no drill-down: Original Source, a web visit, decides
         "110": ("organic_search", "marketing"),  # "unknown keywords (SSL)" is still a search
-        "111": (None, None),  # no source at all
+        "111": (None, None),  # no source at all: not guessed
     }
     k = kpis(hubspot, capsys)
     # 10,000 + 6,000 of 19,000 booked are marketing's; 106's 3,000 are sales'
@@ -324,8 +324,8 @@ def test_hubspot_export_with_the_property_labels_of_2024_on(empty_warehouse):
         from leads l join source_keys k on k.kind = 'leads' and k.id = l.lead_id order by 1""") == [
         ("301", "paid_search", "marketing", "accepted", None, datetime(2026, 3, 2, 9, 10), datetime(2026, 3, 2, 9, 30),
          datetime(2026, 3, 16, 10)),
-        # no drill-down: untraced; Unqualified without a date
-        ("302", "organic_search", None, "rejected", "unqualified", datetime(2026, 3, 3, 9, 5),
+        # no drill-down: Original Source, a search, is marketing's; Unqualified without a date
+        ("302", "organic_search", "marketing", "rejected", "unqualified", datetime(2026, 3, 3, 9, 5),
          datetime(2026, 3, 3, 9, 20), None),
         # typed in by a rep; "Open deal" as the 2024 label writes it
         ("303", "offline_sources", "sales", "accepted", None, None, datetime(2026, 3, 4, 9), None),

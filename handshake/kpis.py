@@ -518,12 +518,14 @@ def clock_notes(counts: dict) -> list[str]:
     said = []
     after = clean(counts.get("assigned_after_touch_count")) or 0
     if after:
-        said.append(f"{after:,} {'MQL has its' if after == 1 else 'MQLs have their'} recorded assignment after the "
-                    "first touch (the CRM keeps the latest assignment, such as HubSpot's Owner Assigned Date): their "
-                    "SLA clock starts at the MQL time instead.")
+        said.append(f"In the whole warehouse, {after:,} {'lead has its' if after == 1 else 'leads have their'} "
+                    "recorded assignment after the "
+                    "first touch (the CRM keeps the latest assignment, such as HubSpot's Owner Assigned Date): "
+                    f"{'its' if after == 1 else 'their'} SLA clock starts at the MQL time instead.")
     undated = clean(counts.get("undated_decision_count")) or 0
     if undated:
-        said.append(f"{undated:,} {'MQL was' if undated == 1 else 'MQLs were'} accepted or rejected without a "
+        said.append(f"In the whole warehouse, {undated:,} {'MQL was' if undated == 1 else 'MQLs were'} accepted or "
+                    "rejected without a "
                     "recorded time: counted in the acceptance rate, left out of attempts before the decision.")
     return said
 

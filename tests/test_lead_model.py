@@ -150,6 +150,8 @@ def test_the_sla_clock_starts_at_mql_when_the_recorded_assignment_is_after_the_f
     seed_con.execute("update leads set assigned_at = '2026-03-04 09:00' where lead_id = 1")
     facts = run_query("data_inputs").iloc[0]
     assert facts["assigned_after_touch_count"] == 1
+    assert kpis.clock_notes(facts.to_dict())[0].startswith(
+        "In the whole warehouse, 1 lead has its recorded assignment after the first touch")
     row = seed_con.execute("select sla_clock_at, first_touch_hours from lead_facts where lead_id = 1").fetchone()
     assert str(row[0]) == "2026-03-02 10:00:00"  # the MQL time
     assert row[1] == pytest.approx(5)  # 15:00 - 10:00

@@ -9,7 +9,7 @@ won deals, with no amounts, no lost or open deals, no acceptance and no SQL: an 
   won:  a1c5 on 26 Feb, b2d6 on 2 Mar, d4f8 on 10 Feb (before its lead's first contact on 15 Feb), e5a9 on 3 Apr"""
 
 import json
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -168,3 +168,23 @@ def test_an_mql_without_progress_for_the_recycle_term_is_recycled(seed_con, run_
     # L7 (MQL 25 Mar 2026, touched since) is within its 90 days: still open
     march = run_query("funnel_stages", **kpis.query_params(date(2026, 3, 1), date(2026, 3, 31))).set_index("stage")
     assert march.loc["MQL", "recycled_count"] == 0
+
+
+def test_every_list_that_names_a_lead_carries_its_crm_id_and_link(seed_con, run_query):
+    # L4 came from a CRM as record 4711; L2 has no CRM id (the seed's own lead): its own id stands in
+    seed_con.execute("insert into source_keys values ('leads', '4711', 4)")
+    seed_con.execute("insert or replace into meta values ('record_link', "
+                     "'https://app.hubspot.com/contacts/123456/record/0-1/{id}')")
+    march = kpis.query_params(date(2026, 3, 1), date(2026, 3, 31), {"now": datetime(2026, 4, 1)})
+    never = run_query("follow_up_never_touched", **dict(march, limit=None)).set_index("lead_id")
+    assert never.loc[4, "crm_id"] == "4711"
+    assert never.loc[4, "record_url"] == "https://app.hubspot.com/contacts/123456/record/0-1/4711"
+    listed = run_query("funnel_leads", **dict(march, stage_rank=2, outcome="dropped")).set_index("lead_id")
+    assert listed.loc[4, "crm_id"] == "4711" and listed.loc[2, "crm_id"] == "2"
+    breaches = run_query("meeting_sla_breaches", start_at=datetime(2026, 3, 9), end_at=datetime(2026, 3, 16),
+                         segment=None, region=None, source=None, now=datetime(2026, 4, 1))
+    assert breaches.set_index("lead_id").loc[4, "crm_id"] == "4711"  # L4's 24 h ran out on 11 Mar, untouched
+    # on 15 Apr L10 is untouched past its 4 h and L7 short of its 3 attempts two weeks after assignment
+    overdue = run_query("accountability_list", **dict(march, now=datetime(2026, 4, 15), limit=None))
+    assert sorted(overdue["crm_id"]) == ["10", "7"]
+    assert overdue["record_url"].str.endswith("/0-1/7").sum() == 1

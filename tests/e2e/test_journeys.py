@@ -164,4 +164,4 @@ def test_a_user_imports_a_small_export_and_sees_its_numbers_on_the_overview(empt
     assert "1 accepted, 1 rejected, 1 undecided." in text
     # no deals in the export: a dash and what to import, not a 0% that would blame sales
     assert card["MQL to won"].split("\n")[-1] == "–"
-    assert "No opportunities imported: MQL to won cannot be measured." in text
+    assert "No won or lost deal and no lead recorded as won: MQL to won cannot be measured." in text

@@ -113,7 +113,7 @@ def salesforce(tmp_path_factory):
 
 def test_every_preset_has_an_export_that_imports_without_a_refused_row(empty_warehouse, capsys):
     """Each shipped preset reads a file shaped as its CRM writes it, every row accepted."""
-    files = HUBSPOT + SALESFORCE
+    files = HUBSPOT + SALESFORCE + [("hubspot_activities.csv", "hubspot_activities")]
     assert {preset for _, preset in files} == set(mappings.presets())
     for file, preset in files:
         capsys.readouterr()
@@ -344,3 +344,22 @@ def test_salesforce_api_names_as_other_tools_spell_them(empty_warehouse, tmp_pat
                                  "order by created_at") == [
         ("sales", "mql", None, datetime(2026, 3, 2, 9), None),  # an outbound lead a rep is working
         ("marketing", "opportunity", "accepted", datetime(2026, 3, 3, 9), datetime(2026, 3, 6))]
+
+
+def test_issue_18_one_hubspot_export_of_every_activity_type_reads_each_rows_type_and_outcome(empty_warehouse):
+    imported(empty_warehouse, ("hubspot_contacts.csv", "hubspot_contacts"), ("hubspot_activities.csv",
+                                                                             "hubspot_activities"))
+    assert rows(empty_warehouse, """
+        select k.source_key, f.channel, f.outcome from follow_ups f
+        join source_keys k on k.kind = 'follow_ups' and k.id = f.follow_up_id order by 1""") == [
+        ("80001", "call", "connected"),  # Call outcome
+        ("80002", "call", "no_answer"),
+        ("80003", "email", "sent"),  # Email direction
+        ("80004", "email", "replied"),
+        ("80005", "meeting", "meeting_held"),  # Meeting outcome
+        ("80006", "meeting", "no_show"),
+        ("80007", "other", None),  # a note: a touch, with no outcome
+    ]
+    # 102 was first reached by the reply of 3 Mar 15:00 (logged on "102;103": 102, the first listed)
+    assert lead(empty_warehouse, "102", "first_contact_at") == (datetime(2026, 3, 3, 15),)
+    assert lead(empty_warehouse, "105", "first_contact_at") == (None,)  # a no-show reaches nobody

@@ -318,7 +318,9 @@ def stage_outcome(mapping: Mapping, stage: str) -> tuple[str, str, dict]:
     value = f"lower(trim({stage}))"
     won = (f"case when list_contains($won_stages, {value}) then true "
            f"when list_contains($lost_stages, {value}) then false end")
-    unknown = (f"{stage} is not null and not list_contains($won_stages || $lost_stages || $open_stages, {value})")
+    # open_stages = ["*"]: every stage not won or lost is open (HubSpot's and Salesforce's custom pipelines)
+    unknown = (f"{stage} is not null and not list_contains($open_stages, '*') "
+               f"and not list_contains($won_stages || $lost_stages || $open_stages, {value})")
     return won, unknown, params
 
 

@@ -363,3 +363,20 @@ def test_issue_18_one_hubspot_export_of_every_activity_type_reads_each_rows_type
     # 102 was first reached by the reply of 3 Mar 15:00 (logged on "102;103": 102, the first listed)
     assert lead(empty_warehouse, "102", "first_contact_at") == (datetime(2026, 3, 3, 15),)
     assert lead(empty_warehouse, "105", "first_contact_at") == (None,)  # a no-show reaches nobody
+
+
+def test_a_deal_in_a_custom_pipeline_stage_is_open_not_refused(empty_warehouse, tmp_path):
+    imported(empty_warehouse, ("hubspot_contacts.csv", "hubspot_contacts"))
+    deals = tmp_path / "deals.csv"
+    deals.write_text('"Record ID","Deal Name","Deal Stage","Pipeline","Amount","Close Date","Create Date","Deal owner",'
+                     '"Associated Contact IDs"\n'
+                     '"9001","Renewal","Negotiation (Renewals)","Renewals","4000","2026-06-30","2026-03-10 09:00",'
+                     '"Marta Reis","101"\n'
+                     '"9002","Renewal won","Won","Renewals","1500","2026-03-20","2026-03-10 09:00","Marta Reis","101"\n',
+                     encoding="utf-8")
+    assert cli.main(["import", str(deals), "--mapping", "hubspot_deals", "--warehouse", str(empty_warehouse)]) == 0
+    # the custom stage is open (its expected close date not kept); "Won" is won and booked
+    assert rows(empty_warehouse, f"""
+        select is_won, closed_date, amount_eur from opportunities
+        where opportunity_id in ({crm_id('opportunities', '9001')}, {crm_id('opportunities', '9002')})
+        order by amount_eur""") == [(True, date(2026, 3, 20), 1500), (None, None, 4000)]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
@@ -199,11 +200,35 @@ def currency() -> str:
 
 
 def money_column(label: str, code: str | None = None, **number_column_args):
-    """A table column of amounts in the organisation's currency: "Revenue" becomes "Revenue (R$)", and the
-    cells are written R$1,234.50."""
+    """A table column of amounts in the organisation's currency: "Revenue" becomes "Revenue (R$)", and the cells
+    are whole units, R$1,234 (a table is where a reader looks for the exact amount; sentences and cards round it
+    to R$1.2K with formats.money)."""
     code = code or currency()
     return st.column_config.NumberColumn(f"{label} ({formats.symbol(code)})",
-                                         format=f"{formats.prefix(code)}%,.2f", **number_column_args)
+                                         format=f"{formats.prefix(code)}%,.0f", **number_column_args)
+
+
+def rate_column(label: str, **number_column_args):
+    """A table column of shares (0 to 1) written as percentages with one decimal, 34.1%, as fmt writes a rate."""
+    return st.column_config.NumberColumn(label, format="percent", step=0.001, **number_column_args)
+
+
+# Columns that hold codes from the warehouse's own lists: tables and lists show them as words (formats.words),
+# and a CSV keeps the code beside the words in a column of its own (source_code), for a spreadsheet to match on.
+CODED_COLUMNS = ("source", "rejection_reason", "reason", "channel", "outcome", "status", "stage", "stage_outcome",
+                 "sourced_by", "function", "role", "owner_function", "step", "disposition", "last_outcome")
+
+
+def worded(frame, keep_codes: bool = False):
+    """The frame with its coded columns in words; with keep_codes, each followed by its code (column_code)."""
+    frame = frame.copy()
+    for column in [c for c in CODED_COLUMNS if c in frame.columns]:
+        if pd.api.types.is_numeric_dtype(frame[column]):
+            continue
+        if keep_codes:
+            frame.insert(frame.columns.get_loc(column) + 1, f"{column}_code", frame[column])
+        frame[column] = frame[column].map(formats.words)
+    return frame
 
 
 @dataclass
@@ -341,8 +366,8 @@ def data_table(frame, file_name: str, column_config: dict | None = None,
     config = {named.get(c, c): setting for c, setting in (column_config or {}).items()}
     frame = frame.rename(columns=named)
     with st.expander(label, expanded=expanded):
-        st.dataframe(frame, hide_index=True, placeholder="–", column_config=config)
-        st.download_button("Download as CSV", formats.csv_text(frame, code), file_name=file_name,
+        st.dataframe(worded(frame), hide_index=True, placeholder="–", column_config=config)
+        st.download_button("Download as CSV", formats.csv_text(worded(frame, keep_codes=True), code), file_name=file_name,
                            mime="text/csv", on_click="ignore", key=f"download_{file_name}",
                            icon=":material/download:")
 

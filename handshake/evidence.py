@@ -16,6 +16,10 @@ import pandas as pd
 SETTLE_DAYS = 120  # deals take months to close: the window ends this long before the period does
 WINDOW_DAYS = 365
 MIN_SAMPLE = 30  # no rate, estimate or comparison from fewer leads than this
+# No verdict (yes/no, better/worse, a fair guide) on any page from fewer outcomes than this on each side of it:
+# 0 wins among 121 MQLs says nothing about whether they win less often. Each compared group needs this many of
+# the outcome it is judged by (wins, accepted leads...) and this many without it.
+MIN_OUTCOMES = 10
 MIN_STRATUM = 10  # a stratum lends its own on-time win rate from this many on-time leads; fewer borrow a coarser one's
 BOOTSTRAP_RUNS = 1000
 Z = 1.959964  # 95% intervals
@@ -26,6 +30,17 @@ MAX_ATTEMPT = 6  # the attempts curve's last point holds the 6th attempt and lat
 # leads of the finest stratum around them that has MIN_STRATUM of them
 STRATA = [["source", "campaign", "segment", "score_band"], ["source", "segment", "score_band"], ["score_band"], []]
 CELLS_PER_LEVEL = 1_000_000  # a cell's number is its level times this plus its stratum's number at that level
+
+
+def enough(outcomes, others=None, minimum: int = MIN_OUTCOMES) -> bool:
+    """True when a verdict may be drawn: at least `minimum` outcomes (and, when given, `minimum` without it)."""
+    counts = [outcomes] if others is None else [outcomes, others]
+    return all(c is not None and c == c and c >= minimum for c in counts)
+
+
+def too_few(outcomes, what: str = "outcomes", minimum: int = MIN_OUTCOMES) -> str:
+    """What a page says instead of a verdict it may not draw."""
+    return f"Too few {what} to judge ({outcomes:,.0f}; at least {minimum} needed)."
 
 
 def window(end: date) -> tuple[date, date]:

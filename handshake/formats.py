@@ -33,8 +33,8 @@ def fmt(value, unit: str, currency: str = "EUR") -> str:
         return "–"
     if unit == "rate":
         return f"{value:.1%}"
-    if unit == "hours":
-        return f"{value:,.1f} h"
+    if unit == "hours":  # a wait of two days or more is read in days: "87.6 days", not "2102.0 h"
+        return f"{value:,.1f} h" if abs(value) < LONG_WAIT_HOURS else f"{value / 24:,.1f} days"
     if unit == "days":
         return f"{value:,.1f} days"
     if unit == "ratio":
@@ -44,12 +44,23 @@ def fmt(value, unit: str, currency: str = "EUR") -> str:
     if unit == "points":
         return f"{value:+.1f} points"
     if unit == "money":
-        for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
-            if abs(value) >= size:
-                return f"{prefix(currency)}{value / size:,.1f}{suffix}"
-        return f"{prefix(currency)}{value:,.0f}"
+        return money(value, currency)
     # a count is whole, but an average count (attempts per lead, MQLs a week) is not: keep its decimal
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+# From this many hours on, a wait is shown in days (one rule for every page, list, the pack and a CSV note).
+LONG_WAIT_HOURS = 48
+
+
+def money(value: float, currency: str = "EUR") -> str:
+    """An amount as every surface writes it: whole units below a thousand, then K, M and B with at most one
+    decimal (€950, €694K, €10.6M, €1.2B), as a table's compact money column shows it."""
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(value) >= size * 0.9995:  # 999,999 is €1.0M, not €1,000.0K
+            shown = f"{abs(value) / size:,.1f}".removesuffix(".0")
+            return f"{'-' if value < 0 else ''}{prefix(currency)}{shown}{suffix}"
+    return f"{'-' if value < 0 else ''}{prefix(currency)}{abs(value):,.0f}"
 
 
 def change(current, previous, unit: str) -> str | None:
@@ -65,9 +76,25 @@ def change(current, previous, unit: str) -> str | None:
     return None if current == previous else f"{(current - previous) / abs(previous):+.1%}"
 
 
-def readable(code: str) -> str:
-    """A stored code as people say it: paid_search -> Paid search; names with capitals stay as they are."""
-    return code.replace("_", " ").capitalize() if code == code.lower() else code
+# Codes that are initials: written in capitals wherever a code becomes words.
+INITIALS = {"mql": "MQL", "sal": "SAL", "sql": "SQL", "sdr": "SDR", "crm": "CRM", "smb": "SMB", "roi": "ROI",
+            "sla": "SLA", "b2b": "B2B", "seo": "SEO", "ppc": "PPC"}
+
+
+def words(code):
+    """A stored code as people say it, the one way every page, chart, list, pack and message turns codes into
+    words: paid_search -> Paid search, no_fit -> No fit, sal -> SAL, "sql to opportunity" -> SQL to opportunity.
+    Names with capitals (a campaign, "Mid-market") stay as written; anything that is not text passes through."""
+    if not isinstance(code, str) or not code or code != code.lower():
+        return code
+    parts = [INITIALS.get(part, part) for part in re.split(r"[_\s]+", code.strip()) if part]
+    if not parts:
+        return code
+    said = " ".join(parts)
+    return said[0].upper() + said[1:]
+
+
+readable = words  # the older name, kept for the pages that call it
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:

@@ -663,12 +663,9 @@ def change_sentence(kpi: Kpi, current, previous, currency: str = "EUR") -> str |
         return None
     change = abs(current - previous) / abs(previous)
     def show(v):
-        if kpi.unit == "money":
-            from handshake.formats import prefix  # here, not on top: formats imports this module
-            return f"{prefix(currency)}{v:,.0f}"
-        text = f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}"
-        return f"{text} h" if kpi.unit == "hours" else f"{text} days" if kpi.unit == "days" else text
-    return f"{kpi.label} {verb} {change:.0%}, from {show(previous)} to {show(current)}."
+        from handshake.formats import fmt  # here, not on top: formats imports this module
+        return fmt(v, kpi.unit, currency)
+    return f"{kpi.label} {verb} {change:.1%}, from {show(previous)} to {show(current)}."
 
 
 def biggest_movers(current: dict, previous: dict, count: int = 3, among: tuple = HEADLINE,

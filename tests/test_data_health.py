@@ -193,7 +193,7 @@ def test_overview_says_follow_ups_are_missing_instead_of_showing_zero(monkeypatc
     shown = metrics(at)
     assert shown["First touch within SLA"] == "–"  # not 0.0%: every MQL would count as breached
     assert shown["MQLs delivered"] == "8"  # L1-L7 and L10 need nothing but leads
-    assert shown["Revenue"] == "€18.0k"  # 10,000 + 5,000 + 3,000 booked in March
+    assert shown["Revenue"] == "€18K"  # 10,000 + 5,000 + 3,000 booked in March
     captions = [c.value for c in at.caption]
     assert ("No follow-ups imported: First touch within SLA cannot be measured. "
             "Import a follow-ups file on the Import data page.") in captions
@@ -238,7 +238,7 @@ def test_warehouse_page_lists_each_check(monkeypatch, seed_warehouse):
     rows = dict(zip(table["Check"], table["Count"]))
     assert rows["Leads with a source"] == "9 of 9 leads"  # L1-L8 and L10 were created in March
     assert rows["MQLs with a first touch"] == "6 of 8 MQLs"
-    assert rows["Revenue traced to a lead"] == "€15.0k of €18.0k booked"
+    assert rows["Revenue traced to a lead"] == "€15K of €18K booked"
     assert rows["MQLs below the agreed score"] == "0 of 8 scored MQLs under an agreed threshold"
     shares = dict(zip(table["Check"], table["Share"]))
     assert shares["MQLs with an owner"] == "100.0%"

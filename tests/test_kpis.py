@@ -147,15 +147,15 @@ def test_biggest_movers_rank_relative_change_and_say_it_in_words():
     # MQL to won fell 75% but recent cohorts always trail older ones, so it is no mover
     assert kpis.biggest_movers(current, previous, count=3) == [
         "First touch within SLA rose 10.0 points, from 40.0% to 50.0%.",
-        "MQLs delivered rose 10%, from 100 to 110.",
-        "Revenue fell 5%, from €100,000 to €95,000.",
+        "MQLs delivered rose 10.0%, from 100 to 110.",
+        "Revenue fell 5.0%, from €100K to €95K.",
     ]
 
 
 def test_a_rate_rising_from_zero_is_the_biggest_mover():
     movers = kpis.biggest_movers({"acceptance_rate": 0.25, "mql_count": 20}, {"acceptance_rate": 0.0, "mql_count": 10})
     # 0% -> 25% has no relative size but outranks MQLs doubling (+100%)
-    assert movers == ["Acceptance rate rose 25.0 points, from 0.0% to 25.0%.", "MQLs delivered rose 100%, from 10 to 20."]
+    assert movers == ["Acceptance rate rose 25.0 points, from 0.0% to 25.0%.", "MQLs delivered rose 100.0%, from 10 to 20."]
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in queries.QUERY_DIR.glob("*.sql")))

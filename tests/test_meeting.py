@@ -329,7 +329,7 @@ def test_a_rating_outside_one_to_five_is_refused(seed_con):
 
 def test_movers_say_hours_with_their_unit():
     kpi = kpis.BY_NAME["first_touch_median_hours"]
-    assert kpis.change_sentence(kpi, 12.8, 11.4) == "Median hours to first touch rose 12%, from 11.4 h to 12.8 h."
+    assert kpis.change_sentence(kpi, 12.8, 11.4) == "Median hours to first touch rose 12.3%, from 11.4 h to 12.8 h."  # 1.4 / 11.4 = 12.3%
 
 
 def test_the_time_zone_is_stored_in_the_warehouse_and_an_unknown_one_refused(seed_warehouse):

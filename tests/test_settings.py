@@ -44,8 +44,8 @@ def import_contacts(path, tmp_path, text=HUBSPOT_CONTACTS, mapping=None):
 # ---- money as people read it
 
 @pytest.mark.parametrize(("currency", "shown"), [
-    ("EUR", "€1.2k"), ("USD", "$1.2k"), ("GBP", "£1.2k"), ("BRL", "R$1.2k"), ("JPY", "¥1.2k"),
-    ("CHF", "CHF 1.2k"), ("INR", "₹1.2k"), ("AUD", "A$1.2k"), ("CAD", "C$1.2k"), ("SEK", "SEK 1.2k"),
+    ("EUR", "€1.2K"), ("USD", "$1.2K"), ("GBP", "£1.2K"), ("BRL", "R$1.2K"), ("JPY", "¥1.2K"),
+    ("CHF", "CHF 1.2K"), ("INR", "₹1.2K"), ("AUD", "A$1.2K"), ("CAD", "C$1.2K"), ("SEK", "SEK 1.2K"),
 ])
 def test_an_amount_starts_with_the_currencys_symbol_or_its_code(currency, shown):
     assert formats.fmt(1234.5, "money", currency) == shown

@@ -33,5 +33,6 @@ st.navigation(
             st.Page("pages/definitions.py", title="Definitions", icon=":material/handshake:"),
             st.Page("pages/warehouse.py", title="Warehouse", icon=":material/database:"),
         ],
-    }
+    },
+    expanded=True,  # every page one click from the sidebar: folded, the Data pages hid behind "View 4 more"
 ).run()

@@ -210,7 +210,7 @@ def money_column(label: str, code: str | None = None, **number_column_args):
 
 def rate_column(label: str, **number_column_args):
     """A table column of shares (0 to 1) written as percentages with one decimal, 34.1%, as fmt writes a rate."""
-    return st.column_config.NumberColumn(label, format="percent", step=0.001, **number_column_args)
+    return st.column_config.NumberColumn(label, format="percent", **{"step": 0.001, **number_column_args})
 
 
 # Columns that hold codes from the warehouse's own lists: tables and lists show them as words (formats.words),
@@ -370,6 +370,35 @@ def data_table(frame, file_name: str, column_config: dict | None = None,
         st.download_button("Download as CSV", formats.csv_text(worded(frame, keep_codes=True), code), file_name=file_name,
                            mime="text/csv", on_click="ignore", key=f"download_{file_name}",
                            icon=":material/download:")
+
+
+LIST_ROWS = 200  # a list's rows on screen; its download holds every row
+LIST_COUNTS = ["listed_count", "overdue_count", "short_of_attempts_count"]  # of the whole list, on every row
+
+
+def list_table(frame, name: str, params: dict, file_name: str, label: str, column_config: dict,
+               order: str = "newest first") -> None:
+    """A list query's first rows on screen, saying "showing N of M" when they are not all of it, and every row
+    as a CSV download. The query takes $limit (null = the whole list) and counts the whole list in listed_count."""
+    listed = int(frame["listed_count"].iloc[0])
+    part = "" if len(frame) == listed else f" · showing {len(frame):,} of {listed:,}, {order}"
+    with st.expander(label + part, expanded=True):
+        st.dataframe(worded(frame.drop(columns=[c for c in LIST_COUNTS if c in frame])), hide_index=True,
+                     placeholder="–", column_config=column_config)
+        st.download_button(f"Download all {listed:,} as CSV", _whole_list_csv(name, params), file_name=file_name,
+                           mime="text/csv", on_click="ignore", key=f"download_{file_name}",
+                           icon=":material/download:")
+
+
+def _whole_list_csv(name: str, params: dict):
+    """The whole list as CSV, made only when someone downloads it (on a thread of its own, outside the page run)."""
+    path, bound, code = warehouse.configured_path(), dict(params, limit=None), currency()
+
+    def csv() -> str:
+        rows = queries.run(warehouse.shared_connection(path), name, bound)
+        return formats.csv_text(worded(rows.drop(columns=[c for c in LIST_COUNTS if c in rows]), keep_codes=True),
+                                code)
+    return csv
 
 
 def chart(figure, key: str, **plotly_chart_args):

@@ -94,6 +94,13 @@ def words(code):
     return said[0].upper() + said[1:]
 
 
+def mid_sentence(label: str) -> str:
+    """A label inside a sentence: its first word in lower case unless it is initials ("SQL to opportunity" stays,
+    "Inquiry to MQL" becomes "inquiry to MQL"); `label.lower()` would write "sql to opportunity"."""
+    first, _, rest = label.partition(" ")
+    return label if first.isupper() else first.lower() + (" " + rest if rest else "")
+
+
 readable = words  # the older name, kept for the pages that call it
 
 

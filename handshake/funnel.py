@@ -3,7 +3,7 @@ these sentences, so none of them says a step was measured when the warehouse hol
 
 import pandas as pd
 
-from handshake import kpis
+from handshake import formats, kpis
 from handshake.formats import fmt, plural
 
 NOT_MEASURED = "not measured"
@@ -14,9 +14,10 @@ def stage_label(row) -> str:
     return row["stage"] if row["is_measured"] else f"{row['stage']} ({NOT_MEASURED})"
 
 
-def waterfall_title(total, stages: pd.DataFrame) -> str:
+def waterfall_title(total, stages: pd.DataFrame, start, end) -> str:
     won = kpis.clean(stages.loc[stages["stage"] == "Won", "reached_count"].iloc[0])
-    said = f"Of {total['inquiry_count']:,} leads that arrived, {total['reached_mql_count']:,} became MQLs"
+    said = (f"Of {total['inquiry_count']:,} leads that arrived {start:%d %b} to {end:%d %b %Y}, "
+            f"{total['reached_mql_count']:,} became MQLs")
     if won is None:
         return said + "; whether they were won is not measured"
     return said + f" and {won:,} {'is' if won == 1 else 'are'} won so far"
@@ -38,6 +39,23 @@ def measured_times(times: pd.DataFrame) -> pd.DataFrame:
     return times.dropna(subset=["median_days_in_stage"])
 
 
+def counted_by_arrival(total, stages: pd.DataFrame, by_mql_day) -> str:
+    """Why the funnel's MQLs and wins differ from the Overview's for the same period: the funnel follows the leads
+    that arrived in it, the Overview the leads that became MQLs in it (by_mql_day: kpi_mql_cohort's row)."""
+    arrived, qualified = int(total["reached_mql_count"]), int(by_mql_day["mql_count"])
+    said = ("Counted by the day each lead arrived, so that every stage follows the same leads. The Overview and "
+            f"Follow-up count MQLs by the day they became MQLs: {qualified:,} in this period")
+    if arrived == qualified:
+        return said + ", the same number."
+    more = qualified - arrived
+    said += (f", {abs(more):,} {'more' if more > 0 else 'fewer'}: leads that arrived before the period and "
+             "qualified in it, less those that arrived in it and qualified after it")
+    won = kpis.clean(stages.loc[stages["stage"] == "Won", "reached_count"].iloc[0])
+    if won is not None and kpis.clean(by_mql_day["won_count"]) is not None:
+        said += f"; of those MQLs, {int(by_mql_day['won_count']):,} are won so far (here {int(won):,})"
+    return said + "."
+
+
 def slowest_step(times: pd.DataFrame) -> str | None:
     """The headline of the time-in-stage chart, from the measured hand-off steps (not the whole sales cycle)."""
     steps = measured_times(times.iloc[:5])
@@ -45,9 +63,9 @@ def slowest_step(times: pd.DataFrame) -> str | None:
         return None
     slowest = steps.sort_values("median_days_in_stage", ascending=False).iloc[0]
     if len(steps) == 1:
-        return (f"Only {slowest['transition'].lower()} is measured: a median of "
+        return (f"Only {formats.mid_sentence(slowest['transition'])} is measured: a median of "
                 f"{fmt(slowest['median_days_in_stage'], 'days')}")
-    return (f"The slowest measured step is {slowest['transition'].lower()}: a median of "
+    return (f"The slowest measured step is {formats.mid_sentence(slowest['transition'])}: a median of "
             f"{fmt(slowest['median_days_in_stage'], 'days')}")
 
 

@@ -176,7 +176,7 @@ FUNNEL = (
 
 FOLLOW_UP = (
     Kpi(
-        "first_touch_median_hours", "Median hours to first touch", "hours", "follow_up_summary", "sales",
+        "first_touch_median_hours", "Median time to first touch", "hours", "follow_up_summary", "sales",
         "SLA time: how long the period's MQLs waited for sales' first touch, counted from assignment (or from "
         "MQL when the hand-off time is missing): the rep's own time, on the clock the SLA runs on. Half waited "
         "longer. Only touched MQLs count (the never touched are counted apart); a touch before assignment "
@@ -186,7 +186,7 @@ FOLLOW_UP = (
         needs=("follow_ups",),
     ),
     Kpi(
-        "first_touch_p90_hours", "P90 hours to first touch", "hours", "follow_up_summary", "sales",
+        "first_touch_p90_hours", "P90 time to first touch", "hours", "follow_up_summary", "sales",
         "The slow tail of SLA time: nine in ten of the period's touched MQLs got their first touch within this "
         "many hours of assignment (or MQL without a recorded hand-off).",
         "90th percentile (interpolated) over touched MQLs of (first touch - coalesce(assigned, MQL)), in hours",

@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 
 from handshake import assessment, kpis
+from handshake.formats import fmt
 
 CRITERIA_PATH = Path(__file__).resolve().parent.parent / "data" / "stage_criteria.toml"
 STAGES = ("undefined", "defined", "aligned", "integrated")
@@ -117,11 +118,11 @@ def describe(result: dict) -> str:
     if value is None:
         return "not measurable"
     if result["comparison"] == "rising":
-        return result["detail"] or f"{value:.0%} of steps rise"
+        return result["detail"] or f"{fmt(value, 'rate')} of steps rise"
     if unit == "yes_no":
         return "yes" if value >= 1 else "no"
-    if unit == "rate":
-        return f"{value:.1%}"
+    if unit == "rate":  # the window is named at the number: the sidebar's period does not apply here
+        return f"{fmt(value, 'rate')} over the last {window_days()} days"
     if unit == "weeks":
         return f"{value:,.0f} {'week' if value == 1 else 'weeks'}"
     return f"{value:,.0f}"
@@ -133,7 +134,7 @@ def describe_threshold(result: dict) -> str:
     if result["unit"] == "yes_no":
         return "yes"
     if result["unit"] == "rate":
-        return f"at least {result['threshold']:.0%}"
+        return f"at least {fmt(result['threshold'], 'rate')}"
     if result["unit"] == "weeks":
         return f"at least {result['threshold']:,.0f} of 8 weeks"
     return f"at least {result['threshold']:,.0f}"

@@ -3,10 +3,8 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from handshake import dashboard, formats, kpis, queries, warehouse
+from handshake import dashboard, formats, kpis
 from handshake.formats import fmt
-
-LIST_ROWS = 200  # a list's rows on screen; its download holds every row
 
 st.title("Follow-up and SLA")
 filters = dashboard.filters()
@@ -25,8 +23,8 @@ follow_up, cohort, agreements, bands, attempts, never_touched, overdue = dashboa
     ("follow_up_agreements", params),
     ("first_touch_buckets", params),
     ("attempts_before_disposition", params),
-    ("follow_up_never_touched", dict(params, limit=LIST_ROWS)),
-    ("accountability_list", dict(params, limit=LIST_ROWS)),
+    ("follow_up_never_touched", dict(params, limit=dashboard.LIST_ROWS)),
+    ("accountability_list", dict(params, limit=dashboard.LIST_ROWS)),
 ])
 summary = follow_up[follow_up["grain"] == "total"].iloc[0]
 cohort = cohort.iloc[0]
@@ -172,7 +170,7 @@ def bands_chart():
     figure = go.Figure()
     figure.add_bar(
         x=bands["band_label"], y=bands["mql_count"], marker_color=colours,
-        text=[f"{n:,} · {s:.0%}" for n, s in zip(bands["mql_count"], bands["mql_share_rate"])],
+        text=[f"{n:,} · {fmt(s, 'rate')}" for n, s in zip(bands["mql_count"], bands["mql_share_rate"])],
         textposition="outside", cliponaxis=False, name="MQLs",
         hovertemplate="%{x}: %{y:,} MQLs<extra></extra>",
     )
@@ -204,7 +202,7 @@ dashboard.data_table(bands.drop(columns=["band_order"]), "handshake_first_touch_
     "lower_hours": st.column_config.NumberColumn("Above (h)", format="%g"),
     "upper_hours": st.column_config.NumberColumn("Up to (h)", format="%g"),
     "mql_count": st.column_config.NumberColumn("MQLs", format="%d"),
-    "mql_share_rate": st.column_config.NumberColumn("Share of MQLs", format="percent"),
+    "mql_share_rate": dashboard.rate_column("Share of MQLs"),
 })
 
 
@@ -267,35 +265,6 @@ else:
     })
 
 
-LIST_COUNTS = ["listed_count", "overdue_count", "short_of_attempts_count"]  # of the whole list, on every row
-
-
-def whole_list_csv(name: str):
-    """The whole list as CSV, made only when someone downloads it (on a thread of its own, outside the page run)."""
-    path, bound, currency = warehouse.configured_path(), dict(params, limit=None), dashboard.currency()
-
-    def csv() -> str:
-        rows = queries.run(warehouse.shared_connection(path), name, bound)
-        return formats.csv_text(rows.drop(columns=[c for c in LIST_COUNTS if c in rows]), currency)
-    return csv
-
-
-def list_table(frame, name: str, file_name: str, label: str, column_config: dict) -> None:
-    """A list's first LIST_ROWS rows on screen, and every row as a CSV download."""
-    listed = int(frame["listed_count"].iloc[0])
-    with st.expander(label, expanded=True):
-        st.dataframe(frame.drop(columns=[c for c in LIST_COUNTS if c in frame]), hide_index=True, placeholder="–",
-                     column_config=column_config)
-        st.download_button(f"Download all {count(listed)} as CSV", whole_list_csv(name), file_name=file_name,
-                           mime="text/csv", on_click="ignore", key=f"download_{file_name}",
-                           icon=":material/download:")
-
-
-def shown(frame, order: str) -> str:
-    """What part of a list the table holds: '' when all of it, else ' · showing the 200 most overdue'."""
-    return "" if len(frame) == frame["listed_count"].iloc[0] else f" · showing the {count(len(frame))} {order}"
-
-
 st.subheader("MQLs nobody has touched")
 if never_touched.empty:
     st.success("Every MQL of this period has had at least one sales touch.", icon=":material/task_alt:")
@@ -304,10 +273,9 @@ else:
         "Highest score first. Marketo found about 45% of B2B inquirers eventually buy, from someone: these are "
         "the leads to ask about first. Some may still be inside their SLA (see 'Waited')."
     )
-    list_table(
-        never_touched, "follow_up_never_touched", "handshake_never_touched_mqls.csv",
-        label=f"{mqls_text(never_touched['listed_count'].iloc[0])} never touched"
-              + shown(never_touched, "with the highest score"),
+    dashboard.list_table(
+        never_touched, "follow_up_never_touched", params, "handshake_never_touched_mqls.csv",
+        label=f"{mqls_text(never_touched['listed_count'].iloc[0])} never touched", order="highest score first",
         column_config={
             "lead_id": None,
             "crm_id": "Record ID in the CRM",
@@ -341,16 +309,16 @@ def team_chart(teams, measure=TEAM_MEASURE):
     figure = go.Figure()
     figure.add_bar(
         y=ranked["team"], x=ranked[measure], orientation="h", marker_color=dashboard.SALES_COLOUR,
-        text=[f"{v:.0%} of {n:,}" for v, n in zip(ranked[measure], ranked["mql_count"])],
+        text=[f"{fmt(v, 'rate')} of {n:,}" for v, n in zip(ranked[measure], ranked["mql_count"])],
         textposition="outside", cliponaxis=False,
         hovertemplate="%{y}: %{x:.1%}<extra></extra>",
     )
     best, worst = ranked.iloc[-1], ranked.iloc[0]
     if len(ranked) == 1:
-        title = f"{best['team']}: {best[measure]:.0%} of its MQLs {label}"
+        title = f"{best['team']}: {fmt(best[measure], 'rate')} of its MQLs {label}"
     else:
-        title = (f"{best['team']} {verb} most often ({best[measure]:.0%}), {worst['team']} least often "
-                 f"({worst[measure]:.0%})")
+        title = (f"{best['team']} {verb} most often ({fmt(best[measure], 'rate')}), {worst['team']} least often "
+                 f"({fmt(worst[measure], 'rate')})")
     subtitle = f"Share of each team's MQLs {label}, of those judged"
     if not ownerless.empty:
         subtitle += f"; {mqls_text(ownerless['mql_count'].iloc[0])} had no owner"
@@ -369,10 +337,10 @@ OWNER_COLUMNS = {
     "rep_name": "Rep",
     "team": "Team",
     "mql_count": st.column_config.NumberColumn("MQLs owned", format="%d"),
-    "sla_compliance_rate": st.column_config.NumberColumn(
-        "Within SLA", format="percent", help="Of the MQLs judged; a dash: no SLA agreed."),
-    "touched_within_24h_rate": st.column_config.NumberColumn("Within 24 h", format="percent"),
-    "first_touch_median_hours": st.column_config.NumberColumn("Median hours to first touch", format="%.1f"),
+    "sla_compliance_rate": dashboard.rate_column(
+        "Within SLA", help="Of the MQLs judged; a dash: no SLA agreed."),
+    "touched_within_24h_rate": dashboard.rate_column("Within 24 h"),
+    "first_touch_median_hours": st.column_config.NumberColumn("Median time to first touch", format="%.1f"),
     "never_touched_count": st.column_config.NumberColumn("Never touched", format="%d"),
     "avg_attempt_count": st.column_config.NumberColumn(
         "Avg attempts", format="%.1f", help="Attempts before sales accepted or rejected; a dash: no MQL decided yet."),
@@ -412,11 +380,10 @@ if overdue.empty:
                "worked as often as agreed.", icon=":material/task_alt:")
 else:
     totals = overdue.iloc[0]
-    list_table(
-        overdue, "accountability_list", "handshake_accountability_list.csv",
+    dashboard.list_table(
+        overdue, "accountability_list", params, "handshake_accountability_list.csv", order="most overdue first",
         label=f"{mqls_text(totals['listed_count'])} on the list: {count(totals['overdue_count'])} untouched past "
-              f"the deadline, {count(totals['short_of_attempts_count'])} short of attempts after two weeks"
-              + shown(overdue, "most overdue"),
+              f"the deadline, {count(totals['short_of_attempts_count'])} short of attempts after two weeks",
         column_config={
             "lead_id": None,
             "crm_id": "Record ID in the CRM",

@@ -40,7 +40,7 @@ def band_note(band: str | None) -> str:
     if band is None or band not in bands.index:
         return "No published range for this step."
     row = bands.loc[band]
-    return f"Published range {row['low_rate']:.0%}–{row['high_rate']:.0%} (a reference, not a target)."
+    return f"Published range {fmt(row['low_rate'], 'rate')}–{fmt(row['high_rate'], 'rate')} (a reference, not a target)."
 
 
 stages = dashboard.query("funnel_stages", filters.params())
@@ -76,10 +76,12 @@ for column, label, colour, _ in PARTS:
     )
 figure.update_layout(
     barmode="stack",
-    title=funnel.waterfall_title(total, stages),
+    title=funnel.waterfall_title(total, stages, filters.start, filters.end),
     yaxis_title="Leads", xaxis_title=None, legend=dict(orientation="h", y=-0.15), margin=dict(t=60, b=10),
 )
 event = dashboard.chart(figure, key="waterfall", on_select="rerun", selection_mode="points")
+by_mql_day = dashboard.query("kpi_mql_cohort", filters.params()).iloc[0]
+st.caption(funnel.counted_by_arrival(total, stages, by_mql_day))
 st.caption("Click a bar to list the leads behind it, or choose below.")
 
 # A clicked bar preselects the drill-down; the selectboxes stay usable without a mouse.
@@ -98,14 +100,14 @@ stage = left.selectbox("Leads at stage", stages.loc[stages["is_measured"].astype
                        key="drill_stage")
 outcome = right.selectbox("Outcome", list(OUTCOMES), format_func=OUTCOMES.get, key="drill_outcome")
 rank = int(stages.loc[stages["stage"] == stage, "stage_rank"].iloc[0])
-leads = dashboard.query("funnel_leads", dict(filters.params(), stage_rank=rank, outcome=outcome))
+drill = dict(filters.params(), stage_rank=rank, outcome=outcome)
+leads = dashboard.query("funnel_leads", dict(drill, limit=dashboard.LIST_ROWS))
 if leads.empty:
     st.info(f"No leads at {stage} with the outcome “{OUTCOMES[outcome].lower()}” in this period.")
 else:
-    shown = f"the newest {len(leads):,}" if len(leads) == 1000 else f"{len(leads):,}"
-    dashboard.data_table(
-        leads, f"handshake_leads_{stage.lower()}_{outcome}.csv", expanded=True,
-        label=f"Leads at {stage}, {OUTCOMES[outcome].lower()}: {shown}",
+    dashboard.list_table(
+        leads, "funnel_leads", drill, f"handshake_leads_{stage.lower()}_{outcome}.csv",
+        label=f"{int(leads['listed_count'].iloc[0]):,} leads at {stage}, {OUTCOMES[outcome].lower()}",
         column_config={
             "lead_id": None,
             "crm_id": "Record ID in the CRM",
@@ -138,7 +140,7 @@ latest = months.iloc[-1]
 in_play = latest["in_play_count"] / max(1, latest["reached_mql_count"])
 figure.update_layout(
     barmode="stack",
-    title=f"{in_play:.0%} of the latest cohort's MQLs are still in play: recent months will convert further",
+    title=f"{fmt(in_play, 'rate')} of the latest cohort's MQLs are still in play: recent months will convert further",
     yaxis_title="Leads arrived in the month", xaxis_title="Cohort month (when the leads arrived)",
     xaxis=dict(tickformat="%b %Y", dtick="M1"),
     legend=dict(orientation="h", y=-0.25), margin=dict(t=60, b=10),
@@ -146,7 +148,7 @@ figure.update_layout(
 dashboard.chart(figure, key="cohorts")
 dashboard.data_table(months.drop(columns=["breakdown"]), "handshake_funnel_by_cohort_month.csv", column_config={
     "period_start": st.column_config.DateColumn("Cohort month", format="MMM YYYY"),
-    **{name: st.column_config.NumberColumn(kpis.BY_NAME[name].label, format="percent") for name, _ in STEPS},
+    **{name: dashboard.rate_column(kpis.BY_NAME[name].label) for name, _ in STEPS},
 })
 
 st.subheader("Time in each stage")
@@ -189,18 +191,20 @@ if best:
         f"**{formats.md(formats.readable(best[2]))}** the fewest ({fmt(best[3], 'rate')})."
     )
 st.dataframe(
-    breakdown[["breakdown", "inquiry_count", "reached_mql_count", "won_count"] + [n for n, _ in STEPS]],
+    breakdown[["breakdown", "inquiry_count", "reached_mql_count", "won_count"] + [n for n, _ in STEPS]].assign(
+        breakdown=lambda f: f["breakdown"].map(formats.words)),
     hide_index=True, placeholder="–",
     column_config={
         "breakdown": dimension.capitalize(),
         "inquiry_count": st.column_config.NumberColumn("Leads", format="localized"),
         "reached_mql_count": st.column_config.NumberColumn("MQLs", format="localized"),
         "won_count": st.column_config.NumberColumn("Won", format="localized"),
-        **{name: st.column_config.ProgressColumn(kpis.BY_NAME[name].label, format="percent", min_value=0,
+        **{name: st.column_config.ProgressColumn(kpis.BY_NAME[name].label, format="percent", step=0.001, min_value=0,
                                                  max_value=1) for name, _ in STEPS},
     },
 )
-st.download_button("Download as CSV", formats.csv_text(breakdown, dashboard.currency()),
+st.download_button("Download as CSV", formats.csv_text(breakdown.assign(
+    breakdown_code=breakdown["breakdown"], breakdown=breakdown["breakdown"].map(formats.words)), dashboard.currency()),
                    file_name=f"handshake_funnel_by_{dimension}.csv", mime="text/csv", on_click="ignore",
                    icon=":material/download:")
 
@@ -212,12 +216,13 @@ with st.expander("Reference ranges: published conversion rates, and how to chang
     )
     fixed = dashboard.cannot("ranges")
     edited = st.data_editor(
-        bands.reset_index()[["transition", "low_rate", "high_rate", "changed_by"]], hide_index=True,
+        bands.reset_index()[["transition", "low_rate", "high_rate", "changed_by"]].assign(
+            transition=lambda f: f["transition"].map(formats.words)), hide_index=True,
         disabled=True if fixed else ["transition", "changed_by"], key="band_editor", placeholder="–",
         column_config={
             "transition": "Step",
-            "low_rate": st.column_config.NumberColumn("Low", min_value=0.0, max_value=1.0, step=0.01, format="percent"),
-            "high_rate": st.column_config.NumberColumn("High", min_value=0.0, max_value=1.0, step=0.01, format="percent"),
+            "low_rate": dashboard.rate_column("Low", min_value=0.0, max_value=1.0),
+            "high_rate": dashboard.rate_column("High", min_value=0.0, max_value=1.0),
             "changed_by": "Last changed by",
         },
     )
@@ -226,7 +231,8 @@ with st.expander("Reference ranges: published conversion rates, and how to chang
         if not invalid.empty:
             st.error(f"Each low must be at most its high: check {', '.join(invalid['transition'])}. Nothing was saved.")
         else:
-            rows = [dict(transition=r.transition, low_rate=float(r.low_rate), high_rate=float(r.high_rate),
+            code_of = {formats.words(code): code for code in bands.index}
+            rows = [dict(transition=code_of[r.transition], low_rate=float(r.low_rate), high_rate=float(r.high_rate),
                          changed_by=dashboard.person().name or "local user", changed_at=kpis.current_time())
                     for r in edited.itertuples()]
             try:

@@ -54,6 +54,6 @@ st.markdown(
 )
 dashboard.data_table(dashboard.query("reference_bands"), "handshake_reference_bands.csv", label="The reference ranges",
                      column_config={
-                         "low_rate": st.column_config.NumberColumn("Low", format="percent"),
-                         "high_rate": st.column_config.NumberColumn("High", format="percent"),
+                         "low_rate": dashboard.rate_column("Low"),
+                         "high_rate": dashboard.rate_column("High"),
                      })

@@ -93,9 +93,9 @@ else:
         "recent period reads lower than an older one. A dash: nothing to check (no MQLs, no won leads or no "
         "revenue; no MQL with a score under an agreed threshold). Each check is defined in the Glossary, under Data "
         "health."
-        + (f" Below {HEALTHY:.0%}: {', '.join(low)}." if low else "")
-        + (f" Above {1 - HEALTHY:.0%}: {', '.join(high)}." if high else "")
-        + ("" if low or high else f" Every check is at {HEALTHY:.0%} or more ({1 - HEALTHY:.0%} or less where lower "
+        + (f" Below {fmt(HEALTHY, 'rate')}: {', '.join(low)}." if low else "")
+        + (f" Above {fmt(1 - HEALTHY, 'rate')}: {', '.join(high)}." if high else "")
+        + ("" if low or high else f" Every check is at {fmt(HEALTHY, 'rate')} or more ({fmt(1 - HEALTHY, 'rate')} or less where lower "
                                   "is better)."))
 
 st.page_link("pages/definitions.py", label="The joint agreement, version by version, is on the Definitions page",

@@ -2,12 +2,12 @@
 -- parameters: $start, $end (dates, end exclusive), $segment, $region, $source (null = all),
 -- $stage_rank (1 inquiry .. 6 won), $outcome ('moved_on', 'open', 'dropped', 'recycled' or 'won')
 -- $start_at, $end_at: the same two days' midnight in the organisation's time zone, as UTC timestamps
--- 'moved_on' = reached a later stage; newest first, at most 1,000. Each lead carries its id in the CRM it came
--- from (crm_id) and the link to its record when a template is set.
+-- $limit (the rows to return, newest first; null = every lead behind the bar)
+-- 'moved_on' = reached a later stage; newest first. Each lead carries its id in the CRM it came from (crm_id) and
+-- the link to its record when a template is set; listed_count is how many leads the whole list holds.
 with
-picked as (
-    -- the newest 1,000 first, so only they are joined to their owners' names
-    select *
+behind as (
+    select f.*
     from lead_facts f
     where f.created_at >= $start_at
         and f.created_at < $end_at
@@ -18,8 +18,10 @@ picked as (
             when 'moved_on' then f.stage_rank > $stage_rank
             else f.stage_rank = $stage_rank and f.stage_outcome = $outcome
         end
-    order by f.created_at desc
-    limit 1000
+),
+picked as (
+    -- only the rows shown are joined to their owners' names
+    select * from behind order by created_at desc limit $limit
 ),
 final as (
     select
@@ -40,6 +42,7 @@ final as (
         f.sql_at,
         f.reached_opportunity_at as opportunity_at,
         f.won_date,
+        (select count(*) from behind) as listed_count,
     from picked f
     left join reps r on r.rep_id = f.owner_rep_id
 )

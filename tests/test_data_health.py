@@ -221,10 +221,10 @@ def test_weekly_meeting_cards_and_pack_say_follow_ups_are_missing(monkeypatch, u
     assert_clean(at)
     shown = metrics(at)
     assert shown["First touch within SLA"] == "–"
-    assert shown["Median hours to first touch"] == "–"
+    assert shown["Median time to first touch"] == "–"
     assert shown["Attempts before decision"] == "–"
     assert shown["MQLs delivered"] == "3"  # L1, L2, L3 became MQLs 2-8 Mar
-    assert any(c.value.startswith("No follow-ups imported: Median hours to first touch cannot be measured.")
+    assert any(c.value.startswith("No follow-ups imported: Median time to first touch cannot be measured.")
                for c in at.caption)
     table = at.session_state["meeting_pack"].scorecard.set_index("KPI")
     assert table.at["First touch within SLA", "This week"] == "not measured"  # the pack says why there is no number
@@ -244,7 +244,7 @@ def test_warehouse_page_lists_each_check(monkeypatch, seed_warehouse):
     assert shares["MQLs with an owner"] == "100.0%"
     assert shares["MQLs with a decision"] == ":orange[**75.0%**]"  # 6 / 8, below 90%: flagged
     assert shares["MQLs below the agreed score"] == "0.0%"  # 0 / 8: lower is better, not flagged
-    assert "Below 90%: MQLs with a first touch, MQLs with a decision, Revenue traced to a lead." in (
+    assert "Below 90.0%: MQLs with a first touch, MQLs with a decision, Revenue traced to a lead." in (
         "\n".join(c.value for c in at.caption))  # 6 / 8, 6 / 8 and 15,000 / 18,000
 
 
@@ -263,7 +263,7 @@ def test_warehouse_page_flags_a_high_share_below_the_agreed_score(monkeypatch, s
     assert_clean(at)
     table = at.table[0].value
     assert dict(zip(table["Check"], table["Share"]))["MQLs below the agreed score"] == ":orange[**20.0%**]"  # 2 / 10
-    assert "Above 10%: MQLs below the agreed score." in "\n".join(c.value for c in at.caption)
+    assert "Above 10.0%: MQLs below the agreed score." in "\n".join(c.value for c in at.caption)
 
 
 def test_warehouse_page_without_leads_in_the_period_says_so(monkeypatch, seed_warehouse):

@@ -319,8 +319,8 @@ def test_follow_up_page_shows_a_long_lists_head_and_queries_it_whole_on_download
     assert sorted(asked) == [("accountability_list", 200), ("follow_up_never_touched", 200)]
     tables = {e.label: e for e in at.expander}
     for name, file_name, label, order in (
-        ("follow_up_never_touched", "handshake_never_touched_mqls.csv", "never touched", "with the highest score"),
-        ("accountability_list", "handshake_accountability_list.csv", "on the list", "most overdue"),
+        ("follow_up_never_touched", "handshake_never_touched_mqls.csv", "never touched", "highest score first"),
+        ("accountability_list", "handshake_accountability_list.csv", "on the list", "most overdue first"),
     ):
         heading = next(text for text in tables if label in text)
         button = next(b for b in at.get("download_button") if b.key == f"download_{file_name}")
@@ -328,7 +328,7 @@ def test_follow_up_page_shows_a_long_lists_head_and_queries_it_whole_on_download
         assert heading.startswith(f"{listed:,} MQLs")
         shown = tables[heading].dataframe[0].value
         assert len(shown) == min(listed, 200)
-        assert (f" · showing the 200 {order}" in heading) == (listed > 200)
+        assert (f" · showing 200 of {listed:,}, {order}" in heading) == (listed > 200)
         assert not {"listed_count", "overdue_count", "short_of_attempts_count"} & set(shown.columns)
         # the whole list is queried only now, as when someone clicks the button
         url = managers[-1].execute_deferred(button.proto.deferred_file_id)
@@ -337,10 +337,12 @@ def test_follow_up_page_shows_a_long_lists_head_and_queries_it_whole_on_download
         assert stored.filename == file_name
         csv = pd.read_csv(io.BytesIO(stored.content))
         assert len(csv) == listed
-        assert list(csv.columns) == list(shown.columns)
+        # the download holds every column on screen, each coded one followed by its code (source, source_code)
+        assert [c for c in csv.columns if not c.endswith("_code")] == list(shown.columns)
+        assert csv["source"].head(200).tolist() == shown["source"].tolist()  # in words, as on screen
         assert csv["lead_id"].head(200).tolist() == shown["lead_id"].tolist()
     # 205 of the demo's MQLs were never touched, whenever the page judges them
-    assert any("never touched · showing the 200 with the highest score" in text for text in tables)
+    assert any("never touched · showing 200 of" in text for text in tables)
 
 
 def test_follow_up_page_shows_a_short_list_whole(monkeypatch, seed_warehouse):
@@ -405,8 +407,8 @@ def test_follow_up_page_shows_the_seed_numbers(monkeypatch, seed_warehouse):
     at = open_app(monkeypatch, seed_warehouse, "pages/follow_up.py", period=["2026-03-01", "2026-03-31"])
     assert_clean(at)
     shown = {m.label: m.value for m in at.metric}
-    assert shown["Median hours to first touch"] == "7.0 h"
-    assert shown["P90 hours to first touch"] == "48.0 h"
+    assert shown["Median time to first touch"] == "7.0 h"
+    assert shown["P90 time to first touch"] == "2.0 days"  # 48 h, from two days on read in days
     assert shown["Median speed to lead"] == "9.0 h"
     assert shown["Follow-up rate"] == "75.0%"
     assert shown["Never touched"] == "2"

@@ -81,3 +81,11 @@ def test_a_verdict_needs_the_minimum_of_outcomes_on_each_side(outcomes, others, 
 
 def test_what_is_said_instead_of_a_verdict_names_the_count_and_the_minimum():
     assert evidence.too_few(0, "wins") == "Too few wins to judge (0; at least 10 needed)."
+
+
+@pytest.mark.parametrize(("label", "said"), [
+    ("SQL to opportunity", "SQL to opportunity"), ("Inquiry to MQL", "inquiry to MQL"), ("MQL to SAL", "MQL to SAL"),
+    ("Opportunity to won", "opportunity to won"),
+])
+def test_a_label_inside_a_sentence_keeps_its_initials(label, said):
+    assert formats.mid_sentence(label) == said

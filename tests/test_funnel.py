@@ -4,11 +4,13 @@ March's cohort is the nine leads created in March: L1-L8 and L10 (L9 arrived in 
 Where each stands: L1, L6 won; L5 lost as an opportunity; L3 accepted, still open; L2, L4 rejected;
 L7, L10 MQLs still open; L8 an inquiry."""
 
+import io
 from datetime import date
 
+import pandas as pd
 import pytest
 
-from handshake import kpis
+from handshake import dashboard, kpis, queries, warehouse
 
 from test_app import assert_clean, open_app
 
@@ -98,4 +100,38 @@ def test_funnel_page_drills_into_a_stage(monkeypatch, seed_warehouse):
     assert_clean(at)
     listed = at.dataframe[0].value
     assert sorted(listed["lead_id"]) == [7, 10]
-    assert any("Published range 40%–60%" in c.value for c in at.caption)
+    assert any("Published range 40.0%–60.0%" in c.value for c in at.caption)
+
+
+def test_a_list_says_how_much_of_it_shows_and_its_download_holds_every_lead(monkeypatch, seed_warehouse):
+    monkeypatch.setattr(dashboard, "LIST_ROWS", 1)  # a screenful of one row, so that the seed's two leads overflow it
+    at = open_app(monkeypatch, seed_warehouse, "pages/funnel.py", period=["2026-03-01", "2026-03-31"])
+    at.selectbox(key="drill_stage").set_value("MQL")
+    at.selectbox(key="drill_outcome").set_value("open")
+    at.run()
+    assert_clean(at)
+    assert len(at.dataframe[0].value) == 1
+    # leads 7 and 10 are open MQLs of March: two on the list, the newest shown
+    assert any(e.label == "2 leads at MQL, still open here · showing 1 of 2, newest first" for e in at.expander)
+    csv = dashboard._whole_list_csv("funnel_leads", dict(march(stage_rank=2, outcome="open"), limit=1))()
+    download = pd.read_csv(io.StringIO(csv))
+    assert sorted(download["lead_id"]) == [7, 10]  # every lead, whatever the screen's limit
+    assert "listed_count" not in download
+    # L7 and L10 both came from paid_search (tests/seed.sql): words, and the code beside them
+    assert download["source"].tolist() == ["Paid search", "Paid search"]
+    assert download["source_code"].tolist() == ["paid_search", "paid_search"]
+
+
+def test_the_funnel_names_its_window_and_why_its_mqls_differ_from_the_overviews(monkeypatch, seed_warehouse):
+    con = warehouse.open_warehouse(seed_warehouse)
+    con.execute("update leads set mql_at = '2026-03-01 10:00' where lead_id = 9")  # arrived 20 Feb, MQL in March
+    warehouse.refresh_lead_facts(con)
+    con.close()
+    at = open_app(monkeypatch, seed_warehouse, "pages/funnel.py", period=["2026-03-01", "2026-03-31"])
+    assert_clean(at)
+    said = " ".join(c.value for c in at.caption)
+    # by arrival: the 8 March arrivals that became MQLs (L1-L7, L10); by MQL day: those 8 + L9 = 9
+    assert ("The Overview and Follow-up count MQLs by the day they became MQLs: 9 in this period, 1 more: leads "
+            "that arrived before the period and qualified in it") in said
+    assert any(c.value == "**Of 9 leads that arrived 01 Mar to 31 Mar 2026, 8 became MQLs and 2 are won so far**"
+               for c in at.markdown)

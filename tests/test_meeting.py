@@ -156,7 +156,7 @@ def test_scorecard_table_shows_units_and_the_agreed_minimum(run):
     assert table.at["First touch within SLA", "This week"] == "66.7%"
     assert table.at["Revenue", "Target"] == "€7.0k"
     assert table.at["Attempts before decision", "Target"] == "≥ 3 (agreed minimum)"
-    assert table.at["Median hours to first touch", "This week"] == "8.0 h"
+    assert table.at["Median time to first touch", "This week"] == "8.0 h"
 
 
 def test_commitments_name_each_sides_promise(run):
@@ -329,7 +329,7 @@ def test_a_rating_outside_one_to_five_is_refused(seed_con):
 
 def test_movers_say_hours_with_their_unit():
     kpi = kpis.BY_NAME["first_touch_median_hours"]
-    assert kpis.change_sentence(kpi, 12.8, 11.4) == "Median hours to first touch rose 12.3%, from 11.4 h to 12.8 h."  # 1.4 / 11.4 = 12.3%
+    assert kpis.change_sentence(kpi, 12.8, 11.4) == "Median time to first touch rose 12.3%, from 11.4 h to 12.8 h."  # 1.4 / 11.4 = 12.3%
 
 
 def test_the_time_zone_is_stored_in_the_warehouse_and_an_unknown_one_refused(seed_warehouse):

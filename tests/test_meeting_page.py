@@ -37,7 +37,7 @@ def test_the_week_shows_the_hand_worked_scorecard(monkeypatch, seed_warehouse):
     assert_clean(at)
     # L1, L2, L3 became MQLs 2-8 Mar: see tests/test_meeting.py for the arithmetic
     assert shown(at) == {
-        "MQLs delivered": "3", "First touch within SLA": "66.7%", "Median hours to first touch": "8.0 h",
+        "MQLs delivered": "3", "First touch within SLA": "66.7%", "Median time to first touch": "8.0 h",
         "Attempts before decision": "1", "Acceptance rate": "66.7%", "Rejections with a reason": "100.0%",
         "Revenue": "€0", "Open pipeline": "€17.0k",
     }

@@ -5,6 +5,7 @@ import streamlit as st
 from handshake import dashboard
 
 st.set_page_config(page_title="Handshake", page_icon=":material/handshake:", layout="wide")
+st.html(dashboard.LAYOUT_CSS)
 dashboard.sign_in()
 dashboard.ensure_warehouse()
 st.session_state["filters"] = dashboard.sidebar_filters()

@@ -357,8 +357,48 @@ def kpi_metric(name: str, value, delta: str | None = None, note: str | None = No
             st.caption(note)
 
 
+# A table of more columns than a phone shows (390 px) is written there as one line per row instead: CSS in app.py
+# shows a container keyed wide_... only on a wider screen and one keyed phone_... only on a phone.
+LAYOUT_CSS = """<style>
+@media (max-width: 640px) { [class*="st-key-wide_"] { display: none; } }
+@media (min-width: 641px) { [class*="st-key-phone_"] { display: none; } }
+</style>"""
+
+
+def cell_text(value, setting) -> str:
+    """A table cell as the table shows it, by its column's format: for a row written out as a line on a phone."""
+    value = kpis.clean(value)
+    if value is None:
+        return "–"
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return formats.md(formats.words(value))
+    number_format = ((setting or {}).get("type_config") or {}).get("format") if isinstance(setting, dict) else None
+    if number_format == "percent":
+        return fmt(value, "rate")
+    if isinstance(number_format, str) and number_format.startswith(formats.prefix(currency())):
+        return fmt(value, "money", currency())
+    if number_format == "%.1f":
+        return f"{value:,.1f}"
+    return fmt(value, "count")
+
+
+def phone_lines(frame, column_config: dict) -> str:
+    """Each row as one markdown line, its first column in bold, every other column labelled: all of a table's
+    columns on a phone, where a table would show three of them."""
+    def label(column):
+        setting = column_config.get(column, column)
+        return setting.get("label") or column if isinstance(setting, dict) else setting
+    shown = [c for c in frame.columns if column_config.get(c, c) is not None]
+    lines = []
+    for row in frame[shown].to_dict("records"):
+        first, *rest = shown
+        lines.append(f"- **{cell_text(row[first], column_config.get(first))}** · "
+                     + " · ".join(f"{label(c)}: {cell_text(row[c], column_config.get(c))}" for c in rest))
+    return "\n".join(lines)
+
+
 def data_table(frame, file_name: str, column_config: dict | None = None,
-               label: str = "The numbers behind the chart", expanded: bool = False) -> None:
+               label: str = "The numbers behind the chart", expanded: bool = False, phone: bool = False) -> None:
     """The rows behind a chart, one click away, with the same rows as a CSV download; a money column's name says
     the organisation's currency in both (revenue_brl)."""
     code = currency()
@@ -366,7 +406,11 @@ def data_table(frame, file_name: str, column_config: dict | None = None,
     config = {named.get(c, c): setting for c, setting in (column_config or {}).items()}
     frame = frame.rename(columns=named)
     with st.expander(label, expanded=expanded):
-        st.dataframe(worded(frame), hide_index=True, placeholder="–", column_config=config)
+        if phone:  # phone=True: every column readable at 390 px, as lines
+            with st.container(key=f"phone_{file_name}"):
+                st.markdown(phone_lines(frame, config))
+        with st.container(key=f"wide_{file_name}"):
+            st.dataframe(worded(frame), hide_index=True, placeholder="–", column_config=config)
         st.download_button("Download as CSV", formats.csv_text(worded(frame, keep_codes=True), code), file_name=file_name,
                            mime="text/csv", on_click="ignore", key=f"download_{file_name}",
                            icon=":material/download:")
@@ -381,6 +425,8 @@ def list_table(frame, name: str, params: dict, file_name: str, label: str, colum
     """A list query's first rows on screen, saying "showing N of M" when they are not all of it, and every row
     as a CSV download. The query takes $limit (null = the whole list) and counts the whole list in listed_count."""
     listed = int(frame["listed_count"].iloc[0])
+    if "record_url" in frame and frame["record_url"].isna().all():  # no link template set: a column of dashes
+        frame = frame.drop(columns="record_url")
     part = "" if len(frame) == listed else f" · showing {len(frame):,} of {listed:,}, {order}"
     with st.expander(label + part, expanded=True):
         st.dataframe(worded(frame.drop(columns=[c for c in LIST_COUNTS if c in frame])), hide_index=True,
@@ -396,6 +442,8 @@ def _whole_list_csv(name: str, params: dict):
 
     def csv() -> str:
         rows = queries.run(warehouse.shared_connection(path), name, bound)
+        if "record_url" in rows and rows["record_url"].isna().all():  # as on screen: no link template set
+            rows = rows.drop(columns="record_url")
         return formats.csv_text(worded(rows.drop(columns=[c for c in LIST_COUNTS if c in rows]), keep_codes=True),
                                 code)
     return csv

@@ -1,6 +1,8 @@
 """What the hand-off funnel says in words, from its queries' rows: the page, the pack and the command line share
 these sentences, so none of them says a step was measured when the warehouse holds no record of it."""
 
+from datetime import timedelta
+
 import pandas as pd
 
 from handshake import formats, kpis
@@ -54,6 +56,20 @@ def counted_by_arrival(total, stages: pd.DataFrame, by_mql_day) -> str:
     if won is not None and kpis.clean(by_mql_day["won_count"]) is not None:
         said += f"; of those MQLs, {int(by_mql_day['won_count']):,} are won so far (here {int(won):,})"
     return said + "."
+
+
+def cut_short_months(months: list, start, end) -> str:
+    """The note under a chart of months whose first or last the period cuts short (hatched there)."""
+    said = []
+    for month in months:
+        month_end = (pd.Timestamp(month) + pd.DateOffset(months=1)).date() - timedelta(days=1)
+        if month < start and month_end > end:
+            said.append(f"{month:%B %Y} counts only {start:%d %b} to {end:%d %b}")
+        elif month < start:
+            said.append(f"{month:%B %Y} counts only from {start:%d %b}")
+        else:
+            said.append(f"{month:%B %Y} only to {end:%d %b}")
+    return "Hatched: " + " and ".join(said) + ", so holds fewer leads: not a slump."
 
 
 def slowest_step(times: pd.DataFrame) -> str | None:

@@ -278,7 +278,7 @@ else:
         label=f"{mqls_text(never_touched['listed_count'].iloc[0])} never touched", order="highest score first",
         column_config={
             "lead_id": None,
-            "crm_id": "Record ID in the CRM",
+            "crm_id": "CRM ID",
             "record_url": st.column_config.LinkColumn("Record", display_text="Open in CRM"),
             "lead_score": st.column_config.NumberColumn("Score", format="%d"),
             "source": "Source", "segment": "Segment", "region": "Region",
@@ -307,10 +307,11 @@ def team_chart(teams, measure=TEAM_MEASURE):
     ownerless = teams[teams["team"] == OWNERLESS]
     ranked = teams[teams["team"] != OWNERLESS].dropna(subset=[measure]).sort_values(measure)
     figure = go.Figure()
+    # the share inside its bar and the MQL count beside the team's name: outside the bar, text was cut on a phone
     figure.add_bar(
-        y=ranked["team"], x=ranked[measure], orientation="h", marker_color=dashboard.SALES_COLOUR,
-        text=[f"{fmt(v, 'rate')} of {n:,}" for v, n in zip(ranked[measure], ranked["mql_count"])],
-        textposition="outside", cliponaxis=False,
+        y=[f"{t} ({n:,})" for t, n in zip(ranked["team"], ranked["mql_count"])], x=ranked[measure],
+        orientation="h", marker_color=dashboard.SALES_COLOUR,
+        text=[fmt(v, "rate") for v in ranked[measure]], textposition="inside", insidetextanchor="end",
         hovertemplate="%{y}: %{x:.1%}<extra></extra>",
     )
     best, worst = ranked.iloc[-1], ranked.iloc[0]
@@ -319,15 +320,15 @@ def team_chart(teams, measure=TEAM_MEASURE):
     else:
         title = (f"{best['team']} {verb} most often ({fmt(best[measure], 'rate')}), {worst['team']} least often "
                  f"({fmt(worst[measure], 'rate')})")
-    subtitle = f"Share of each team's MQLs {label}, of those judged"
+    subtitle = f"Share of each team's MQLs {label}, of those judged (in brackets: the team's MQLs)"
     if not ownerless.empty:
         subtitle += f"; {mqls_text(ownerless['mql_count'].iloc[0])} had no owner"
         if ownerless[measure].notna().iloc[0]:
             subtitle += f", {fmt(ownerless[measure].iloc[0], 'rate')} of them {label.split(' (')[0]}"
     figure.update_layout(
         title=dict(text=title, subtitle=dict(text=subtitle)),
-        xaxis=dict(title=f"Share of the team's MQLs {label} (%)", tickformat=".0%", range=[0, 1.08]),
-        yaxis_title=None, showlegend=False, margin=dict(t=90, b=10),
+        xaxis=dict(title="Share of the team's MQLs", tickformat=".0%", range=[0, 1]),
+        yaxis=dict(title=None, automargin=True), showlegend=False, margin=dict(t=90, b=10, l=10, r=10),
         height=220 + 40 * len(ranked),
     )
     return figure
@@ -340,7 +341,7 @@ OWNER_COLUMNS = {
     "sla_compliance_rate": dashboard.rate_column(
         "Within SLA", help="Of the MQLs judged; a dash: no SLA agreed."),
     "touched_within_24h_rate": dashboard.rate_column("Within 24 h"),
-    "first_touch_median_hours": st.column_config.NumberColumn("Median time to first touch", format="%.1f"),
+    "first_touch_median_hours": st.column_config.NumberColumn("Median time to first touch (h)", format="%.1f"),
     "never_touched_count": st.column_config.NumberColumn("Never touched", format="%d"),
     "avg_attempt_count": st.column_config.NumberColumn(
         "Avg attempts", format="%.1f", help="Attempts before sales accepted or rejected; a dash: no MQL decided yet."),
@@ -353,11 +354,11 @@ else:
     st.info("No team to compare: none of these MQLs has an owner." if (teams["team"] == OWNERLESS).all()
             else "No team's MQLs can be judged yet: every one is still inside its first hours.",
             icon=":material/hourglass_empty:")
-dashboard.data_table(teams, "handshake_follow_up_by_team.csv", column_config=OWNER_COLUMNS)
+dashboard.data_table(teams, "handshake_follow_up_by_team.csv", column_config=OWNER_COLUMNS, phone=True)
 if dashboard.sees_rep_level():
     st.caption("Each rep's MQLs are those they own now. Rep-level figures are for coaching, not for ranking people.")
     dashboard.data_table(reps, "handshake_follow_up_by_rep.csv", label="By rep", expanded=True,
-                         column_config=OWNER_COLUMNS)
+                         column_config=OWNER_COLUMNS, phone=True)
 else:
     st.caption(f"Each rep's own figures are shown only to the roles set in `rep_level_roles` (you are a "
                f"{dashboard.person().role}): they are for coaching, not for everyone to compare.")
@@ -386,7 +387,7 @@ else:
               f"the deadline, {count(totals['short_of_attempts_count'])} short of attempts after two weeks",
         column_config={
             "lead_id": None,
-            "crm_id": "Record ID in the CRM",
+            "crm_id": "CRM ID",
             "record_url": st.column_config.LinkColumn("Record", display_text="Open in CRM"),
             "owner_name": st.column_config.TextColumn("Owner", help="A dash: nobody was assigned.", width="medium"),
             "team": "Team",

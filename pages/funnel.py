@@ -1,5 +1,8 @@
 """Hand-off funnel, for leadership and both teams: where the leads that arrived in the period are now."""
 
+from datetime import timedelta
+
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -93,6 +96,8 @@ if points:
         st.session_state["funnel_last_click"] = clicked
         st.session_state["drill_stage"], st.session_state["drill_outcome"] = clicked
 
+STAGE_TIMES = {"mql_at": "MQL", "accepted_at": "SAL", "rejected_at": "Rejected", "sql_at": "SQL",
+               "opportunity_at": "Opportunity", "won_date": "Won"}
 OUTCOMES = {"moved_on": "Moved on", "open": "Still open here", "recycled": "Recycled here", "dropped": "Dropped here",
             "won": "Won"}
 left, right = st.columns(2)
@@ -110,23 +115,27 @@ else:
         label=f"{int(leads['listed_count'].iloc[0]):,} leads at {stage}, {OUTCOMES[outcome].lower()}",
         column_config={
             "lead_id": None,
-            "crm_id": "Record ID in the CRM",
+            "crm_id": "CRM ID",
             "record_url": st.column_config.LinkColumn("Record", display_text="Open in CRM"),
-            "created_at": st.column_config.DatetimeColumn("Arrived", format="D MMM YYYY, HH:mm"),
-            "lead_score": st.column_config.NumberColumn("Score", format="%d"),
+            "created_at": st.column_config.DatetimeColumn("Arrived", format="D MMM YYYY"),
+            "lead_score": st.column_config.NumberColumn("Score", format="%d", width="small"),
             "source": "Source", "segment": "Segment", "region": "Region", "status": "Status", "owner": "Owner",
-            "mql_at": st.column_config.DatetimeColumn("MQL", format="D MMM YYYY, HH:mm"),
-            "accepted_at": st.column_config.DatetimeColumn("Accepted", format="D MMM YYYY, HH:mm"),
-            "rejected_at": st.column_config.DatetimeColumn("Rejected", format="D MMM YYYY, HH:mm"),
             "rejection_reason": "Rejection reason",
-            "sql_at": st.column_config.DatetimeColumn("SQL", format="D MMM YYYY, HH:mm"),
-            "opportunity_at": st.column_config.DatetimeColumn("Opportunity", format="D MMM YYYY, HH:mm"),
-            "won_date": st.column_config.DateColumn("Won on"),
+            # on screen, the time of the stage drilled into; every stage's time is in the download
+            **{column: None for column in STAGE_TIMES},
+            **{column: (st.column_config.DateColumn if column == "won_date" else st.column_config.DatetimeColumn)(
+                f"{name} on", format="D MMM YYYY") for column, name in STAGE_TIMES.items() if name == stage},
         },
     )
+    st.caption("On screen, each lead's arrival and its time at the stage chosen; the download holds every "
+               "stage's time.")
 
 st.subheader("Where each month's leads are now")
 months = dashboard.query("funnel_by_cohort", dict(params, grain="month"))
+# a month the period cuts short (its first or last) holds fewer leads by construction: hatched, and said below
+month_starts = [kpis.clean(m).date() for m in months["period_start"]]
+cut_short = [m < filters.start or (m + pd.DateOffset(months=1)).date() - timedelta(days=1) > filters.end
+             for m in month_starts]
 figure = go.Figure()
 for column, label, colour in (
     ("won_count", "Won", "#1B5E20"),
@@ -135,7 +144,8 @@ for column, label, colour in (
     ("dropped_count", "Dropped (rejected, disqualified, lost)", "#B5533C"),
     ("not_yet_mql_count", "Not (yet) an MQL", "#D9D9D9"),
 ):
-    figure.add_bar(x=months["period_start"], y=months[column], name=label, marker_color=colour)
+    figure.add_bar(x=months["period_start"], y=months[column], name=label,
+                   marker=dict(color=colour, pattern_shape=["/" if cut else "" for cut in cut_short]))
 latest = months.iloc[-1]
 in_play = latest["in_play_count"] / max(1, latest["reached_mql_count"])
 figure.update_layout(
@@ -146,6 +156,8 @@ figure.update_layout(
     legend=dict(orientation="h", y=-0.25), margin=dict(t=60, b=10),
 )
 dashboard.chart(figure, key="cohorts")
+if any(cut_short):
+    st.caption(funnel.cut_short_months([m for m, cut in zip(month_starts, cut_short) if cut], filters.start, filters.end))
 dashboard.data_table(months.drop(columns=["breakdown"]), "handshake_funnel_by_cohort_month.csv", column_config={
     "period_start": st.column_config.DateColumn("Cohort month", format="MMM YYYY"),
     **{name: dashboard.rate_column(kpis.BY_NAME[name].label) for name, _ in STEPS},
@@ -199,8 +211,8 @@ st.dataframe(
         "inquiry_count": st.column_config.NumberColumn("Leads", format="localized"),
         "reached_mql_count": st.column_config.NumberColumn("MQLs", format="localized"),
         "won_count": st.column_config.NumberColumn("Won", format="localized"),
-        **{name: st.column_config.ProgressColumn(kpis.BY_NAME[name].label, format="percent", step=0.001, min_value=0,
-                                                 max_value=1) for name, _ in STEPS},
+        # numbers, not progress bars: eight columns of bars were wider than the page at 1440 px
+        **{name: dashboard.rate_column(kpis.BY_NAME[name].label) for name, _ in STEPS},
     },
 )
 st.download_button("Download as CSV", formats.csv_text(breakdown.assign(

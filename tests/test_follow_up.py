@@ -1,6 +1,7 @@
 """The follow-up and SLA queries on the seed rows of tests/seed.sql, worked out by hand, and the page itself."""
 
 import io
+import json
 from datetime import date, datetime, timedelta
 
 import pandas as pd
@@ -427,3 +428,22 @@ def test_follow_up_page_explains_a_period_without_mqls_or_agreement(monkeypatch,
     assert_clean(unagreed)
     assert "agreed no first-touch SLA" in unagreed.info[0].value
     assert {m.label: m.value for m in unagreed.metric}["First touch within SLA"] == "–"
+
+
+def test_on_a_phone_each_rep_is_a_line_holding_every_column(monkeypatch, seed_warehouse):
+    at = open_app(monkeypatch, seed_warehouse, "pages/follow_up.py", period=["2026-03-01", "2026-03-31"])
+    assert_clean(at)
+    lines = [m.value for m in at.markdown if m.value.startswith("- **Sam Sales**")]
+    # Sam owns the 8 March MQLs (L1-L7, L10): within L1, L3, L6; breached L2, L4, L5, L7 and, judged now, L10
+    # -> 3 / 8 = 37.5%
+    assert lines and lines[0].startswith("- **Sam Sales** · Team: DACH SDR · MQLs owned: 8 · Within SLA: 37.5% · ")
+    labels = ["Within 24 h", "Median time to first touch (h)", "Never touched", "Avg attempts"]
+    assert all(f" · {label}: " in lines[0] for label in labels)  # all eight columns, none cut at 390 px
+
+
+def test_the_team_chart_keeps_its_numbers_inside_the_bars(monkeypatch, seed_warehouse):
+    at = open_app(monkeypatch, seed_warehouse, "pages/follow_up.py", period=["2026-03-01", "2026-03-31"])
+    figure = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if "DACH SDR (8)" in c.proto.spec)
+    bar = figure["data"][0]
+    assert bar["y"] == ["DACH SDR (8)"] and bar["text"] == ["37.5%"]  # 3 of 8 judged, as the rep line says
+    assert bar["textposition"] == "inside"  # outside the bar it was cut off on a phone

@@ -5,6 +5,7 @@ Where each stands: L1, L6 won; L5 lost as an opportunity; L3 accepted, still ope
 L7, L10 MQLs still open; L8 an inquiry."""
 
 import io
+import json
 from datetime import date
 
 import pandas as pd
@@ -135,3 +136,12 @@ def test_the_funnel_names_its_window_and_why_its_mqls_differ_from_the_overviews(
             "that arrived before the period and qualified in it") in said
     assert any(c.value == "**Of 9 leads that arrived 01 Mar to 31 Mar 2026, 8 became MQLs and 2 are won so far**"
                for c in at.markdown)
+
+
+def test_months_the_period_cuts_short_are_hatched_and_said(monkeypatch, seed_warehouse):
+    at = open_app(monkeypatch, seed_warehouse, "pages/funnel.py", period=["2026-03-05", "2026-03-20"])
+    assert_clean(at)
+    figure = json.loads(at.get("plotly_chart")[-2].proto.spec)  # the cohort months, before the stage times
+    patterns = {tuple(trace["marker"]["pattern"]["shape"]) for trace in figure["data"]}
+    assert patterns == {("/",)}  # March alone, cut short at both ends
+    assert any(c.value == "Hatched: March 2026 counts only 05 Mar to 20 Mar, so holds fewer leads: not a slump." for c in at.caption)

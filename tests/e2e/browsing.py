@@ -20,6 +20,7 @@ WAIT_MS = 30_000
 ARTEFACTS = ROOT / "test-results" / "e2e"
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
+PROJECTOR = {"width": 1280, "height": 720}  # a meeting room's screen
 
 
 def free_port() -> int:

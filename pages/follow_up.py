@@ -289,8 +289,8 @@ else:
             "sla_clock_at": None,  # in the download; on screen, waited says it
             "sla_hours": st.column_config.NumberColumn("SLA (h)", format="%g", help="A dash: no SLA agreed."),
             "age_days": st.column_config.NumberColumn("Age (days)", format="%.1f"),
-            "waited_hours": st.column_config.NumberColumn("Waited (h)", format="%.0f",
-                                                          help="From assignment (or MQL) until sales decided, or until now."),
+            "waited_days": st.column_config.NumberColumn("Waited (days)", format="%.1f",
+                                                         help="From assignment (or MQL) until sales decided, or until now."),
             "status": "Status", "rejection_reason": "Rejection reason",
         },
     )

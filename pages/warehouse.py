@@ -30,6 +30,8 @@ st.caption(f"Schema version {about.get('schema_version')} · data version {about
 
 st.subheader("Data health")
 HEALTHY = 0.9  # below this share a check is flagged
+# the window is named at each count: the Overview counts MQLs by the day they qualified, this page by arrival
+ARRIVED_MQLS = "MQLs among the leads created in the period"
 period = dashboard.filters()
 currency = dashboard.currency()
 health = dashboard.query("data_health", period.params()).iloc[0]
@@ -47,13 +49,13 @@ else:
     checks = (  # (KPI, how many of how many, what a poor share breaks)
         ("lead_source_rate", counted("with_source_count", "lead_count", "leads"),
          "Without a source, conversion, win rate and revenue cannot be credited to a channel or compared."),
-        ("mql_owner_rate", counted("with_owner_count", "mql_count", "MQLs"),
+        ("mql_owner_rate", counted("with_owner_count", "mql_count", ARRIVED_MQLS),
          "Without an owner nobody answers for an MQL: it is missing from the accountability list and every "
          "rep's numbers."),
-        ("mql_first_touch_rate", counted("with_first_touch_count", "mql_count", "MQLs"),
+        ("mql_first_touch_rate", counted("with_first_touch_count", "mql_count", ARRIVED_MQLS),
          "Without first-touch times the SLA KPIs, hours to first touch and the follow-up rate cannot be "
          "measured: untouched leads look like sales never called."),
-        ("mql_disposition_rate", counted("with_disposition_count", "mql_count", "MQLs"),
+        ("mql_disposition_rate", counted("with_disposition_count", "mql_count", ARRIVED_MQLS),
          "Without acceptance or rejection times the acceptance rate and rejection reasons describe only a "
          "few leads, and the MQL to SAL step looks stuck."),
         ("won_revenue_link_rate", counted("won_with_revenue_count", "won_count", "won leads"),

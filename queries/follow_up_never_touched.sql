@@ -32,12 +32,12 @@ final as (
         c.lead_score,
         r.rep_name as owner_name,
         r.team,
-        -- until sales decided on the lead, or until $now while it is undecided
+        -- until sales decided on the lead, or until $now while it is undecided; in days, as every long wait is read
         greatest(
             epoch(least(coalesce(c.accepted_at, c.rejected_at, $now::timestamp), $now::timestamp))
                 - epoch(c.sla_clock_at),
             0
-        ) / 3600 as waited_hours,
+        ) / 86400 as waited_days,
         c.first_touch_sla_hours as sla_hours,
         greatest(epoch($now::timestamp) - epoch(c.created_at), 0) / 86400 as age_days,
         coalesce(c.source, '(no source)') as source,

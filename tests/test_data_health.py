@@ -237,7 +237,7 @@ def test_warehouse_page_lists_each_check(monkeypatch, seed_warehouse):
     table = at.table[0].value
     rows = dict(zip(table["Check"], table["Count"]))
     assert rows["Leads with a source"] == "9 of 9 leads"  # L1-L8 and L10 were created in March
-    assert rows["MQLs with a first touch"] == "6 of 8 MQLs"
+    assert rows["MQLs with a first touch"] == "6 of 8 MQLs among the leads created in the period"
     assert rows["Revenue traced to a lead"] == "€15K of €18K booked"
     assert rows["MQLs below the agreed score"] == "0 of 8 scored MQLs under an agreed threshold"
     shares = dict(zip(table["Check"], table["Share"]))

@@ -221,8 +221,8 @@ def test_never_touched_list_puts_the_best_leads_first(run_query):
     assert rows["lead_id"].tolist() == [10, 4]
     assert rows["owner_name"].tolist() == ["Sam Sales", "Sam Sales"]
     # L10 assigned 31 Mar 22:00, undecided, 2 h before now; L4 assigned 10 Mar 09:00 and rejected untouched
-    # on 20 Mar 09:00: 10 days = 240 h
-    assert rows["waited_hours"].tolist() == pytest.approx([2, 240])
+    # on 20 Mar 09:00: 10 days
+    assert rows["waited_days"].tolist() == pytest.approx([2 / 24, 10])
     # L4 created 10 Mar 08:00: 21 days 16 h
     assert rows["age_days"].iloc[1] == pytest.approx(21 + 16 / 24)
     assert rows["status"].tolist() == ["mql", "rejected"]

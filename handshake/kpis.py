@@ -726,11 +726,12 @@ def at_equal_age(row: dict, compared: str = "the previous period") -> tuple[floa
         return None, ("Not compared: this period runs past the newest data, so its MQLs are not all in yet and "
                       "it has no age to match.")
     if undated:
-        return None, (f"Not compared: {undated:,} of {compared}'s wins {'has' if undated == 1 else 'have'} no date, "
-                      "so it cannot be read as it stood at this period's age.")
+        return None, (f"Not compared: {undated:,} {'win' if undated == 1 else 'wins'} of {compared} "
+                      f"{'has' if undated == 1 else 'have'} no date, so it cannot be read as it stood at this "
+                      "period's age.")
     if rate is None:
         return None, f"Not compared: {compared} has no MQLs, or the warehouse records no outcome."
     won_by = clean(row.get("won_by_date"))
-    return rate, (f"Compared with {compared} as it stood {age:,} days after its end (wins to "
-                  f"{won_by:%d %b %Y}): {clean(row['won_count']):,} of {clean(row['mql_count']):,} won, "
-                  f"{rate:.1%}.")
+    when = "at its end" if age == 0 else f"{age:,} {'day' if age == 1 else 'days'} after its end"
+    return rate, (f"{compared[0].upper()}{compared[1:]} {when} (wins to {won_by:%d %b %Y}): "
+                  f"{clean(row['won_count']):,} of {clean(row['mql_count']):,} won, {rate:.1%}.")

@@ -108,8 +108,15 @@ def preset_picker(today: date, key: str = "period") -> None:
         if name in PRESETS:
             st.session_state[key] = preset_range(name, today)
 
-    # the picker shows what the dates are: a hand-picked range that happens to be last month reads as such
-    st.session_state["period_preset"] = preset_of(st.session_state.get(key), today)
+    # the picker shows what the dates are: a hand-picked range that happens to be last month reads as such (on a
+    # link's first run the dates are still only in the URL)
+    period = st.session_state.get(key)
+    if period is None:
+        try:
+            period = tuple(date.fromisoformat(d) for d in st.query_params.get_all(key))
+        except ValueError:
+            period = None
+    st.session_state["period_preset"] = preset_of(period, today)
     st.selectbox("Period preset", (CUSTOM, *PRESETS), key="period_preset", on_change=chosen,
                  help=f"Presets count from {today:%d %b %Y}, the newest day of data.")
 

@@ -92,6 +92,8 @@ RECORDS = {
     "avg_deal_size_eur": ("The deals won", "overview_deals", lambda f: f["status"] == "won"),
     "sales_cycle_days": ("The deals won", "overview_deals", lambda f: f["status"] == "won"),
 }
+# the lists' own codes (queries/overview_mqls.sql) in words
+SAID = {"within_sla": "Within SLA", "breached": "Breached", "sla_running": "SLA still running", "no_sla": "No SLA agreed"}
 RECORD_COLUMNS = {
     "lead_id": None,
     "crm_id": "Record ID in the CRM",
@@ -115,7 +117,8 @@ def show_records(name: str) -> None:
     rows = frame[keep(frame)]
     for column in ("sla", "decision", "status", "source", "sourced_by"):
         if column in rows:
-            rows = rows.assign(**{column: rows[column].map(lambda v: formats.readable(v) if isinstance(v, str) else v)})
+            rows = rows.assign(**{column: rows[column].map(lambda v: SAID.get(v) or formats.readable(v)
+                                                           if isinstance(v, str) else v)})
     st.markdown(f"**{kpis.BY_NAME[name].label}**, {filters.describe()}: {label[4:]}, {fmt(len(rows), 'count')} in all.")
     dashboard.data_table(rows, f"handshake_{name}_records.csv", label=f"{label}: all {fmt(len(rows), 'count')}",
                          expanded=True, column_config=RECORD_COLUMNS)
@@ -141,6 +144,8 @@ for column, kpi in zip(dashboard.grid(len(kpis.HEADLINE), 4), kpis.HEADLINE):
             note=notes[kpi.name], chart_data=monthly.get(kpi.name) or None, chart_type="line",
             # the card is narrow: the comparison's period is named above the cards, its age here
             delta_description="at same age" if kpi.matures else versus,
+            # the arrow's colour says good or bad news: a longer sales cycle is bad
+            delta_color={"higher": "normal", "lower": "inverse"}.get(kpi.better, "off"),
         )
         if current[kpi.name] is not None and st.button(RECORDS[kpi.name][0], key=f"records_{kpi.name}",
                                                         type="tertiary", icon=":material/list:"):

@@ -106,9 +106,9 @@ HEADLINE = (
         needs=("revenue",),
     ),
     Kpi(
-        "marketing_sourced_revenue_share", "Marketing-sourced revenue", "rate", "kpi_revenue", "marketing",
-        "Share of the period's revenue whose deal traces back to a lead that marketing generated. "
-        "Revenue from deals with no lead counts in the total but for neither side.",
+        "marketing_sourced_revenue_share", "Marketing-sourced", "rate", "kpi_revenue", "marketing",
+        "Marketing-sourced revenue: the share of the period's revenue whose deal traces back to a lead that "
+        "marketing generated. Revenue from deals with no lead counts in the total but for neither side.",
         "revenue from marketing-sourced leads / all revenue",
         needs=("revenue",),
     ),

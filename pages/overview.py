@@ -92,8 +92,6 @@ RECORDS = {
     "avg_deal_size_eur": ("The deals won", "overview_deals", lambda f: f["status"] == "won"),
     "sales_cycle_days": ("The deals won", "overview_deals", lambda f: f["status"] == "won"),
 }
-# the lists' own codes (queries/overview_mqls.sql) in words
-SAID = {"within_sla": "Within SLA", "breached": "Breached", "sla_running": "SLA still running", "no_sla": "No SLA agreed"}
 RECORD_COLUMNS = {
     "lead_id": None,
     "crm_id": "Record ID in the CRM",
@@ -115,10 +113,9 @@ def show_records(name: str) -> None:
     label, query, keep = RECORDS[name]
     frame = dashboard.query(query, filters.params())
     rows = frame[keep(frame)]
-    for column in ("sla", "decision", "status", "source", "sourced_by"):
+    for column in ("sla", "decision"):  # the list's own codes; data_table words the warehouse's (source, status)
         if column in rows:
-            rows = rows.assign(**{column: rows[column].map(lambda v: SAID.get(v) or formats.readable(v)
-                                                           if isinstance(v, str) else v)})
+            rows = rows.assign(**{column: rows[column].map(formats.words)})
     st.markdown(f"**{kpis.BY_NAME[name].label}**, {filters.describe()}: {label[4:]}, {fmt(len(rows), 'count')} in all.")
     dashboard.data_table(rows, f"handshake_{name}_records.csv", label=f"{label}: all {fmt(len(rows), 'count')}",
                          expanded=True, column_config=RECORD_COLUMNS)
@@ -290,8 +287,8 @@ dashboard.data_table(table, "handshake_monthly_kpis.csv", label="The numbers beh
     "mql_count": st.column_config.NumberColumn("MQLs", format="%d"),
     "mql_target": st.column_config.NumberColumn("MQL target", format="%d",
                                                 help="A month the period cuts short: its target for the days so far."),
-    "sla_compliance_rate": st.column_config.NumberColumn("Within SLA", format="percent"),
-    "acceptance_rate": st.column_config.NumberColumn("Accepted", format="percent"),
+    "sla_compliance_rate": dashboard.rate_column("Within SLA"),
+    "acceptance_rate": dashboard.rate_column("Accepted"),
     "revenue_eur": dashboard.money_column("Revenue"),
     "marketing_sourced_revenue_eur": dashboard.money_column("Marketing-sourced"),
     "revenue_target_eur": dashboard.money_column("Revenue target"),

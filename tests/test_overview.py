@@ -96,15 +96,15 @@ def test_biggest_movers_compare_a_maturing_rate_only_at_equal_age():
     previous = {"mql_count": 100, "mql_to_won_rate": 0.10}
     among = (kpis.BY_NAME["mql_count"], kpis.BY_NAME["mql_to_won_rate"])
     # without the earlier period at the same age, MQL to won (5% against an older 10%) is no mover at all
-    assert kpis.biggest_movers(current, previous, among=among) == ["MQLs delivered rose 10%, from 100 to 110."]
+    assert kpis.biggest_movers(current, previous, among=among) == ["MQLs delivered rose 10.0%, from 100 to 110."]
     # at the same age the earlier period had won 4%: 4% -> 5% is +25%, more than MQLs' +10%
     assert kpis.biggest_movers(current, previous, among=among, same_age={"mql_to_won_rate": 0.04}) == [
         "MQL to won rose 1.0 points, from 4.0% to 5.0%, against the previous period at the same age.",
-        "MQLs delivered rose 10%, from 100 to 110.",
+        "MQLs delivered rose 10.0%, from 100 to 110.",
     ]
     # not computable at equal age: left out, never compared with the older period as it is now
     assert kpis.biggest_movers(current, previous, among=among, same_age={"mql_to_won_rate": None}) == [
-        "MQLs delivered rose 10%, from 100 to 110."]
+        "MQLs delivered rose 10.0%, from 100 to 110."]
 
 
 def test_overview_compares_mql_to_won_at_equal_age(monkeypatch, seed_warehouse):
@@ -230,7 +230,7 @@ def test_the_overview_shows_the_deal_kpis(monkeypatch, seed_warehouse):
     at = open_app(monkeypatch, seed_warehouse, period=["2026-03-01", "2026-03-31"])
     shown = {m.label: m.value for m in at.metric}
     assert shown["Win rate"] == "75.0%"  # 3 won of 4 closed
-    assert shown["Avg deal size"] == "€6.0k"  # 18,000 over 3 won deals
+    assert shown["Avg deal size"] == "€6K"  # 18,000 over 3 won deals
     assert shown["Sales cycle"] == "14.0 days"
     assert "3 won, 1 lost in this period." in visible_text(at)
 

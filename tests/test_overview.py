@@ -341,3 +341,18 @@ def test_the_records_behind_the_deal_cards(run_query):
     assert rows.loc[rows["status"] == "open", "amount_eur"].sum() == 4000 + 7000
     # booked in March: 10,000 (deal 1) + 5,000 (deal 6) + 3,000 (deal 99) = the revenue card's 18,000
     assert rows["booked_eur"].sum() == 10000 + 5000 + 3000
+
+
+def test_a_card_opens_the_records_behind_it(monkeypatch, seed_warehouse):
+    at = open_app(monkeypatch, seed_warehouse, period=["2026-03-01", "2026-03-31"])
+    at.button(key="records_mql_to_won_rate").click().run()
+    assert_clean(at)
+    # the card's 2 of 8: L6 (MQL 20 Mar) and L1 (2 Mar), newest first
+    listed = next(e for e in at.expander if e.label.startswith("The MQLs won"))
+    assert listed.label == "The MQLs won: all 2"
+    assert listed.dataframe[0].value["crm_id"].tolist() == ["6", "1"]
+    at.button(key="records_win_rate").click().run()
+    listed = next(e for e in at.expander if e.label.startswith("The deals closed"))
+    # closed in March: 6 (won), 5 (lost), 1 (won), 99 (won, no lead): the card's 3 won of 4
+    assert listed.dataframe[0].value["deal_id"].tolist() == ["6", "5", "1", "99"]
+    assert listed.dataframe[0].value["status"].tolist() == ["Won", "Lost", "Won", "Won"]

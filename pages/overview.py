@@ -5,7 +5,7 @@ from datetime import timedelta
 import plotly.graph_objects as go
 import streamlit as st
 
-from handshake import dashboard, formats, kpis, maturity, periods
+from handshake import dashboard, evidence, formats, kpis, maturity, periods
 from handshake.formats import fmt, symbol
 
 st.title("Overview")
@@ -32,8 +32,12 @@ cohort = dashboard.query("kpi_mql_cohort", filters.params()).iloc[0]
 revenue = dashboard.query("kpi_revenue", filters.params()).iloc[0]
 deals = dashboard.query("kpi_deals", filters.params()).iloc[0]
 # MQL to won matures: the earlier period is read as it stood at the current period's age (item 1 of issue 20)
-same_age, same_age_note = kpis.at_equal_age(dashboard.query("kpi_won_at_age", dict(
-    previous_params, current_end=filters.end + timedelta(days=1))).iloc[0].to_dict(), compared)
+at_age = dashboard.query("kpi_won_at_age", dict(previous_params, current_end=filters.end + timedelta(days=1))).iloc[0]
+same_age, same_age_note = kpis.at_equal_age(at_age.to_dict(), compared)
+# a rate from a handful of wins swings by chance: no arrow from fewer than the minimum on either side
+fewest_wins = min(int(cohort["won_count"]), int(at_age["won_count"]))
+if same_age is not None and not evidence.enough(fewest_wins):
+    same_age, same_age_note = None, f"Not compared. {evidence.too_few(fewest_wins, 'wins')}"
 
 
 def target_note(kpi) -> str:

@@ -3,12 +3,11 @@ period presets and the year-on-year comparison, each worked out by hand on the r
 
 from datetime import date, datetime, timedelta
 
-import duckdb
 import pytest
 
 from streamlit.testing.v1 import AppTest
 
-from handshake import kpis, periods, warehouse
+from handshake import formats, kpis, periods, queries, warehouse
 from test_app import assert_clean, open_app, visible_text
 
 NOW = datetime(2026, 6, 1)
@@ -107,16 +106,35 @@ def test_biggest_movers_compare_a_maturing_rate_only_at_equal_age():
         "MQLs delivered rose 10.0%, from 100 to 110."]
 
 
-def test_overview_compares_mql_to_won_at_equal_age(monkeypatch, seed_warehouse):
+def test_overview_compares_mql_to_won_at_equal_age(monkeypatch, demo_warehouses):
+    path = demo_warehouses["aligned"]
+    at = open_app(monkeypatch, path, period=["2026-07-01", "2026-09-30"])
+    assert_clean(at)
+    card = next(m for m in at.metric if m.label == "MQL to won")
+    con = warehouse.shared_connection(path)  # the app's own connection: DuckDB lets one process open a file once
+    # the demo ends on 2 Nov 2026, 33 days after 30 Sep: the previous 92 days (31 Mar to 30 Jun) are read to
+    # 30 Jun + 33 days = 2 Aug
+    tz = warehouse.organisation_timezone(warehouse.meta(con.cursor()))
+    row = queries.run(con, "kpi_won_at_age", dict(kpis.query_params(
+        date(2026, 3, 31), date(2026, 6, 30), {"now": kpis.current_time()}, tz=tz), current_end=date(2026, 10, 1))).iloc[0]
+    now = queries.run(con, "kpi_mql_cohort", kpis.query_params(
+        date(2026, 7, 1), date(2026, 9, 30), {"now": kpis.current_time()}, tz=tz)).iloc[0]
+    assert (row["age_days"], row["won_by_date"].date()) == (33, date(2026, 8, 2))
+    assert min(now["won_count"], row["won_count"]) >= 10  # enough wins on both sides to compare
+    assert card.proto.delta == formats.change(now["mql_to_won_rate"], row["mql_to_won_rate"], "rate")
+    assert card.proto.delta_description == "at same age"
+    assert f"The previous period 33 days after its end (wins to 02 Aug 2026): {row['won_count']:,} of " \
+        f"{row['mql_count']:,} won" in visible_text(at)
+
+
+def test_overview_does_not_compare_mql_to_won_from_a_handful_of_wins(monkeypatch, seed_warehouse):
     at = open_app(monkeypatch, seed_warehouse, period=["2026-03-01", "2026-03-31"])
     assert_clean(at)
     card = next(m for m in at.metric if m.label == "MQL to won")
-    # the data ends on 31 March, the period's end: February read at its end. Its one MQL (L9) was not won, so
-    # 0 of 1; March: L1 and L6 of 8 MQLs, 25.0%: +25.0 points
+    # March: L1 and L6 won of 8 MQLs, 25.0%; February at its end: L9, not won, 0 of 1. Fewer than 10 wins a side
     assert card.value == "25.0%"
-    assert card.proto.delta == "+25.0 pts"
-    assert card.proto.delta_description == "at same age"
-    assert "The previous period at its end (wins to 28 Feb 2026): 0 of 1 won, 0.0%." in visible_text(at)
+    assert not card.proto.delta
+    assert "Not compared. Too few wins to judge (0; at least 10 needed)." in visible_text(at)
 
 
 def test_overview_shows_no_change_for_mql_to_won_when_the_period_runs_past_the_data(monkeypatch, seed_warehouse):

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from handshake import access, demo, evidence, formats, kpis, queries, warehouse
+from handshake import access, demo, evidence, formats, kpis, periods, queries, warehouse
 from handshake.formats import fmt, readable
 
 MARKETING_COLOUR = "#0F7B8A"
@@ -283,6 +283,7 @@ def sidebar_filters() -> Filters:
     st.session_state["period_default"] = default
     with st.sidebar:
         st.header("Filters")
+        periods.preset_picker(default_end)
         period = st.date_input(
             "Period", value=(default_start, default_end), key="period", bind="query-params",
             help="Counts MQLs by the day they became MQLs, revenue by the day it was booked.",
@@ -350,7 +351,8 @@ def kpi_metric(name: str, value, delta: str | None = None, note: str | None = No
             st.caption(kpis.missing_note(kpi, missing))
         return
     with st.container(border=True):
-        description = "vs an older period" if kpi.matures else "vs previous period"
+        description = metric_args.pop("delta_description", None) or (
+            "vs an older period" if kpi.matures else "vs previous period")
         st.metric(kpi.label, fmt(value, kpi.unit, currency()), delta=delta, help=kpis.help_text(name),
                   delta_description=description if delta else None, **metric_args)
         if note:

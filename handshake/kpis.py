@@ -106,11 +106,35 @@ HEADLINE = (
         needs=("revenue",),
     ),
     Kpi(
-        "marketing_sourced_revenue_share", "Marketing-sourced revenue", "rate", "kpi_revenue", "marketing",
-        "Share of the period's revenue whose deal traces back to a lead that marketing generated. "
-        "Revenue from deals with no lead counts in the total but for neither side.",
+        "marketing_sourced_revenue_share", "Marketing-sourced", "rate", "kpi_revenue", "marketing",
+        "Marketing-sourced revenue: the share of the period's revenue whose deal traces back to a lead that "
+        "marketing generated. Revenue from deals with no lead counts in the total but for neither side.",
         "revenue from marketing-sourced leads / all revenue",
         needs=("revenue",),
+    ),
+    # what a HubSpot or Salesforce user looks for beside the hand-off: the deals closed in the period
+    Kpi(
+        "win_rate", "Win rate", "rate", "kpi_deals", "sales",
+        "Of the deals closed in the period, the share won rather than lost, whatever their lead. A deal closed "
+        "without saying whether it was won counts as neither. Not measured when the warehouse holds no lost deal "
+        "at all: an export of won deals alone would read 100%.",
+        "deals won / (deals won + deals lost), closed in the period",
+        needs=("opportunities", "pipeline"),
+    ),
+    Kpi(
+        "avg_deal_size_eur", "Avg deal size", "money", "kpi_deals", "sales",
+        "Average deal size: the value of the deals won in the period (their amount in the CRM), per deal won. "
+        "A won deal recorded without an amount is left out.",
+        "sum of the amounts of deals won in the period / deals won in the period with an amount",
+        needs=("opportunities",),
+    ),
+    Kpi(
+        "sales_cycle_days", "Sales cycle", "days", "kpi_deals", "sales",
+        "How long the deals won in the period took to win: the median number of days from the opportunity's "
+        "creation to its close. Half took longer. Won deals without a created date are left out.",
+        "median over deals won in the period of (close date - created date), in days",
+        better="lower",
+        needs=("opportunities", "pipeline"),
     ),
 )
 
@@ -669,17 +693,45 @@ def change_sentence(kpi: Kpi, current, previous, currency: str = "EUR") -> str |
 
 
 def biggest_movers(current: dict, previous: dict, count: int = 3, among: tuple = HEADLINE,
-                   currency: str = "EUR") -> list[str]:
+                   currency: str = "EUR", same_age: dict | None = None,
+                   compared: str = "the previous period") -> list[str]:
     """The KPIs (headline ones unless told) that moved most against the previous period, a sentence each.
 
     Rates move in points and counts in per cent; both are put on one scale as the change relative to
-    the previous value, so a rate going from 20% to 30% (+50%) outranks revenue up 10%."""
+    the previous value, so a rate going from 20% to 30% (+50%) outranks revenue up 10%. A rate that matures
+    (MQL to won) moves only against `same_age`, the earlier period as it stood at the current one's age
+    (queries/kpi_won_at_age.sql): against the older period as it is now, it trails by construction."""
     moves = []
     for kpi in among:
+        before_value = previous.get(kpi.name)
         if kpi.matures:
-            continue
-        sentence = change_sentence(kpi, current.get(kpi.name), previous.get(kpi.name), currency)
+            if same_age is None:
+                continue
+            before_value = same_age.get(kpi.name)
+        sentence = change_sentence(kpi, current.get(kpi.name), before_value, currency)
         if sentence:
-            now, before = clean(current[kpi.name]), clean(previous[kpi.name])
+            if kpi.matures:
+                sentence = sentence[:-1] + f", against {compared} at the same age."
+            now, before = clean(current[kpi.name]), clean(before_value)
             moves.append((abs(now - before) / abs(before) if before else math.inf, sentence))
     return [sentence for _, sentence in sorted(moves, key=lambda m: -m[0])[:count]]
+
+
+def at_equal_age(row: dict, compared: str = "the previous period") -> tuple[float | None, str]:
+    """MQL to won of an earlier period at the current one's age, from the row of queries/kpi_won_at_age.sql, and
+    the sentence saying what it is, or why it cannot be said (then the value is None and no change is shown)."""
+    rate, age = clean(row.get("mql_to_won_rate")), clean(row.get("age_days"))
+    undated = clean(row.get("undated_won_count")) or 0
+    if age is None or age < 0:
+        return None, ("Not compared: this period runs past the newest data, so its MQLs are not all in yet and "
+                      "it has no age to match.")
+    if undated:
+        return None, (f"Not compared: {undated:,} {'win' if undated == 1 else 'wins'} of {compared} "
+                      f"{'has' if undated == 1 else 'have'} no date, so it cannot be read as it stood at this "
+                      "period's age.")
+    if rate is None:
+        return None, f"Not compared: {compared} has no MQLs, or the warehouse records no outcome."
+    won_by = clean(row.get("won_by_date"))
+    when = "at its end" if age == 0 else f"{age:,} {'day' if age == 1 else 'days'} after its end"
+    return rate, (f"{compared[0].upper()}{compared[1:]} {when} (wins to {won_by:%d %b %Y}): "
+                  f"{clean(row['won_count']):,} of {clean(row['mql_count']):,} won, {rate:.1%}.")

@@ -207,7 +207,7 @@ def test_overview_of_leads_alone_measures_only_what_leads_can_tell(monkeypatch, 
     assert shown["Acceptance rate"] == "66.7%"  # 4 accepted of 4 + 2 decided: decisions live on the leads
     # won lives on the leads too: L1 and L6 say won themselves, 2 of the 8 MQLs (one definition of won)
     assert shown["MQL to won"] == "25.0%"
-    for label in ("First touch within SLA", "Open pipeline", "Revenue", "Marketing-sourced revenue"):
+    for label in ("First touch within SLA", "Open pipeline", "Revenue", "Marketing-sourced"):
         assert shown[label] == "–", label
     text = "\n".join(c.value for c in at.caption)
     assert "No opportunities imported: Open pipeline cannot be measured." in text

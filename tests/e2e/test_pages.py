@@ -148,3 +148,14 @@ def test_every_page_opens_without_an_error_or_an_empty_chart_and_reads_as_words(
     overflow = page.evaluate("""() => { const m = document.querySelector('[data-testid="stMain"]');
         return m.scrollWidth - m.clientWidth; }""")
     assert overflow <= 1, f"the page is {overflow} px wider than the screen"
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PROJECTOR], ids=["1440x900", "1280x720"])
+def test_every_page_is_one_click_from_the_sidebar(demo_server, open_page, viewport):
+    page = open_page(demo_server.url, viewport)
+    page.get_by_role("heading", name="Overview", exact=True).first.wait_for()
+    settle(page)
+    links = page.locator('[data-testid="stSidebarNav"] [data-testid="stSidebarNavLink"]').filter(visible=True)
+    names = [text.split("\n")[-1] for text in links.all_inner_texts()]  # after the icon's name
+    assert sorted(names) == sorted(PAGES.values())  # the Data pages hid behind "View 4 more"
+    assert page.locator('[data-testid="stSidebarNav"]').get_by_text(re.compile(r"View \d+ more")).count() == 0

@@ -164,10 +164,11 @@ else:
         height=180 + 32 * len(shown), margin=dict(l=10, r=10),
     )
     dashboard.chart(figure, key=f"evidence_split_{by}")
-    dashboard.data_table(table[["name", *table.columns.drop("name")]], f"handshake_evidence_by_{by}.csv",
+    # a source in words by data_table itself (its code beside it in the CSV); a campaign by name, with its id
+    rows = table.drop(columns="name") if by == "source" else table[["name", *table.columns.drop("name")]]
+    dashboard.data_table(rows, f"handshake_evidence_by_{by}.csv",
                          label=f"The numbers behind the chart: MQLs of {WINDOW}", column_config={
-        "name": by.capitalize(),
-        by: st.column_config.TextColumn(f"{by.capitalize()} code" if by == "source" else "Campaign id"),
+        "name": "Campaign", "campaign": "Campaign id", "source": "Source",
         "mql_count": st.column_config.NumberColumn("MQLs", format="%d"),
         "on_time_count": st.column_config.NumberColumn("Worked on time", format="%d"),
         "won_count": st.column_config.NumberColumn("Won", format="%d"),
@@ -224,11 +225,11 @@ else:
 model, attempts = found["model"], found["attempts"]
 if model is not None:
     st.markdown(
-        "**The longer the first touch waits, the fewer leads each attempt reaches.** An attempt reaches about "
-        f"{fmt(evidence.contact_chance(model, 5 / 60), 'rate')} of the leads first touched 5 minutes after "
-        f"assignment, {fmt(evidence.contact_chance(model, 1), 'rate')} of those first touched after an hour and "
-        f"{fmt(evidence.contact_chance(model, 24), 'rate')} of those first touched after a day "
-        f"({count(model['attempt_count'])} attempts on {count(model['lead_count'])} MQLs of {WINDOW})."
+        "**The longer the first touch waits, the fewer leads each attempt reaches.** Among the MQLs of "
+        f"{WINDOW}, an attempt reached about {fmt(evidence.contact_chance(model, 5 / 60), 'rate')} of the leads "
+        f"first touched 5 minutes after assignment, {fmt(evidence.contact_chance(model, 1), 'rate')} of those first "
+        f"touched after an hour and {fmt(evidence.contact_chance(model, 24), 'rate')} of those first touched after "
+        f"a day: {count(model['attempt_count'])} attempts on {count(model['lead_count'])} MQLs."
     )
 reached = attempts[attempts["reached_rate"].notna()]
 ours_for_ninety = "–"  # the attempts that reached 90% of worked leads, for the published figures below
@@ -275,7 +276,7 @@ if not reached.empty:
            for o, label in (("reached", "Reached"), ("accepted", "Accepted"), ("won", "Won"))
            for part in ("rate", "low", "high")},
         "cumulative_reached_rate": dashboard.rate_column("Reached by then"),
-    }, label=f"By attempts: reached, accepted and won, with 95% intervals (MQLs of {WINDOW})")
+    }, label=f"By attempts: reached, accepted and won, with 95% intervals: MQLs of {WINDOW}")
 
 within_hour = decay[decay["band"].isin(["under 5 min", "5–60 min"])]
 after_day = decay[decay["band"].isin(["1–3 days", "over 3 days"])]
@@ -292,7 +293,7 @@ def accepted_ratio(a, b):
 
 
 # only like measures side by side: each row sets ours beside a published figure measured the same way
-st.markdown(f"**Beside the published figures** (other companies' data, never targets; ours: MQLs of {WINDOW}):")
+st.markdown(f"**Beside the published figures**, other companies' data and never targets; ours are of the MQLs of {WINDOW}:")
 st.table(pd.DataFrame(
     [
         {"Comparison": "Qualified (here: accepted by sales) when first touched within an hour, against after 24 hours",

@@ -135,7 +135,7 @@ def reasons_chart(frame):
         textposition="outside", cliponaxis=False,
         hovertemplate="%{y}: %{x:,} rejected MQLs<extra></extra>",
     ))
-    layout_title, top = heading(title, "Rejected MQLs of the period by the reason sales recorded." + (
+    layout_title, top = heading(title, f"{PERIOD}, rejected, by the reason sales recorded." + (
         f" Only {rejected:,} rejections: too few to read much into." if rejected < SMALL_SAMPLE else ""))
     figure.update_layout(
         title=layout_title, xaxis_title="Rejected MQLs (count)", yaxis=dict(autorange="reversed", title=None),
@@ -290,8 +290,9 @@ def untouched_heatmap(frame):
         low, high = scored.iloc[0], scored.iloc[-1]
         shares = (f"{pct(low['untouched_rate'])} of {low['group_label']} MQLs untouched, "
                   f"{pct(high['untouched_rate'])} of {high['group_label']} ones")
-        untouched = int(low["untouched_count"] + high["untouched_count"])
-        if not evidence.enough(untouched):
+        # a verdict on why leads go uncalled needs enough untouched and touched MQLs in both bands
+        judged = all(evidence.enough(b["untouched_count"], b["mql_count"] - b["untouched_count"]) for b in (low, high))
+        if not judged:
             title = f"{shares[0].upper()}{shares[1:]}"
         elif low["untouched_rate"] > high["untouched_rate"]:
             title = f"Reps leave {shares}"
@@ -361,9 +362,10 @@ else:
             st.markdown(f"**{headline}**")
             st.caption(basis)
     settled_headline, _ = evidence.untouched_finding(settled_check, evidence.window_words(first, last))
-    st.page_link("pages/evidence.py", icon=":material/arrow_forward:", label=(
-        f"The Evidence page asks the same question, the same way, of the MQLs of "
-        f"{evidence.window_words(first, last)}: {settled_headline[0].lower()}{settled_headline[1:]}"))
+    st.page_link("pages/evidence.py", icon=":material/arrow_forward:", label=evidence.asked(
+        f"The Evidence page asks the same question, the same way, of the MQLs of {evidence.window_words(first, last)}",
+        settled_headline + (f" ({settled_check['compared_count']:,} never-touched MQLs)"
+                            if settled_check and settled_check["verdict"] else "")))
     st.caption("Never touched: no follow-up recorded on or after the lead was created (touches dated before it "
                "are data errors and ignored). MQLs from the last days of the period may still be called.")
 

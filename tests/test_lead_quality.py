@@ -240,11 +240,11 @@ def test_lead_quality_page_on_the_seed_month(monkeypatch, seed_warehouse):
     assert shown["Rejected MQLs"] == "2"
     assert shown["Rejections with a reason"] == "50.0%"  # L2 of L2, L4
     assert shown["MQL to won"] == "25.0%"  # L1, L6 of 8
-    assert shown["Revenue per MQL"] == "€2.1k"  # 17,000 / 8 = 2,125
+    assert shown["Revenue per MQL"] == "€2.1K"  # 17,000 / 8 = 2,125
     text = visible_text(at)
     assert "20 to 40% of MQLs" in text and "not a target" in text
     assert "Small sample" in text  # eight MQLs are not a finding
-    assert "2 of 8 MQLs (25%) have no recorded touch" in text
+    assert "2 of 8 MQLs (25.0%) have no recorded touch" in text  # L4, L10 of 8, a rate with one decimal
 
 
 def test_lead_quality_page_counts_the_mqls_below_the_agreed_score(monkeypatch, seed_warehouse):
@@ -260,7 +260,7 @@ def test_lead_quality_page_counts_the_mqls_below_the_agreed_score(monkeypatch, s
     at = open_app(monkeypatch, seed_warehouse, "pages/lead_quality.py", period=["2026-03-01", "2026-03-31"])
     assert_clean(at)
     assert {m.label: m.value for m in at.metric}["MQLs below the agreed score"] == "11.1%"  # L12 of 9 scored MQLs
-    assert ("1 of 9 scored MQLs among the leads created 01 Mar 2026 to 31 Mar 2026, the whole organisation "
+    assert ("1 of 9 scored MQLs among the leads created 1 Mar to 31 Mar 2026, the whole organisation "
             "whatever the filters") in visible_text(at)
 
 

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from handshake.formats import fmt
+from handshake.formats import fmt, mid_sentence
 
 SETTLE_DAYS = 120  # deals take months to close: the window ends this long before the period does
 WINDOW_DAYS = 365
@@ -326,7 +326,7 @@ def untouched_finding(check: dict | None, window: str) -> tuple[str, str]:
 
 def asked(question: str, answer: str) -> str:
     """A question and its answer as one headline: "Whether ...: too few wins at 60-79 to judge (0; ...)"."""
-    return f"{question}: {answer[0].lower()}{answer[1:].removesuffix('.')}"
+    return f"{question}: {mid_sentence(answer).removesuffix('.')}"
 
 
 def score_finding(bands: pd.DataFrame, min_mqls: int, currency: str = "EUR") -> tuple[str, str]:

@@ -7,7 +7,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from handshake import dashboard, evidence, kpis
-from handshake.formats import fmt, prefix, symbol, words
+from handshake.formats import fmt, mid_sentence, prefix, symbol, words
 
 SMALL_SAMPLE = 20  # below this many leads a rate is shown, but not read as a finding
 CAMPAIGNS_CHARTED = 15
@@ -122,10 +122,10 @@ def reasons_chart(frame):
     if top is None:
         title = f"None of the {rejected:,} rejections says why: marketing cannot learn from them"
     elif not silent:
-        title = f"Every rejection says why; the commonest reason is {words(top['rejection_reason']).lower()} ({pct(top['share_of_rejections_rate'])})"
+        title = f"Every rejection says why; the commonest reason is {mid_sentence(words(top['rejection_reason']))} ({pct(top['share_of_rejections_rate'])})"
     else:
         title = (f"{pct(silent)} of rejections give no reason; the commonest given is "
-                 f"{words(top['rejection_reason']).lower()} ({pct(top['share_of_rejections_rate'])})")
+                 f"{mid_sentence(words(top['rejection_reason']))} ({pct(top['share_of_rejections_rate'])})")
     labels = [words(r) for r in frame["rejection_reason"]]
     figure = go.Figure(go.Bar(
         y=labels, x=frame["rejected_count"], orientation="h",

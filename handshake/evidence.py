@@ -404,6 +404,22 @@ def quality_and_execution(strata: pd.DataFrame, by: str) -> pd.DataFrame:
     return table.sort_values(["shortfall_won", by], ascending=[False, True], na_position="last").reset_index(drop=True)
 
 
+def shortfall_finding(best, other, by: str) -> str:
+    """The headline of the quality-or-follow-up split: how far `other` (a row of quality_and_execution, its label
+    in `name`) falls short of the `best` one's on-time win rate, and why. No verdict unless the best's on-time
+    MQLs and the other's MQLs each hold MIN_OUTCOMES wins and as many not won."""
+    sides = [(int(best["on_time_won_count"]), int(best["on_time_count"] - best["on_time_won_count"]),
+              f"{best['name']}'s on-time MQLs"),
+             (int(other["won_count"]), int(other["mql_count"] - other["won_count"]), f"{other['name']}'s MQLs")]
+    for won, not_won, whose in sides:
+        if not enough(won, not_won):
+            what = f"wins among {whose}" if won < not_won else f"MQLs not won among {whose}"
+            return asked(f"Which {by} falls furthest short", too_few(min(won, not_won), what))
+    short, quality = round(other["shortfall_won"]), round(other["quality_won"])  # the two parts add up to it
+    return (f"{other['name']} falls {short:,} wins short of {best['name']}'s on-time rate: {quality:,} from lead "
+            f"quality, {short - quality:,} from follow-up")
+
+
 def compliance(strata: pd.DataFrame) -> float | None:
     """The share of the window's MQLs worked on time."""
     total = strata["mql_count"].sum()

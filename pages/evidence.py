@@ -152,9 +152,7 @@ else:
     if top.empty:
         title = f"{best['name']} is the only {by} with enough leads worked on time to compare"
     else:
-        row = top.iloc[0]
-        title = (f"{row['name']} falls {count(row['shortfall_won'])} wins short of {best['name']}'s on-time rate: "
-                 f"{count(row['quality_won'])} from lead quality, {count(row['execution_won'])} from follow-up")
+        title = evidence.shortfall_finding(best, top.iloc[0], by)
     figure.update_layout(
         barmode="relative", title=dict(text=title, subtitle=dict(text=(
             f"MQLs of {WINDOW}: wins short of {best['name']}'s {fmt(best['on_time_won_rate'], 'rate')} on-time "

@@ -309,3 +309,19 @@ def test_the_page_names_its_window_at_each_number_and_writes_codes_as_words(monk
     split = json.loads(at.get("plotly_chart")[0].proto.spec)
     labels = split["data"][0]["y"]
     assert labels and not any(label.isdigit() for label in labels)  # campaigns by name, not by id
+
+
+def test_no_shortfall_verdict_from_too_few_wins():
+    rows = [dict(source="A", mql_count=100, won_count=5), dict(source="A", worked="late", mql_count=50),
+            dict(source="B", mql_count=100, won_count=30)]
+    table = evidence.quality_and_execution(strata(rows), "source").assign(name=lambda t: t["source"])
+    best, other = table[table["is_best"]].iloc[0], table[~table["is_best"]].iloc[0]
+    # B wins 30 of 100 on time (70 not won); A only 5 of 150 in all: too few to say it falls short
+    assert evidence.shortfall_finding(best, other, "source") == (
+        "Which source falls furthest short: too few wins among A's MQLs to judge (5; at least 10 needed)")
+    rows[0]["won_count"] = 15
+    table = evidence.quality_and_execution(strata(rows), "source").assign(name=lambda t: t["source"])
+    best, other = table[table["is_best"]].iloc[0], table[~table["is_best"]].iloc[0]
+    # A: 150 x (0.3 - 15 / 150) = 30 short; quality 150 x (0.3 - 0.15) = 22.5, shown 22; follow-up the rest, 8
+    assert evidence.shortfall_finding(best, other, "source") == (
+        "A falls 30 wins short of B's on-time rate: 22 from lead quality, 8 from follow-up")

@@ -7,7 +7,7 @@ import streamlit as st
 
 from handshake import dashboard, evidence, kpis, warehouse
 from handshake.dashboard import MARKETING_COLOUR, NEUTRAL_COLOUR, SALES_COLOUR
-from handshake.formats import fmt, words
+from handshake.formats import fmt, md, words
 
 CHARTED = 12  # sources or campaigns in the quality-or-follow-up chart; the table holds them all
 
@@ -16,7 +16,7 @@ filters = dashboard.filters()
 currency = dashboard.currency()
 first, last = evidence.window(filters.end)
 WINDOW = evidence.window_words(first, last)  # every number on this page is of these MQLs: said where it shows
-chosen = ", ".join(words(v) for v in filters.values.values() if v)
+chosen = ", ".join(md(words(v)) for v in filters.values.values() if v)
 st.caption(
     f"The MQLs of {WINDOW}" + (f" ({chosen})" if chosen else "")
     + f": the {evidence.WINDOW_DAYS} days that ended {evidence.SETTLE_DAYS} days before the period's end "

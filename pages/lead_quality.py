@@ -7,7 +7,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from handshake import dashboard, evidence, kpis
-from handshake.formats import fmt, mid_sentence, prefix, symbol, words
+from handshake.formats import fmt, md, mid_sentence, prefix, symbol, words
 
 SMALL_SAMPLE = 20  # below this many leads a rate is shown, but not read as a finding
 CAMPAIGNS_CHARTED = 15
@@ -16,7 +16,9 @@ st.title("Lead quality")
 filters = dashboard.filters()
 currency = dashboard.currency()
 PERIOD = f"MQLs of {evidence.span(filters.start, filters.end)}"  # named beside every number of the period
-st.caption(f"{filters.describe()} · the MQLs of the period, by the day they became MQLs, and what became of them so far")
+chosen = ", ".join(md(words(v)) for v in filters.values.values() if v)
+st.caption(f"{PERIOD}" + (f" · {chosen}" if chosen else "")
+           + ": the leads that became MQLs in the period, and what became of them so far")
 
 dashboard.require_leads()
 

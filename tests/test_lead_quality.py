@@ -423,8 +423,9 @@ def test_lead_quality_names_its_window_and_writes_codes_as_words(monkeypatch, se
     at = open_app(monkeypatch, seed_warehouse, "pages/lead_quality.py", period=["2026-03-01", "2026-03-31"])
     assert_clean(at)
     captions = [c.value for c in at.caption]
-    # the four KPI cards of the period each name it: acceptance, rejected, reasons, MQL to won, revenue per MQL
-    assert sum(c.startswith("MQLs of 1 Mar to 31 Mar 2026:") for c in captions) == 5
+    # the page's caption, then each of the five cards of the period: acceptance, rejected, reasons, MQL to won,
+    # revenue per MQL
+    assert sum(c.startswith("MQLs of 1 Mar to 31 Mar 2026:") for c in captions) == 1 + 5
     text = said(at)
     assert not re.search(r"\d\.\d\d+%", text)  # one decimal, never 34.11%
     for figure in charts(at):

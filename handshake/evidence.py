@@ -320,8 +320,8 @@ def untouched_finding(check: dict | None, window: str) -> tuple[str, str]:
     if check["verdict"] == "better":
         return f"The leads nobody called look better: they scored {gap} higher than the touched ones", basis
     side = "lower" if check["score_gap"] < 0 else "higher"
-    return (f"The leads nobody called look like the others: they scored {gap} {side} than the touched ones, "
-            "a gap chance alone could give"), basis
+    return (f"No clear difference between the leads nobody called and the others: they scored {gap} {side} than "
+            "the touched ones, a gap chance alone could give"), basis
 
 
 def asked(question: str, answer: str) -> str:
@@ -409,15 +409,15 @@ def shortfall_finding(best, other, by: str) -> str:
     in `name`) falls short of the `best` one's on-time win rate, and why. No verdict unless the best's on-time
     MQLs and the other's MQLs each hold MIN_OUTCOMES wins and as many not won."""
     sides = [(int(best["on_time_won_count"]), int(best["on_time_count"] - best["on_time_won_count"]),
-              f"{best['name']}'s on-time MQLs"),
-             (int(other["won_count"]), int(other["mql_count"] - other["won_count"]), f"{other['name']}'s MQLs")]
+              f"the on-time MQLs of {best['name']}"),
+             (int(other["won_count"]), int(other["mql_count"] - other["won_count"]), f"the MQLs of {other['name']}")]
     for won, not_won, whose in sides:
         if not enough(won, not_won):
             what = f"wins among {whose}" if won < not_won else f"MQLs not won among {whose}"
             return asked(f"Which {by} falls furthest short", too_few(min(won, not_won), what))
     short, quality = round(other["shortfall_won"]), round(other["quality_won"])  # the two parts add up to it
-    return (f"{other['name']} falls {short:,} wins short of {best['name']}'s on-time rate: {quality:,} from lead "
-            f"quality, {short - quality:,} from follow-up")
+    return (f"{other['name']} falls {short:,} wins short of the on-time rate of {best['name']}: {quality:,} from "
+            f"lead quality, {short - quality:,} from follow-up")
 
 
 def compliance(strata: pd.DataFrame) -> float | None:

@@ -155,8 +155,8 @@ else:
         title = evidence.shortfall_finding(best, top.iloc[0], by)
     figure.update_layout(
         barmode="relative", title=dict(text=title, subtitle=dict(text=(
-            f"MQLs of {WINDOW}: wins short of {best['name']}'s {fmt(best['on_time_won_rate'], 'rate')} on-time "
-            f"win rate, split in two. Lead quality: the {by}'s own leads convert less even when worked on time. "
+            f"MQLs of {WINDOW}: wins short of the {fmt(best['on_time_won_rate'], 'rate')} on-time win rate of "
+            f"{best['name']}, split in two. Lead quality: the {by}'s own leads convert less even when worked on time. "
             "Follow-up: the wins its leads lost by not being worked on time. Solid: marketing's part; hatched: "
             "sales'."))),
         xaxis_title="Won leads short of the best", yaxis_title=None, legend=dict(orientation="h", y=-0.2),

@@ -13,6 +13,8 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from handshake.formats import fmt, mid_sentence
+
 SETTLE_DAYS = 120  # deals take months to close: the window ends this long before the period does
 WINDOW_DAYS = 365
 MIN_SAMPLE = 30  # no rate, estimate or comparison from fewer leads than this
@@ -43,11 +45,22 @@ def too_few(outcomes, what: str = "outcomes", minimum: int = MIN_OUTCOMES) -> st
     return f"Too few {what} to judge ({outcomes:,.0f}; at least {minimum} needed)."
 
 
+def span(first: date, last: date) -> str:
+    """Days from first to last, both included, as a page names a window beside its numbers: "1 Jan to 30 Jun 2026"."""
+    start = f"{first.day} {first:%b}" + ("" if first.year == last.year else f" {first.year}")
+    return f"{start} to {last.day} {last:%b %Y}"
+
+
 def window(end: date) -> tuple[date, date]:
     """The evidence window for a period ending on `end` (inclusive): the WINDOW_DAYS that ended SETTLE_DAYS
     before it, first and last day."""
     last = end - timedelta(days=SETTLE_DAYS)
     return last - timedelta(days=WINDOW_DAYS - 1), last
+
+
+def window_words(first: date, last: date) -> str:
+    """The evidence window as a page names it beside its numbers: "1 Jan to 30 Jun 2026 (settled)"."""
+    return f"{span(first, last)} (settled)"
 
 
 def wilson(k, n) -> tuple[np.ndarray, np.ndarray]:
@@ -246,17 +259,23 @@ def left_on_table(strata: pd.DataFrame, seed: int = 0) -> dict:
 def cherry_picking(strata: pd.DataFrame) -> dict | None:
     """Whether the MQLs never touched look better or worse than the touched ones of the same source, segment
     and score band: the mean difference of their scores (never minus touched), weighted by the never-touched
-    leads of each stratum, with a 95% interval. verdict is 'worse', 'better' or 'alike' (the interval holds 0).
-    None when fewer than MIN_SAMPLE never-touched leads can be compared."""
+    leads of each stratum, with a 95% interval. verdict is 'worse', 'better' or 'alike' (the interval holds 0),
+    or None when fewer than MIN_SAMPLE never-touched or touched leads can be compared (compared_count and
+    touched_count say how many).
+    None when none can be compared. The one answer to "are the leads nobody called worse?": Lead quality asks
+    it of the period, Evidence of its settled window, both through here."""
     frame = strata.assign(never=strata["worked"] == "never")
-    sums = frame.groupby(["source", "segment", "score_band", "never"])[
+    sums = frame.groupby(["source", "segment", "score_band", "never"], dropna=False)[
         ["scored_count", "score_sum", "score_square_sum"]].sum().unstack("never")
     if sums.columns.get_level_values("never").nunique() < 2:  # nobody never touched, or nobody touched
         return None
     n_never, n_touched = sums[("scored_count", True)], sums[("scored_count", False)]
-    sums = sums[(n_never >= 2) & (n_touched >= 2)]
-    if sums.empty or sums[("scored_count", True)].sum() < MIN_SAMPLE:
+    sums = sums[(n_never >= 2) & (n_touched >= 2)]  # a variance needs two leads on each side
+    if sums.empty:
         return None
+    compared, touched = int(sums[("scored_count", True)].sum()), int(sums[("scored_count", False)].sum())
+    if not enough(compared, touched, MIN_SAMPLE):
+        return dict(score_gap=None, low=None, high=None, verdict=None, compared_count=compared, touched_count=touched)
 
     def mean_and_variance(never: bool):
         n, total, square = (sums[(c, never)] for c in ("scored_count", "score_sum", "score_square_sum"))
@@ -271,7 +290,96 @@ def cherry_picking(strata: pd.DataFrame) -> dict | None:
     se = float(np.sqrt((weight**2 * variance).sum()) / weight.sum())
     low, high = score_gap - Z * se, score_gap + Z * se
     verdict = "worse" if high < 0 else "better" if low > 0 else "alike"
-    return dict(score_gap=score_gap, low=low, high=high, verdict=verdict, compared_count=int(weight.sum()))
+    return dict(score_gap=score_gap, low=low, high=high, verdict=verdict, compared_count=compared,
+                touched_count=touched)
+
+
+METHOD = ("compared with the touched MQLs of the same source, segment and score band; a verdict only where "
+          "the 95% interval of the score gap leaves out zero")
+
+
+def untouched_finding(check: dict | None, window: str) -> tuple[str, str]:
+    """The cherry-picking check in words, for every page that shows it: a headline, and what it rests on (the
+    window, named by the caller, the leads and the method). No verdict from fewer than MIN_OUTCOMES leads."""
+    if check is None:
+        return ("No never-touched MQL can be compared with touched ones like it",
+                f"Among the MQLs of {window}, no source, segment and score band holds two or more scored MQLs "
+                "never touched and two or more touched.")
+    compared = check["compared_count"]
+    if check["verdict"] is None:
+        short = (compared, "never-touched MQLs beside touched ones like them") if compared < MIN_SAMPLE else (
+            check["touched_count"], "touched MQLs beside the never-touched ones")
+        return (too_few(*short, MIN_SAMPLE).removesuffix("."),
+                f"{compared:,} never-touched and {check['touched_count']:,} touched MQLs of {window} sit in the same "
+                "sources, segments and score bands.")
+    gap = f"{abs(check['score_gap']):.1f} points"
+    basis = (f"{compared:,} never-touched MQLs of {window}, {METHOD}. Score gap {check['score_gap']:+.1f} points "
+             f"(95% interval {check['low']:+.1f} to {check['high']:+.1f}).")
+    if check["verdict"] == "worse":
+        return f"The leads nobody called look worse: they scored {gap} lower than the touched ones", basis
+    if check["verdict"] == "better":
+        return f"The leads nobody called look better: they scored {gap} higher than the touched ones", basis
+    side = "lower" if check["score_gap"] < 0 else "higher"
+    return (f"No clear difference between the leads nobody called and the others: they scored {gap} {side} than "
+            "the touched ones, a gap chance alone could give"), basis
+
+
+def asked(question: str, answer: str) -> str:
+    """A question and its answer as one headline: "Whether ...: too few wins at 60-79 to judge (0; ...)"."""
+    return f"{question}: {mid_sentence(answer).removesuffix('.')}"
+
+
+def score_finding(bands: pd.DataFrame, min_mqls: int, currency: str = "EUR") -> tuple[str, str]:
+    """Whether the lead score predicts revenue, from queries/quality_by_dimension.sql's score bands (low to
+    high): a headline and a note. Only bands of min_mqls MQLs or more are read, and no verdict comes unless each
+    of them holds MIN_OUTCOMES wins and as many MQLs not won."""
+    scored = bands[(bands["group_key"] != "no score") & (bands["mql_count"] >= min_mqls)]
+    if len(scored) < 2:
+        return ("Too few MQLs in each score band to tell whether the score predicts revenue",
+                f"A band needs {min_mqls} MQLs or more; choose a longer period or clear the filters.")
+    low, high = scored.iloc[0], scored.iloc[-1]
+    rates = scored["win_rate"].tolist()
+    spread = (f"from {fmt(low['win_rate'], 'rate')} ({low['group_label']}) to {fmt(high['win_rate'], 'rate')} "
+              f"({high['group_label']})")
+    money = (f"Revenue per MQL: {fmt(low['revenue_per_mql_eur'], 'money', currency)} at {low['group_label']}, "
+             f"{fmt(high['revenue_per_mql_eur'], 'money', currency)} at {high['group_label']}.")
+    # each band read needs MIN_OUTCOMES wins and as many MQLs not won
+    short = scored[[not enough(w, n - w) for w, n in zip(scored["won_count"], scored["mql_count"])]]
+    if not short.empty:
+        band = short.iloc[0]
+        won, not_won = int(band["won_count"]), int(band["mql_count"] - band["won_count"])
+        what = f"wins at {band['group_label']}" if won < MIN_OUTCOMES else f"MQLs not won at {band['group_label']}"
+        return (asked("Whether the score predicts revenue", too_few(min(won, not_won), what)),
+                f"Win rate so far {spread}. {money}")
+    if all(b > a for a, b in zip(rates, rates[1:])):
+        return f"Yes, the score predicts revenue: win rate rises band by band, {spread}", money
+    if high["win_rate"] > low["win_rate"]:
+        return f"Partly: higher-scored MQLs win more, {spread}, but not band by band", money
+    return (f"No: MQLs scored {high['group_label']} win no more often than those scored {low['group_label']} "
+            f"({fmt(high['win_rate'], 'rate')} against {fmt(low['win_rate'], 'rate')})", money)
+
+
+def leader_finding(groups: pd.DataFrame, noun: str, min_mqls: int) -> tuple[str, str]:
+    """Which source or campaign (`noun`) wins most often and which least, among those of min_mqls MQLs or more
+    (rows of queries/quality_by_dimension.sql, labels in words): a headline and a note. No ranking unless both
+    hold MIN_OUTCOMES wins and as many MQLs not won."""
+    ranked = groups[groups["mql_count"] >= min_mqls].sort_values("win_rate", ascending=False)
+    if len(ranked) < 2:
+        return (f"Too few MQLs per {noun} to compare win rates",
+                f"A {noun} needs {min_mqls} MQLs or more; grey bars are smaller samples.")
+    best, worst = ranked.iloc[0], ranked.iloc[-1]
+    # the two judged need MIN_OUTCOMES wins each, and as many MQLs not won
+    for group in (best, worst):
+        won, not_won = int(group["won_count"]), int(group["mql_count"] - group["won_count"])
+        if not enough(won, not_won):
+            what = f"wins from {group['group_label']}" if won < MIN_OUTCOMES else f"MQLs not won from {group['group_label']}"
+            return (asked(f"Which {noun}'s MQLs win most often", too_few(min(won, not_won), what)),
+                    f"Win rate so far from {fmt(worst['win_rate'], 'rate')} ({worst['group_label']}) to "
+                    f"{fmt(best['win_rate'], 'rate')} ({best['group_label']}), among {noun}s with {min_mqls} MQLs "
+                    "or more; grey bars are smaller samples.")
+    return (f"{best['group_label']} MQLs win most often ({fmt(best['win_rate'], 'rate')}), "
+            f"{worst['group_label']} least ({fmt(worst['win_rate'], 'rate')})",
+            f"Among {noun}s with {min_mqls} MQLs or more; grey bars are smaller samples.")
 
 
 def quality_and_execution(strata: pd.DataFrame, by: str) -> pd.DataFrame:
@@ -294,6 +402,22 @@ def quality_and_execution(strata: pd.DataFrame, by: str) -> pd.DataFrame:
     table["quality_won"] = table["mql_count"] * (best - table["on_time_won_rate"])
     table["execution_won"] = table["mql_count"] * (table["on_time_won_rate"] - table["won_rate"])
     return table.sort_values(["shortfall_won", by], ascending=[False, True], na_position="last").reset_index(drop=True)
+
+
+def shortfall_finding(best, other, by: str) -> str:
+    """The headline of the quality-or-follow-up split: how far `other` (a row of quality_and_execution, its label
+    in `name`) falls short of the `best` one's on-time win rate, and why. No verdict unless the best's on-time
+    MQLs and the other's MQLs each hold MIN_OUTCOMES wins and as many not won."""
+    sides = [(int(best["on_time_won_count"]), int(best["on_time_count"] - best["on_time_won_count"]),
+              f"the on-time MQLs of {best['name']}"),
+             (int(other["won_count"]), int(other["mql_count"] - other["won_count"]), f"the MQLs of {other['name']}")]
+    for won, not_won, whose in sides:
+        if not enough(won, not_won):
+            what = f"wins among {whose}" if won < not_won else f"MQLs not won among {whose}"
+            return asked(f"Which {by} falls furthest short", too_few(min(won, not_won), what))
+    short, quality = round(other["shortfall_won"]), round(other["quality_won"])  # the two parts add up to it
+    return (f"{other['name']} falls {short:,} wins short of the on-time rate of {best['name']}: {quality:,} from "
+            f"lead quality, {short - quality:,} from follow-up")
 
 
 def compliance(strata: pd.DataFrame) -> float | None:

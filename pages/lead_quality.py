@@ -6,25 +6,19 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from handshake import dashboard
-from handshake.formats import fmt, prefix, symbol
+from handshake import dashboard, evidence, kpis
+from handshake.formats import fmt, md, mid_sentence, prefix, symbol, words
 
 SMALL_SAMPLE = 20  # below this many leads a rate is shown, but not read as a finding
 CAMPAIGNS_CHARTED = 15
-REASONS = {
-    "unable_to_reach": "Unable to reach",
-    "bad_data": "Bad data",
-    "no_need": "No need",
-    "no_budget": "No budget",
-    "no_fit": "No fit",
-    "other": "Other reason",
-    "no_reason": "No reason given",
-}
 
 st.title("Lead quality")
 filters = dashboard.filters()
 currency = dashboard.currency()
-st.caption(f"{filters.describe()} · the MQLs of the period, by the day they became MQLs, and what became of them so far")
+PERIOD = f"MQLs of {evidence.span(filters.start, filters.end)}"  # named beside every number of the period
+chosen = ", ".join(md(words(v)) for v in filters.values.values() if v)
+st.caption(f"{PERIOD}" + (f" · {chosen}" if chosen else "")
+           + ": the leads that became MQLs in the period, and what became of them so far")
 
 dashboard.require_leads()
 
@@ -37,7 +31,14 @@ bands = dashboard.query("quality_by_dimension", dict(params, dimension="score_ba
 sources = dashboard.query("quality_by_dimension", dict(params, dimension="source"))
 campaigns = dashboard.query("quality_by_dimension", dict(params, dimension="campaign"))
 cells = dashboard.query("touched_vs_untouched", params)
-gap = dashboard.query("quality_touch_gap", params).iloc[0]
+sources = sources.assign(group_label=[words(v) for v in sources["group_label"]])
+cells = cells.assign(source_name=[words(v) for v in cells["source"]])
+# are the untouched weaker leads? The Evidence page's one check (evidence.cherry_picking), on this period and,
+# for the pointer to that page, on its settled window
+first, last = evidence.window(filters.end)
+check = evidence.cherry_picking(dashboard.query("evidence_strata", params))
+settled_check = evidence.cherry_picking(dashboard.query(
+    "evidence_strata", kpis.query_params(first, last, filters.values, tz=filters.tz)))
 health = dashboard.query("data_health", params).iloc[0]  # the MQLs handed over below the agreed score
 
 if not cohort["mql_count"]:
@@ -71,7 +72,7 @@ def heading(title: str, subtitle: str, chars: int = 110) -> tuple[dict, int]:
 
 
 def pct(value) -> str:
-    return fmt(value, "rate").replace(".0%", "%")
+    return fmt(value, "rate")
 
 
 # --- 1. Accepted or rejected, and why ---------------------------------------------------------
@@ -82,7 +83,7 @@ left, middle, right = st.columns(3)
 with left:
     dashboard.kpi_metric(
         "acceptance_rate", cohort["acceptance_rate"],
-        note=f"{accepted:,} accepted, {rejected:,} rejected, {mqls - decided:,} of {mqls:,} MQLs still undecided."
+        note=f"{PERIOD}: {accepted:,} accepted, {rejected:,} rejected, {mqls - decided:,} of {mqls:,} still undecided."
         + small(decided),
     )
 with middle:
@@ -90,14 +91,14 @@ with middle:
         "Rejected MQLs", f"{rejected:,}",
         "The period's MQLs that sales rejected and did not later accept, counted by the same query as the "
         "acceptance rate (queries/kpi_mql_cohort.sql).",
-        (f"{pct(rejected / decided)} of {decided:,} decided MQLs. " if decided else "No MQL decided yet. ")
+        (f"{PERIOD}: {pct(rejected / decided)} of {decided:,} decided. " if decided else f"{PERIOD}: none decided yet. ")
         + "Reference: reps commonly reject 20 to 40% of MQLs (secondary sources), not a target.",
     )
 with right:
     dashboard.kpi_metric(
         "rejection_reason_rate", rejections["rejection_reason_rate"],
-        note="No MQL of this period has been rejected so far." if not rejected else (
-            f"{fmt(rejections['with_reason_count'], 'count')} of {rejected:,} rejections say why; "
+        note=f"{PERIOD}: none rejected so far." if not rejected else (
+            f"{PERIOD}: {fmt(rejections['with_reason_count'], 'count')} of {rejected:,} rejections say why; "
             f"{fmt(rejections['untouched_rejected_count'], 'count')} rejected without a recorded touch." + small(rejected)
         ),
     )
@@ -110,7 +111,7 @@ with left:
         "below_threshold_rate", health["below_threshold_rate"],
         note=(f"{fmt(health['below_threshold_count'], 'count')} of {judged:,} scored MQLs " if judged
               else "No scored MQL under an agreed threshold ")
-        + f"among the leads created {filters.start:%d %b %Y} to {filters.end:%d %b %Y}, the whole organisation "
+        + f"among the leads created {evidence.span(filters.start, filters.end)}, the whole organisation "
         "whatever the filters, as in the Warehouse page's data health. The CRM marks the MQLs; the agreed "
         "threshold is checked against them." + (small(judged) if judged else ""),
     )
@@ -123,11 +124,11 @@ def reasons_chart(frame):
     if top is None:
         title = f"None of the {rejected:,} rejections says why: marketing cannot learn from them"
     elif not silent:
-        title = f"Every rejection says why; the commonest reason is {REASONS[top['rejection_reason']].lower()} ({pct(top['share_of_rejections_rate'])})"
+        title = f"Every rejection says why; the commonest reason is {mid_sentence(words(top['rejection_reason']))} ({pct(top['share_of_rejections_rate'])})"
     else:
         title = (f"{pct(silent)} of rejections give no reason; the commonest given is "
-                 f"{REASONS[top['rejection_reason']].lower()} ({pct(top['share_of_rejections_rate'])})")
-    labels = [REASONS[r] for r in frame["rejection_reason"]]
+                 f"{mid_sentence(words(top['rejection_reason']))} ({pct(top['share_of_rejections_rate'])})")
+    labels = [words(r) for r in frame["rejection_reason"]]
     figure = go.Figure(go.Bar(
         y=labels, x=frame["rejected_count"], orientation="h",
         marker_color=[dashboard.NEUTRAL_COLOUR if r == "no_reason" else dashboard.SALES_COLOUR
@@ -136,7 +137,7 @@ def reasons_chart(frame):
         textposition="outside", cliponaxis=False,
         hovertemplate="%{y}: %{x:,} rejected MQLs<extra></extra>",
     ))
-    layout_title, top = heading(title, "Rejected MQLs of the period by the reason sales recorded." + (
+    layout_title, top = heading(title, f"{PERIOD}, rejected, by the reason sales recorded." + (
         f" Only {rejected:,} rejections: too few to read much into." if rejected < SMALL_SAMPLE else ""))
     figure.update_layout(
         title=layout_title, xaxis_title="Rejected MQLs (count)", yaxis=dict(autorange="reversed", title=None),
@@ -148,13 +149,13 @@ def reasons_chart(frame):
 if rejected:
     dashboard.chart(reasons_chart(reasons), key="rejection_reasons")
     dashboard.data_table(
-        reasons.assign(reason=[REASONS[r] for r in reasons["rejection_reason"]])[
+        reasons.assign(reason=[words(r) for r in reasons["rejection_reason"]])[
             ["reason", "rejected_count", "share_of_rejections_rate"]],
         "handshake_rejection_reasons.csv",
         column_config={
             "reason": st.column_config.TextColumn("Reason"),
             "rejected_count": st.column_config.NumberColumn("Rejected MQLs", format="%d"),
-            "share_of_rejections_rate": st.column_config.NumberColumn("Share of rejections", format="percent"),
+            "share_of_rejections_rate": dashboard.rate_column("Share of rejections"),
         },
     )
 else:
@@ -169,46 +170,17 @@ left, right = st.columns(2)
 with left:
     dashboard.kpi_metric(
         "mql_to_won_rate", cohort["mql_to_won_rate"],
-        note=f"{fmt(cohort['won_count'], 'count')} of {mqls:,} MQLs won so far; leads still open count as not won yet." + small(mqls),
+        note=f"{PERIOD}: {fmt(cohort['won_count'], 'count')} of {mqls:,} won so far; leads still open count as not won yet." + small(mqls),
     )
 with right:
     dashboard.kpi_metric(
         "revenue_per_mql_eur", overall["revenue_per_mql_eur"],
-        note=f"{fmt(overall['cohort_revenue_eur'], 'money', currency)} booked so far from the period's {mqls:,} MQLs.",
+        note=f"{PERIOD}: {fmt(overall['cohort_revenue_eur'], 'money', currency)} booked so far from {mqls:,} MQLs.",
     )
 
 
 def solid(frame):
     return frame[frame["mql_count"] >= SMALL_SAMPLE]
-
-
-def score_verdict(frame) -> tuple[str, str]:
-    scored = solid(frame[frame["group_key"] != "no score"])
-    if len(scored) < 2:
-        return ("Too few MQLs in each score band to tell whether the score predicts revenue",
-                f"A band needs {SMALL_SAMPLE} MQLs or more; choose a longer period or clear the filters.")
-    low, high = scored.iloc[0], scored.iloc[-1]
-    rates = scored["win_rate"].tolist()
-    spread = (f"from {pct(low['win_rate'])} ({low['group_label']}) to {pct(high['win_rate'])} ({high['group_label']})")
-    money = (f"Revenue per MQL: {fmt(low['revenue_per_mql_eur'], 'money', currency)} at {low['group_label']}, "
-             f"{fmt(high['revenue_per_mql_eur'], 'money', currency)} at {high['group_label']}.")
-    if all(b > a for a, b in zip(rates, rates[1:])):
-        return f"Yes, the score predicts revenue: win rate rises band by band, {spread}", money
-    if high["win_rate"] > low["win_rate"]:
-        return f"Partly: higher-scored MQLs win more, {spread}, but not band by band", money
-    return (f"No: MQLs scored {high['group_label']} win no more often than those scored {low['group_label']} "
-            f"({pct(high['win_rate'])} against {pct(low['win_rate'])})", money)
-
-
-def leader_verdict(frame, noun: str) -> tuple[str, str]:
-    ranked = solid(frame).sort_values("win_rate", ascending=False)
-    if len(ranked) < 2:
-        return (f"Too few MQLs per {noun} to compare win rates",
-                f"A {noun} needs {SMALL_SAMPLE} MQLs or more; grey bars are smaller samples.")
-    best, worst = ranked.iloc[0], ranked.iloc[-1]
-    return (f"{best['group_label']} MQLs win most often ({pct(best['win_rate'])}), "
-            f"{worst['group_label']} least ({pct(worst['win_rate'])})",
-            f"Among {noun}s with {SMALL_SAMPLE} MQLs or more; grey bars are smaller samples.")
 
 
 def win_chart(frame, title: str, subtitle: str, horizontal: bool):
@@ -258,37 +230,38 @@ GROUP_COLUMNS = {
     "mql_count": st.column_config.NumberColumn("MQLs", format="%d"),
     "accepted_count": st.column_config.NumberColumn("Accepted", format="%d"),
     "rejected_count": st.column_config.NumberColumn("Rejected", format="%d"),
-    "accepted_rate": st.column_config.NumberColumn(
-        "Accepted (of decided)", format="percent", help="The acceptance rate within the group: accepted / (accepted + rejected)."),
+    "accepted_rate": dashboard.rate_column(
+        "Accepted (of decided)", help="The acceptance rate within the group: accepted / (accepted + rejected)."),
     "won_count": st.column_config.NumberColumn("Won", format="%d"),
-    "win_rate": st.column_config.NumberColumn(
-        "Win rate", format="percent", help="Won / MQLs: the 'MQL to won' rate within the group."),
+    "win_rate": dashboard.rate_column(
+        "Win rate", help="Won / MQLs: the 'MQL to won' rate within the group."),
     "cohort_revenue_eur": dashboard.money_column("Revenue so far"),
     "revenue_per_mql_eur": dashboard.money_column("Revenue per MQL"),
     "untouched_count": st.column_config.NumberColumn("Never touched", format="%d"),
-    "untouched_rate": st.column_config.NumberColumn("Share never touched", format="percent"),
+    "untouched_rate": dashboard.rate_column("Share never touched"),
     "is_small_sample": st.column_config.CheckboxColumn("Small sample", help=f"Fewer than {SMALL_SAMPLE} MQLs."),
 }
 
 
 def group_table(frame, label: str, file_name: str) -> None:
     shown = frame[list(GROUP_COLUMNS)[:-1]].assign(is_small_sample=frame["mql_count"] < SMALL_SAMPLE)
-    dashboard.data_table(shown, file_name, column_config=dict(GROUP_COLUMNS, group_label=st.column_config.TextColumn(label)))
+    dashboard.data_table(shown, file_name, label=f"The numbers behind the chart: {PERIOD}",
+                         column_config=dict(GROUP_COLUMNS, group_label=st.column_config.TextColumn(label)))
 
 
-title, subtitle = score_verdict(bands)
+title, subtitle = evidence.score_finding(bands, SMALL_SAMPLE, currency)
 dashboard.chart(win_chart(bands, title, subtitle + f" Grey bars: fewer than {SMALL_SAMPLE} MQLs.", horizontal=False), key="win_by_score_band")
 group_table(bands, "Score band", "handshake_quality_by_score_band.csv")
 st.caption("Wins and revenue so far: MQLs from the last weeks of the period are still in play, so their bands rise as deals close.")
 
 by_source, by_campaign = st.tabs(["By source", "By campaign"])
 with by_source:
-    title, subtitle = leader_verdict(sources, "source")
+    title, subtitle = evidence.leader_finding(sources, "source", SMALL_SAMPLE)
     dashboard.chart(win_chart(sources, title, subtitle, horizontal=True), key="win_by_source")
     group_table(sources, "Source", "handshake_quality_by_source.csv")
 with by_campaign:
     charted = campaigns.head(CAMPAIGNS_CHARTED)
-    title, subtitle = leader_verdict(charted[charted["group_key"] != "none"], "campaign")
+    title, subtitle = evidence.leader_finding(charted[charted["group_key"] != "none"], "campaign", SMALL_SAMPLE)
     if len(campaigns) > CAMPAIGNS_CHARTED:
         subtitle += f" The {CAMPAIGNS_CHARTED} campaigns with most MQLs of {len(campaigns)}; all are in the table."
     dashboard.chart(win_chart(charted, title, subtitle, horizontal=True), key="win_by_campaign")
@@ -296,69 +269,57 @@ with by_campaign:
 
 
 # --- 3. The leads nobody called ----------------------------------------------------------------
-st.subheader("The leads nobody called: worse, or just ignored?")
+st.subheader("The leads nobody called")
 st.markdown(
     f"**{fmt(overall['untouched_count'], 'count')} of {mqls:,} MQLs ({pct(overall['untouched_rate'])}) have no recorded touch.** "
-    "To judge them without calling them, compare them with the touched MQLs of the same source and score band."
+    "Are they weaker leads, or just ignored? Compare them with the touched MQLs of the same source, segment and "
+    "score band."
 )
 
 
 def untouched_heatmap(frame):
     band_order = frame.drop_duplicates("score_band").sort_values("band_order")["score_band"].tolist()
-    source_order = sorted(frame["source"].unique())
-    grid = frame.pivot(index="source", columns="score_band", values="untouched_rate").reindex(
+    source_order = sorted(frame["source_name"].unique())
+    grid = frame.pivot(index="source_name", columns="score_band", values="untouched_rate").reindex(
         index=source_order, columns=band_order)
-    sizes = frame.pivot(index="source", columns="score_band", values="mql_count").reindex(
+    sizes = frame.pivot(index="source_name", columns="score_band", values="mql_count").reindex(
         index=source_order, columns=band_order)
-    text = [[("" if n != n else f"{pct(r)}{'*' if n < SMALL_SAMPLE else ''}<br>of {int(n):,}")
-             for r, n in zip(rates, counts)] for rates, counts in zip(grid.values, sizes.values)]
+    # The cell text is the count alone, and the line break the template's own: dashboard.chart escapes the
+    # text traces carry (names from the data), which turned a <br> inside `text` into a visible "&lt;br&gt;".
+    counts = [["" if n != n else f"{int(n):,}{'*' if n < SMALL_SAMPLE else ''}" for n in row] for row in sizes.values]
     scored = solid(bands[bands["group_key"] != "no score"])
     if len(scored) >= 2:
         low, high = scored.iloc[0], scored.iloc[-1]
-        if low["untouched_rate"] > high["untouched_rate"]:
-            title = (f"Reps leave {pct(low['untouched_rate'])} of {low['group_label']} MQLs untouched, "
-                     f"{pct(high['untouched_rate'])} of {high['group_label']} ones")
+        shares = (f"{pct(low['untouched_rate'])} of {low['group_label']} MQLs untouched, "
+                  f"{pct(high['untouched_rate'])} of {high['group_label']} ones")
+        # a verdict on why leads go uncalled needs enough untouched and touched MQLs in both bands
+        judged = all(evidence.enough(b["untouched_count"], b["mql_count"] - b["untouched_count"]) for b in (low, high))
+        if not judged:
+            title = f"{shares[0].upper()}{shares[1:]}"
+        elif low["untouched_rate"] > high["untouched_rate"]:
+            title = f"Reps leave {shares}"
         else:
-            title = (f"Low scores are not why leads go uncalled: {pct(low['untouched_rate'])} untouched at "
-                     f"{low['group_label']}, {pct(high['untouched_rate'])} at {high['group_label']}")
+            title = f"Low scores are not why leads go uncalled: {shares}"
     else:
         title = "Share of MQLs never touched, by source and score band"
     figure = go.Figure(go.Heatmap(
-        z=grid.values, x=band_order, y=source_order, text=text, texttemplate="%{text}",
+        z=grid.values, x=band_order, y=source_order, text=counts,
+        texttemplate="%{z:.1%}<br>of %{text}", textfont=dict(size=14),
         colorscale=[[0, "#FFFFFF"], [1, dashboard.SALES_COLOUR]], zmin=0, zmax=1,
         colorbar=dict(title="Never touched", tickformat=".0%"), xgap=2, ygap=2,
-        hovertemplate="%{y}, score %{x}: %{z:.0%} never touched<extra></extra>",
+        hovertemplate="%{y}, score %{x}: %{z:.1%} never touched<extra></extra>",
     ))
-    layout_title, top = heading(title, f"Share of MQLs with no recorded touch · * fewer than {SMALL_SAMPLE} MQLs", 50)
+    layout_title, top = heading(title, f"{PERIOD}: share with no recorded touch, of how many MQLs · * fewer than {SMALL_SAMPLE}", 50)
     figure.update_layout(
         title=layout_title, xaxis_title="Lead score band (points)", yaxis=dict(title=None, autorange="reversed"),
-        height=top + max(220, 100 + 44 * len(source_order)), margin=dict(t=top, b=10),
+        height=top + max(240, 100 + 56 * len(source_order)), margin=dict(t=top, b=10),
     )
     return figure
 
 
-def gap_title() -> tuple[str, str]:
-    # Within one 20-point band scores cannot differ much, so this gap says whether the untouched are
-    # comparable with the touched of their cell (the heatmap above shows whether reps skip low scores).
-    value, count = gap["within_cell_score_gap"], int(gap["compared_untouched_count"])
-    note = (f"{count:,} untouched MQLs in {int(gap['compared_cell_count']):,} source-and-band groups that also "
-            "hold touched ones. Whether reps skip low scores shows in the heatmap above, across bands.")
-    if count < SMALL_SAMPLE:
-        return f"Too few untouched MQLs ({count:,}) beside touched ones of the same source and band to compare", note
-    if abs(value) < 2:
-        return (f"Within a source and band, untouched MQLs score like the touched ones ({abs(value):.1f} points "
-                f"{'lower' if value > 0 else 'higher'}): the touched ones' results are a fair guide to theirs"), note
-    if value > 0:
-        return (f"Even within a source and band, untouched MQLs score {value:.1f} points lower: reps call the "
-                "better leads first"), note
-    return (f"Within a source and band, untouched MQLs score {-value:.1f} points higher than touched ones: "
-            "good leads are left uncalled"), note
-
-
-def score_gap_chart(frame):
+def score_gap_chart(frame, title: str, subtitle: str):
     both = frame[frame["touched_mean_score"].notna() & frame["untouched_mean_score"].notna()]
-    labels = [f"{s} · {b}" for s, b in zip(both["source"], both["score_band"])]
-    title, subtitle = gap_title()
+    labels = [f"{s} · {b}" for s, b in zip(both["source_name"], both["score_band"])]
     figure = go.Figure()
     for label, touched, untouched in zip(labels, both["touched_mean_score"], both["untouched_mean_score"]):
         figure.add_scatter(x=[untouched, touched], y=[label, label], mode="lines",
@@ -391,34 +352,40 @@ def score_gap_chart(frame):
 if not overall["untouched_count"]:
     st.success("Sales has touched every MQL of this period: no lead was left uncalled.", icon=":material/task_alt:")
 else:
+    # one question, one method: the Evidence page's check (evidence.cherry_picking), here on the period
+    headline, basis = evidence.untouched_finding(check, evidence.span(filters.start, filters.end))
     left, right = st.columns([2, 3])
     with left:
         dashboard.chart(untouched_heatmap(cells), key="untouched_heatmap")
     with right:
-        if gap["compared_cell_count"]:
-            dashboard.chart(score_gap_chart(cells), key="untouched_score_gap")
+        if (cells["touched_mean_score"].notna() & cells["untouched_mean_score"].notna()).any():
+            dashboard.chart(score_gap_chart(cells, headline, basis), key="untouched_score_gap")
         else:
-            st.info("No source and score band holds both touched and untouched MQLs in this period, so their "
-                    "scores cannot be compared like for like. Choose a longer period or clear the filters.",
-                    icon=":material/compare_arrows:")
+            st.markdown(f"**{headline}**")
+            st.caption(basis)
+    settled_headline, _ = evidence.untouched_finding(settled_check, evidence.window_words(first, last))
+    st.page_link("pages/evidence.py", icon=":material/arrow_forward:", label=evidence.asked(
+        f"The Evidence page asks the same question, the same way, of the MQLs of {evidence.window_words(first, last)}",
+        settled_headline + (f" ({settled_check['compared_count']:,} never-touched MQLs)"
+                            if settled_check and settled_check["verdict"] else "")))
     st.caption("Never touched: no follow-up recorded on or after the lead was created (touches dated before it "
                "are data errors and ignored). MQLs from the last days of the period may still be called.")
 
-cell_table = cells.drop(columns="band_order").assign(
-    score_gap=cells["touched_mean_score"] - cells["untouched_mean_score"],
+cell_table = cells.drop(columns=["band_order", "source_name"]).assign(
+    score_gap=cells["untouched_mean_score"] - cells["touched_mean_score"],
     is_small_sample=cells["mql_count"] < SMALL_SAMPLE,
 )
-dashboard.data_table(cell_table, "handshake_touched_vs_untouched.csv", label="Touched and untouched MQLs by source and score band", column_config={
+dashboard.data_table(cell_table, "handshake_touched_vs_untouched.csv", label=f"Touched and untouched MQLs by source and score band: {PERIOD}", column_config={
     "source": st.column_config.TextColumn("Source"),
     "score_band": st.column_config.TextColumn("Score band"),
     "mql_count": st.column_config.NumberColumn("MQLs", format="%d"),
     "touched_count": st.column_config.NumberColumn("Touched", format="%d"),
     "untouched_count": st.column_config.NumberColumn("Never touched", format="%d"),
-    "untouched_rate": st.column_config.NumberColumn("Share never touched", format="percent"),
+    "untouched_rate": dashboard.rate_column("Share never touched"),
     "touched_won_count": st.column_config.NumberColumn("Touched and won", format="%d"),
-    "touched_win_rate": st.column_config.NumberColumn("Win rate of touched", format="percent"),
+    "touched_win_rate": dashboard.rate_column("Win rate of touched"),
     "touched_mean_score": st.column_config.NumberColumn("Mean score, touched", format="%.1f"),
     "untouched_mean_score": st.column_config.NumberColumn("Mean score, untouched", format="%.1f"),
-    "score_gap": st.column_config.NumberColumn("Score gap (touched − untouched)", format="%+.1f"),
+    "score_gap": st.column_config.NumberColumn("Score gap (untouched − touched)", format="%+.1f"),
     "is_small_sample": st.column_config.CheckboxColumn("Small sample", help=f"Fewer than {SMALL_SAMPLE} MQLs."),
 })

@@ -204,34 +204,8 @@ def test_l5_counts_as_touched_by_its_real_touch(run_query):
     assert (cell["touched_count"], cell["untouched_count"]) == (1, 0)
 
 
-def test_touch_gap_compares_within_source_and_band(run_query):
-    row = run_query("quality_touch_gap", **march()).iloc[0]
-    # only paid_search 80-100 holds both: touched L1 (80) against untouched L10 (85); L4's cell has no touched lead
-    assert (row["compared_cell_count"], row["compared_untouched_count"]) == (1, 1)
-    assert row["within_cell_score_gap"] == pytest.approx(80 - 85)
-
-
-def test_touch_gap_weighs_each_untouched_lead_the_same(seed_con, run_query):
-    # two more untouched paid_social MQLs scored 62 and 64, and a touched one scored 78
-    seed_con.execute("""
-        insert into leads (lead_id, created_at, source, sourced_by, segment, region, lead_score, mql_at, status) values
-            (21, '2026-03-05 08:00', 'paid_social', 'marketing', 'SMB', 'DACH', 62, '2026-03-05 09:00', 'mql'),
-            (22, '2026-03-06 08:00', 'paid_social', 'marketing', 'SMB', 'DACH', 64, '2026-03-06 09:00', 'mql'),
-            (23, '2026-03-07 08:00', 'paid_social', 'marketing', 'SMB', 'DACH', 78, '2026-03-07 09:00', 'mql');
-        insert into follow_ups values (2301, 23, 2, '2026-03-07 10:00', 'call', 'connected');
-    """)
-    row = run_query("quality_touch_gap", **march()).iloc[0]
-    # paid_social 60-79: touched 78 against untouched L4 60, 62, 64 (mean 62): gap 16, three untouched
-    # paid_search 80-100: touched 80 against untouched 85: gap -5, one untouched
-    assert (row["compared_cell_count"], row["compared_untouched_count"]) == (2, 4)
-    assert row["within_cell_score_gap"] == pytest.approx((3 * 16 + 1 * -5) / 4)
-
-
 def test_touched_vs_untouched_in_a_period_with_no_leads(run_query):
     assert run_query("touched_vs_untouched", **empty_june()).empty
-    row = run_query("quality_touch_gap", **empty_june()).iloc[0]
-    assert (row["compared_cell_count"], row["compared_untouched_count"]) == (0, 0)
-    assert kpis.clean(row["within_cell_score_gap"]) is None
 
 
 # --- the page ----------------------------------------------------------------------------------

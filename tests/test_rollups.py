@@ -94,7 +94,6 @@ VARIANTS = {
     "first_touch_buckets": [{}],
     "attempts_before_disposition": [{}],
     "touched_vs_untouched": [{}],
-    "quality_touch_gap": [{}],
     "funnel_stages": [{}],
     "funnel_by_cohort": [{"grain": g, "dimension": d} for g in ("total", "week", "month")
                          for d in ("all", "source", "segment")],

@@ -3,6 +3,7 @@ chart's finding in words, and nothing a leader would misread: no code from the w
 percentage with more than one decimal, no escaped markup, no card label cut short."""
 
 import re
+from datetime import date, timedelta
 
 import duckdb
 import pytest
@@ -159,3 +160,34 @@ def test_every_page_is_one_click_from_the_sidebar(demo_server, open_page, viewpo
     names = [text.split("\n")[-1] for text in links.all_inner_texts()]  # after the icon's name
     assert sorted(names) == sorted(PAGES.values())  # the Data pages hid behind "View 4 more"
     assert page.locator('[data-testid="stSidebarNav"]').get_by_text(re.compile(r"View \d+ more")).count() == 0
+
+
+# The Overview's MQL to won card: red or green only against the previous period at the same age; a period that runs
+# past the data (here to the end of next year) cannot be compared at the same age, so it shows no change at all.
+@pytest.mark.parametrize("query", ["", f"?period={date.today() - timedelta(days=89)}&period={date.today().year + 1}-12-31"],
+                         ids=["default", "past_the_data"])
+def test_the_overview_shows_no_change_for_a_maturing_rate_at_unequal_age(demo_server, open_page, query):
+    page = open_page(f"{demo_server.url}/{query}", DESKTOP)
+    page.get_by_role("heading", name="Overview", exact=True).first.wait_for()
+    settle(page)
+    card = page.locator('[data-testid="stMetric"]').filter(
+        has=page.locator('[data-testid="stMetricLabel"]', has_text=re.compile(r"^MQL to won$")))
+    assert card.count() == 1
+    deltas = card.locator('[data-testid="stMetricDelta"]')
+    if query:
+        assert deltas.count() == 0, card.inner_text()
+        assert "Not compared" in page.locator('[data-testid="stMain"]').inner_text()
+    else:
+        assert deltas.count() == 0 or "at same age" in card.inner_text(), card.inner_text()
+
+
+# One week of the demo holds a handful of wins: Lead quality must say it cannot judge rather than "Yes" or "No"
+# (it once said "No: MQLs scored 60-79 win no more often" from 0 wins out of 121 MQLs).
+def test_lead_quality_draws_no_verdict_from_a_weeks_few_wins(demo_server, open_page):
+    monday = date.today() - timedelta(days=date.today().weekday() + 14)  # a whole week of the demo, which ends today
+    page = open_page(f"{demo_server.url}/lead_quality?period={monday}&period={monday + timedelta(days=6)}", DESKTOP)
+    page.get_by_role("heading", name="Lead quality", exact=True).first.wait_for()
+    settle(page)
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    assert not re.search(r"^(Yes|No|Partly)[:,]", text, re.MULTILINE), text
+    assert "win no more often" not in text and "too few" in text.lower()

@@ -408,10 +408,12 @@ def data_table(frame, file_name: str, column_config: dict | None = None,
     config = {named.get(c, c): setting for c, setting in (column_config or {}).items()}
     frame = frame.rename(columns=named)
     with st.expander(label, expanded=expanded):
-        if phone:  # phone=True: every column readable at 390 px, as lines
+        if phone:  # phone=True: every column readable at 390 px, as lines there and as a table on a wider screen
             with st.container(key=f"phone_{file_name}"):
                 st.markdown(phone_lines(frame, config))
-        with st.container(key=f"wide_{file_name}"):
+            with st.container(key=f"wide_{file_name}"):
+                st.dataframe(worded(frame), hide_index=True, placeholder="–", column_config=config)
+        else:
             st.dataframe(worded(frame), hide_index=True, placeholder="–", column_config=config)
         st.download_button("Download as CSV", formats.csv_text(worded(frame, keep_codes=True), code), file_name=file_name,
                            mime="text/csv", on_click="ignore", key=f"download_{file_name}",

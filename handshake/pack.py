@@ -15,11 +15,12 @@ from fpdf.fonts import FontFace
 
 from handshake import formats, kpis
 
-SCORECARD = ["KPI", "Owner", "This week", "Last week", "Change", "4-week average", "Target"]
-SCORECARD_KINDS = ["", ""] + ["num"] * 5  # the values line up on the right, the KPI and its owner do not
+SCORECARD = ["KPI", "Owner", "This week", "Last week", "Change", "4-week average", "Agreed level"]
+SCORECARD_KINDS = ["", ""] + ["num"] * 4 + [""]  # the values line up on the right; names and words do not
 NONE_THIS_WEEK = "None this week."
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-# One colour per side and per verdict, the same in the HTML and the PDF.
+# One colour per side and per verdict, the same in the HTML and the PDF. A verdict is whether the week meets the
+# agreed level (target or minimum), as the page's arrows are coloured: a rise that still falls short is not good.
 SIDES = {"marketing": "#0F7B8A", "sales": "#E0702B"}
 VERDICTS = {True: ("good", "#1A7F37"), False: ("bad", "#C62828"), None: ("flat", "#6B7280")}
 
@@ -30,7 +31,7 @@ class Pack:
 
     title: str
     subtitle: str
-    scorecard: pd.DataFrame  # display strings in SCORECARD order, plus "good": True, False or None
+    scorecard: pd.DataFrame  # display strings in SCORECARD order, plus "meets": True, False or None (nothing agreed)
     commitments: list[tuple[str, str]]  # (side, sentence)
     agenda: list[tuple[str, str]]  # (heading, sentence)
     tables: dict[str, pd.DataFrame]  # named detail tables of raw values
@@ -80,7 +81,7 @@ def _grid(frame: pd.DataFrame) -> tuple[list[str], list[list[str]], list[str]]:
 def _scorecard(pack: Pack) -> tuple[list[list[str]], list[tuple[str, str]]]:
     """The scorecard's printed rows and the verdict (class, colour) of each row's change."""
     frame = pack.scorecard
-    good = [kpis.clean(g) for g in frame["good"]] if "good" in frame else [None] * len(frame)
+    good = [kpis.clean(g) for g in frame["meets"]] if "meets" in frame else [None] * len(frame)
     return _grid(frame[SCORECARD])[1], [VERDICTS[g if isinstance(g, bool) else None] for g in good]
 
 

@@ -149,7 +149,7 @@ def week_options(first_lead_day: date | None, tz: str, now: datetime | None = No
 NOT_MEASURED = "not measured"
 SCORECARD_NOTE = (
     "Arrows point the way a number moved since last week; their colour says whether this week meets the level both "
-    "sides agreed (green: met, red: not met, grey: nothing agreed or too few decisions to judge). Bars: the last five "
+    "sides agreed (green: met, red: not met, grey: no target agreed or too few decisions to judge). Bars: the last five "
     "weeks, this one last. The 4-week average takes the four weeks before together: MQLs and revenue per week; "
     "rates, medians and averages over all their leads; pipeline as the mean of the four week ends.")
 
@@ -236,10 +236,10 @@ def level_text(row, currency: str = "EUR") -> str | None:
 
 def verdict_text(row, currency: str = "EUR") -> str:
     """Whether the week meets the agreed level, in words: "target 96, met", "agreed minimum 3, not met",
-    "nothing agreed", or why no verdict is drawn."""
+    "no target agreed", or why no verdict is drawn."""
     level = level_text(row, currency)
     if level is None:
-        return "nothing agreed"
+        return "no target agreed"
     outcomes = kpis.clean(row.get("outcomes"))
     if outcomes is not None and not evidence.enough(outcomes):
         return f"{level}; {evidence.too_few(outcomes, 'decisions')[:-1].lower()}"
@@ -345,6 +345,8 @@ def agenda(card: pd.DataFrame, breaches: pd.DataFrame, spikes: pd.DataFrame, pos
 
 
 NO_OWNER = "No owner"
+# the two groups are apart: an untouched lead also two weeks old counts as untouched only, so they add up
+OWNER_COLUMNS = ["Owner", "On the list", "Untouched past deadline", "Touched, short of attempts", "Longest overdue"]
 
 
 def accountability_headline(listed: pd.DataFrame) -> str:
@@ -372,8 +374,9 @@ def accountability_rule(start: date, end: date, now: datetime) -> str:
 
 
 def why_listed(row) -> str:
+    """Short, so the list keeps every column in view at 1440 px."""
     if row["is_overdue"]:
-        return "Untouched past the deadline" + (" and short of attempts" if row["is_short_of_attempts"] else "")
+        return "Untouched, short of attempts" if row["is_short_of_attempts"] else "Untouched"
     return "Short of attempts"
 
 
@@ -381,7 +384,7 @@ def accountability_owners(listed: pd.DataFrame) -> pd.DataFrame:
     """One row per owner of the list's leads, those without an owner first, then the most listed: what each
     owner has to act on before the next meeting."""
     if listed.empty:
-        return pd.DataFrame(columns=["Owner", "On the list", "Untouched", "Short of attempts", "Longest overdue"])
+        return pd.DataFrame(columns=OWNER_COLUMNS)
     frame = listed.assign(owner=listed["owner_name"].fillna(NO_OWNER), touched_short=~listed["is_overdue"])
     owners = frame.groupby("owner", sort=False).agg(
         listed=("lead_id", "size"), untouched=("is_overdue", "sum"), short=("touched_short", "sum"),
@@ -389,10 +392,10 @@ def accountability_owners(listed: pd.DataFrame) -> pd.DataFrame:
     ).reset_index()
     owners["first"] = owners["owner"] != NO_OWNER
     owners = owners.sort_values(["first", "listed", "owner"], ascending=[True, False, True])
-    return pd.DataFrame({
-        "Owner": owners["owner"], "On the list": owners["listed"], "Untouched": owners["untouched"],
-        "Short of attempts": owners["short"], "Longest overdue": [fmt(h, "hours") for h in owners["longest"]],
-    }).reset_index(drop=True)
+    return pd.DataFrame(dict(zip(OWNER_COLUMNS, [
+        owners["owner"], owners["listed"], owners["untouched"], owners["short"],
+        [fmt(h, "hours") for h in owners["longest"]],
+    ]))).reset_index(drop=True)
 
 
 def accountability_rows(listed: pd.DataFrame, tz: str) -> pd.DataFrame:
@@ -405,9 +408,9 @@ def accountability_rows(listed: pd.DataFrame, tz: str) -> pd.DataFrame:
         "Owner": frame["owner"], "Lead (CRM id)": frame["crm_id"], "Record": frame["record_url"],
         "Why on the list": [why_listed(r) for _, r in frame.iterrows()],
         "Overdue by": [fmt(h, "hours") if kpis.clean(h) is not None else "–" for h in frame["hours_overdue"]],
-        "Attempts": frame["attempt_count"], "Agreed minimum": frame["min_attempts"],
+        "Attempts": frame["attempt_count"], "Minimum": frame["min_attempts"],
         "Assigned": local_times(frame["sla_clock_at"], tz), "Score": frame["lead_score"],
-        "Source": frame["source"].map(words), "Team": frame["team"],
+        "Source": frame["source"].map(words),
     }).reset_index(drop=True)
     return rows if rows["Record"].notna().any() else rows.drop(columns="Record")
 

@@ -168,9 +168,7 @@ if not accountable.empty and not missing["sla_compliance_rate"]:
     st.caption(meeting.accountability_rule(filters.start, filters.end, period["now"]))
     owners = details["Accountability list by owner"]
     st.dataframe(owners, hide_index=True, column_config={
-        "On the list": st.column_config.NumberColumn(format="%d"),
-        "Untouched": st.column_config.NumberColumn("Untouched past deadline", format="%d"),
-        "Short of attempts": st.column_config.NumberColumn("Touched, short of attempts", format="%d"),
+        name: st.column_config.NumberColumn(format="%d") for name in meeting.OWNER_COLUMNS[1:4]
     })
     rows = meeting.accountability_rows(accountable, tz)
     dashboard.data_table(rows, "handshake-accountability-list.csv",
@@ -179,7 +177,7 @@ if not accountable.empty and not missing["sla_compliance_rate"]:
         "Record": st.column_config.LinkColumn(display_text="Open in CRM"),
         "Assigned": st.column_config.DatetimeColumn("Assigned (SLA clock)", format="D MMM YYYY, HH:mm"),
         "Attempts": st.column_config.NumberColumn(format="%d"),
-        "Agreed minimum": st.column_config.NumberColumn(format="%d"),
+        "Minimum": st.column_config.NumberColumn(format="%d", help="The attempts agreed before a decision."),
         "Score": st.column_config.NumberColumn(format="%d"),
     })
 

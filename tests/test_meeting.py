@@ -214,7 +214,7 @@ def test_scorecard_table_shows_units_and_the_agreed_level(run):
     assert table.at["Revenue", "Agreed level"] == "target €7K, not met"  # €0 of 7 x €1,000
     assert table.at["Attempts", "Agreed level"] == (
         "agreed minimum 3; too few decisions to judge (3; at least 10 needed)")
-    assert table.at["Accepted", "Agreed level"] == "nothing agreed"
+    assert table.at["Accepted", "Agreed level"] == "no target agreed"
     assert table.at["Time to touch", "This week"] == "8.0 h"  # median of 4, 48, 8
 
 
@@ -453,16 +453,16 @@ def test_the_accountability_list_is_grouped_by_owner_with_overdue_in_days(seed_c
     owners = meeting.accountability_owners(listed)
     assert owners.to_dict("records") == [
         # L7, nobody's: first whatever its count
-        {"Owner": "No owner", "On the list": 1, "Untouched": 0, "Short of attempts": 1, "Longest overdue": "–"},
+        {"Owner": "No owner", "On the list": 1, "Untouched past deadline": 0, "Touched, short of attempts": 1, "Longest overdue": "–"},
         # L10: deadline 1 Apr 02:00 to 15 Apr 00:00 = 13 days 22 h = 334 h, past 48 h so in days: 334 / 24 = 13.9
-        {"Owner": "Sam Sales", "On the list": 1, "Untouched": 1, "Short of attempts": 0,
+        {"Owner": "Sam Sales", "On the list": 1, "Untouched past deadline": 1, "Touched, short of attempts": 0,
          "Longest overdue": "13.9 days"},
     ]
     rows = meeting.accountability_rows(listed, "UTC")
     assert rows["Owner"].tolist() == ["No owner", "Sam Sales"]  # L7 before L10, though L10 is the most overdue
     assert rows["Overdue by"].tolist() == ["–", "13.9 days"]
     assert rows["Why on the list"].tolist() == ["Short of attempts",
-                                                "Untouched past the deadline and short of attempts"]
+                                                "Untouched, short of attempts"]
     assert rows["Source"].tolist() == ["Paid search", "Paid search"]  # both paid_search, as words
 
 

@@ -15,7 +15,7 @@ SCORECARD_ROWS = [
     ("Pipeline created", "Jürgen Müller", "€1.2M", "€980K", "+22.4%", "€1.1M", "target €1.1M, met", True),
     # up on last week, and still short of the agreed minimum: the change is coloured as not met, not as a rise
     ("Attempts", "Sales", "1.8", "1.8", "+1.9%", "1.7", "agreed minimum 3, not met", False),
-    ("Win rate", "Shared", "24.0%", "–", "–", "22.5%", "nothing agreed", None),
+    ("Win rate", "Shared", "24.0%", "–", "–", "22.5%", "no target agreed", None),
 ]
 AGENDA = [
     ("New SLA breaches", "7 leads went past 24 h without a touch, 5 of them owned by Jürgen Müller."),

@@ -192,7 +192,8 @@ def scorecard(run_many, week: Week, filters: dict, tz: str, now: datetime,
         target = this.get(kpi.target) if kpi.target else min_attempts if kpi.name == "avg_attempt_count" else None
         cut_flow = days < 7 and kpi.name in FLOWS
         if cut_flow and kpis.clean(target) is not None:
-            target = target * days / 7  # its days so far; the query spreads a month's target evenly over its days
+            # its days so far (the query spreads a month's target evenly over its days); a count target stays whole
+            target = target * days / 7 if kpi.unit == "money" else round(target * days / 7)
         outcomes = decided if kpi.name == "avg_attempt_count" else None
         rows.append({
             "kpi": kpi.name, "label": SHORT_LABELS[kpi.name], "unit": kpi.unit, "owner": kpi.owner,

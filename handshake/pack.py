@@ -64,11 +64,18 @@ def _column(series: pd.Series) -> list[str]:
     return [_text(v, dates_only) for v in values]
 
 
+# A wait as formats.fmt writes it ("13.8 days", "24.0 h") or its dash: a number with its unit, kept on one line.
+WAIT = re.compile(r"^(-?[\d,]+(\.\d)? (h|days)|–)$")
+
+
 def _kind(series: pd.Series) -> str:
-    """"num" for numbers, which line up on the right; "when" for dates and times, which never wrap; else ""."""
+    """"num" for numbers and waits, which line up on the right and never wrap; "when" for dates and times, which
+    never wrap; else ""."""
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         return "num"
     values = series.dropna().tolist()
+    if values and all(isinstance(v, str) and WAIT.match(v) for v in values) and any(v != "–" for v in values):
+        return "num"
     return "when" if values and all(isinstance(v, date) for v in values) else ""
 
 
@@ -210,12 +217,16 @@ class _Document(FPDF):
         self.use()
 
 
-def _widths(doc: _Document, headers: list[str], rows: list[list[str]]) -> tuple[list[float], list[float]]:
-    """Each column's least width (its longest word) and natural width (its longest text) in mm, padding included;
-    measured in bold, as some cells are bold."""
+def _widths(doc: _Document, headers: list[str], rows: list[list[str]],
+            kinds: list[str] | None = None) -> tuple[list[float], list[float]]:
+    """Each column's least width (its longest word; a number's whole text, as "13.8 days" must not break) and
+    natural width (its longest text) in mm, padding included; measured in bold, as some cells are bold."""
     doc.use(8.5, bold=True)
     columns = list(zip(headers, *rows))
-    least = [max(doc.get_string_width(w) for t in c for w in t.split() or [""]) + 4.5 for c in columns]
+    kinds = kinds or [""] * len(columns)
+    least = [max([doc.get_string_width(w) for t in c for w in t.split() or [""]]
+                 + [doc.get_string_width(t) for t in c[1:] if kind == "num"]) + 4.5
+             for c, kind in zip(columns, kinds)]
     return least, [max(doc.get_string_width(t) for t in c) + 4.5 for c in columns]
 
 
@@ -234,7 +245,7 @@ def _pdf_table(doc: _Document, headers, rows, kinds, verdicts=None):
     """A table with its header row repeated on each page and long cells wrapped, or the none sentence."""
     if not rows:
         return doc.none()
-    widths = _fit(*_widths(doc, headers, rows), doc.epw)
+    widths = _fit(*_widths(doc, headers, rows, kinds), doc.epw)
     doc.use(8.5)
     doc.set_draw_color(*_rgb(RULE))
     with doc.table(
@@ -258,7 +269,7 @@ def pdf(pack: Pack) -> bytes:
     doc = _Document(pack.title)
     # Landscape when the scorecard cannot fit portrait unwrapped, or a table not even word by word.
     grids = [_grid(frame) for frame in pack.tables.values()]
-    wide = sum(_widths(doc, SCORECARD, rows)[1]) > doc.epw or any(sum(_widths(doc, *g[:2])[0]) > doc.epw for g in grids)
+    wide = sum(_widths(doc, SCORECARD, rows)[1]) > doc.epw or any(sum(_widths(doc, *g)[0]) > doc.epw for g in grids)
     doc.add_page(orientation="L" if wide else "P")
     doc.use(16, bold=True)
     doc.multi_cell(0, 8, pack.title, **NEXT_LINE)

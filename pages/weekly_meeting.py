@@ -66,8 +66,11 @@ st.caption(f"{md(meeting.week_sentence(week, following, filters.end))} · {md(sc
            f"with the week before and the four weeks before that · [link to this view]({link})")
 days = meeting.days_in(week, tz, now, last_lead.date() if last_lead is not None else None)
 cut_short = meeting.cut_short_note(week, days, tz, now, last_lead.date() if last_lead is not None else None)
-if cut_short:
-    st.info(cut_short, icon=":material/schedule:")
+if cut_short:  # on the projector a line, not a box, so both rows of cards still fit on the screen
+    if projector:
+        st.caption(f":material/schedule: {md(cut_short)}")
+    else:
+        st.info(cut_short, icon=":material/schedule:")
 
 params = meeting.params(week, filters.values, tz, now)
 card = meeting.scorecard(dashboard.query_many, week, filters.values, tz, now,

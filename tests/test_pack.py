@@ -231,3 +231,17 @@ def test_zip_names_money_columns_in_the_organisations_currency():
         scorecard = archive.read("scorecard.csv").decode("utf-8-sig")
     assert deals.to_dict("records") == [{"amount_brl": 1200.5}]
     assert "R$1.2M" in scorecard and "€" not in scorecard
+
+
+def test_waits_in_days_line_up_and_do_not_break():
+    waits = {"SLA breaches": pd.DataFrame({
+        "Lead": ["Acme GmbH", "Beta Logistics Nordics AB"], "Campaign": ["Webinar series: AI readiness Q4 2026"] * 2,
+        "Deadline": [pd.Timestamp("2026-11-23 04:22")] * 2, "Owner": ["Paul Romano", "Eva Doyle"],
+        "Source": ["Paid search", "Content"], "Late by": ["13.8 days", "24.0 h"],  # 331 h and 24 h, as fmt writes them
+        "Decision": ["Undecided", "Rejected"],
+    })}
+    document = pack.html(make_pack(waits))
+    assert '<td class="num">13.8 days</td>' in document and '<td class="num">24.0 h</td>' in document
+    lines = [line.strip() for page in PdfReader(io.BytesIO(pack.pdf(make_pack(waits)))).pages
+             for line in page.extract_text().splitlines()]
+    assert any("13.8 days" in line for line in lines)  # one cell, one line: not "13.8" above "days"

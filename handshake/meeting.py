@@ -468,3 +468,21 @@ def tables(breaches: pd.DataFrame, spikes: pd.DataFrame, postmortems: pd.DataFra
             "Overdue": listed["is_overdue"], "Agreed": local_times(listed["created_at"], tz),
         }),
     } | found
+
+
+# The history's field codes as the form names them; its coded values (a status, a function) as words.
+HISTORY_FIELDS = {"created": "Created", "title": "What is to be done", "owner": "Owner",
+                  "owner_function": "Owner's function", "due_date": "Due", "status": "Status"}
+CODED_FIELDS = {"owner_function", "status"}
+
+
+def history_table(history: pd.DataFrame) -> pd.DataFrame:
+    """An action's recorded changes as the page shows them: each field by its name on the form, codes as words."""
+    def value(field, v):
+        return words(v) if field in CODED_FIELDS else v
+
+    return history.assign(
+        old_value=[value(f, v) for f, v in zip(history["field"], history["old_value"])],
+        new_value=[value(f, v) for f, v in zip(history["field"], history["new_value"])],
+        field=history["field"].map(lambda f: HISTORY_FIELDS.get(f, words(f))),
+    )

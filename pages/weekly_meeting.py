@@ -251,7 +251,7 @@ if not dashboard.cannot("actions"):
                         st.rerun()
                     except (actions.ActionError, access.Refused) as e:
                         st.error(str(e))
-            history = dashboard.query("meeting_action_history", {"action_id": picked})
+            history = meeting.history_table(dashboard.query("meeting_action_history", {"action_id": picked}))
             with st.expander(f"History of #{picked} ({plural(len(history), 'change')})"):
                 st.dataframe(history, hide_index=True, placeholder="–", column_config={
                     "changed_at": st.column_config.DatetimeColumn("When (UTC)", format="D MMM YYYY HH:mm"),

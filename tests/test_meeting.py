@@ -341,6 +341,18 @@ def test_actions_added_at_the_same_time_are_all_kept(seed_warehouse):
         warehouse.close_shared()
 
 
+def test_an_actions_history_reads_in_words_not_codes(seed_con):
+    action_id = actions.create(seed_con, "Fix routing", "Sam Sales", "sales", None, LOCAL, datetime(2026, 3, 6, 9))
+    seen = {"title": "Fix routing", "owner": "Sam Sales", "owner_function": "sales", "due_date": None, "status": "open"}
+    actions.update(seed_con, action_id, seen, dict(seen, owner_function="joint", status="done"), LOCAL,
+                   datetime(2026, 3, 7, 9))
+    history = meeting.history_table(queries.run(seed_con, "meeting_action_history", {"action_id": action_id}))
+    # newest first, then by field code: owner_function before status
+    assert history[["field", "old_value", "new_value"]].values.tolist()[:2] == [
+        ["Owner's function", "Sales", "Joint"], ["Status", "Open", "Done"]]  # owner_function, sales... as words
+    assert history["field"].iloc[-1] == "Created"
+
+
 def test_two_edits_of_one_action_from_two_sessions_both_stay_in_its_history(seed_con):
     action_id = actions.create(seed_con, "Fix routing", "Mara Market", "marketing", date(2026, 3, 13), LOCAL, NOW)
     shown = {"title": "Fix routing", "owner": "Mara Market", "owner_function": "marketing",

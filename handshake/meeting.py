@@ -350,19 +350,21 @@ NO_OWNER = "No owner"
 OWNER_COLUMNS = ["Owner", "On the list", "Untouched past deadline", "Touched, short of attempts", "Longest overdue"]
 
 
-def accountability_headline(listed: pd.DataFrame) -> str:
+def accountability_headline(listed: pd.DataFrame, start: date, end: date) -> str:
     """The accountability list in one sentence whose parts add up: every lead on it is either untouched past its
     deadline or touched but short of the agreed attempts after two weeks (an untouched lead that is also two weeks
     old counts once, as untouched), and those without an owner are counted first.
-    listed: queries/accountability_list.sql drawn up whole (limit null)."""
+    listed: queries/accountability_list.sql drawn up whole (limit null) for the MQLs from start to end."""
+    window = f"{start:%-d %b %Y} to {end:%-d %b %Y}"
     if listed.empty:
-        return "Nobody is on the list: every undecided MQL has been touched in time and worked as often as agreed."
+        return (f"Nobody is on the list: every undecided MQL from {window} has been touched in time and worked as "
+                "often as agreed.")
     whole = int(listed["listed_count"].iloc[0])
     untouched = int(listed["overdue_count"].iloc[0])
     both = untouched + int(listed["short_of_attempts_count"].iloc[0]) - whole  # in both groups
     unowned = int(listed["owner_name"].isna().sum())
     owned = "" if not unowned else f"{fmt(unowned, 'count')} of them without an owner; "
-    return (f"{plural(whole, 'MQL')} on the list: {owned}{fmt(untouched, 'count')} untouched past the deadline "
+    return (f"{plural(whole, 'MQL')} from {window} on the list: {owned}{fmt(untouched, 'count')} untouched past the deadline "
             f"({fmt(both, 'count')} of them also two weeks old) and {fmt(whole - untouched, 'count')} touched but "
             "short of the agreed attempts after two weeks.")
 

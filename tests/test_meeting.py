@@ -441,11 +441,14 @@ def test_the_scorecard_weeks_in_one_run_equal_each_week_run_on_its_own(demo_ware
 
 # ---- the accountability list, as the meeting shows it
 
+MARCH_1, MARCH_31 = date(2026, 3, 1), date(2026, 3, 31)
+
+
 def accountable(seed_con, run, now):
     """The whole list of March's MQLs at `now`, with L7's owner removed (a lead nobody owns)."""
     seed_con.execute("update leads set owner_rep_id = null where lead_id = 7")
     warehouse.refresh_lead_facts(seed_con)
-    return run("accountability_list", kpis.query_params(date(2026, 3, 1), date(2026, 3, 31),
+    return run("accountability_list", kpis.query_params(MARCH_1, MARCH_31,
                                                         {"now": now, "limit": None}))
 
 
@@ -455,8 +458,8 @@ def test_the_accountability_headline_adds_up_and_counts_the_leads_without_an_own
     # 22:00) with 0 of 3 attempts: in both groups; L7 touched once, short of 3 since 8 Apr 10:00
     assert (listed["listed_count"].iloc[0], listed["overdue_count"].iloc[0],
             listed["short_of_attempts_count"].iloc[0]) == (2, 1, 2)  # 1 + 2 = 3 > 2: the groups overlap by 1
-    assert meeting.accountability_headline(listed) == (
-        "2 MQLs on the list: 1 of them without an owner; 1 untouched past the deadline (1 of them also two weeks "
+    assert meeting.accountability_headline(listed, MARCH_1, MARCH_31) == (
+        "2 MQLs from 1 Mar 2026 to 31 Mar 2026 on the list: 1 of them without an owner; 1 untouched past the deadline (1 of them also two weeks "
         "old) and 1 touched but short of the agreed attempts after two weeks.")  # 1 untouched + 1 touched = 2
 
 
@@ -478,12 +481,21 @@ def test_the_accountability_list_is_grouped_by_owner_with_overdue_in_days(seed_c
     assert rows["Source"].tolist() == ["Paid search", "Paid search"]  # both paid_search, as words
 
 
+def test_an_empty_accountability_list_says_so_for_its_window(seed_con, run):
+    # at 1 Apr 00:00 L10's 4 h SLA still runs and L7's two weeks run to 8 Apr: nobody is on the list
+    listed = accountable(seed_con, run, NOW)
+    assert meeting.accountability_headline(listed, MARCH_1, MARCH_31) == (
+        "Nobody is on the list: every undecided MQL from 1 Mar 2026 to 31 Mar 2026 has been touched in time and "
+        "worked as often as agreed.")
+    assert meeting.accountability_owners(listed).empty
+
+
 def test_an_overdue_of_under_48_hours_stays_in_hours(seed_con, run):
     listed = accountable(seed_con, run, datetime(2026, 4, 2, 12, 0))
     # L10 alone: deadline 1 Apr 02:00 to 2 Apr 12:00 = 34 h, under 48 h; L7's two weeks run to 8 Apr
     assert meeting.accountability_rows(listed, "UTC")["Overdue by"].tolist() == ["34.0 h"]
-    assert meeting.accountability_headline(listed) == (
-        "1 MQL on the list: 1 untouched past the deadline (0 of them also two weeks old) and 0 touched but short "
+    assert meeting.accountability_headline(listed, MARCH_1, MARCH_31) == (
+        "1 MQL from 1 Mar 2026 to 31 Mar 2026 on the list: 1 untouched past the deadline (0 of them also two weeks old) and 0 touched but short "
         "of the agreed attempts after two weeks.")
 
 

@@ -223,8 +223,9 @@ def test_the_accountability_list_adds_up_and_is_grouped_by_owner(monkeypatch, se
     assert_clean(at)
     # the sidebar's period, 1 Jan to 31 Mar, today: L7 (touched once of 3, long past its two weeks) and L10
     # (never touched, past its deadline and its two weeks) are still undecided; 1 untouched + 1 touched = 2
-    headline = ("2 MQLs on the list: 1 of them without an owner; 1 untouched past the deadline (1 of them also two "
-                "weeks old) and 1 touched but short of the agreed attempts after two weeks.")
+    headline = ("2 MQLs from 1 Jan 2026 to 31 Mar 2026 on the list: 1 of them without an owner; 1 untouched past "
+                "the deadline (1 of them also two weeks old) and 1 touched but short of the agreed attempts after two "
+                "weeks.")
     assert headline in [as_read(m.value) for m in at.markdown]
     agenda = next(as_read(m.value) for m in at.markdown if m.value.startswith("1. "))
     assert f"**Accountability list**: {headline}" in agenda

@@ -52,7 +52,7 @@ if projector:  # 1280x720: the title, the week and both rows of cards above the 
     st.html("""<style>
         [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
         [data-testid="stToolbar"] { display: none; }
-        .block-container { padding-top: 0.75rem; padding-bottom: 1rem; max-width: 100%; }
+        [data-testid="stMainBlockContainer"] { padding-top: 1.25rem; padding-bottom: 1rem; max-width: 100%; }
         h1 { font-size: 1.9rem; padding: 0 0 0.25rem 0; }
         [data-testid="stMetricValue"] { font-size: 2.6rem; }
         [data-testid="stMetricLabel"] p { font-size: 1.15rem; }

@@ -462,7 +462,7 @@ def tables(breaches: pd.DataFrame, spikes: pd.DataFrame, postmortems: pd.DataFra
         "Post-mortems due": pd.DataFrame({
             "Campaign": postmortems["campaign_name"], "Channel": code(postmortems["channel"]),
             "Ended": postmortems["end_date"], "Days since": postmortems["days_since_end"],
-            "Post-mortem": postmortems["postmortem_status"],
+            "Post-mortem": code(postmortems["postmortem_status"]),
         }),
         "Actions": pd.DataFrame({
             "#": listed["action_id"].astype(str), "Action": listed["title"], "Owner": listed["owner"],

@@ -501,9 +501,11 @@ def test_an_overdue_of_under_48_hours_stays_in_hours(seed_con, run):
 
 def test_the_detail_tables_write_waits_in_days_and_codes_as_words(run):
     breaches = week_rows(run, "meeting_sla_breaches", W11)
-    empty = pd.DataFrame(columns=["campaign_name", "rejection_reason", "week_count", "weekly_average_before"])
-    details = meeting.tables(breaches, empty, week_rows(run, "meeting_postmortems_due", W11),
+    spikes = week_rows(run, "meeting_rejection_spikes", W12, min_count=1, spike_ratio=2.0)  # L4: no_reason
+    details = meeting.tables(breaches, spikes, week_rows(run, "meeting_postmortems_due", W14),
                              week_rows(run, "meeting_actions", W11), "UTC")
+    assert details["Rejection spikes"]["Reason"].tolist() == ["No reason"]
+    assert details["Post-mortems due"]["Post-mortem"].tolist() == ["No post-mortem recorded", "Held without sales"]
     # L4: 495 h late = 20.6 days (495 / 24 = 20.625); L5: 24 h stays in hours
     assert details["SLA breaches"]["Late by"].tolist() == ["20.6 days", "24.0 h"]
     assert details["SLA breaches"]["Decision"].tolist() == ["Rejected", "Accepted"]

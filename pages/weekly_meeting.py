@@ -114,7 +114,8 @@ for column, row, shown in zip(dashboard.grid(len(card), 4), card.to_dict("record
         )
         st.caption(f"Last week {shown['Last week']} · 4-week average {shown['4-week average']} · "
                    f"{shown['Agreed level']}")
-dashboard.data_table(table.drop(columns="meets"), f"scorecard-{week.label}.csv", label="The scorecard as a table")
+dashboard.data_table(table.drop(columns="meets"), f"scorecard-{week.label}.csv", label="The scorecard as a table",
+                     phone=True)
 st.caption(meeting.SCORECARD_NOTE + (" This week is cut short: its bar joins when it ends." if days < 7 else ""))
 
 # ---- commitments
@@ -155,7 +156,7 @@ dashboard.data_table(details["SLA breaches"], f"sla-breaches-{week.label}.csv",
     "Record": st.column_config.LinkColumn(display_text="Open in CRM"),
 })
 dashboard.data_table(details["Rejection spikes"], f"rejection-spikes-{week.label}.csv",
-                     label=f"Rejection spikes ({len(spikes):,})", column_config={
+                     label=f"Rejection spikes ({len(spikes):,})", phone=True, column_config={
     "Weekly average before": st.column_config.NumberColumn(format="%.1f"),
 })
 dashboard.data_table(details["Post-mortems due"], f"postmortems-due-{week.label}.csv",

@@ -130,7 +130,8 @@ def cut_short_note(week: Week, days: int, tz: str, now: datetime | None = None,
     if week.monday <= local_now(tz, now).date() <= week.sunday:
         why = f"This week is still running: {plural(days, 'day')} of 7 over"
     else:
-        why = f"The data stops inside this week (the newest lead is from {last_lead_day:%a %-d %b %Y}): {days} of 7 days"
+        why = (f"The data stops inside this week (the newest lead is from {last_lead_day:%a %-d %b %Y}): "
+               f"{days} of 7 days")
     return (f"{why}. MQLs and revenue are not set against last week's whole week, their targets cover the days so "
             "far, and the bars leave this week out until it is whole.")
 
@@ -149,8 +150,8 @@ def week_options(first_lead_day: date | None, tz: str, now: datetime | None = No
 NOT_MEASURED = "not measured"
 SCORECARD_NOTE = (
     "Arrows point the way a number moved since last week; their colour says whether this week meets the level both "
-    "sides agreed (green: met, red: not met, grey: no target agreed or too few decisions to judge). Bars: the last five "
-    "weeks, this one last. The 4-week average takes the four weeks before together: MQLs and revenue per week; "
+    "sides agreed (green: met, red: not met, grey: no target agreed or too few decisions to judge). Bars: the last "
+    "five weeks, this one last. The 4-week average takes the four weeks before together: MQLs and revenue per week; "
     "rates, medians and averages over all their leads; pipeline as the mean of the four week ends.")
 
 
@@ -352,8 +353,8 @@ OWNER_COLUMNS = ["Owner", "On the list", "Untouched past deadline", "Touched, sh
 
 def accountability_headline(listed: pd.DataFrame, start: date, end: date) -> str:
     """The accountability list in one sentence whose parts add up: every lead on it is either untouched past its
-    deadline or touched but short of the agreed attempts after two weeks (an untouched lead that is also two weeks
-    old counts once, as untouched), and those without an owner are counted first.
+    deadline or touched but short of the agreed attempts after two weeks (an untouched lead also short of them
+    counts once, as untouched, and the overlap is said), and those without an owner are counted first.
     listed: queries/accountability_list.sql drawn up whole (limit null) for the MQLs from start to end."""
     window = f"{start:%-d %b %Y} to {end:%-d %b %Y}"
     if listed.empty:
@@ -364,9 +365,9 @@ def accountability_headline(listed: pd.DataFrame, start: date, end: date) -> str
     both = untouched + int(listed["short_of_attempts_count"].iloc[0]) - whole  # in both groups
     unowned = int(listed["owner_name"].isna().sum())
     owned = "" if not unowned else f"{fmt(unowned, 'count')} of them without an owner; "
-    return (f"{plural(whole, 'MQL')} from {window} on the list: {owned}{fmt(untouched, 'count')} untouched past the deadline "
-            f"({fmt(both, 'count')} of them also two weeks old) and {fmt(whole - untouched, 'count')} touched but "
-            "short of the agreed attempts after two weeks.")
+    return (f"{plural(whole, 'MQL')} from {window} on the list: {owned}{fmt(untouched, 'count')} untouched past "
+            f"the deadline and {fmt(whole - untouched, 'count')} touched but short of the agreed attempts after two "
+            f"weeks ({fmt(both, 'count')} of the untouched {'is' if both == 1 else 'are'} short of them too).")
 
 
 def accountability_rule(start: date, end: date, now: datetime) -> str:

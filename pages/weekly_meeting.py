@@ -139,8 +139,9 @@ breaches, spikes, postmortems, listed, accountable = dashboard.query_many([
 ])
 if missing["sla_compliance_rate"]:  # without touches every MQL would look like a breach
     breaches = breaches.head(0)
-accountable_note = (kpis.missing_note(kpis.BY_NAME["sla_compliance_rate"], missing["sla_compliance_rate"])
-                    if missing["sla_compliance_rate"] else meeting.accountability_headline(accountable, filters.start, filters.end))
+accountable_note = (
+    kpis.missing_note(kpis.BY_NAME["sla_compliance_rate"], missing["sla_compliance_rate"])
+    if missing["sla_compliance_rate"] else meeting.accountability_headline(accountable, filters.start, filters.end))
 items = meeting.agenda(card, breaches, spikes, postmortems, listed, missing, currency, accountable_note)
 st.subheader("Agenda")
 # sentences name campaigns, people and actions as they were typed or imported: shown as written, never as markdown

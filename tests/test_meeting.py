@@ -459,8 +459,9 @@ def test_the_accountability_headline_adds_up_and_counts_the_leads_without_an_own
     assert (listed["listed_count"].iloc[0], listed["overdue_count"].iloc[0],
             listed["short_of_attempts_count"].iloc[0]) == (2, 1, 2)  # 1 + 2 = 3 > 2: the groups overlap by 1
     assert meeting.accountability_headline(listed, MARCH_1, MARCH_31) == (
-        "2 MQLs from 1 Mar 2026 to 31 Mar 2026 on the list: 1 of them without an owner; 1 untouched past the deadline (1 of them also two weeks "
-        "old) and 1 touched but short of the agreed attempts after two weeks.")  # 1 untouched + 1 touched = 2
+        "2 MQLs from 1 Mar 2026 to 31 Mar 2026 on the list: 1 of them without an owner; 1 untouched past the deadline "
+        "and 1 touched but short of the agreed attempts after two weeks (1 of the untouched is short of them too).")
+    # 1 untouched + 1 touched = 2 on the list; the overlap is 1 + 2 - 2 = 1
 
 
 def test_the_accountability_list_is_grouped_by_owner_with_overdue_in_days(seed_con, run):
@@ -468,7 +469,8 @@ def test_the_accountability_list_is_grouped_by_owner_with_overdue_in_days(seed_c
     owners = meeting.accountability_owners(listed)
     assert owners.to_dict("records") == [
         # L7, nobody's: first whatever its count
-        {"Owner": "No owner", "On the list": 1, "Untouched past deadline": 0, "Touched, short of attempts": 1, "Longest overdue": "–"},
+        {"Owner": "No owner", "On the list": 1, "Untouched past deadline": 0, "Touched, short of attempts": 1,
+         "Longest overdue": "–"},
         # L10: deadline 1 Apr 02:00 to 15 Apr 00:00 = 13 days 22 h = 334 h, past 48 h so in days: 334 / 24 = 13.9
         {"Owner": "Sam Sales", "On the list": 1, "Untouched past deadline": 1, "Touched, short of attempts": 0,
          "Longest overdue": "13.9 days"},
@@ -495,8 +497,8 @@ def test_an_overdue_of_under_48_hours_stays_in_hours(seed_con, run):
     # L10 alone: deadline 1 Apr 02:00 to 2 Apr 12:00 = 34 h, under 48 h; L7's two weeks run to 8 Apr
     assert meeting.accountability_rows(listed, "UTC")["Overdue by"].tolist() == ["34.0 h"]
     assert meeting.accountability_headline(listed, MARCH_1, MARCH_31) == (
-        "1 MQL from 1 Mar 2026 to 31 Mar 2026 on the list: 1 untouched past the deadline (0 of them also two weeks old) and 0 touched but short "
-        "of the agreed attempts after two weeks.")
+        "1 MQL from 1 Mar 2026 to 31 Mar 2026 on the list: 1 untouched past the deadline and 0 touched but short of "
+        "the agreed attempts after two weeks (0 of the untouched are short of them too).")
 
 
 def test_the_detail_tables_write_waits_in_days_and_codes_as_words(run):

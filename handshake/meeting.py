@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from handshake import evidence, formats, kpis, pack
+from handshake import evidence, formats, kpis, pack, periods
 from handshake.formats import fmt, plural, words
 
 # The shared KPIs the two teams look at every week, marketing's first, then sales', then the shared ones.
@@ -114,6 +114,19 @@ def days_in(week: Week, tz: str, now: datetime | None = None, last_lead_day: dat
     return max(0, min(held))
 
 
+def held_to(week: Week, days: int) -> date:
+    """The last day a week cut short holds (its Sunday when whole): the end periods.py's rules take. On the Monday
+    of a running week, before any day is over, that is the Monday itself: its MQLs so far are counted."""
+    return week.monday + timedelta(days=max(days, 1) - 1)
+
+
+def bars(values: list, week: Week, days: int) -> list:
+    """A card's weekly values, oldest first and ending with `week`, without a last week cut short: a bar for its
+    days so far would read as a slump (periods.whole_buckets, the rule of every trend)."""
+    starts = [week.shift(n - len(values) + 1).monday for n in range(len(values))]
+    return periods.whole_buckets(values, starts, "week", held_to(week, days))
+
+
 def week_sentence(week: Week, following: Week, period_end: date) -> str:
     """Which week the page shows and how it relates to the sidebar's period (the week follows that period)."""
     if week == following:
@@ -192,9 +205,9 @@ def scorecard(run_many, week: Week, filters: dict, tz: str, now: datetime,
             average = pooled[kpi.name]
         target = this.get(kpi.target) if kpi.target else min_attempts if kpi.name == "avg_attempt_count" else None
         cut_flow = days < 7 and kpi.name in FLOWS
-        if cut_flow and kpis.clean(target) is not None:
-            # its days so far (the query spreads a month's target evenly over its days); a count target stays whole
-            target = target * days / 7 if kpi.unit == "money" else round(target * days / 7)
+        if cut_flow and kpis.clean(target) is not None:  # its days so far, by the one rule of every trend
+            target = periods.prorated(target, week.monday, "week", held_to(week, days))
+            target = target if kpi.unit == "money" else round(target)  # a count target stays whole
         outcomes = decided if kpi.name == "avg_attempt_count" else None
         rows.append({
             "kpi": kpi.name, "label": SHORT_LABELS[kpi.name], "unit": kpi.unit, "owner": kpi.owner,
@@ -232,7 +245,7 @@ def level_text(row, currency: str = "EUR") -> str | None:
     if name == "avg_attempt_count":
         return f"agreed minimum {fmt(target, 'count')}"
     days = kpis.clean(row.get("days"))
-    so_far = f" for its {plural(days, 'day')} so far" if name in FLOWS and days is not None and days < 7 else ""
+    so_far = f" for its {plural(max(days, 1), 'day')} so far" if name in FLOWS and days is not None and days < 7 else ""
     return f"target {fmt(target, row['unit'], currency)}{so_far}"
 
 
@@ -279,7 +292,7 @@ def commitments(card: pd.DataFrame, agreement: dict, missing: dict | None = None
     lacking = (missing or {}).get("sla_compliance_rate")
     mqls, target = by.at["mql_count", "this_week"], kpis.clean(by.at["mql_count", "target"])
     days = kpis.clean(by.at["mql_count", "days"])
-    so_far = f" in its {plural(days, 'day')} so far" if days is not None and days < 7 else ""
+    so_far = f" in its {plural(max(days, 1), 'day')} so far" if days is not None and days < 7 else ""
     if target is None:
         marketing = f"Delivered {fmt(mqls, 'count')} MQLs{so_far}; no MQL target was agreed for all of this week."
     else:

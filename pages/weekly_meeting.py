@@ -105,7 +105,7 @@ for column, row, shown in zip(dashboard.grid(len(card), 4), card.to_dict("record
             st.caption(kpis.missing_note(kpi, missing[row["kpi"]]))
         continue
     # a week cut short leaves its bar out: a half week among whole ones reads as a slump
-    bars = row["weekly"][:-1] if days < 7 else row["weekly"]
+    bars = meeting.bars(row["weekly"], week, days)
     with column, st.container(border=True):
         st.metric(
             row["label"], shown["This week"], delta=row["change"], delta_color=meeting.arrow_colour(row),

@@ -203,6 +203,10 @@ def test_a_running_week_is_not_set_against_a_whole_one(run):
     assert c.at["mql_count", "change"] is None  # a flow: 1 in 2 days is not "-75%" on W13's 4 (L6, L7, L8, L11)
     assert c.at["revenue_eur", "change"] is None
     assert meeting.level_text(c.loc["mql_count"]) == "target 4 for its 2 days so far"
+    # five weekly values W10..W14, given by hand: the bars leave out W14, cut short after 2 days
+    assert meeting.bars([3, 2, 2, 4, 1], W14, 2) == [3, 2, 2, 4]
+    assert meeting.bars([3, 2, 2, 4, 1], W14, 7) == [3, 2, 2, 4, 1]  # a whole week keeps its bar
+    assert meeting.bars([3, 2, 2, 4, 1], W14, 0) == [3, 2, 2, 4]  # Monday 30 Mar, no day over yet: still cut short
     assert meeting.cut_short_note(W14, 2, "UTC", NOW).startswith("This week is still running: 2 days of 7 over.")
     items = dict(meeting.agenda(c.reset_index(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame()))
     assert "MQLs delivered" not in items["What moved most"] and "Revenue" not in items["What moved most"]

@@ -214,7 +214,7 @@ def scorecard(run_many, week: Week, filters: dict, tz: str, now: datetime,
             "better": kpi.better, "this_week": this[kpi.name], "last_week": last[kpi.name],
             "four_week_average": average, "target": kpis.clean(target), "weekly": [w[kpi.name] for w in weekly],
             "change": None if cut_flow else formats.change(this[kpi.name], last[kpi.name], kpi.unit),
-            "outcomes": outcomes, "days": days,
+            "outcomes": outcomes, "days": days, "filtered": any(filters.values()),
             "meets": None if outcomes is not None and not evidence.enough(outcomes)
             else meets(kpi, this[kpi.name], target),
         })
@@ -253,8 +253,9 @@ def verdict_text(row, currency: str = "EUR") -> str:
     """Whether the week meets the agreed level, in words: "target 96, met", "agreed minimum 3, not met",
     "no target agreed", or why no verdict is drawn."""
     level = level_text(row, currency)
-    if level is None:
-        return "no target agreed"
+    if level is None:  # the agreement's targets are the whole organisation's: a filtered view has none of its own
+        name = row["kpi"] if "kpi" in row else row.name
+        return "no target agreed" + (" for these filters" if row.get("filtered") and kpis.BY_NAME[name].target else "")
     outcomes = kpis.clean(row.get("outcomes"))
     if outcomes is not None and not evidence.enough(outcomes):
         return f"{level}; {evidence.too_few(outcomes, 'decisions')[:-1].lower()}"
@@ -294,10 +295,12 @@ def commitments(card: pd.DataFrame, agreement: dict, missing: dict | None = None
     days = kpis.clean(by.at["mql_count", "days"])
     so_far = f" in its {plural(max(days, 1), 'day')} so far" if days is not None and days < 7 else ""
     if target is None:
-        marketing = f"Delivered {fmt(mqls, 'count')} MQLs{so_far}; no MQL target was agreed for all of this week."
+        marketing = f"Delivered {plural(int(mqls), 'MQL')}{so_far}; " + (
+            "the agreed MQL target is the whole organisation's, none is agreed for these filters."
+            if by.at["mql_count", "filtered"] else "no MQL target was agreed for all of this week.")
     else:
         share = f" ({fmt(mqls / target, 'rate')})" if target else ""
-        marketing = (f"Delivered {fmt(mqls, 'count')} MQLs{so_far} against a target of {fmt(target, 'count')}"
+        marketing = (f"Delivered {plural(int(mqls), 'MQL')}{so_far} against a target of {fmt(target, 'count')}"
                      f"{' for those days' if so_far else ''}{share}.")
     sla_hours = agreement.get("first_touch_sla_hours")
     compliance = by.at["sla_compliance_rate", "this_week"]

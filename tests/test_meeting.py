@@ -212,6 +212,15 @@ def test_a_running_week_is_not_set_against_a_whole_one(run):
     assert "MQLs delivered" not in items["What moved most"] and "Revenue" not in items["What moved most"]
 
 
+def test_a_filtered_week_says_its_target_is_the_whole_organisations(run):
+    c = card(run, W10, now=AFTER_W14, region="Nordics")  # L2 alone
+    assert c.at["mql_count", "this_week"] == 1
+    assert meeting.verdict_text(c.loc["mql_count"]) == "no target agreed for these filters"  # 7 is everyone's
+    assert meeting.verdict_text(c.loc["acceptance_rate"]) == "no target agreed"  # none for anyone
+    assert meeting.commitments(c.reset_index(), {})[0][1] == (
+        "Delivered 1 MQL; the agreed MQL target is the whole organisation's, none is agreed for these filters.")
+
+
 def test_scorecard_table_shows_units_and_the_agreed_level(run):
     table = meeting.scorecard_table(meeting.scorecard(together(run), W10, {}, "UTC", AFTER_W14)).set_index("KPI")
     assert table.at["Within SLA", "This week"] == "66.7%"  # 2 of 3

@@ -15,11 +15,12 @@ from fpdf.fonts import FontFace
 
 from handshake import formats, kpis
 
-SCORECARD = ["KPI", "Owner", "This week", "Last week", "Change", "4-week average", "Target"]
-SCORECARD_KINDS = ["", ""] + ["num"] * 5  # the values line up on the right, the KPI and its owner do not
+SCORECARD = ["KPI", "Owner", "This week", "Last week", "Change", "4-week average", "Agreed level"]
+SCORECARD_KINDS = ["", ""] + ["num"] * 4 + [""]  # the values line up on the right; names and words do not
 NONE_THIS_WEEK = "None this week."
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-# One colour per side and per verdict, the same in the HTML and the PDF.
+# One colour per side and per verdict, the same in the HTML and the PDF. A verdict is whether the week meets the
+# agreed level (target or minimum), as the page's arrows are coloured: a rise that still falls short is not good.
 SIDES = {"marketing": "#0F7B8A", "sales": "#E0702B"}
 VERDICTS = {True: ("good", "#1A7F37"), False: ("bad", "#C62828"), None: ("flat", "#6B7280")}
 
@@ -30,7 +31,7 @@ class Pack:
 
     title: str
     subtitle: str
-    scorecard: pd.DataFrame  # display strings in SCORECARD order, plus "good": True, False or None
+    scorecard: pd.DataFrame  # display strings in SCORECARD order, plus "meets": True, False or None (nothing agreed)
     commitments: list[tuple[str, str]]  # (side, sentence)
     agenda: list[tuple[str, str]]  # (heading, sentence)
     tables: dict[str, pd.DataFrame]  # named detail tables of raw values
@@ -63,11 +64,18 @@ def _column(series: pd.Series) -> list[str]:
     return [_text(v, dates_only) for v in values]
 
 
+# A wait as formats.fmt writes it ("13.8 days", "24.0 h") or its dash: a number with its unit, kept on one line.
+WAIT = re.compile(r"^(-?[\d,]+(\.\d)? (h|days)|–)$")
+
+
 def _kind(series: pd.Series) -> str:
-    """"num" for numbers, which line up on the right; "when" for dates and times, which never wrap; else ""."""
+    """"num" for numbers and waits, which line up on the right and never wrap; "when" for dates and times, which
+    never wrap; else ""."""
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         return "num"
     values = series.dropna().tolist()
+    if values and all(isinstance(v, str) and WAIT.match(v) for v in values) and any(v != "–" for v in values):
+        return "num"
     return "when" if values and all(isinstance(v, date) for v in values) else ""
 
 
@@ -80,7 +88,7 @@ def _grid(frame: pd.DataFrame) -> tuple[list[str], list[list[str]], list[str]]:
 def _scorecard(pack: Pack) -> tuple[list[list[str]], list[tuple[str, str]]]:
     """The scorecard's printed rows and the verdict (class, colour) of each row's change."""
     frame = pack.scorecard
-    good = [kpis.clean(g) for g in frame["good"]] if "good" in frame else [None] * len(frame)
+    good = [kpis.clean(g) for g in frame["meets"]] if "meets" in frame else [None] * len(frame)
     return _grid(frame[SCORECARD])[1], [VERDICTS[g if isinstance(g, bool) else None] for g in good]
 
 
@@ -209,12 +217,16 @@ class _Document(FPDF):
         self.use()
 
 
-def _widths(doc: _Document, headers: list[str], rows: list[list[str]]) -> tuple[list[float], list[float]]:
-    """Each column's least width (its longest word) and natural width (its longest text) in mm, padding included;
-    measured in bold, as some cells are bold."""
+def _widths(doc: _Document, headers: list[str], rows: list[list[str]],
+            kinds: list[str] | None = None) -> tuple[list[float], list[float]]:
+    """Each column's least width (its longest word; a number's whole text, as "13.8 days" must not break) and
+    natural width (its longest text) in mm, padding included; measured in bold, as some cells are bold."""
     doc.use(8.5, bold=True)
     columns = list(zip(headers, *rows))
-    least = [max(doc.get_string_width(w) for t in c for w in t.split() or [""]) + 4.5 for c in columns]
+    kinds = kinds or [""] * len(columns)
+    least = [max([doc.get_string_width(w) for t in c for w in t.split() or [""]]
+                 + [doc.get_string_width(t) for t in c[1:] if kind == "num"]) + 4.5
+             for c, kind in zip(columns, kinds)]
     return least, [max(doc.get_string_width(t) for t in c) + 4.5 for c in columns]
 
 
@@ -233,7 +245,7 @@ def _pdf_table(doc: _Document, headers, rows, kinds, verdicts=None):
     """A table with its header row repeated on each page and long cells wrapped, or the none sentence."""
     if not rows:
         return doc.none()
-    widths = _fit(*_widths(doc, headers, rows), doc.epw)
+    widths = _fit(*_widths(doc, headers, rows, kinds), doc.epw)
     doc.use(8.5)
     doc.set_draw_color(*_rgb(RULE))
     with doc.table(
@@ -257,7 +269,7 @@ def pdf(pack: Pack) -> bytes:
     doc = _Document(pack.title)
     # Landscape when the scorecard cannot fit portrait unwrapped, or a table not even word by word.
     grids = [_grid(frame) for frame in pack.tables.values()]
-    wide = sum(_widths(doc, SCORECARD, rows)[1]) > doc.epw or any(sum(_widths(doc, *g[:2])[0]) > doc.epw for g in grids)
+    wide = sum(_widths(doc, SCORECARD, rows)[1]) > doc.epw or any(sum(_widths(doc, *g)[0]) > doc.epw for g in grids)
     doc.add_page(orientation="L" if wide else "P")
     doc.use(16, bold=True)
     doc.multi_cell(0, 8, pack.title, **NEXT_LINE)

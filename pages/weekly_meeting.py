@@ -7,7 +7,7 @@ import streamlit as st
 
 from handshake import access, actions, dashboard, formats, kpis, meeting, pack, warehouse
 from handshake.dashboard import MARKETING_COLOUR, SALES_COLOUR
-from handshake.formats import md, plural, readable
+from handshake.formats import md, plural, words
 
 filters = dashboard.filters()
 currency = dashboard.currency()
@@ -18,57 +18,73 @@ tz = filters.tz
 now = kpis.current_time()
 span = dashboard.query("data_range").iloc[0]
 first_day = kpis.clean(span["first_lead_date"])
-default_week = meeting.last_complete_week(tz, now)
+last_lead = kpis.clean(span["last_lead_date"])
 options = meeting.week_options(first_day.date() if first_day else None, tz, now)
-
-picker, mode = st.columns([3, 1], vertical_alignment="bottom")
-# The week lives in the URL as 2026-W46 (a bound selectbox would put its formatted label there instead).
-if "week" not in st.session_state:
-    asked = st.query_params.get("week", "").upper()
-    st.session_state["week"] = asked if asked in options else default_week.label if default_week.label in options else options[0]
+# The week follows the sidebar's period: its last whole week. A link's ?week= opens that week; moving the
+# sidebar's period afterwards moves the week again, so the sidebar never shows a period the page ignores.
+following = meeting.week_for_period(filters.end, tz, now)
+if following.label not in options:  # a period before the first lead's week
+    following = meeting.Week.parse(options[-1])
+moved = st.session_state.get("week_follows", following.label) != following.label
+if "week" not in st.session_state or moved:
+    asked = "" if moved else st.query_params.get("week", "").upper()
+    st.session_state["week"] = asked if asked in options else following.label
     if asked and asked not in options:
         st.info(f"The link asked for week {asked}, which is not one of the weeks with data (from the first lead's "
-                "week to this one): showing the last complete week instead.", icon=":material/link_off:")
+                "week to this one): showing the last whole week of the sidebar's period instead.",
+                icon=":material/link_off:")
+st.session_state["week_follows"] = following.label
+
+projector = st.query_params.get("projector") == "true" or st.session_state.get("projector", False)
+picker, mode = st.columns([3, 1], vertical_alignment="bottom")
 label = picker.selectbox(
     "Week", options, key="week", format_func=lambda w: meeting.Week.parse(w).describe(),
-    help=f"ISO weeks, Monday to Sunday, in the organisation's time zone ({tz}); the default is the last complete week.",
+    label_visibility="collapsed" if projector else "visible",
+    help=f"ISO weeks, Monday to Sunday, in the organisation's time zone ({tz}). It follows the sidebar's period "
+         "(its last whole week); pick another here.",
 )
 st.query_params["week"] = label
 projector = mode.toggle("Projector mode", key="projector", bind="query-params",
-                        help="Large numbers and no sidebar, for the screen on the wall. The link below opens the same view.")
+                        help="All eight cards on one screen in large type, without the sidebar, for the screen on "
+                             "the wall. The link below opens the same view.")
 week = meeting.Week.parse(label)
-if projector:
+if projector:  # 1280x720: the title, the week and both rows of cards above the fold
     st.html("""<style>
         [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
         [data-testid="stToolbar"] { display: none; }
-        .block-container { padding-top: 1rem; max-width: 100%; }
-        [data-testid="stMetricValue"] { font-size: 3.4rem; }
-        [data-testid="stMetricLabel"] p { font-size: 1.3rem; }
-        h1 { font-size: 2.4rem; }
+        [data-testid="stMainBlockContainer"] { padding-top: 1.25rem; padding-bottom: 1rem; max-width: 100%; }
+        h1 { font-size: 1.9rem; padding: 0 0 0.25rem 0; }
+        [data-testid="stMetricValue"] { font-size: 2.6rem; }
+        [data-testid="stMetricLabel"] p { font-size: 1.15rem; }
+        [data-testid="stVerticalBlock"] { gap: 0.6rem; }
     </style>""")
 
-chosen = [readable(v) for v in filters.values.values() if v]  # plain text: the pack escapes it itself
+chosen = [words(v) for v in filters.values.values() if v]  # plain text: the pack escapes it itself
 scope = ", ".join(chosen) if chosen else "All segments, regions and sources"
 link = f"?week={week.label}" + ("&projector=true" if projector else "")
-st.caption(f"{week.describe()} · {md(scope)} · days in {tz} · compared with the week before and the four weeks "
-           f"before that · [link to this view]({link}). The week replaces the sidebar's period; its segment, "
-           "region and source filters apply.")
-if week.monday > meeting.local_now(tz, now).date() - timedelta(days=7) and week != default_week:
-    st.info("This week is still running: its numbers will grow until Sunday night.", icon=":material/schedule:")
+st.caption(f"{md(meeting.week_sentence(week, following, filters.end))} · {md(scope)} · days in {tz} · compared "
+           f"with the week before and the four weeks before that · [link to this view]({link})")
+days = meeting.days_in(week, tz, now, last_lead.date() if last_lead is not None else None)
+cut_short = meeting.cut_short_note(week, days, tz, now, last_lead.date() if last_lead is not None else None)
+if cut_short:  # on the projector a line, not a box, so both rows of cards still fit on the screen
+    if projector:
+        st.caption(f":material/schedule: {md(cut_short)}")
+    else:
+        st.info(cut_short, icon=":material/schedule:")
 
 params = meeting.params(week, filters.values, tz, now)
-card = meeting.scorecard(dashboard.query_many, week, filters.values, tz, now)
+card = meeting.scorecard(dashboard.query_many, week, filters.values, tz, now,
+                         last_lead.date() if last_lead is not None else None)
 # A KPI whose inputs the warehouse lacks has no number, on the cards, in the agenda or in the pack (the rule of
 # dashboard.kpi_metric): no follow-ups imported is not 0% touched within the SLA.
 present = dashboard.present_inputs()
 missing = {name: kpis.missing_inputs(kpis.BY_NAME[name], present) for name in card["kpi"]}
 card = pd.DataFrame([
-    dict(row, this_week=None, last_week=None, four_week_average=None, change=None, is_good=None,
+    dict(row, this_week=None, last_week=None, four_week_average=None, change=None, meets=None,
          weekly=[None] * len(row["weekly"])) if missing[row["kpi"]] else row
     for row in card.to_dict("records")
 ], dtype=object)
 cohort = dashboard.query("kpi_mql_cohort", params).iloc[0]
-last_lead = kpis.clean(span["last_lead_date"])
 if not cohort["mql_count"] and last_lead is not None and last_lead.date() < week.monday:
     latest = meeting.Week.containing(last_lead.date())
     st.warning(
@@ -78,29 +94,29 @@ if not cohort["mql_count"] and last_lead is not None and last_lead.date() < week
               on_click=lambda: st.session_state.update(week=latest.label))
 
 # ---- scorecard
-st.subheader("Scorecard")
+st.subheader(f"Scorecard · {week.describe()}")
 table = meeting.scorecard_table(card, missing, currency)  # the strings the pack prints, so the cards show them too
-for column, row, shown in zip(dashboard.grid(len(card), 4), card.itertuples(), table.to_dict("records")):
-    kpi = kpis.BY_NAME[row.kpi]
-    if missing[row.kpi]:
+for column, row, shown in zip(dashboard.grid(len(card), 4), card.to_dict("records"), table.to_dict("records")):
+    kpi = kpis.BY_NAME[row["kpi"]]
+    about = f"{meeting.LONG_NAMES[kpi.name]}\n\n" if kpi.name in meeting.LONG_NAMES else ""
+    if missing[row["kpi"]]:
         with column, st.container(border=True):
-            st.metric(kpi.label, formats.fmt(None, kpi.unit), help=kpis.help_text(kpi.name))
-            st.caption(kpis.missing_note(kpi, missing[row.kpi]))
+            st.metric(row["label"], formats.fmt(None, kpi.unit), help=about + kpis.help_text(kpi.name))
+            st.caption(kpis.missing_note(kpi, missing[row["kpi"]]))
         continue
+    # a week cut short leaves its bar out: a half week among whole ones reads as a slump
+    bars = meeting.bars(row["weekly"], week, days)
     with column, st.container(border=True):
         st.metric(
-            kpi.label, shown["This week"], delta=row.change, delta_color=meeting.delta_colour(kpi),
-            delta_description="vs last week" if row.change else None, help=kpis.help_text(kpi.name),
-            chart_data=[0 if v is None else v for v in row.weekly], chart_type="bar",
+            row["label"], shown["This week"], delta=row["change"], delta_color=meeting.arrow_colour(row),
+            delta_description="vs last week" if row["change"] else None, help=about + kpis.help_text(kpi.name),
+            chart_data=None if projector else [0 if v is None else v for v in bars], chart_type="bar",
         )
-        target = shown["Target"]
-        st.caption(f"Last week {shown['Last week']} · 4-week average {shown['4-week average']}"
-                   + ("" if target == "–" else f" · target {target}"))
-dashboard.data_table(table.drop(columns="good"), f"scorecard-{week.label}.csv", label="The scorecard as a table")
-st.caption("Bars: the last five weeks, this one last. Arrows are green when the change is good news for that KPI "
-           "(fewer hours to first touch is good). The 4-week average takes the four weeks before together: MQLs and "
-           "revenue per week; rates, medians and averages over all their leads; pipeline as the mean of the four "
-           "week ends.")
+        st.caption(f"Last week {shown['Last week']} · 4-week average {shown['4-week average']} · "
+                   f"{shown['Agreed level']}")
+dashboard.data_table(table.drop(columns="meets"), f"scorecard-{week.label}.csv", label="The scorecard as a table",
+                     phone=True)
+st.caption(meeting.SCORECARD_NOTE + (" This week is cut short: its bar joins when it ends." if days < 7 else ""))
 
 # ---- commitments
 agreement_rows = dashboard.query("agreement_in_force", {"day": week.sunday})
@@ -113,30 +129,35 @@ for column, (side, sentence), colour in zip(st.columns(2), promised, (MARKETING_
         st.markdown(md(sentence))
 
 # ---- agenda
-breaches, spikes, postmortems, listed = dashboard.query_many([
+period = filters.params()  # the accountability list is the Follow-up page's: the sidebar's period, drawn up now
+breaches, spikes, postmortems, listed, accountable = dashboard.query_many([
     ("meeting_sla_breaches", params),
     ("meeting_rejection_spikes", dict(params, min_count=meeting.SPIKE_MIN_COUNT, spike_ratio=meeting.SPIKE_RATIO)),
     ("meeting_postmortems_due", params),
     ("meeting_actions", params),
+    ("accountability_list", dict(period, limit=None)),
 ])
 if missing["sla_compliance_rate"]:  # without touches every MQL would look like a breach
     breaches = breaches.head(0)
-items = meeting.agenda(card, breaches, spikes, postmortems, listed, missing, currency)
+accountable_note = (
+    kpis.missing_note(kpis.BY_NAME["sla_compliance_rate"], missing["sla_compliance_rate"])
+    if missing["sla_compliance_rate"] else meeting.accountability_headline(accountable, filters.start, filters.end))
+items = meeting.agenda(card, breaches, spikes, postmortems, listed, missing, currency, accountable_note)
 st.subheader("Agenda")
 # sentences name campaigns, people and actions as they were typed or imported: shown as written, never as markdown
 st.markdown("\n".join(f"{n}. **{heading}**: {md(sentence)}" for n, (heading, sentence) in enumerate(items, 1)))
 st.caption(f"Generated from the data. A rejection spike: {meeting.SPIKE_MIN_COUNT} or more rejections for one reason "
            f"from one campaign in the week, at least {meeting.SPIKE_RATIO:g} times its weekly average before.")
 
-details = meeting.tables(breaches, spikes, postmortems, listed, tz)
+details = meeting.tables(breaches, spikes, postmortems, listed, tz, accountable)
 when = st.column_config.DatetimeColumn(format="D MMM HH:mm")
 dashboard.data_table(details["SLA breaches"], f"sla-breaches-{week.label}.csv",
                      label=f"New SLA breaches ({len(breaches):,})", column_config={
-    "Deadline": when, "First touch": when, "Hours late": st.column_config.NumberColumn(format="%.1f h"),
+    "Deadline": when, "First touch": when,
     "Record": st.column_config.LinkColumn(display_text="Open in CRM"),
 })
 dashboard.data_table(details["Rejection spikes"], f"rejection-spikes-{week.label}.csv",
-                     label=f"Rejection spikes ({len(spikes):,})", column_config={
+                     label=f"Rejection spikes ({len(spikes):,})", phone=True, column_config={
     "Weekly average before": st.column_config.NumberColumn(format="%.1f"),
 })
 dashboard.data_table(details["Post-mortems due"], f"postmortems-due-{week.label}.csv",
@@ -144,6 +165,26 @@ dashboard.data_table(details["Post-mortems due"], f"postmortems-due-{week.label}
     "Ended": st.column_config.DateColumn(format="D MMM YYYY"),
 })
 st.caption(f"Times in {tz}.")
+
+# ---- accountability list
+st.subheader("Accountability list")
+st.markdown(md(accountable_note))
+if not accountable.empty and not missing["sla_compliance_rate"]:
+    st.caption(meeting.accountability_rule(filters.start, filters.end, period["now"]))
+    owners = details["Accountability list by owner"]
+    st.dataframe(owners, hide_index=True, column_config={
+        name: st.column_config.NumberColumn(format="%d") for name in meeting.OWNER_COLUMNS[1:4]
+    })
+    rows = meeting.accountability_rows(accountable, tz)
+    dashboard.data_table(rows, "handshake-accountability-list.csv",
+                         label=f"The {plural(len(rows), 'lead')}, owner by owner, those without an owner first "
+                               f"(showing all {len(rows):,})", column_config={
+        "Record": st.column_config.LinkColumn(display_text="Open in CRM"),
+        "Assigned": st.column_config.DatetimeColumn("Assigned (SLA clock)", format="D MMM YYYY, HH:mm"),
+        "Attempts": st.column_config.NumberColumn(format="%d"),
+        "Minimum": st.column_config.NumberColumn(format="%d", help="The attempts agreed before a decision."),
+        "Score": st.column_config.NumberColumn(format="%d"),
+    })
 
 # ---- actions
 st.subheader("Actions")
@@ -169,7 +210,7 @@ if not dashboard.cannot("actions"):
         title = st.text_input("What is to be done", key="new_title")
         owner = st.selectbox("Owner", owners, index=None, key="new_owner", accept_new_options=True,
                              placeholder="Choose or type a name")
-        function = st.selectbox("Owner's function", actions.FUNCTIONS, index=2, key="new_function", format_func=readable)
+        function = st.selectbox("Owner's function", actions.FUNCTIONS, index=2, key="new_function", format_func=words)
         due = st.date_input("Due", value=week.sunday + timedelta(days=14), key="new_due",
                             help="By default the end of the week after the meeting: in time for the next one.")
         if st.form_submit_button("Add action", key="add_action_button", type="primary", icon=":material/add_task:"):
@@ -196,11 +237,11 @@ if not dashboard.cannot("actions"):
                     "title": st.text_input("What is to be done", value=seen["title"], key=f"edit_title_{picked}"),
                     "owner": st.text_input("Owner", value=seen["owner"], key=f"edit_owner_{picked}"),
                     "owner_function": st.selectbox(
-                        "Owner's function", actions.FUNCTIONS, key=f"edit_function_{picked}", format_func=readable,
+                        "Owner's function", actions.FUNCTIONS, key=f"edit_function_{picked}", format_func=words,
                         index=actions.FUNCTIONS.index(seen["owner_function"]) if seen["owner_function"] else 2),
                     "due_date": st.date_input("Due", value=seen["due_date"], key=f"edit_due_{picked}"),
                     "status": st.radio("Status", actions.STATUSES, index=actions.STATUSES.index(seen["status"]),
-                                       key=f"edit_status_{picked}", horizontal=True, format_func=readable),
+                                       key=f"edit_status_{picked}", horizontal=True, format_func=words),
                 }
                 if st.form_submit_button("Save", key="save_action", icon=":material/save:"):
                     try:
@@ -212,7 +253,7 @@ if not dashboard.cannot("actions"):
                         st.rerun()
                     except (actions.ActionError, access.Refused) as e:
                         st.error(str(e))
-            history = dashboard.query("meeting_action_history", {"action_id": picked})
+            history = meeting.history_table(dashboard.query("meeting_action_history", {"action_id": picked}))
             with st.expander(f"History of #{picked} ({plural(len(history), 'change')})"):
                 st.dataframe(history, hide_index=True, placeholder="–", column_config={
                     "changed_at": st.column_config.DatetimeColumn("When (UTC)", format="D MMM YYYY HH:mm"),
@@ -261,7 +302,8 @@ else:
 
 # ---- the pack
 st.subheader("Meeting pack")
-subtitle = f"{scope} · days in {tz} · made {meeting.local_now(tz, now):%d %b %Y %H:%M}"
+subtitle = (f"{meeting.week_sentence(week, following, filters.end)} · {scope} · days in {tz} · made "
+            f"{meeting.local_now(tz, now):%d %b %Y %H:%M}" + (f" · {cut_short}" if cut_short else ""))
 week_pack = meeting.build_pack(week, subtitle, card, promised, items, details, missing, currency)
 st.session_state["meeting_pack"] = week_pack
 st.caption("The scorecard, the commitments, the agenda and the actions, to send round after the meeting.")

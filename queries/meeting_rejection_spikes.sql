@@ -6,7 +6,7 @@ with
 rejections as (
     -- rejected as kpi_mql_cohort counts it (a rejection and no acceptance), by when sales rejected it
     select
-        coalesce(c.campaign_name, 'No campaign') as campaign_name,
+        coalesce(c.campaign_name, 'Leads without a campaign') as campaign_name,
         l.campaign_id,
         case
             when trim(coalesce(l.rejection_reason, '')) = '' then 'no_reason'

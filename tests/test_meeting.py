@@ -17,6 +17,7 @@ ADMIN = Person("Test admin", "admin")
 MEMBER = Person("Test member", "member")
 
 NOW = datetime(2026, 4, 1, 0, 0)
+AFTER_W14 = datetime(2026, 4, 6, 0, 0)  # midnight ending Sunday 5 Apr: W14 whole
 W09, W10, W11, W12, W13, W14, W15 = (meeting.Week.parse(f"2026-W{n:02d}") for n in range(9, 16))
 
 
@@ -109,7 +110,7 @@ def test_scorecard_of_a_week_inside_one_month(run):
 
 
 def test_scorecard_of_a_week_that_spans_a_month_end(run):
-    c = card(run, W14)  # Mon 30 Mar to Sun 5 Apr, under v2 (62 a month)
+    c = card(run, W14, now=AFTER_W14)  # Mon 30 Mar to Sun 5 Apr, under v2 (62 a month), now over
     assert c.at["mql_count", "this_week"] == 1  # L10, at 22:00 on 31 Mar
     assert c.at["mql_count", "target"] == 14  # 2 days x 62/31 + 5 days x 62/30 = 4 + 10.33 = 14.33
     assert c.at["revenue_eur", "this_week"] == 7000  # 5,000 on 30 Mar + 2,000 on 5 Apr
@@ -119,7 +120,7 @@ def test_scorecard_of_a_week_that_spans_a_month_end(run):
 
 
 def test_scorecard_of_a_week_with_no_leads_has_zero_counts_and_no_rates(run):
-    c = card(run, W15)  # 6 to 12 Apr
+    c = card(run, W15, now=datetime(2026, 4, 13))  # 6 to 12 Apr, over
     assert c.at["mql_count", "this_week"] == 0
     assert c.at["sla_compliance_rate", "this_week"] is None
     assert c.at["acceptance_rate", "this_week"] is None
@@ -141,30 +142,108 @@ def test_last_week_and_the_four_week_average(run):
     assert c.at["mql_count", "weekly"] == [0, 0, 1, 0, 3]  # W06 .. W10, L9 (20 Feb) in W08
 
 
-def test_good_news_depends_on_which_way_the_kpi_should_go(run):
-    c = card(run, W11)  # against W10
-    # MQLs 3 -> 2 (L4, L5): down is bad; median hours 8 -> 24 (L5 48 h, L4 untouched): up is bad too
-    assert c.at["mql_count", "is_good"] is False
-    assert c.at["first_touch_median_hours", "this_week"] == 48  # L5 only: L4 was never touched
-    assert c.at["first_touch_median_hours", "is_good"] is False
-    assert meeting.delta_colour(kpis.BY_NAME["first_touch_median_hours"]) == "inverse"
-    assert meeting.delta_colour(kpis.BY_NAME["mql_count"]) == "normal"
+def test_the_arrow_weighs_the_agreed_level_not_the_direction(run):
+    c = card(run, W10, now=AFTER_W14)
+    # MQLs rose from 0 (W09) to 3, but the target for 2-8 Mar is 7 (31 a month in March, 1 a day): red, not green
+    assert c.at["mql_count", "change"] == "new"
+    assert c.at["mql_count", "meets"] is False  # 3 < 7
+    assert meeting.arrow_colour(c.loc["mql_count"]) == "red"
+    # the acceptance rate has no agreed level: whichever way it moved, the arrow is neutral
+    assert c.at["acceptance_rate", "meets"] is None
+    assert meeting.arrow_colour(c.loc["acceptance_rate"]) == "gray"
 
 
-def test_scorecard_table_shows_units_and_the_agreed_minimum(run):
-    table = meeting.scorecard_table(meeting.scorecard(together(run), W10, {}, "UTC", NOW)).set_index("KPI")
-    assert table.at["First touch within SLA", "This week"] == "66.7%"
-    assert table.at["Revenue", "Target"] == "€7.0k"
-    assert table.at["Attempts before decision", "Target"] == "≥ 3 (agreed minimum)"
-    assert table.at["Median time to first touch", "This week"] == "8.0 h"
+def test_attempts_up_but_short_of_the_agreed_minimum_is_red():
+    attempts = kpis.BY_NAME["avg_attempt_count"]
+    # the projector's case: 1.8 attempts, up 1.9% on last week's 1.77, against an agreed minimum of 3
+    row = {"kpi": "avg_attempt_count", "unit": "count", "target": 3, "outcomes": 40, "days": 7,
+           "meets": meeting.meets(attempts, 1.8, 3), "change": "+1.9%"}
+    assert row["meets"] is False  # 1.8 < 3
+    assert meeting.arrow_colour(row) == "red"
+    assert meeting.verdict_text(row) == "agreed minimum 3, not met"
+    assert meeting.meets(attempts, 3, 3) is True  # the minimum itself meets it
+    assert meeting.meets(kpis.BY_NAME["first_touch_median_hours"], 30, 24) is False  # lower is better: 30 > 24
+
+
+def test_no_verdict_on_attempts_from_too_few_decisions(run):
+    c = card(run, W10, now=AFTER_W14)
+    # L1, L2, L3 decided in W10, one touch each: 1 attempt against the minimum 3, from 3 decisions (< 10)
+    assert c.at["avg_attempt_count", "outcomes"] == 3
+    assert c.at["avg_attempt_count", "meets"] is None
+    assert meeting.arrow_colour(c.loc["avg_attempt_count"]) == "gray"
+    assert meeting.verdict_text(c.loc["avg_attempt_count"]) == (
+        "agreed minimum 3; too few decisions to judge (3; at least 10 needed)")
+
+
+def test_the_meetings_week_follows_the_sidebar_periods_end():
+    # NOW is Wed 1 Apr 2026 00:00: the last whole week is W13 (23-29 Mar)
+    assert meeting.week_for_period(date(2026, 3, 18), "UTC", NOW) == W11  # Wed 18 Mar: the week to Sun 15 Mar
+    assert meeting.week_for_period(date(2026, 3, 15), "UTC", NOW) == W11  # a Sunday ends its own week
+    assert meeting.week_for_period(date(2026, 3, 16), "UTC", NOW) == W11  # Mon 16 Mar: W12 has only begun
+    assert meeting.week_for_period(date(2026, 3, 31), "UTC", NOW) == W13  # the seed's default period end
+    assert meeting.week_for_period(date(2026, 4, 5), "UTC", NOW) == W13  # W14 ends 5 Apr but is still running
+    assert meeting.week_sentence(W11, W11, date(2026, 3, 18)) == (
+        "Week 11 · 9–15 Mar 2026: the last whole week of the sidebar's period (to 18 Mar 2026)")
+
+
+def test_a_week_cut_short_holds_the_days_so_far():
+    assert meeting.days_in(W14, "UTC", NOW) == 2  # 1 Apr 00:00: Mon 30 and Tue 31 Mar are over
+    assert meeting.days_in(W13, "UTC", NOW) == 7
+    # an export taken on Tue 31 Mar, read in May: the data stops inside W14 after 2 days (30, 31 Mar)
+    assert meeting.days_in(W14, "UTC", datetime(2026, 5, 1), date(2026, 3, 31)) == 2
+    assert meeting.days_in(W15, "UTC", datetime(2026, 5, 1), date(2026, 3, 31)) == 7  # after the data: no leads
+
+
+def test_a_running_week_is_not_set_against_a_whole_one(run):
+    c = card(run, W14)  # at 1 Apr 00:00, 2 of its 7 days over
+    assert set(c["days"]) == {2}
+    # the whole week's target, 14 (2 x 62/31 + 5 x 62/30 = 14.33, rounded), for 2 of 7 days: 14 x 2 / 7 = 4
+    assert c.at["mql_count", "target"] == 4  # a count target stays whole
+    assert c.at["mql_count", "meets"] is False  # 1 MQL (L10) < 4
+    assert c.at["mql_count", "change"] is None  # a flow: 1 in 2 days is not "-75%" on W13's 4 (L6, L7, L8, L11)
+    assert c.at["revenue_eur", "change"] is None
+    assert meeting.level_text(c.loc["mql_count"]) == "target 4 for its 2 days so far"
+    # five weekly values W10..W14, given by hand: the bars leave out W14, cut short after 2 days
+    assert meeting.bars([3, 2, 2, 4, 1], W14, 2) == [3, 2, 2, 4]
+    assert meeting.bars([3, 2, 2, 4, 1], W14, 7) == [3, 2, 2, 4, 1]  # a whole week keeps its bar
+    assert meeting.bars([3, 2, 2, 4, 1], W14, 0) == [3, 2, 2, 4]  # Monday 30 Mar, no day over yet: still cut short
+    assert meeting.cut_short_note(W14, 2, "UTC", NOW).startswith("This week is still running: 2 days of 7 over.")
+    items = dict(meeting.agenda(c.reset_index(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame()))
+    assert "MQLs delivered" not in items["What moved most"] and "Revenue" not in items["What moved most"]
+
+
+def test_a_filtered_week_says_its_target_is_the_whole_organisations(run):
+    c = card(run, W10, now=AFTER_W14, region="Nordics")  # L2 alone
+    assert c.at["mql_count", "this_week"] == 1
+    assert meeting.verdict_text(c.loc["mql_count"]) == "no target agreed for these filters"  # 7 is everyone's
+    assert meeting.verdict_text(c.loc["acceptance_rate"]) == "no target agreed"  # none for anyone
+    assert meeting.commitments(c.reset_index(), {})[0][1] == (
+        "Delivered 1 MQL; the agreed MQL target is the whole organisation's, none is agreed for these filters.")
+
+
+def test_scorecard_table_shows_units_and_the_agreed_level(run):
+    table = meeting.scorecard_table(meeting.scorecard(together(run), W10, {}, "UTC", AFTER_W14)).set_index("KPI")
+    assert table.at["Within SLA", "This week"] == "66.7%"  # 2 of 3
+    assert table.at["Revenue", "Agreed level"] == "target €7K, not met"  # €0 of 7 x €1,000
+    assert table.at["Attempts", "Agreed level"] == (
+        "agreed minimum 3; too few decisions to judge (3; at least 10 needed)")
+    assert table.at["Accepted", "Agreed level"] == "no target agreed"
+    assert table.at["Time to touch", "This week"] == "8.0 h"  # median of 4, 48, 8
+
+
+def test_card_labels_are_short_enough_for_a_card_on_the_projector():
+    # four cards a row at 1280 px leave about 230 px for a label in 1.15rem type: 16 characters
+    assert set(meeting.SHORT_LABELS) == set(meeting.SCORECARD)
+    assert max(len(label) for label in meeting.SHORT_LABELS.values()) <= 16
 
 
 def test_commitments_name_each_sides_promise(run):
-    c = meeting.scorecard(together(run), W10, {}, "UTC", NOW)
+    c = meeting.scorecard(together(run), W10, {}, "UTC", AFTER_W14)
     marketing, sales = meeting.commitments(c, {"first_touch_sla_hours": 24.0, "min_attempts": 3})
-    assert marketing == ("Marketing", "Delivered 3 MQLs against a target of 7 (43%).")  # 3 / 7 = 42.9%
+    assert marketing == ("Marketing", "Delivered 3 MQLs against a target of 7 (42.9%).")  # 3 / 7 = 42.86%
     assert sales[1] == ("Touched 66.7% of the week's MQLs within the agreed 24 h; attempts per lead before "
-                        "deciding: 1 on average (agreed minimum 3).")
+                        "deciding: 1 on average (agreed minimum 3; too few decisions to judge (3; at least 10 "
+                        "needed)).")
     assert meeting.commitments(c, {})[1][1] == "No first-touch SLA is agreed, so there is no promise to measure."
 
 
@@ -275,6 +354,18 @@ def test_actions_added_at_the_same_time_are_all_kept(seed_warehouse):
         warehouse.close_shared()
 
 
+def test_an_actions_history_reads_in_words_not_codes(seed_con):
+    action_id = actions.create(seed_con, "Fix routing", "Sam Sales", "sales", None, LOCAL, datetime(2026, 3, 6, 9))
+    seen = {"title": "Fix routing", "owner": "Sam Sales", "owner_function": "sales", "due_date": None, "status": "open"}
+    actions.update(seed_con, action_id, seen, dict(seen, owner_function="joint", status="done"), LOCAL,
+                   datetime(2026, 3, 7, 9))
+    history = meeting.history_table(queries.run(seed_con, "meeting_action_history", {"action_id": action_id}))
+    # newest first, then by field code: owner_function before status
+    assert history[["field", "old_value", "new_value"]].values.tolist()[:2] == [
+        ["Owner's function", "Sales", "Joint"], ["Status", "Open", "Done"]]  # owner_function, sales... as words
+    assert history["field"].iloc[-1] == "Created"
+
+
 def test_two_edits_of_one_action_from_two_sessions_both_stay_in_its_history(seed_con):
     action_id = actions.create(seed_con, "Fix routing", "Mara Market", "marketing", date(2026, 3, 13), LOCAL, NOW)
     shown = {"title": "Fix routing", "owner": "Mara Market", "owner_function": "marketing",
@@ -359,3 +450,77 @@ def test_the_scorecard_weeks_in_one_run_equal_each_week_run_on_its_own(demo_ware
         assert kpis.weekly_values(run, each, whole, among) == [kpis.values(run, p, among) for p in each]
     finally:
         con.close()
+
+
+# ---- the accountability list, as the meeting shows it
+
+MARCH_1, MARCH_31 = date(2026, 3, 1), date(2026, 3, 31)
+
+
+def accountable(seed_con, run, now):
+    """The whole list of March's MQLs at `now`, with L7's owner removed (a lead nobody owns)."""
+    seed_con.execute("update leads set owner_rep_id = null where lead_id = 7")
+    warehouse.refresh_lead_facts(seed_con)
+    return run("accountability_list", kpis.query_params(MARCH_1, MARCH_31,
+                                                        {"now": now, "limit": None}))
+
+
+def test_the_accountability_headline_adds_up_and_counts_the_leads_without_an_owner_first(seed_con, run):
+    listed = accountable(seed_con, run, datetime(2026, 4, 15, 0, 0))
+    # at 15 Apr 00:00: L10 untouched since 31 Mar 22:00 (deadline 1 Apr 02:00) and past its two weeks (14 Apr
+    # 22:00) with 0 of 3 attempts: in both groups; L7 touched once, short of 3 since 8 Apr 10:00
+    assert (listed["listed_count"].iloc[0], listed["overdue_count"].iloc[0],
+            listed["short_of_attempts_count"].iloc[0]) == (2, 1, 2)  # 1 + 2 = 3 > 2: the groups overlap by 1
+    assert meeting.accountability_headline(listed, MARCH_1, MARCH_31) == (
+        "2 MQLs from 1 Mar 2026 to 31 Mar 2026 on the list: 1 of them without an owner; 1 untouched past the deadline "
+        "and 1 touched but short of the agreed attempts after two weeks (1 of the untouched is short of them too).")
+    # 1 untouched + 1 touched = 2 on the list; the overlap is 1 + 2 - 2 = 1
+
+
+def test_the_accountability_list_is_grouped_by_owner_with_overdue_in_days(seed_con, run):
+    listed = accountable(seed_con, run, datetime(2026, 4, 15, 0, 0))
+    owners = meeting.accountability_owners(listed)
+    assert owners.to_dict("records") == [
+        # L7, nobody's: first whatever its count
+        {"Owner": "No owner", "On the list": 1, "Untouched past deadline": 0, "Touched, short of attempts": 1,
+         "Longest overdue": "–"},
+        # L10: deadline 1 Apr 02:00 to 15 Apr 00:00 = 13 days 22 h = 334 h, past 48 h so in days: 334 / 24 = 13.9
+        {"Owner": "Sam Sales", "On the list": 1, "Untouched past deadline": 1, "Touched, short of attempts": 0,
+         "Longest overdue": "13.9 days"},
+    ]
+    rows = meeting.accountability_rows(listed, "UTC")
+    assert rows["Owner"].tolist() == ["No owner", "Sam Sales"]  # L7 before L10, though L10 is the most overdue
+    assert rows["Overdue by"].tolist() == ["–", "13.9 days"]
+    assert rows["Why on the list"].tolist() == ["Short of attempts",
+                                                "Untouched, short of attempts"]
+    assert rows["Source"].tolist() == ["Paid search", "Paid search"]  # both paid_search, as words
+
+
+def test_an_empty_accountability_list_says_so_for_its_window(seed_con, run):
+    # at 1 Apr 00:00 L10's 4 h SLA still runs and L7's two weeks run to 8 Apr: nobody is on the list
+    listed = accountable(seed_con, run, NOW)
+    assert meeting.accountability_headline(listed, MARCH_1, MARCH_31) == (
+        "Nobody is on the list: every undecided MQL from 1 Mar 2026 to 31 Mar 2026 has been touched in time and "
+        "worked as often as agreed.")
+    assert meeting.accountability_owners(listed).empty
+
+
+def test_an_overdue_of_under_48_hours_stays_in_hours(seed_con, run):
+    listed = accountable(seed_con, run, datetime(2026, 4, 2, 12, 0))
+    # L10 alone: deadline 1 Apr 02:00 to 2 Apr 12:00 = 34 h, under 48 h; L7's two weeks run to 8 Apr
+    assert meeting.accountability_rows(listed, "UTC")["Overdue by"].tolist() == ["34.0 h"]
+    assert meeting.accountability_headline(listed, MARCH_1, MARCH_31) == (
+        "1 MQL from 1 Mar 2026 to 31 Mar 2026 on the list: 1 untouched past the deadline and 0 touched but short of "
+        "the agreed attempts after two weeks (0 of the untouched are short of them too).")
+
+
+def test_the_detail_tables_write_waits_in_days_and_codes_as_words(run):
+    breaches = week_rows(run, "meeting_sla_breaches", W11)
+    spikes = week_rows(run, "meeting_rejection_spikes", W12, min_count=1, spike_ratio=2.0)  # L4: no_reason
+    details = meeting.tables(breaches, spikes, week_rows(run, "meeting_postmortems_due", W14),
+                             week_rows(run, "meeting_actions", W11), "UTC")
+    assert details["Rejection spikes"]["Reason"].tolist() == ["No reason"]
+    assert details["Post-mortems due"]["Post-mortem"].tolist() == ["No post-mortem recorded", "Held without sales"]
+    # L4: 495 h late = 20.6 days (495 / 24 = 20.625); L5: 24 h stays in hours
+    assert details["SLA breaches"]["Late by"].tolist() == ["20.6 days", "24.0 h"]
+    assert details["SLA breaches"]["Decision"].tolist() == ["Rejected", "Accepted"]

@@ -6,11 +6,12 @@ from datetime import date, datetime
 
 import pytest
 from pypdf import PdfReader
+from streamlit.proto.Metric_pb2 import Metric
 from streamlit.testing.v1 import AppTest
 
-from handshake import actions, pack, warehouse
+from handshake import actions, meeting, pack, warehouse
 from conftest import APP, as_read
-from test_app import assert_clean
+from test_app import assert_clean, open_app
 from handshake.access import LOCAL
 
 PAGE = "pages/weekly_meeting.py"
@@ -28,6 +29,11 @@ def open_week(monkeypatch, path, week: str | None = None):
     return at
 
 
+def meeting_colour(name: str) -> int:
+    """The colour st.metric sends for a delta_color name ("red", "gray")."""
+    return Metric.MetricColor.Value(name.upper())
+
+
 def shown(at) -> dict:
     return {m.label: m.value for m in at.metric}
 
@@ -37,15 +43,19 @@ def test_the_week_shows_the_hand_worked_scorecard(monkeypatch, seed_warehouse):
     assert_clean(at)
     # L1, L2, L3 became MQLs 2-8 Mar: see tests/test_meeting.py for the arithmetic
     assert shown(at) == {
-        "MQLs delivered": "3", "First touch within SLA": "66.7%", "Median time to first touch": "8.0 h",
-        "Attempts before decision": "1", "Acceptance rate": "66.7%", "Rejections with a reason": "100.0%",
-        "Revenue": "€0", "Open pipeline": "€17.0k",
+        "MQLs": "3", "Within SLA": "66.7%", "Time to touch": "8.0 h", "Attempts": "1", "Accepted": "66.7%",
+        "Reason given": "100.0%", "Revenue": "€0", "Pipeline": "€17K",
     }
     deltas = {m.label: m.delta for m in at.metric}
-    assert deltas["Open pipeline"] == "+142.9%"  # €7,000 at 1 Mar -> €17,000 at 8 Mar
+    assert deltas["Pipeline"] == "+142.9%"  # €7,000 at 1 Mar -> €17,000 at 8 Mar
+    # MQLs rose from 0 to 3 but the week's target is 7: the arrow is red; nothing was agreed on pipeline: grey
+    colours = {m.label: m.proto.color for m in at.metric}
+    assert (colours["MQLs"], colours["Pipeline"]) == (meeting_colour("red"), meeting_colour("gray"))
+    captions = [c.value for c in at.caption]
+    assert "Last week 0 · 4-week average 0.2 · target 7, not met" in captions  # 1 MQL (L9) in 4 weeks: 0.25
     agenda = next(as_read(m.value) for m in at.markdown if m.value.startswith("1. "))
     assert "1 MQL went past the first-touch SLA this week, 0 of them still untouched" in agenda  # L2
-    assert "Delivered 3 MQLs against a target of 7 (43%)." in [as_read(m.value) for m in at.markdown]
+    assert "Delivered 3 MQLs against a target of 7 (42.9%)." in [as_read(m.value) for m in at.markdown]  # 3 / 7
 
 
 def test_the_pack_shows_the_same_numbers_as_the_page(monkeypatch, seed_warehouse):
@@ -66,32 +76,53 @@ def test_the_pack_shows_the_same_numbers_as_the_page(monkeypatch, seed_warehouse
     assert week_pack.title == "Weekly joint meeting · Week 11 · 9–15 Mar 2026"
 
 
+def test_the_week_follows_the_sidebars_period(monkeypatch, seed_warehouse):
+    at = open_week(monkeypatch, seed_warehouse)
+    assert_clean(at)
+    # the sidebar's default period ends with the newest lead, Tue 31 Mar 2026: its last whole week ends Sun 29 Mar
+    assert at.selectbox(key="week").value == "2026-W13"
+    # a link with the sidebar's period to Wed 18 Mar (AppTest keeps app.py's sidebar out of a switched page's tree,
+    # so the period comes as a link sets it): the week that ends on or before it is 9-15 Mar, W11
+    at = open_app(monkeypatch, seed_warehouse, PAGE, period=["2026-03-01", "2026-03-18"])
+    assert_clean(at)
+    assert at.selectbox(key="week").value == "2026-W11"
+    assert shown(at)["MQLs"] == "2"  # L4, L5 became MQLs 9-15 Mar
+    captions = [as_read(c.value) for c in at.caption]
+    assert any(c.startswith("Week 11 · 9–15 Mar 2026: the last whole week of the sidebar's period (to 18 Mar 2026)")
+               for c in captions)
+    at.selectbox(key="week").set_value("2026-W10").run()  # picked by hand, and said so
+    captions = [as_read(c.value) for c in at.caption]
+    assert any("picked here; the sidebar's period (to 18 Mar 2026) would show Week 11" in c for c in captions)
+
+
 def test_a_week_after_the_newest_lead_offers_the_last_week_with_leads(monkeypatch, seed_warehouse):
-    at = open_week(monkeypatch, seed_warehouse)  # the default: the last complete week, long after March
+    at = open_week(monkeypatch, seed_warehouse, "2026-W16")  # 13-19 Apr, after the newest lead
     assert_clean(at)
     assert "newest lead in the warehouse is from 31 Mar 2026" in at.warning[0].value
     at.button(key="open_latest_week").click().run()
     assert at.selectbox(key="week").value == "2026-W14"
-    assert shown(at)["MQLs delivered"] == "1"  # L10
+    assert shown(at)["MQLs"] == "1"  # L10
 
 
 def test_a_week_with_no_leads_shows_zeros_and_dashes(monkeypatch, seed_warehouse):
     at = open_week(monkeypatch, seed_warehouse, "2026-W15")
     assert_clean(at)
-    assert shown(at)["MQLs delivered"] == "0"
-    assert shown(at)["First touch within SLA"] == "–"
+    assert shown(at)["MQLs"] == "0"
+    assert shown(at)["Within SLA"] == "–"
 
 
 def test_projector_mode_keeps_the_numbers(monkeypatch, seed_warehouse):
     at = open_week(monkeypatch, seed_warehouse, "2026-W10")
     at.toggle(key="projector").set_value(True).run()
     assert_clean(at)
-    assert shown(at)["MQLs delivered"] == "3"
+    assert shown(at)["MQLs"] == "3"
+    # large numbers only: the bars stay in the normal layout, so both rows of four cards fit on one 720 px screen
+    assert [list(m.proto.chart_data) for m in at.metric] == [[]] * 8
 
 
 def test_an_action_added_on_the_page_is_listed_and_stored(monkeypatch, seed_warehouse):
-    # the default week is the last complete one: its meeting is this week, when the action is agreed
-    at = open_week(monkeypatch, seed_warehouse)
+    # the last complete week: its meeting is this week, when the action is agreed
+    at = open_week(monkeypatch, seed_warehouse, meeting.last_complete_week("UTC").label)
     at.text_input(key="new_title").input("Call back the webinar leads")
     at.selectbox(key="new_owner").set_value("Sam Sales")
     at.selectbox(key="new_function").set_value("sales")
@@ -183,4 +214,27 @@ def test_the_time_zone_set_on_the_warehouse_page_moves_the_week(monkeypatch, see
     at.button(key="save_timezone").click().run()
     assert at.success[0].value.startswith("Days now start at midnight Europe/Berlin")
     # 23:30 UTC on Sunday 8 Mar is Monday 9 Mar in Berlin: W10 keeps L1-L3 only
-    assert shown(open_week(monkeypatch, seed_warehouse, "2026-W10"))["MQLs delivered"] == "3"
+    assert shown(open_week(monkeypatch, seed_warehouse, "2026-W10"))["MQLs"] == "3"
+
+
+def test_the_accountability_list_adds_up_and_is_grouped_by_owner(monkeypatch, seed_warehouse):
+    con = warehouse.shared_connection(seed_warehouse)
+    con.execute("update leads set owner_rep_id = null where lead_id = 7")  # nobody owns L7 now
+    warehouse.refresh_lead_facts(con)
+    at = open_week(monkeypatch, seed_warehouse)
+    assert_clean(at)
+    # the sidebar's period, 1 Jan to 31 Mar, today: L7 (touched once of 3, long past its two weeks) and L10
+    # (never touched, past its deadline and its two weeks) are still undecided; 1 untouched + 1 touched = 2
+    headline = ("2 MQLs from 1 Jan 2026 to 31 Mar 2026 on the list: 1 of them without an owner; 1 untouched past "
+                "the deadline and 1 touched but short of the agreed attempts after two weeks (1 of the untouched is "
+                "short of them too).")
+    assert headline in [as_read(m.value) for m in at.markdown]
+    agenda = next(as_read(m.value) for m in at.markdown if m.value.startswith("1. "))
+    assert f"**Accountability list**: {headline}" in agenda
+    owners = next(d.value for d in at.dataframe if "On the list" in d.value)
+    assert owners[meeting.OWNER_COLUMNS[:4]].values.tolist() == [
+        ["No owner", 1, 0, 1], ["Sam Sales", 1, 1, 0]]  # nobody's first
+    listed = next(d.value for d in at.dataframe if "Why on the list" in d.value)
+    assert listed["Owner"].tolist() == ["No owner", "Sam Sales"]
+    assert listed["Overdue by"].iloc[1].endswith(" days")  # L10 has waited since 1 Apr 2026: months, in days
+    assert at.session_state["meeting_pack"].tables["Accountability list by owner"].equals(owners)

@@ -12,9 +12,10 @@ from pypdf import PdfReader
 from handshake import pack
 
 SCORECARD_ROWS = [
-    ("Pipeline created", "Jürgen Müller", "€1.2M", "€980k", "+22.4%", "€1.1M", "€1.5M", True),
-    ("Leads followed up within 24 h", "Sales", "87.5%", "90.0%", "-2.5 pts", "88.0%", "90.0%", False),
-    ("Win rate", "Shared", "24.0%", "–", "–", "22.5%", "–", None),
+    ("Pipeline created", "Jürgen Müller", "€1.2M", "€980K", "+22.4%", "€1.1M", "target €1.1M, met", True),
+    # up on last week, and still short of the agreed minimum: the change is coloured as not met, not as a rise
+    ("Attempts", "Sales", "1.8", "1.8", "+1.9%", "1.7", "agreed minimum 3, not met", False),
+    ("Win rate", "Shared", "24.0%", "–", "–", "22.5%", "no target agreed", None),
 ]
 AGENDA = [
     ("New SLA breaches", "7 leads went past 24 h without a touch, 5 of them owned by Jürgen Müller."),
@@ -36,7 +37,7 @@ def make_pack(tables: dict[str, pd.DataFrame] | None = None) -> pack.Pack:
     return pack.Pack(
         title="Weekly joint meeting · Week 46 <script>alert(1)</script>",
         subtitle="All segments · times in Europe/Berlin · made 16 Nov 2026 09:12",
-        scorecard=pd.DataFrame(SCORECARD_ROWS, columns=pack.SCORECARD + ["good"]),
+        scorecard=pd.DataFrame(SCORECARD_ROWS, columns=pack.SCORECARD + ["meets"]),
         commitments=COMMITMENTS,
         agenda=AGENDA,
         tables=DETAIL_TABLES if tables is None else tables,
@@ -79,7 +80,7 @@ def test_html_fetches_nothing():
     assert [word for word in ("http", "src=", "href=", "@import", "url(", "<link") if word in document] == []
 
 
-def test_html_prints_scorecard_without_good_column():
+def test_html_prints_scorecard_without_meets_column():
     document = pack.html(make_pack())
     headers = re.findall(r"<th[^>]*>([^<]*)</th>", document.split("<h2>Commitments</h2>")[0])
     assert headers == pack.SCORECARD
@@ -88,7 +89,7 @@ def test_html_prints_scorecard_without_good_column():
 def test_html_colours_change_by_verdict():
     document = pack.html(make_pack())
     changes = re.findall(r'<td class="num (good|bad|flat)">([^<]*)</td>', document)
-    assert changes == [("good", "+22.4%"), ("bad", "-2.5 pts"), ("flat", "–")]
+    assert changes == [("good", "+22.4%"), ("bad", "+1.9%"), ("flat", "–")]  # by the agreed level, not the sign
 
 
 def test_html_says_none_this_week_for_an_empty_table():
@@ -198,7 +199,7 @@ def money_card(currency: str) -> pack.Pack:
     card = pd.DataFrame([{
         "kpi": "revenue_eur", "label": "Revenue", "owner": "shared", "unit": "money", "this_week": 1_234_567.0,
         "last_week": 980_000.0, "four_week_average": 512.0, "target": 1_500_000.0, "change": "+26.0%",
-        "is_good": True,
+        "meets": False, "days": 7, "outcomes": None,
     }], dtype=object)
     return pack.Pack(
         title="Weekly joint meeting · Week 46", subtitle="All segments",
@@ -209,16 +210,16 @@ def money_card(currency: str) -> pack.Pack:
 
 
 @pytest.mark.parametrize(("currency", "shown"), [
-    ("BRL", ["R$1.2M", "R$980.0k", "R$512", "R$1.5M"]),
-    ("GBP", ["£1.2M", "£980.0k", "£512", "£1.5M"]),
-    ("INR", ["₹1.2M", "₹980.0k", "₹512", "₹1.5M"]),
+    ("BRL", ["R$1.2M", "R$980K", "R$512", "target R$1.5M, not met"]),
+    ("GBP", ["£1.2M", "£980K", "£512", "target £1.5M, not met"]),
+    ("INR", ["₹1.2M", "₹980K", "₹512", "target ₹1.5M, not met"]),
 ])
 def test_html_and_pdf_show_money_in_the_organisations_currency(currency, shown):
     made = money_card(currency)
     document = pack.html(made)
     reader = PdfReader(io.BytesIO(pack.pdf(made)))
     text = squeeze(" ".join(page.extract_text() for page in reader.pages))
-    for amount in shown:  # 1,234,567 this week, 980,000 last week, 512 on average, 1,500,000 the target
+    for amount in shown:  # 1,234,567 this week, 980,000 last week, 512 on average, 1,500,000 the target (not met)
         assert amount in document
         assert amount in text  # the embedded font draws the symbol: a missing glyph would not read back
     assert "€" not in document and "€" not in text
@@ -230,3 +231,17 @@ def test_zip_names_money_columns_in_the_organisations_currency():
         scorecard = archive.read("scorecard.csv").decode("utf-8-sig")
     assert deals.to_dict("records") == [{"amount_brl": 1200.5}]
     assert "R$1.2M" in scorecard and "€" not in scorecard
+
+
+def test_waits_in_days_line_up_and_do_not_break():
+    waits = {"SLA breaches": pd.DataFrame({
+        "Lead": ["Acme GmbH", "Beta Logistics Nordics AB"], "Campaign": ["Webinar series: AI readiness Q4 2026"] * 2,
+        "Deadline": [pd.Timestamp("2026-11-23 04:22")] * 2, "Owner": ["Paul Romano", "Eva Doyle"],
+        "Source": ["Paid search", "Content"], "Late by": ["13.8 days", "24.0 h"],  # 331 h and 24 h, as fmt writes them
+        "Decision": ["Undecided", "Rejected"],
+    })}
+    document = pack.html(make_pack(waits))
+    assert '<td class="num">13.8 days</td>' in document and '<td class="num">24.0 h</td>' in document
+    lines = [line.strip() for page in PdfReader(io.BytesIO(pack.pdf(make_pack(waits)))).pages
+             for line in page.extract_text().splitlines()]
+    assert any("13.8 days" in line for line in lines)  # one cell, one line: not "13.8" above "days"

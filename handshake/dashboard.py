@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from handshake import access, demo, evidence, formats, kpis, periods, queries, warehouse
+from handshake import access, demo, evidence, formats, kpis, meeting, periods, queries, warehouse
 from handshake.formats import fmt, readable
 
 MARKETING_COLOUR = "#0F7B8A"
@@ -451,6 +451,25 @@ def _whole_list_csv(name: str, params: dict):
         return formats.csv_text(worded(rows.drop(columns=[c for c in LIST_COUNTS if c in rows]), keep_codes=True),
                                 code)
     return csv
+
+
+def accountability_list(accountable, start: date, end: date, tz: str) -> None:
+    """The accountability list as the Follow-up page and the weekly meeting show it: each owner's count, those
+    without an owner first, then the leads owner by owner. accountable: queries/accountability_list.sql drawn up
+    whole (limit null), so the counts add up to the list; its headline is meeting.accountability_headline."""
+    st.dataframe(meeting.accountability_owners(accountable), hide_index=True, column_config={
+        name: st.column_config.NumberColumn(format="%d") for name in meeting.OWNER_COLUMNS[1:4]
+    })
+    rows = meeting.accountability_rows(accountable, tz)
+    data_table(rows, "handshake-accountability-list.csv",
+               label=f"The {formats.plural(len(rows), 'lead')}, owner by owner, those without an owner first "
+                     f"(showing all {len(rows):,})", column_config={
+                   "Record": st.column_config.LinkColumn(display_text="Open in CRM"),
+                   "Assigned": st.column_config.DatetimeColumn("Assigned (SLA clock)", format="D MMM YYYY, HH:mm"),
+                   "Attempts": st.column_config.NumberColumn(format="%d"),
+                   "Minimum": st.column_config.NumberColumn(format="%d", help="The attempts agreed before a decision."),
+                   "Score": st.column_config.NumberColumn(format="%d"),
+               })
 
 
 def chart(figure, key: str, **plotly_chart_args):

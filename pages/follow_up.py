@@ -3,7 +3,7 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from handshake import dashboard, formats, kpis
+from handshake import dashboard, formats, kpis, meeting
 from handshake.formats import fmt
 
 st.title("Follow-up and SLA")
@@ -24,7 +24,8 @@ follow_up, cohort, agreements, bands, attempts, never_touched, overdue = dashboa
     ("first_touch_buckets", params),
     ("attempts_before_disposition", params),
     ("follow_up_never_touched", dict(params, limit=dashboard.LIST_ROWS)),
-    ("accountability_list", dict(params, limit=dashboard.LIST_ROWS)),
+    # whole, so that its counts by owner add up to it (the meeting page draws up the same list, from the cache)
+    ("accountability_list", dict(params, limit=None)),
 ])
 summary = follow_up[follow_up["grain"] == "total"].iloc[0]
 cohort = cohort.iloc[0]
@@ -377,32 +378,6 @@ rule += (
     if minimum else ". No minimum number of attempts was agreed, so the two-week rule cannot apply."
 )
 st.caption(rule)
-if overdue.empty:
-    st.success("Nobody is on the list: every undecided MQL of this period has been touched in time and "
-               "worked as often as agreed.", icon=":material/task_alt:")
-else:
-    totals = overdue.iloc[0]
-    dashboard.list_table(
-        overdue, "accountability_list", params, "handshake_accountability_list.csv", order="most overdue first",
-        label=f"{mqls_text(totals['listed_count'])} on the list: {count(totals['overdue_count'])} untouched past "
-              f"the deadline, {count(totals['short_of_attempts_count'])} short of attempts after two weeks",
-        column_config={
-            "lead_id": None,
-            "crm_id": "CRM ID",
-            "record_url": st.column_config.LinkColumn("Record", display_text="Open in CRM"),
-            "owner_name": st.column_config.TextColumn("Owner", help="A dash: nobody was assigned.", width="medium"),
-            "team": "Team",
-            "lead_score": st.column_config.NumberColumn("Score", format="%d"),
-            "source": "Source",
-            "mql_at": None,  # in the download; the SLA clock is what counts here
-            "sla_clock_at": st.column_config.DatetimeColumn("Assigned (SLA clock)", format="D MMM YYYY, HH:mm"),
-            "deadline_hours": st.column_config.NumberColumn("Deadline (h)", format="%g"),
-            "deadline_basis": "Deadline from",
-            "hours_overdue": st.column_config.NumberColumn("Hours overdue", format="%.0f",
-                                                           help="A dash: touched, but short of attempts."),
-            "attempt_count": st.column_config.NumberColumn("Attempts so far", format="%d"),
-            "min_attempts": st.column_config.NumberColumn("Agreed minimum", format="%d"),
-            "is_overdue": st.column_config.CheckboxColumn("Untouched past deadline"),
-            "is_short_of_attempts": st.column_config.CheckboxColumn("Short of attempts"),
-        },
-    )
+st.markdown(formats.md(meeting.accountability_headline(overdue, filters.start, filters.end)))
+if not overdue.empty:
+    dashboard.accountability_list(overdue, filters.start, filters.end, filters.tz)

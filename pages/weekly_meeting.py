@@ -171,20 +171,7 @@ st.subheader("Accountability list")
 st.markdown(md(accountable_note))
 if not accountable.empty and not missing["sla_compliance_rate"]:
     st.caption(meeting.accountability_rule(filters.start, filters.end, period["now"]))
-    owners = details["Accountability list by owner"]
-    st.dataframe(owners, hide_index=True, column_config={
-        name: st.column_config.NumberColumn(format="%d") for name in meeting.OWNER_COLUMNS[1:4]
-    })
-    rows = meeting.accountability_rows(accountable, tz)
-    dashboard.data_table(rows, "handshake-accountability-list.csv",
-                         label=f"The {plural(len(rows), 'lead')}, owner by owner, those without an owner first "
-                               f"(showing all {len(rows):,})", column_config={
-        "Record": st.column_config.LinkColumn(display_text="Open in CRM"),
-        "Assigned": st.column_config.DatetimeColumn("Assigned (SLA clock)", format="D MMM YYYY, HH:mm"),
-        "Attempts": st.column_config.NumberColumn(format="%d"),
-        "Minimum": st.column_config.NumberColumn(format="%d", help="The attempts agreed before a decision."),
-        "Score": st.column_config.NumberColumn(format="%d"),
-    })
+    dashboard.accountability_list(accountable, filters.start, filters.end, tz)
 
 # ---- actions
 st.subheader("Actions")

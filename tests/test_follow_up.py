@@ -9,7 +9,7 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import app_test
 
-from handshake import kpis, queries, warehouse
+from handshake import formats, kpis, queries, warehouse
 from test_app import assert_clean, open_app
 
 NOW = datetime(2026, 4, 1, 0, 0)
@@ -317,11 +317,11 @@ def test_follow_up_page_shows_a_long_lists_head_and_queries_it_whole_on_download
     monkeypatch.setattr(queries, "run", recording)
     at = open_app(monkeypatch, demo_warehouses["default"], "pages/follow_up.py")
     assert_clean(at)
-    assert sorted(asked) == [("accountability_list", 200), ("follow_up_never_touched", 200)]
+    # the accountability list whole, so that its counts by owner add up to it; the never-touched list's head
+    assert sorted(asked) == [("accountability_list", None), ("follow_up_never_touched", 200)]
     tables = {e.label: e for e in at.expander}
     for name, file_name, label, order in (
         ("follow_up_never_touched", "handshake_never_touched_mqls.csv", "never touched", "highest score first"),
-        ("accountability_list", "handshake_accountability_list.csv", "on the list", "most overdue first"),
     ):
         heading = next(text for text in tables if label in text)
         button = next(b for b in at.get("download_button") if b.key == f"download_{file_name}")
@@ -447,3 +447,20 @@ def test_the_team_chart_keeps_its_numbers_inside_the_bars(monkeypatch, seed_ware
     bar = figure["data"][0]
     assert bar["y"] == ["DACH SDR (8)"] and bar["text"] == ["37.5%"]  # 3 of 8 judged, as the rep line says
     assert bar["textposition"] == "inside"  # outside the bar it was cut off on a phone
+
+
+def test_the_accountability_list_adds_up_and_puts_the_leads_without_an_owner_first(monkeypatch, seed_warehouse):
+    con = warehouse.open_warehouse(seed_warehouse)
+    con.execute("update leads set owner_rep_id = null where lead_id = 10")
+    warehouse.refresh_lead_facts(con)
+    con.close()
+    at = open_app(monkeypatch, seed_warehouse, "pages/follow_up.py", period=["2026-03-01", "2026-03-31"])
+    assert_clean(at)
+    # judged now, long after March: L10 untouched (and so short of attempts too), L7 touched once of the agreed
+    # minimum; 2 on the list = 1 untouched + 1 touched but short; L10 in both groups; L10 has no owner
+    assert any(m.value == formats.md("2 MQLs from 1 Mar 2026 to 31 Mar 2026 on the list: 1 of them without an owner; "
+                                     "1 untouched past the deadline and 1 touched but short of the agreed attempts "
+                                     "after two weeks (1 of the untouched is short of them too).") for m in at.markdown)
+    owners = next(d.value for d in at.dataframe if "Owner" in d.value.columns and len(d.value.columns) == 5)
+    assert owners["Owner"].tolist() == ["No owner", "Sam Sales"]  # those without an owner first
+    assert owners.iloc[:, 1].tolist() == [1, 1]  # one lead each, adding up to the 2 on the list

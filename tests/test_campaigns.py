@@ -149,14 +149,61 @@ def test_channel_groups_its_campaigns(seed_con, run_query):
     assert row["kickoff_recorded_count"] == 1  # Search March's kick-off is not recorded
 
 
-def test_filters_pick_leads_and_leave_cost_ratios_empty(run_query):
+def test_a_filter_shares_each_campaigns_cost_by_its_kept_leads(run_query):
     row = performance(run_query, march(region="DACH"))
-    # costs stay whole; DACH MQLs: L1, L7, L10 (Search Q1) and L4 (Social); L2 (Nordics) is out
-    assert row["campaign_cost_eur"] == pytest.approx(MARCH_COST, abs=0.01)
+    # every lead of Search Q1 (L1, L7, L9, L10), Social (L4) and Guide (L8) is in DACH, Webinar's L2 is not:
+    # 1,033.33 x 4/4 + 1,500 x 0/1 + 269.57 x 1/1 + 400 x 1/1
+    assert row["campaign_cost_eur"] == pytest.approx(COST_10 + COST_30 + 400, abs=0.01)  # 1,702.90
+    assert row["whole_campaign_cost_eur"] == pytest.approx(MARCH_COST, abs=0.01)
+    assert (row["campaign_kept_lead_count"], row["campaign_all_lead_count"]) == (6, 7)  # L2 of the 7 is out
+    # DACH MQLs: L1, L7, L10 (Search Q1) and L4 (Social); L2 (Nordics) is out
     assert row["campaign_mql_count"] == 4
     assert row["revenue_sourced_eur"] == 10000
-    for name in ("cost_per_mql_eur", "return_on_spend", "customer_acquisition_cost_eur"):
-        assert kpis.clean(row[name]) is None, name
+    assert row["cost_per_mql_eur"] == pytest.approx((COST_10 + COST_30 + 400) / 4)  # 425.72
+    assert row["return_on_spend"] == pytest.approx(10000 / (COST_10 + COST_30 + 400))  # 5.9x
+    assert row["customer_acquisition_cost_eur"] == pytest.approx(COST_10 + COST_30 + 400)  # 1 customer, L1
+
+
+def add_north_push(con):
+    """Campaign 70, all of March for 1,000, with 40 leads: 100-109 in North (100 and 101 MQLs, 100 won 500 in
+    March), 110-139 in DACH."""
+    con.execute("insert into campaigns values (70, 'North push', 'events', '2026-03-01', '2026-03-31', 1000, "
+                "null, null)")
+    con.execute("""
+        insert into leads (lead_id, created_at, source, sourced_by, campaign_id, segment, region, lead_score,
+            mql_at, status)
+        select i, timestamp '2026-03-02 09:00', 'events', 'marketing', 70, 'SMB',
+            case when i < 110 then 'North' else 'DACH' end, 70,
+            case when i in (100, 101) then timestamp '2026-03-03 09:00' end,
+            case when i = 100 then 'won' when i = 101 then 'mql' else 'inquiry' end
+        from range(100, 140) t(i)""")
+    con.execute("insert into opportunities values (700, 100, 2, '2026-03-10', 'won', 500, '2026-03-20', true)")
+    con.execute("insert into revenue values (700, 700, '2026-03-20', 500)")
+
+
+def test_a_campaigns_cost_in_a_region_is_its_share_of_the_campaigns_leads(seed_con, run_query):
+    add_north_push(seed_con)
+    row = performance(run_query, march(region="North"), "campaign").loc[70]
+    assert row["campaign_cost_eur"] == 250  # 1,000 x 10/40: 10 of its 40 leads are in North
+    assert row["whole_campaign_cost_eur"] == 1000
+    assert row["cost_per_mql_eur"] == 125  # 250 / 2 MQLs (leads 100 and 101)
+    assert row["return_on_spend"] == 2  # 500 booked / 250
+    assert row["customer_acquisition_cost_eur"] == 250  # 250 / 1 customer (lead 100)
+    total = performance(run_query, march(region="North"))
+    # no other campaign has a lead in North, so they add nothing
+    assert (total["campaign_cost_eur"], total["cost_per_mql_eur"]) == (250, 125)
+    dach = performance(run_query, march(region="DACH"), "campaign").loc[70]
+    assert dach["campaign_cost_eur"] == 750  # 1,000 x 30/40
+    assert performance(run_query, march(), "campaign").loc[70, "campaign_cost_eur"] == 1000  # no filter: whole
+
+
+def test_a_campaign_with_no_leads_puts_no_cost_in_a_filtered_view(seed_con, run_query):
+    seed_con.execute("insert into campaigns values (80, 'Billboard', 'events', '2026-03-01', '2026-03-31', 900, "
+                     "null, null)")
+    assert performance(run_query, march(), "campaign").loc[80, "campaign_cost_eur"] == 900
+    # none of its 0 leads is in DACH: 0 of its cost there, so the DACH total is as before (1,702.90)
+    assert performance(run_query, march(region="DACH"))["campaign_cost_eur"] == \
+        pytest.approx(COST_10 + COST_30 + 400, abs=0.01)
 
 
 def test_a_campaign_with_no_cost_recorded_makes_the_cost_unknown(seed_con, run_query):

@@ -122,3 +122,38 @@ def test_the_summary_reads_each_target_out():
 ])
 def test_a_missing_target_says_for_whom(values, says):
     assert says in agreements.no_target("mql_target", dict(dict.fromkeys(("segment", "region", "source")), **values))
+
+
+# ---- the pages
+
+def seed_with_targets(path, rows):
+    con = warehouse.open_warehouse(path)
+    try:
+        agree(con, rows)
+    finally:
+        con.close()
+    return path
+
+
+def test_overview_compares_a_region_with_its_own_target(monkeypatch, seed_warehouse):
+    from test_app import assert_clean, open_app, visible_text
+    seed_with_targets(seed_warehouse, [("2026-01-01", "DACH", None, 31, 3100), ("2026-03-16", "DACH", None, 62, 6200)])
+    at = open_app(monkeypatch, seed_warehouse, "pages/overview.py", period=["2026-03-01", "2026-03-31"], region="DACH")
+    assert_clean(at)
+    text = visible_text(at)
+    # DACH MQLs in March: L1, L3, L4, L6, L7, L10 = 6, against 15 x 1 + 16 x 2 = 47
+    assert f"Target 47 · {6 / 47:.1%} of target." in text  # 12.8%
+    # DACH revenue booked in March: L1's 10,000 + L6's 5,000 = 15,000 against 15 x 100 + 16 x 200 = 4,700
+    assert f"Target €4.7k · {15000 / 4700:.1%} of target." in text  # 319.1%
+    assert "clear the filters to compare" not in text
+
+
+def test_overview_says_when_no_target_was_agreed_for_the_region(monkeypatch, seed_warehouse):
+    from test_app import assert_clean, open_app, visible_text
+    seed_with_targets(seed_warehouse, [("2026-01-01", "DACH", None, 31, 3100)])
+    at = open_app(monkeypatch, seed_warehouse, "pages/overview.py", period=["2026-03-01", "2026-03-31"],
+                  region="Nordics")
+    assert_clean(at)
+    text = visible_text(at)
+    assert "No MQL target agreed for region Nordics for all of this period" in text
+    assert "No revenue target agreed for region Nordics for all of this period" in text

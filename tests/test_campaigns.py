@@ -12,7 +12,7 @@ import pytest
 
 from handshake import kpis, queries
 
-from test_app import assert_clean, open_app
+from test_app import assert_clean, open_app, visible_text
 
 NOW = datetime(2026, 4, 1, 0, 0)
 COST_10 = 3000 * 31 / 90  # 1,033.33: 31 of its 90 days fall in March
@@ -296,10 +296,11 @@ def test_pipeline_coverage_with_no_revenue_target_agreed(seed_con, run_query):
     assert kpis.clean(row["pipeline_coverage_ratio"]) is None
 
 
-def test_pipeline_coverage_is_empty_when_filtered(run_query):
+def test_pipeline_coverage_is_empty_for_a_region_with_no_target_agreed(run_query):
     row = coverage(run_query, march(region="DACH"))
-    # the target is the whole organisation's; the DACH pipeline is not
-    assert row["next_90_days_revenue_target_eur"] > 0
+    # the seed agrees targets for the whole organisation only (tests/test_targets.py adds a region's)
+    assert row["agreement_effective_date"].date() == date(2026, 3, 16)
+    assert kpis.clean(row["next_90_days_revenue_target_eur"]) is None
     assert kpis.clean(row["pipeline_coverage_ratio"]) is None
 
 
@@ -373,13 +374,13 @@ def test_page_shows_the_seed_campaigns(monkeypatch, seed_warehouse):
     at = open_app(monkeypatch, seed_warehouse, "pages/campaigns.py", period=["2026-03-01", "2026-03-31"])
     assert_clean(at)
     values = shown(at)
-    assert values["Campaign cost"] == "€3.2k"  # 3,202.90
+    assert values["Campaign cost"] == "€3.2K"  # 3,202.90
     assert values["Cost per MQL"] == "€641"  # 3,202.90 / 5
-    assert values["Revenue from campaigns"] == "€10.0k"
+    assert values["Revenue from campaigns"] == "€10K"
     assert values["Return on spend"] == "3.1x"  # 10,000 / 3,202.90
     assert values["Sales at kick-off"] == "66.7%"  # 2 of 3 recorded
     assert values["Sales' campaign rating"] == "3.7 / 5"  # (4 + 2 + 5) / 3
-    assert values["Open pipeline"] == "€11.0k"
+    assert values["Open pipeline"] == "€11K"
     assert values["Pipeline coverage"] == "0.1x"  # 11,000 / 183,933
     assert values["Lead velocity rate"] == "700.0%"  # (8 - 1) / 1
     assert len(at.get("plotly_chart")) == 5  # by channel twice, revenue by source, coverage, lead velocity
@@ -395,11 +396,39 @@ def test_page_explains_a_period_with_no_data(monkeypatch, seed_warehouse):
     assert "No lead velocity to show" in text
 
 
-def test_page_with_filters_says_why_ratios_are_empty(monkeypatch, seed_warehouse):
+def test_page_with_a_region_filter_shares_the_cost_and_says_so(monkeypatch, seed_warehouse):
     at = open_app(monkeypatch, seed_warehouse, "pages/campaigns.py", period=["2026-03-01", "2026-03-31"],
                   region="DACH")
     assert_clean(at)
     values = shown(at)
-    assert values["Cost per MQL"] == "–"
+    # 1,033.33 x 4/4 (Search Q1) + 1,500 x 0/1 (Webinar) + 269.57 x 1/1 (Social) + 400 x 1/1 (Guide) = 1,702.90
+    assert values["Campaign cost"] == "€1.7K"
+    assert values["Cost per MQL"] == "€426"  # 1,702.90 / 4 DACH MQLs
+    assert values["Return on spend"] == "5.9x"  # 10,000 / 1,702.90
+    text = visible_text(at)
+    # 6 of the 7 leads of the 4 campaigns are in DACH (Webinar's L2 is in the Nordics); whole cost 3,202.90
+    assert "6 of the 7 leads of the 4 campaigns that ran are in region DACH" in text
+    assert "€1.7K of their €3.2K cost in the period" in text
+    assert "shared out by the share of its leads in region DACH" in text
+    # no revenue target is agreed for DACH in the seed
     assert values["Pipeline coverage"] == "–"
-    assert "cannot be split by segment, region or source" in at.info[0].value
+    assert "sets no revenue target for region DACH" in text
+
+
+def test_page_names_the_window_of_sales_attendance(monkeypatch, seed_warehouse):
+    at = open_app(monkeypatch, seed_warehouse, "pages/campaigns.py", period=["2026-03-01", "2026-03-31"])
+    text = visible_text(at)
+    # kick-offs: Search Q1 and Webinar yes, Social no, Guide not recorded
+    assert ("Sales attended 2 of 3 recorded kick-offs of the 4 campaigns that ran 01 Mar 2026 to 31 Mar 2026; "
+            "1 not recorded.") in text
+    # ended by 31 Mar: Search Q1 (yes), Webinar (no), Guide (not recorded); Social runs to 31 May
+    assert ("Sales attended 1 of 2 recorded post-mortems of the 3 campaigns that ran 01 Mar 2026 to 31 Mar 2026 and "
+            "ended; 1 not recorded. 1 campaign still running, no post-mortem yet.") in text
+
+
+def test_page_says_channels_in_words(monkeypatch, seed_warehouse):
+    at = open_app(monkeypatch, seed_warehouse, "pages/campaigns.py", period=["2026-03-01", "2026-03-31"])
+    text = visible_text(at)
+    assert "paid_search" not in text and "paid_social" not in text
+    # cost per MQL by channel: Search Q1 1,033.33 / 3 = 344.44, Webinar 1,500 / 1, Social 269.57 / 1
+    assert "The cheapest MQLs came from Paid social, at €270 each" in text

@@ -221,3 +221,44 @@ def no_target(target: str, values: dict) -> str:
         return f"No {kpi_label} target was agreed for all of this period."
     return (f"No {kpi_label} target agreed for {formats.md(filtered(values))} for all of this period: record one "
             "on the Definitions page.")
+
+
+def add_version(con, effective_date: date, terms: dict, by: access.Person, note: str | None, at: datetime,
+                targets: list[dict] = ()) -> list[str]:
+    """Append a version taking effect on effective_date, with its targets for regions and segments, recorded by
+    `by` at `at` (UTC); returns what it changes against the version before (empty for the first). All or
+    nothing."""
+    terms = dict.fromkeys(TERMS) | terms  # a term left out is not agreed
+    targets = stored_targets(targets)
+    with warehouse.transaction(con, by, "agreements") as cur:
+        # read the latest version inside this transaction, so two sessions cannot both follow it
+        history = cur.execute(queries.sql("agreements_history")).df()
+        latest = pd.Timestamp(history.iloc[0]["effective_date"]).date() if len(history) else None
+        check(effective_date, terms, by.name, latest, targets)
+        insert(cur, effective_date, terms, by.name, note, at, targets)
+        rejudge(cur, effective_date)
+        currency = warehouse.organisation_currency(warehouse.meta(cur))
+        before = targets_of(cur, latest) if latest is not None else []
+    return changes(stored_terms(history.iloc[0]) if len(history) else None, terms, currency, before, targets)
+
+
+def targets_of(cur, effective_date: date) -> list[dict]:
+    """The targets for regions and segments that the version of effective_date agreed."""
+    found = cur.execute(queries.sql("agreement_targets_history")).df()
+    return stored_targets(found[found["effective_date"] == pd.Timestamp(effective_date)])
+
+
+def insert(cur, effective_date: date, terms: dict, changed_by: str, note: str | None, at: datetime,
+           targets: list[dict] = ()) -> None:
+    """Write one checked version, and its targets for regions and segments, on the write transaction's cursor."""
+    cur.execute(queries.sql("agreement_insert"), queries.bind("agreement_insert", dict(
+        dict.fromkeys(TERMS) | terms, effective_date=effective_date, changed_by=changed_by.strip(), changed_at=at,
+        note=(note or "").strip() or None)))
+    for target in targets:
+        cur.execute(queries.sql("agreement_target_insert"), queries.bind(
+            "agreement_target_insert", dict(target, effective_date=effective_date)))
+
+
+def rejudge(cur, since: date) -> None:
+    """The leads that became MQLs from `since` on are judged by the new versions: recompute their facts."""
+    warehouse.refresh_lead_facts(cur, "select lead_id from leads where mql_at >= $day", {"day": since})

@@ -267,7 +267,7 @@ HEADER = "effective_date,mql_score_threshold,first_touch_sla_hours,min_attempts,
 @pytest.mark.parametrize("text, message", [
     ("effective_date,mql_score_threshold,sla_hours\n2026-04-01,50,8\n",
      "agreement.csv, row 1 (the header), column sla_hours: not a term of the agreement. The columns are "
-     "effective_date, mql_score_threshold, first_touch_sla_hours, min_attempts, monthly_mql_target, "
+     "effective_date, region, segment, mql_score_threshold, first_touch_sla_hours, min_attempts, monthly_mql_target, "
      "monthly_revenue_target, recycle_days, note, changed_by"),
     ("mql_score_threshold,first_touch_sla_hours\n50,8\n",
      "agreement.csv, row 1 (the header): no column effective_date, the day each version takes effect"),

@@ -548,3 +548,19 @@ def test_a_bad_versions_file_is_refused_on_the_page(monkeypatch, seed_warehouse,
         "Nothing was added. agreement.csv, row 2, column effective_date ('2026-03-01'): not after 16 Mar 2026")
     assert "def_file_save" not in [b.key for b in at.button]  # nothing to add
     assert len(history(at)) == 2
+
+
+def test_targets_for_regions_from_a_file_show_on_the_page_and_start_the_next_version(monkeypatch, seed_warehouse,
+                                                                                     tmp_path):
+    at = open_definitions(monkeypatch, seed_warehouse)
+    at.session_state["def_file_path"] = str(user_file(tmp_path, "agreement.csv", REGIONAL_CSV))
+    at.run()
+    at.text_input(key="def_by").input("Mara Market")
+    at.button(key="def_file_save").click().run()
+    assert_clean(at)
+    # the version of 1 Apr 2026 is in force today, with its two targets read out
+    summary = next(m.value for m in at.markdown if m.value.startswith("- "))
+    assert "For region DACH: **40 MQLs** and **€40,000 revenue** a month." in summary
+    assert "For segment SMB in region Nordics: **12 MQLs** a month." in summary
+    shown = at.dataframe[1].value  # the targets, version by version
+    assert shown[["region", "monthly_mql_target"]].values.tolist() == [["DACH", 40], ["Nordics", 12]]

@@ -45,8 +45,8 @@ def kickoff_note(total, start: date, end: date) -> str:
     if not recorded:
         return f"No kick-off attendance recorded for the {plural(ran, 'campaign')} that ran {window(start, end)}."
     unrecorded = ran - recorded
-    return (f"Sales attended {count(total['kickoff_attended_count']):,} of {plural(recorded, 'recorded kick-off')} "
-            f"of the {plural(ran, 'campaign')} that ran {window(start, end)}"
+    return (f"Of the {plural(ran, 'campaign')} that ran {window(start, end)}, sales attended "
+            f"{count(total['kickoff_attended_count']):,} of the {plural(recorded, 'kick-off')} recorded"
             + (f"; {unrecorded:,} not recorded." if unrecorded else "."))
 
 
@@ -61,6 +61,6 @@ def postmortem_note(total, start: date, end: date) -> str:
     if not recorded:
         return (f"No post-mortem attendance recorded for the {plural(due, 'campaign')} that ran {window(start, end)} "
                 "and ended." + still)
-    return (f"Sales attended {attended:,} of {plural(recorded, 'recorded post-mortem')} of the "
-            f"{plural(due, 'campaign')} that ran {window(start, end)} and ended"
+    return (f"Of the {plural(due, 'campaign')} that ran {window(start, end)} and had ended, sales attended "
+            f"{attended:,} of the {plural(recorded, 'post-mortem')} recorded"
             + (f"; {due - recorded:,} not recorded." if due > recorded else ".") + still)

@@ -247,7 +247,7 @@ else:
            else None]
     cut = [c for c in cut if c]
     st.caption("Months by booking date." + (
-        f" The period cuts {' and '.join(cut)} short: hatched, holding only their days inside the period, and so "
+        f" The period cuts {' and '.join(cut)} short: hatched, they hold only their days inside the period, as "
         "does the target." if cut else ""))
     dashboard.data_table(monthly, "handshake_revenue_by_source.csv", column_config={
         "period_start": st.column_config.DateColumn("Month", format="MMM YYYY"),

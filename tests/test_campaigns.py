@@ -419,11 +419,11 @@ def test_page_names_the_window_of_sales_attendance(monkeypatch, seed_warehouse):
     at = open_app(monkeypatch, seed_warehouse, "pages/campaigns.py", period=["2026-03-01", "2026-03-31"])
     text = visible_text(at)
     # kick-offs: Search Q1 and Webinar yes, Social no, Guide not recorded
-    assert ("Sales attended 2 of 3 recorded kick-offs of the 4 campaigns that ran 01 Mar 2026 to 31 Mar 2026; "
+    assert ("Of the 4 campaigns that ran 01 Mar 2026 to 31 Mar 2026, sales attended 2 of the 3 kick-offs recorded; "
             "1 not recorded.") in text
     # ended by 31 Mar: Search Q1 (yes), Webinar (no), Guide (not recorded); Social runs to 31 May
-    assert ("Sales attended 1 of 2 recorded post-mortems of the 3 campaigns that ran 01 Mar 2026 to 31 Mar 2026 and "
-            "ended; 1 not recorded. 1 campaign still running, no post-mortem yet.") in text
+    assert ("Of the 3 campaigns that ran 01 Mar 2026 to 31 Mar 2026 and had ended, sales attended 1 of the "
+            "2 post-mortems recorded; 1 not recorded. 1 campaign still running, no post-mortem yet.") in text
 
 
 def test_page_says_channels_in_words(monkeypatch, seed_warehouse):
@@ -432,3 +432,15 @@ def test_page_says_channels_in_words(monkeypatch, seed_warehouse):
     assert "paid_search" not in text and "paid_social" not in text
     # cost per MQL by channel: Search Q1 1,033.33 / 3 = 344.44, Webinar 1,500 / 1, Social 269.57 / 1
     assert "The cheapest MQLs came from Paid social, at €270 each" in text
+
+
+def test_page_hatches_the_months_the_period_cuts_short(monkeypatch, seed_warehouse):
+    import json
+    at = open_app(monkeypatch, seed_warehouse, "pages/campaigns.py", period=["2026-03-05", "2026-04-10"])
+    assert_clean(at)
+    assert any("The period cuts March 2026 (from 05 Mar) and April 2026 (to 10 Apr) short: hatched" in c.value
+               for c in at.caption)
+    chart = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
+                 if "Revenue booked per month" in c.proto.spec)
+    # two months, March and April: both cut short (5 Mar-31 Mar, 1-10 Apr)
+    assert chart["data"][0]["marker"]["pattern"]["shape"] == ["/", "/"]

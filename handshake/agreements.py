@@ -215,12 +215,10 @@ def no_target(target: str, values: dict) -> str:
     for a source."""
     kpi_label = TARGET_WORDS[target]
     if values.get("source"):
-        return (f"No {kpi_label} target is agreed per source: targets are for the whole organisation, a region or a "
-                "segment. Clear the source filter to compare.")
+        return f"No {kpi_label} target: targets are agreed for a region or segment, never for a source."
     if not filtered(values):
         return f"No {kpi_label} target was agreed for all of this period."
-    return (f"No {kpi_label} target agreed for {formats.md(filtered(values))} for all of this period: record one "
-            "on the Definitions page.")
+    return f"No {kpi_label} target agreed for {formats.md(filtered(values))} over this period."
 
 
 def add_version(con, effective_date: date, terms: dict, by: access.Person, note: str | None, at: datetime,

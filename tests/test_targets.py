@@ -115,9 +115,9 @@ def test_the_summary_reads_each_target_out():
 
 
 @pytest.mark.parametrize("values, says", [
-    ({"region": "North"}, "No MQL target agreed for region North for all of this period"),
-    ({"region": "North", "segment": "SMB"}, "No MQL target agreed for segment SMB in region North"),
-    ({"source": "paid_search"}, "No MQL target is agreed per source"),
+    ({"region": "North"}, "No MQL target agreed for region North over this period."),
+    ({"region": "North", "segment": "SMB"}, "No MQL target agreed for segment SMB in region North over this period."),
+    ({"source": "paid_search"}, "No MQL target: targets are agreed for a region or segment, never for a source."),
     ({}, "No MQL target was agreed for all of this period."),
 ])
 def test_a_missing_target_says_for_whom(values, says):
@@ -155,5 +155,5 @@ def test_overview_says_when_no_target_was_agreed_for_the_region(monkeypatch, see
                   region="Nordics")
     assert_clean(at)
     text = visible_text(at)
-    assert "No MQL target agreed for region Nordics for all of this period" in text
-    assert "No revenue target agreed for region Nordics for all of this period" in text
+    assert "No MQL target agreed for region Nordics over this period." in text
+    assert "No revenue target agreed for region Nordics over this period." in text

@@ -247,8 +247,8 @@ else:
            else None]
     cut = [c for c in cut if c]
     st.caption("Months by booking date." + (
-        f" The period cuts {' and '.join(cut)} short: hatched, they hold only their days inside the period, as "
-        "does the target." if cut else ""))
+        f" The period cuts {' and '.join(cut)} short: hatched, they hold only their days inside the period"
+        + (", as does the target." if monthly["revenue_target_eur"].notna().any() else ".") if cut else ""))
     dashboard.data_table(monthly, "handshake_revenue_by_source.csv", column_config={
         "period_start": st.column_config.DateColumn("Month", format="MMM YYYY"),
         "revenue_eur": dashboard.money_column("Revenue"),

@@ -154,8 +154,9 @@ else:
             )
             dashboard.chart(figure, key="channel_cost_per_mql", width="stretch")
 
+    # the tables take the codes: dashboard.data_table shows them in words, and its CSV keeps each code beside them
     dashboard.data_table(
-        shown[["channel", "campaign_count", "campaign_cost_eur", "lead_count", "campaign_mql_count",
+        channels[["channel", "campaign_count", "campaign_cost_eur", "lead_count", "campaign_mql_count",
                "cost_per_mql_eur", "opportunity_count", "pipeline_sourced_eur", "revenue_sourced_eur",
                "return_on_spend", "customer_count", "customer_acquisition_cost_eur", "sales_kickoff_rate",
                "sales_postmortem_rate", "sales_campaign_rating", "rating_count"]],
@@ -180,7 +181,6 @@ else:
     )
     ran = campaigns["campaign_count"] > 0
     listed = campaigns.assign(
-        channel=campaigns["channel"].map(words),
         kickoff=[attendance(v, ran=r) for v, r in zip(campaigns["has_sales_at_kickoff"], ran)],
         postmortem=[attendance(v, kpis.clean(e), r) for v, e, r in
                     zip(campaigns["has_sales_at_postmortem"], campaigns["has_ended"], ran)],

@@ -432,6 +432,10 @@ def test_page_says_channels_in_words(monkeypatch, seed_warehouse):
     assert "paid_search" not in text and "paid_social" not in text
     # cost per MQL by channel: Search Q1 1,033.33 / 3 = 344.44, Webinar 1,500 / 1, Social 269.57 / 1
     assert "The cheapest MQLs came from Paid social, at €270 each" in text
+    by_channel = at.dataframe[0].value  # the numbers by channel
+    assert sorted(by_channel["channel"]) == ["Content", "Paid search", "Paid social", "Webinar"]
+    listed = at.dataframe[1].value  # every campaign
+    assert listed.loc[listed["campaign_name"] == "Search Q1", "channel"].tolist() == ["Paid search"]
 
 
 def test_page_hatches_the_months_the_period_cuts_short(monkeypatch, seed_warehouse):

@@ -172,10 +172,11 @@ with st.container(border=True):
                  "closed, neither won nor in play. 7 to 730."),
     }
     options = dashboard.query("filter_options")
+    st.markdown("**Targets for a region or segment** (optional)")
     edited = st.data_editor(
         pd.DataFrame(prefill_targets, columns=[*agreements.SCOPES, *agreements.TARGET_TERMS]),
         key=f"def_targets_{st.session_state['def_targets_round']}", num_rows="dynamic", hide_index=True,
-        width="stretch", column_config={
+        width="stretch", placeholder="–", column_config={
             "region": st.column_config.SelectboxColumn(
                 "Region", options=options.loc[options["filter"] == "region", "value"].tolist(),
                 help="Empty: every region (then name a segment)."),
@@ -188,8 +189,9 @@ with st.container(border=True):
                 f"Revenue target / month ({formats.symbol(dashboard.currency())})", min_value=0, step=1000.0,
                 format=f"{formats.prefix(dashboard.currency())}%,.0f"),
         })
-    st.caption("Targets for a region, a segment or both, beside the organisation's: add a row for each. They hold "
-               "as long as this version does; a row left out is not agreed.")
+    st.caption("Beside the organisation's targets above: a row for each region, segment, or segment in a region "
+               "with its own monthly targets (a dash: every region, every segment, or not agreed). They hold as long "
+               "as this version does; a row left out is not agreed.")
     targets = agreements.stored_targets(edited.dropna(how="all"))
     if person.signed_in:  # the sign-in names who records it
         by = person.name

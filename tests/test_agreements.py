@@ -564,3 +564,31 @@ def test_targets_for_regions_from_a_file_show_on_the_page_and_start_the_next_ver
     assert "For segment SMB in region Nordics: **12 MQLs** a month." in summary
     shown = at.dataframe[1].value  # the targets, version by version
     assert shown[["region", "monthly_mql_target"]].values.tolist() == [["DACH", 40], ["Nordics", 12]]
+
+
+def test_a_target_for_a_region_added_on_the_page_is_saved_with_the_version(monkeypatch, seed_warehouse):
+    at = open_definitions(monkeypatch, seed_warehouse)
+    effective = at.date_input(key="def_effective").value  # the default: tomorrow
+    # a row typed into the targets' table, as the data editor keeps it
+    at.session_state["def_targets_0"] = {"edited_rows": {}, "deleted_rows": [], "added_rows": [
+        {"region": "DACH", "monthly_mql_target": 40, "monthly_revenue_target_eur": 25000}]}
+    at.text_input(key="def_by").input("Mara Market")
+    at.button(key="def_save").click().run()
+    assert_clean(at)
+    assert at.success[0].value == (
+        f"Saved the version that takes effect on {effective.day} {effective:%b %Y}. Compared with the version before: "
+        "monthly MQL target for region DACH not agreed → 40; monthly revenue target for region DACH not agreed → "
+        "€25,000.")
+    shown = at.dataframe[1].value  # the targets, version by version
+    assert shown[["region", "monthly_mql_target", "monthly_revenue_target_eur"]].values.tolist() == [
+        ["DACH", 40, 25000.0]]
+
+
+def test_a_target_row_naming_no_region_or_segment_is_refused_on_the_page(monkeypatch, seed_warehouse):
+    at = open_definitions(monkeypatch, seed_warehouse)
+    at.session_state["def_targets_0"] = {"edited_rows": {}, "deleted_rows": [], "added_rows": [
+        {"monthly_mql_target": 40}]}
+    at.text_input(key="def_by").input("Mara Market")
+    at.button(key="def_save").click().run()
+    assert at.error[0].value.startswith("A target for part of the organisation names a region, a segment or both")
+    assert len(history(at)) == 2  # nothing written

@@ -157,3 +157,14 @@ def test_overview_says_when_no_target_was_agreed_for_the_region(monkeypatch, see
     text = visible_text(at)
     assert "No MQL target agreed for region Nordics over this period." in text
     assert "No revenue target agreed for region Nordics over this period." in text
+
+
+def test_campaigns_page_measures_a_regions_coverage_against_its_target(monkeypatch, seed_warehouse):
+    from test_app import assert_clean, open_app, visible_text
+    seed_with_targets(seed_warehouse, [("2026-03-16", "DACH", None, None, 6000)])
+    at = open_app(monkeypatch, seed_warehouse, "pages/campaigns.py", period=["2026-03-01", "2026-03-31"],
+                  region="DACH")
+    assert_clean(at)
+    values = {m.label: m.value for m in at.metric}
+    assert values["Pipeline coverage"] == f"{4000 / 17800:.1f}x"  # 0.2x: DACH's 4,000 open over 17,800
+    assert "Target €17.8K for region DACH, 01 Apr to 29 Jun 2026" in visible_text(at)

@@ -22,9 +22,9 @@ def cost_note(total, values: dict, currency: str) -> str:
     if not scope:
         return f"{ran} ran in the period."
     kept, every = count(total["campaign_kept_lead_count"]), count(total["campaign_all_lead_count"])
-    return (f"Shared out by leads: {kept:,} of the {every:,} leads of the {ran} that ran are in "
-            f"{formats.md(scope)}, so this view carries {fmt(total['campaign_cost_eur'], 'money', currency)} of their "
-            f"{fmt(total['whole_campaign_cost_eur'], 'money', currency)} cost in the period.")
+    return (f"{ran} ran; {kept:,} of their {every:,} leads are in {formats.md(scope)}: "
+            f"{fmt(total['campaign_cost_eur'], 'money', currency)} of their "
+            f"{fmt(total['whole_campaign_cost_eur'], 'money', currency)} cost.")
 
 
 def cost_rule(values: dict) -> str:
@@ -32,9 +32,9 @@ def cost_rule(values: dict) -> str:
     scope = agreements.filtered(values)
     if not scope:
         return ""
-    return (f" Under the filters each campaign's cost is shared out by the share of its leads in {formats.md(scope)}: "
-            "a campaign with 40 leads, 10 of them kept, counts a quarter of its cost here; cost per MQL, return on "
-            "spend and acquisition cost use that share.")
+    return (f" Under the filters each campaign's cost is shared out by its share of leads in {formats.md(scope)} "
+            "(10 of its 40 leads: a quarter of its cost); cost per MQL, return on spend and acquisition cost use "
+            "that share.")
 
 
 def kickoff_note(total, start: date, end: date) -> str:

@@ -50,7 +50,6 @@ def attendance(attended, has_ended: bool | None = True, ran: bool = True) -> str
 
 # ---- 1. What the campaigns cost and bring
 st.subheader("What the campaigns cost and bring")
-campaign_count = count(total["campaign_count"])
 if campaigns.empty:  # no campaign ran, and no older campaign's leads did anything in the period
     span = dashboard.query("data_range").iloc[0]
     st.info(

@@ -188,10 +188,10 @@ def summary(terms: dict, currency: str = "EUR", targets: list[dict] = ()) -> lis
     lines.append(f"Together they aim at **{formats.md(TERMS['monthly_revenue_target_eur'][2](revenue_target, currency))} "
                  "revenue a month**." if revenue_target is not None else "**No shared revenue target** is agreed.")
     for target in targets:
-        agreed = [f"**{target['monthly_mql_target']:,} MQL{'' if target['monthly_mql_target'] == 1 else 's'}**"
-                  if target["monthly_mql_target"] is not None else None,
-                  f"**{formats.md(TERMS['monthly_revenue_target_eur'][2](target['monthly_revenue_target_eur'], currency))}"
-                  " revenue**" if target["monthly_revenue_target_eur"] is not None else None]
+        mqls, money = target["monthly_mql_target"], target["monthly_revenue_target_eur"]
+        agreed = [f"**{mqls:,} MQL{'' if mqls == 1 else 's'}**" if mqls is not None else None,
+                  f"**{formats.md(TERMS['monthly_revenue_target_eur'][2](money, currency))} revenue**"
+                  if money is not None else None]
         lines.append(f"For {formats.md(scope(target))}: {' and '.join(a for a in agreed if a)} a month.")
     return lines
 

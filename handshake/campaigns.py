@@ -3,7 +3,9 @@ windows of sales' part in the campaigns, in one place so the page and its tests 
 
 from datetime import date
 
-from handshake import agreements, formats, kpis
+import pandas as pd
+
+from handshake import agreements, formats, kpis, periods
 from handshake.formats import fmt, plural
 
 
@@ -64,3 +66,18 @@ def postmortem_note(total, start: date, end: date) -> str:
     return (f"Of the {plural(due, 'campaign')} that ran {window(start, end)} and had ended, sales attended "
             f"{attended:,} of the {plural(recorded, 'post-mortem')} recorded"
             + (f"; {due - recorded:,} not recorded." if due > recorded else ".") + still)
+
+
+def months_cut_short(starts, start: date, end: date) -> list[str | None]:
+    """For each month of a monthly trend (its first days), how a caption names it when the period (start to end,
+    inclusive) cuts it short, else None: "March 2026 (from 05 Mar)", "April 2026 (to 10 Apr)", "May 2026 (05 to
+    20 May)". The end's cut follows handshake.periods, as on the Overview; here the start may cut the first month
+    too."""
+    said = []
+    for i, month in enumerate(pd.Timestamp(m).date() for m in starts):
+        head = i == 0 and start.day != 1
+        tail = periods.is_partial(month, "month", end)
+        said.append(f"{month:%B %Y} ({start:%d} to {end:%d %b})" if head and tail
+                    else f"{month:%B %Y} (from {start:%d %b})" if head
+                    else f"{month:%B %Y} (to {end:%d %b})" if tail else None)
+    return said

@@ -1,7 +1,5 @@
 """Campaigns and revenue, for marketing and leadership: what campaigns cost and bring, and what the pipeline covers."""
 
-from datetime import timedelta
-
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -216,11 +214,11 @@ if not booked:
     st.info(f"No revenue booked from {filters.start:%d %b %Y} to {last_day} for these filters. "
             "Choose a longer period, or clear the filters.", icon=":material/payments:")
 else:
-    # a month the period cuts short is hatched, as on the Overview, so it does not read as a slump
-    first_cut = filters.start.day != 1
-    last_cut = (filters.end + timedelta(days=1)).day != 1
-    cut_short = ["/" if (first_cut and i == 0) or (last_cut and i == len(monthly) - 1) else ""
-                 for i in range(len(monthly))]
+    # a month the period cuts short is hatched and its target drawn apart, as on the Overview, so it does not
+    # read as a slump
+    cut = campaign_text.months_cut_short(monthly["period_start"], filters.start, filters.end)
+    short = [c is not None for c in cut]
+    cut_short = ["/" if s else "" for s in short]
     figure = go.Figure()
     for column, name, colour in (
         ("marketing_sourced_revenue_eur", "Marketing-sourced", dashboard.MARKETING_COLOUR),
@@ -229,9 +227,14 @@ else:
     ):
         figure.add_bar(x=monthly["period_start"], y=monthly[column], name=name,
                        marker=dict(color=colour, pattern_shape=cut_short))
-    if monthly["revenue_target_eur"].notna().any():
-        figure.add_scatter(x=monthly["period_start"], y=monthly["revenue_target_eur"], name="Target",
+    whole, cut_months = monthly[[not s for s in short]], monthly[short]
+    if whole["revenue_target_eur"].notna().any():
+        figure.add_scatter(x=whole["period_start"], y=whole["revenue_target_eur"], name="Target",
                            mode="lines+markers", line=dict(color="#333333", dash="dash"))
+    if cut_months["revenue_target_eur"].notna().any():
+        figure.add_scatter(x=cut_months["period_start"], y=cut_months["revenue_target_eur"],
+                           name="Target for the days in the period", mode="markers",
+                           marker=dict(color="#333333", symbol="circle-open", size=10))
     figure.update_layout(
         barmode="stack",
         title=f"Marketing sourced {fmt(revenue['marketing_sourced_revenue_share'], 'rate')} of the "
@@ -241,12 +244,9 @@ else:
         legend=dict(orientation="h", y=-0.15, traceorder="normal"), margin=dict(t=60, b=10),
     )
     dashboard.chart(figure, key="revenue_by_source", width="stretch")
-    cut = [f"{filters.start:%B %Y} (from {filters.start:%d %b})" if first_cut else None,
-           f"{filters.end:%B %Y} (to {filters.end:%d %b})" if last_cut and (len(monthly) > 1 or not first_cut)
-           else None]
-    cut = [c for c in cut if c]
     st.caption("Months by booking date." + (
-        f" The period cuts {' and '.join(cut)} short: hatched, they hold only their days inside the period"
+        f" The period cuts {' and '.join(c for c in cut if c)} short: hatched, they hold only their days inside "
+        "the period"
         + (", as does the target." if monthly["revenue_target_eur"].notna().any() else ".") if cut else ""))
     dashboard.data_table(monthly, "handshake_revenue_by_source.csv", column_config={
         "period_start": st.column_config.DateColumn("Month", format="MMM YYYY"),

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 import pytest
 
-from handshake import kpis, queries
+from handshake import campaigns as campaign_text, kpis, queries
 
 from test_app import assert_clean, open_app, visible_text
 
@@ -447,3 +447,13 @@ def test_page_hatches_the_months_the_period_cuts_short(monkeypatch, seed_warehou
                  if "Revenue booked per month" in c.proto.spec)
     # two months, March and April: both cut short (5 Mar-31 Mar, 1-10 Apr)
     assert chart["data"][0]["marker"]["pattern"]["shape"] == ["/", "/"]
+
+
+@pytest.mark.parametrize("start, end, said", [
+    (date(2026, 3, 5), date(2026, 4, 10), ["March 2026 (from 05 Mar)", "April 2026 (to 10 Apr)"]),
+    (date(2026, 3, 1), date(2026, 4, 30), [None, None]),  # two whole months
+    (date(2026, 5, 5), date(2026, 5, 20), ["May 2026 (05 to 20 May)"]),
+])
+def test_the_months_a_period_cuts_short(start, end, said):
+    months = [date(start.year, m, 1) for m in range(start.month, end.month + 1)]
+    assert campaign_text.months_cut_short(months, start, end) == said

@@ -1,6 +1,9 @@
 """The joint agreement from a file (CSV or .xlsx, one row per version): every row checked first, then the
 new versions appended in one transaction, by the same rules as the Definitions page. A version already
-stored is skipped, so importing the same file again changes nothing."""
+stored is skipped, so importing the same file again changes nothing.
+
+A row that names a region and/or a segment holds that version's monthly targets for them (schema 13): it belongs
+to the version of its effective_date, whose own row (no region, no segment) the file must hold too."""
 
 import json
 import re
@@ -15,11 +18,12 @@ import pandas as pd
 from handshake import access, agreements, importer, mappings, queries, readers, warehouse
 
 DATE, NOTE, BY = "effective_date", "note", "changed_by"
+REGION, SEGMENT = agreements.SCOPES
 # a term whose file column is named otherwise: the revenue target is in the organisation's currency, whatever the
 # stored column says; the stored name is accepted too
 FILE_NAMES = {"monthly_revenue_target_eur": "monthly_revenue_target"}
 ALIASES = {named: term for term, named in FILE_NAMES.items()}
-COLUMNS = [DATE, *(FILE_NAMES.get(term, term) for term in agreements.TERMS), NOTE, BY]
+COLUMNS = [DATE, REGION, SEGMENT, *(FILE_NAMES.get(term, term) for term in agreements.TERMS), NOTE, BY]
 MAX_NOTE, MAX_BY = 500, 100  # as on the Definitions page
 # the importer's ways of writing a day: ISO, or day first or month first (a version starts at midnight, so no time)
 DAY_FIRST = tuple(f for f in importer.DMY if "%H" not in f)
@@ -51,6 +55,7 @@ class Version:
     terms: dict
     note: str | None
     changed_by: str
+    targets: list[dict] = field(default_factory=list)  # for regions and segments, as agreements.stored_targets
 
 
 @dataclass
@@ -80,26 +85,28 @@ def load(con, path, by: access.Person, at: datetime, dates: str | None = None, d
         names = [d[0] for d in result.description]
         cells = [dict(zip(names, values)) for values in result.fetchall()]
         history = cur.execute(queries.sql("agreements_history")).df()
+        targets = cur.execute(queries.sql("agreement_targets_history")).df()
         currency = warehouse.organisation_currency(warehouse.meta(cur))
     finally:
         cur.close()
     versions, problems = parse(name, info.columns, cells, dates or "auto", at, by.name)
-    new, already_stored, out_of_order = plan(versions, history, currency)
+    new, already_stored, out_of_order = plan(versions, history, currency, targets)
     if problems or out_of_order:  # every problem of every row, in the file's order
         raise AgreementFileRefused(name, sorted(problems + out_of_order, key=lambda p: p["row"]))
     outcome = Outcome(name, rows_read=len(cells), already_stored=already_stored,
-                      added=described(new, history, currency))
+                      added=described(new, history, currency, targets))
     if dry_run or not new:  # nothing new: no write at all, so the data version stays as it was
         return outcome
     with warehouse.transaction(con, by, "agreements") as cur:
         # read the versions again inside the transaction, so a version added meanwhile is not overtaken
         history = cur.execute(queries.sql("agreements_history")).df()
-        new, outcome.already_stored, out_of_order = plan(versions, history, currency)
+        targets = cur.execute(queries.sql("agreement_targets_history")).df()
+        new, outcome.already_stored, out_of_order = plan(versions, history, currency, targets)
         if out_of_order:
             raise AgreementFileRefused(name, out_of_order)
-        outcome.added = described(new, history, currency)
+        outcome.added = described(new, history, currency, targets)
         for v in new:
-            agreements.insert(cur, v.effective_date, v.terms, v.changed_by, v.note, at)
+            agreements.insert(cur, v.effective_date, v.terms, v.changed_by, v.note, at, v.targets)
         agreements.rejudge(cur, new[0].effective_date)
     outcome.written = True
     return outcome
@@ -136,10 +143,11 @@ def parse(file: str, columns: list[str], cells: list[dict], dates: str, at: date
     rows = [r for r in rows if any(r[c] is not None for c in columns)]
     order = date_order(file, of_term[DATE], [r[of_term[DATE]] for r in rows], dates)
     latest = (at + timedelta(days=importer.FUTURE_DAYS)).date()
-    versions, problems, seen = [], [], {}
+    versions, problems, seen, scoped = [], [], {}, []
     for cell in rows:
         row = int(cell["_row"])
         found = []
+        where = {s: cell[of_term[s]] if s in of_term else None for s in agreements.SCOPES}
         raw_day = cell[of_term[DATE]]
         day = read_day(raw_day, order) if raw_day is not None else None
         if raw_day is None:
@@ -151,6 +159,8 @@ def parse(file: str, columns: list[str], cells: list[dict], dates: str, at: date
             found.append(problem(row, of_term[DATE], raw_day,
                                  f"outside the years {importer.EARLIEST.year} to {latest.year}: a placeholder or a "
                                  "typing error?"))
+        elif any(where.values()):
+            pass  # a target's row: checked with its version below
         elif day in seen:
             found.append(problem(row, of_term[DATE], raw_day, f"row {seen[day]} takes effect on {shown(day)} too: "
                                                               "one version a day."))
@@ -159,12 +169,30 @@ def parse(file: str, columns: list[str], cells: list[dict], dates: str, at: date
         terms = {}
         for term in agreements.TERMS:
             value = cell[of_term[term]] if term in of_term else None
+            if any(where.values()) and term not in agreements.TARGET_TERMS and value is not None:
+                found.append(problem(row, of_term[term], value, (
+                    f"holds for the whole organisation, so it goes on the version's own row: a row for "
+                    f"{agreements.scope(where)} holds only its monthly MQL and revenue targets.")))
+                continue
             try:
                 terms[term] = number(value, term)
                 agreements.check_term(term, terms[term])
             except (ValueError, agreements.AgreementError) as e:
                 reason = str(e) if isinstance(e, agreements.AgreementError) else agreements.LIMITS[term][2]
                 found.append(problem(row, of_term[term], value, reason))
+        if any(where.values()):
+            if not found and all(terms.get(t) is None for t in agreements.TARGET_TERMS):
+                found.append(problem(row, None, None, f"a row for {agreements.scope(where)} agrees no target: give "
+                                                      "its monthly MQL target, its monthly revenue target or both."))
+            for column in (NOTE, BY):
+                if column in of_term and cell[of_term[column]] is not None:
+                    found.append(problem(row, of_term[column], cell[of_term[column]], (
+                        f"belongs to the version: write it on the version's own row, not on the row for "
+                        f"{agreements.scope(where)}.")))
+            problems += found
+            if not found and day is not None:
+                scoped.append((row, day, where | {t: terms[t] for t in agreements.TARGET_TERMS}, raw_day))
+            continue
         note = cell[of_term[NOTE]] if NOTE in of_term else None
         recorder = (cell[of_term[BY]] if BY in of_term else None) or by
         for column, value, most in ((NOTE, note, MAX_NOTE), (BY, recorder, MAX_BY)):
@@ -174,6 +202,24 @@ def parse(file: str, columns: list[str], cells: list[dict], dates: str, at: date
         problems += found
         if not found:
             versions.append(Version(row, day, terms, note, recorder))
+    # each target joins its version's row; a version's row refused above leaves its targets unjoined but unblamed
+    of_day = {v.effective_date: v for v in versions}
+    taken = {}
+    for row, day, target, raw_day in scoped:
+        key = (day, target[REGION], target[SEGMENT])
+        if key in taken:
+            problems.append(problem(row, of_term[DATE], raw_day, f"row {taken[key]} sets the targets for "
+                                    f"{agreements.scope(target)} from {shown(day)} too: one row each."))
+        elif day in of_day:
+            of_day[day].targets.append(target)
+        elif day not in seen:
+            problems.append(problem(row, of_term[DATE], raw_day, (
+                f"no row of the file sets the version that takes effect on {shown(day)}: a target for "
+                f"{agreements.scope(target)} belongs to a version, so add that version's own row (no region, no "
+                "segment) with its terms.")))
+        taken.setdefault(key, row)
+    for v in versions:
+        v.targets = agreements.stored_targets(v.targets)
     return sorted(versions, key=lambda v: v.effective_date), problems
 
 
@@ -242,8 +288,15 @@ def number(text: str | None, term: str) -> int | float | None:
     return int(value) if agreements.TERMS[term][1] and value.is_integer() else value
 
 
-def plan(versions: list[Version], history: pd.DataFrame,
-         currency: str = "EUR") -> tuple[list[Version], int, list[dict]]:
+def stored_targets(targets: pd.DataFrame | None, day) -> list[dict]:
+    """The targets for regions and segments stored with the version of `day`."""
+    if targets is None or targets.empty:
+        return []
+    return agreements.stored_targets(targets[targets["effective_date"] == pd.Timestamp(day)])
+
+
+def plan(versions: list[Version], history: pd.DataFrame, currency: str = "EUR",
+         targets: pd.DataFrame | None = None) -> tuple[list[Version], int, list[dict]]:
     """The versions to add, how many are already stored, and the problem of each version that would rewrite
     the record rather than follow it."""
     stored = {pd.Timestamp(r["effective_date"]).date(): r for _, r in history.iterrows()}
@@ -253,7 +306,8 @@ def plan(versions: list[Version], history: pd.DataFrame,
         if v.effective_date in stored:
             row = stored[v.effective_date]
             note = row["note"] if isinstance(row["note"], str) else None
-            differences = agreements.changes(agreements.stored_terms(row), v.terms, currency)
+            differences = agreements.changes(agreements.stored_terms(row), v.terms, currency,
+                                             stored_targets(targets, v.effective_date), v.targets)
             if not differences and note == v.note:
                 same += 1
                 continue
@@ -271,14 +325,16 @@ def plan(versions: list[Version], history: pd.DataFrame,
     return new, same, problems
 
 
-def described(new: list[Version], history: pd.DataFrame,
-              currency: str = "EUR") -> list[tuple[date, list[str] | None]]:
+def described(new: list[Version], history: pd.DataFrame, currency: str = "EUR",
+              targets: pd.DataFrame | None = None) -> list[tuple[date, list[str] | None]]:
     """Each new version with what it changes against the one before it; None for the very first version."""
     previous = agreements.stored_terms(history.iloc[0]) if len(history) else None
+    previous_targets = stored_targets(targets, history.iloc[0]["effective_date"]) if len(history) else []
     said = []
     for v in new:
-        said.append((v.effective_date, None if previous is None else agreements.changes(previous, v.terms, currency)))
-        previous = v.terms
+        said.append((v.effective_date, None if previous is None
+                     else agreements.changes(previous, v.terms, currency, previous_targets, v.targets)))
+        previous, previous_targets = v.terms, v.targets
     return said
 
 

@@ -37,12 +37,19 @@ LIMITS = {
 }
 
 
+# the terms a version may also agree for a region and/or a segment (schema 13); the others hold for everyone
+TARGET_TERMS = ("monthly_mql_target", "monthly_revenue_target_eur")
+SCOPES = ("region", "segment")
+
+
 class AgreementError(ValueError):
     """A version that cannot be stored as given; the message says what to change."""
 
 
-def check(effective_date: date | None, terms: dict, by: str | None, latest: date | None = None) -> None:
-    """Refuse a version with no date, a date not after the latest version's, a term out of range or no name."""
+def check(effective_date: date | None, terms: dict, by: str | None, latest: date | None = None,
+          targets: list[dict] = ()) -> None:
+    """Refuse a version with no date, a date not after the latest version's, a term or target out of range or
+    no name."""
     if not isinstance(effective_date, date):
         raise AgreementError("Choose the date this version takes effect.")
     if latest is not None and effective_date <= latest:
@@ -51,6 +58,7 @@ def check(effective_date: date | None, terms: dict, by: str | None, latest: date
             "a version is never rewritten, only followed by a newer one. Choose a later date.")
     for name, value in terms.items():
         check_term(name, value)
+    check_targets(targets)
     if not (by or "").strip():
         raise AgreementError("Type your name in 'Recorded by': every version keeps who wrote it down.")
 
@@ -72,6 +80,51 @@ def check_term(name: str, value) -> None:
         raise AgreementError(message)
 
 
+def scope(target: dict) -> str:
+    """Whom a target is for, as a reader says it: "region North", "segment SMB in region North"."""
+    region, segment = target.get("region"), target.get("segment")
+    if region and segment:
+        return f"segment {segment} in region {region}"
+    return f"region {region}" if region else f"segment {segment}"
+
+
+def check_targets(targets: list[dict]) -> None:
+    """Refuse a target that names no region or segment, agrees nothing, holds a value out of range, or repeats
+    another's region and segment."""
+    seen = set()
+    for target in targets:
+        key = tuple((target.get(s) or None) for s in SCOPES)
+        if key == (None, None):
+            raise AgreementError("A target for part of the organisation names a region, a segment or both; the "
+                                 "whole organisation's targets are the version's own terms.")
+        if all(target.get(name) is None for name in TARGET_TERMS):
+            raise AgreementError(f"The target for {scope(target)} agrees neither an MQL nor a revenue target: give "
+                                 "one, or remove the row.")
+        for name in TARGET_TERMS:
+            try:
+                check_term(name, target.get(name))
+            except AgreementError as e:
+                raise AgreementError(f"For {scope(target)}: {e}") from None
+        if key in seen:
+            raise AgreementError(f"Two targets for {scope(target)}: keep one.")
+        seen.add(key)
+
+
+def stored_targets(rows) -> list[dict]:
+    """Targets from query rows (a DataFrame or dicts) as plain Python, in a steady order: region, segment, ints,
+    floats, None when not agreed."""
+    records = rows.to_dict("records") if isinstance(rows, pd.DataFrame) else list(rows)
+    found = []
+    for row in records:
+        target = {s: (None if row.get(s) is None or pd.isna(row.get(s)) or not str(row.get(s)).strip()
+                      else str(row.get(s)).strip()) for s in SCOPES}
+        for name in TARGET_TERMS:
+            value = row.get(name)
+            target[name] = None if value is None or pd.isna(value) else int(value) if TERMS[name][1] else float(value)
+        found.append(target)
+    return sorted(found, key=lambda g: (g["region"] or "", g["segment"] or ""))
+
+
 def stored_terms(row) -> dict:
     """A version's terms from a query row as plain Python: ints, floats, None when not agreed."""
     terms = {}
@@ -82,8 +135,10 @@ def stored_terms(row) -> dict:
     return terms
 
 
-def changes(previous: dict | None, terms: dict, currency: str = "EUR") -> list[str]:
-    """What a new version changes against the one before, one phrase per term, in the terms' order."""
+def changes(previous: dict | None, terms: dict, currency: str = "EUR", previous_targets: list[dict] = (),
+            targets: list[dict] = ()) -> list[str]:
+    """What a new version changes against the one before, one phrase per term, in the terms' order, then one per
+    target of a region or segment."""
     if previous is None:
         return []
     said = []
@@ -92,12 +147,23 @@ def changes(previous: dict | None, terms: dict, currency: str = "EUR") -> list[s
         if old != new:
             said.append(f"{label} {'not agreed' if old is None else show(old, currency)} → "
                         f"{'not agreed' if new is None else show(new, currency)}")
+    def keyed(found):
+        return {tuple(g.get(s) for s in SCOPES): g for g in found}
+    old_targets, new_targets = keyed(previous_targets), keyed(targets)
+    for key in sorted(old_targets.keys() | new_targets.keys(), key=lambda k: tuple(v or "" for v in k)):
+        old, new = old_targets.get(key, {}), new_targets.get(key, {})
+        for name in TARGET_TERMS:
+            label, _, show = TERMS[name]
+            if old.get(name) != new.get(name):
+                said.append(f"{label} for {scope(dict(zip(SCOPES, key)))} "
+                            f"{'not agreed' if old.get(name) is None else show(old[name], currency)} → "
+                            f"{'not agreed' if new.get(name) is None else show(new[name], currency)}")
     return said
 
 
-def summary(terms: dict, currency: str = "EUR") -> list[str]:
+def summary(terms: dict, currency: str = "EUR", targets: list[dict] = ()) -> list[str]:
     """The terms as sentences a leader reads out (markdown), money in the organisation's currency; a term not
-    agreed says so."""
+    agreed says so. Then one sentence per target agreed for a region or segment."""
     threshold, sla, attempts = terms["mql_score_threshold"], terms["first_touch_sla_hours"], terms["min_attempts"]
     mql_target, revenue_target = terms["monthly_mql_target"], terms["monthly_revenue_target_eur"]
     recycle = terms.get("recycle_days")
@@ -121,29 +187,74 @@ def summary(terms: dict, currency: str = "EUR") -> list[str]:
                  if mql_target is not None else "**No monthly MQL target** is agreed.")
     lines.append(f"Together they aim at **{formats.md(TERMS['monthly_revenue_target_eur'][2](revenue_target, currency))} "
                  "revenue a month**." if revenue_target is not None else "**No shared revenue target** is agreed.")
+    for target in targets:
+        mqls, money = target["monthly_mql_target"], target["monthly_revenue_target_eur"]
+        agreed = [f"**{mqls:,} MQL{'' if mqls == 1 else 's'}**" if mqls is not None else None,
+                  f"**{formats.md(TERMS['monthly_revenue_target_eur'][2](money, currency))} revenue**"
+                  if money is not None else None]
+        lines.append(f"For {formats.md(scope(target))}: {' and '.join(a for a in agreed if a)} a month.")
     return lines
 
 
-def add_version(con, effective_date: date, terms: dict, by: access.Person, note: str | None, at: datetime) -> list[str]:
-    """Append a version taking effect on effective_date, recorded by `by` at `at` (UTC); returns what it
-    changes against the version before (empty for the first). All or nothing."""
+# a KPI query's target column, as a sentence names the target
+TARGET_WORDS = {"mql_target": "MQL", "revenue_target_eur": "revenue"}
+
+
+def filtered(values: dict) -> str | None:
+    """The filters (segment/region/source -> code or None) as a reader says them: "region North", "segment SMB in
+    region North", "region North and source Paid search"; None when none is set."""
+    said = [scope({s: values.get(s) for s in SCOPES})] if any(values.get(s) for s in SCOPES) else []
+    if values.get("source"):
+        said.append(f"source {formats.words(values['source'])}")
+    return " and ".join(said) or None
+
+
+def no_target(target: str, values: dict) -> str:
+    """Why a view shows no target for a KPI (target: the query's target column; values: the filters, segment/
+    region/source -> code or None): targets are agreed for the organisation, a region, a segment or both, never
+    for a source."""
+    kpi_label = TARGET_WORDS[target]
+    if values.get("source"):
+        return f"No {kpi_label} target: targets are agreed for a region or segment, never for a source."
+    if not filtered(values):
+        return f"No {kpi_label} target was agreed for all of this period."
+    return f"No {kpi_label} target agreed for {formats.md(filtered(values))} over this period."
+
+
+def add_version(con, effective_date: date, terms: dict, by: access.Person, note: str | None, at: datetime,
+                targets: list[dict] = ()) -> list[str]:
+    """Append a version taking effect on effective_date, with its targets for regions and segments, recorded by
+    `by` at `at` (UTC); returns what it changes against the version before (empty for the first). All or
+    nothing."""
     terms = dict.fromkeys(TERMS) | terms  # a term left out is not agreed
+    targets = stored_targets(targets)
     with warehouse.transaction(con, by, "agreements") as cur:
         # read the latest version inside this transaction, so two sessions cannot both follow it
         history = cur.execute(queries.sql("agreements_history")).df()
         latest = pd.Timestamp(history.iloc[0]["effective_date"]).date() if len(history) else None
-        check(effective_date, terms, by.name, latest)
-        insert(cur, effective_date, terms, by.name, note, at)
+        check(effective_date, terms, by.name, latest, targets)
+        insert(cur, effective_date, terms, by.name, note, at, targets)
         rejudge(cur, effective_date)
         currency = warehouse.organisation_currency(warehouse.meta(cur))
-    return changes(stored_terms(history.iloc[0]) if len(history) else None, terms, currency)
+        before = targets_of(cur, latest) if latest is not None else []
+    return changes(stored_terms(history.iloc[0]) if len(history) else None, terms, currency, before, targets)
 
 
-def insert(cur, effective_date: date, terms: dict, changed_by: str, note: str | None, at: datetime) -> None:
-    """Write one checked version on the write transaction's cursor."""
+def targets_of(cur, effective_date: date) -> list[dict]:
+    """The targets for regions and segments that the version of effective_date agreed."""
+    found = cur.execute(queries.sql("agreement_targets_history")).df()
+    return stored_targets(found[found["effective_date"] == pd.Timestamp(effective_date)])
+
+
+def insert(cur, effective_date: date, terms: dict, changed_by: str, note: str | None, at: datetime,
+           targets: list[dict] = ()) -> None:
+    """Write one checked version, and its targets for regions and segments, on the write transaction's cursor."""
     cur.execute(queries.sql("agreement_insert"), queries.bind("agreement_insert", dict(
         dict.fromkeys(TERMS) | terms, effective_date=effective_date, changed_by=changed_by.strip(), changed_at=at,
         note=(note or "").strip() or None)))
+    for target in targets:
+        cur.execute(queries.sql("agreement_target_insert"), queries.bind(
+            "agreement_target_insert", dict(target, effective_date=effective_date)))
 
 
 def rejudge(cur, since: date) -> None:

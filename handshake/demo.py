@@ -64,6 +64,7 @@ STEPS = [
     ("10_meeting_actions", "Minuting weekly meetings"),
     ("11_meeting_action_history", "Minuting weekly meetings"),
     ("12_targets", "Setting targets"),
+    ("12_regional_targets", "Setting targets"),
     ("13_assessment_rounds", "Running the self-assessment"),
     ("14_assessment_responses", "Running the self-assessment"),
     ("15_assessment_answers", "Running the self-assessment"),

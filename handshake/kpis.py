@@ -293,15 +293,16 @@ CAMPAIGNS = (
         "What the campaigns cost in the period. A campaign's cost is spread evenly over the days of its run, "
         "so a period holds the share of its days that fall inside it; a campaign with no end date spreads "
         "its cost so far over its days so far. Unknown when a campaign that ran has no cost recorded. "
-        "Costs are never split by segment, region or source.",
+        "Under a segment, region or source filter each campaign's cost is shared out by the share of its leads "
+        "the filter keeps (10 of its 40 leads: a quarter of its cost).",
         "sum of cost x (days of the run inside the period / days of the run)",
         better=None,
         needs=("campaign_costs",),
     ),
     Kpi(
         "cost_per_mql_eur", "Cost per MQL", "money", "campaign_performance", "marketing",
-        "Campaign cost in the period over the campaigns' leads that became MQLs in it. Left empty when "
-        "filters are set, since costs cannot be split by segment, region or source.",
+        "Campaign cost in the period over the campaigns' leads that became MQLs in it. Under filters, the cost "
+        "shared out by the filtered share of each campaign's leads.",
         "campaign cost / MQLs from campaign leads",
         better='lower',
         needs=("campaign_costs",),
@@ -323,16 +324,16 @@ CAMPAIGNS = (
     Kpi(
         "return_on_spend", "Return on spend", "ratio", "campaign_performance", "shared",
         "Revenue from campaigns booked in the period for each unit of campaign cost in it (both in the organisation's currency). Deals close "
-        "months after the spend, so a recent period or a running campaign shows a low return that grows; "
-        "empty when filters are set.",
+        "months after the spend, so a recent period or a running campaign shows a low return that grows. "
+        "Under filters, over the cost shared out by the filtered share of each campaign's leads.",
         "revenue from campaigns / campaign cost",
         needs=("campaign_costs", "revenue"),
     ),
     Kpi(
         "customer_acquisition_cost_eur", "Customer acquisition cost", "money", "campaign_performance", "shared",
         "Campaign cost in the period for each customer won in it: campaign leads whose deal was won in the "
-        "period. Leads still open are not customers yet. Campaign cost only, not sales' own cost; "
-        "empty when filters are set.",
+        "period. Leads still open are not customers yet. Campaign cost only, not sales' own cost; under "
+        "filters, the cost shared out by the filtered share of each campaign's leads.",
         "campaign cost / campaign leads with a deal won in the period",
         better='lower',
         needs=("campaign_costs", "opportunities"),
@@ -359,7 +360,7 @@ CAMPAIGNS = (
         "pipeline_coverage_ratio", "Pipeline coverage", "ratio", "pipeline_coverage", "shared",
         "Open pipeline at the end of the period over the revenue target of the 90 days after it, taken "
         "from the agreement in force on the period's last day. 3x is a common rule of thumb, not a "
-        "target. Empty when no revenue target was agreed or when filters are set.",
+        "target. Under a region or segment filter, the target agreed for it; empty when none was agreed.",
         "open pipeline at period end / revenue target of the next 90 days",
         needs=("opportunities", "agreement"),
     ),

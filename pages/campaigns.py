@@ -3,8 +3,8 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from handshake import dashboard, kpis
-from handshake.formats import fmt, plural, symbol
+from handshake import agreements, campaigns as campaign_text, dashboard, formats, kpis
+from handshake.formats import fmt, plural, symbol, words
 
 # DOMAIN.md: "3x is a common rule of thumb" for pipeline coverage; shown as a reference, never a target
 RULE_OF_THUMB_COVERAGE = 3.0
@@ -14,7 +14,7 @@ filters = dashboard.filters()
 currency = dashboard.currency()
 st.caption(
     f"{filters.describe()} · a campaign's cost counts in proportion to the days of its run inside the period; "
-    "MQLs, pipeline and revenue count when they happened in it."
+    "MQLs, pipeline and revenue count when they happened in it." + campaign_text.cost_rule(filters.values)
 )
 dashboard.require_leads()
 
@@ -32,19 +32,14 @@ velocity = dashboard.query("lead_velocity", params)
 
 filtered = any(filters.values.values())
 last_day = f"{filters.end:%d %b %Y}"
+count = campaign_text.count
 
 
-def label(channel) -> str:
-    """paid_search -> Paid search."""
-    return str(channel).replace("_", " ").capitalize()
-
-
-def count(value) -> int:
-    return int(kpis.clean(value) or 0)
-
-
-def attendance(attended, has_ended: bool | None = True) -> str:
-    """A campaign's kick-off or post-mortem: attended, absent, not recorded, or not yet held."""
+def attendance(attended, has_ended: bool | None = True, ran: bool = True) -> str:
+    """A campaign's kick-off or post-mortem: attended, absent, not recorded, or not yet held; a campaign listed for
+    what its leads brought, though it ran before the period, is not counted in the period's attendance."""
+    if not ran:
+        return "ran before the period"
     if has_ended is False:
         return "running: not yet"
     attended = kpis.clean(attended)
@@ -53,15 +48,6 @@ def attendance(attended, has_ended: bool | None = True) -> str:
 
 # ---- 1. What the campaigns cost and bring
 st.subheader("What the campaigns cost and bring")
-if filtered:
-    st.info(
-        "Filters choose leads, but a campaign's cost cannot be split by segment, region or source: costs are "
-        "for whole campaigns, so cost per MQL, return on spend, acquisition cost and pipeline coverage stay "
-        "empty. Clear the filters to see them.",
-        icon=":material/filter_alt:",
-    )
-
-campaign_count = count(total["campaign_count"])
 if campaigns.empty:  # no campaign ran, and no older campaign's leads did anything in the period
     span = dashboard.query("data_range").iloc[0]
     st.info(
@@ -75,13 +61,11 @@ else:
     uncosted = count(total["uncosted_campaign_count"])
     mqls = count(total["campaign_mql_count"])
     customers = count(total["customer_count"])
-    no_ratio = "Costs are for whole campaigns: clear the filters to compare." if filtered else None
     no_cost = (f"{plural(uncosted, 'campaign')} that ran have no cost recorded: add it to the `campaigns` "
                "table to measure." if uncosted else None)
     notes = {
-        "campaign_cost_eur": no_cost or f"{plural(campaign_count, 'campaign')} ran in the period"
-        + (": whole campaigns, whatever the filters." if filtered else "."),
-        "cost_per_mql_eur": no_ratio or no_cost or (
+        "campaign_cost_eur": no_cost or campaign_text.cost_note(total, filters.values, currency),
+        "cost_per_mql_eur": no_cost or (
             f"{plural(mqls, 'campaign lead')} became MQLs." if mqls else "No campaign lead became an MQL in the period."
         ),
         "pipeline_sourced_eur": (
@@ -91,11 +75,11 @@ else:
             f"Of {fmt(revenue['marketing_sourced_revenue_eur'], 'money', currency)} marketing-sourced revenue in "
             "the period."
         ),
-        "return_on_spend": no_ratio or no_cost or (
+        "return_on_spend": no_cost or (
             "No campaign cost in the period." if not kpis.clean(total["campaign_cost_eur"])
             else "Deals close months after the spend: recent periods look low."
         ),
-        "customer_acquisition_cost_eur": no_ratio or no_cost or (
+        "customer_acquisition_cost_eur": no_cost or (
             f"{plural(customers, 'customer')} won from campaign leads." if customers
             else "No campaign lead's deal was won in the period."
         ),
@@ -107,28 +91,14 @@ else:
             dashboard.kpi_metric(name, total[name], note=notes[name])
 
     st.markdown("**Did sales take part?**")
-    recorded, attended = count(total["kickoff_recorded_count"]), count(total["kickoff_attended_count"])
-    due = count(total["postmortem_due_count"])
-    pm_recorded, pm_attended = count(total["postmortem_recorded_count"]), count(total["postmortem_attended_count"])
     ratings = count(total["rating_count"])
     left, middle, right = st.columns(3)
     with left:
-        unrecorded = campaign_count - recorded
-        dashboard.kpi_metric("sales_kickoff_rate", total["sales_kickoff_rate"], note=(
-            f"Sales attended {attended:,} of {plural(recorded, 'recorded kick-off')}"
-            + (f"; {unrecorded:,} not recorded." if unrecorded else ".")
-            if recorded else "No campaign ran in the period." if not campaign_count
-            else f"No kick-off attendance recorded for the {plural(campaign_count, 'campaign')} that ran."
-        ))
+        dashboard.kpi_metric("sales_kickoff_rate", total["sales_kickoff_rate"],
+                             note=campaign_text.kickoff_note(total, filters.start, filters.end))
     with middle:
-        running = campaign_count - due
-        still = f" {plural(running, 'campaign')} still running, no post-mortem yet." if running else ""
-        dashboard.kpi_metric("sales_postmortem_rate", total["sales_postmortem_rate"], note=(
-            f"Sales attended {pm_attended:,} of {plural(pm_recorded, 'recorded post-mortem')}"
-            + (f"; {due - pm_recorded:,} not recorded." if due > pm_recorded else ".") + still
-            if pm_recorded else "No campaign ended in the period." + still if not due
-            else f"No post-mortem attendance recorded for the {plural(due, 'campaign')} that ended." + still
-        ))
+        dashboard.kpi_metric("sales_postmortem_rate", total["sales_postmortem_rate"],
+                             note=campaign_text.postmortem_note(total, filters.start, filters.end))
     with right:
         dashboard.kpi_metric("sales_campaign_rating", total["sales_campaign_rating"], note=(
             f"From {plural(ratings, 'rating')} by sales." if ratings
@@ -136,22 +106,15 @@ else:
         ))
 
     st.markdown("**By channel**")
-    shown = channels.assign(channel=channels["channel"].map(label))
+    shown = channels.assign(channel=channels["channel"].map(words))
+    cost_name = "Cost in the period, shared by leads" if filtered else "Cost in the period"
     left, right = st.columns(2)
     with left:
-        # with filters the leads are a part and the costs whole: compare only what the leads brought
-        first, first_name = (("pipeline_sourced_eur", "Pipeline from these leads") if filtered
-                             else ("campaign_cost_eur", "Cost in the period"))
-        if not (shown[first].fillna(0).any() or shown["revenue_sourced_eur"].any()):
-            st.info("The campaigns of this period " + ("opened no pipeline and " if filtered else "cost nothing and ")
-                    + "brought no revenue in it yet.")
+        if not (shown["campaign_cost_eur"].fillna(0).any() or shown["revenue_sourced_eur"].any()):
+            st.info("The campaigns of this period cost nothing and brought no revenue in it yet.")
         else:
             returns = shown.dropna(subset=["return_on_spend"]).sort_values("return_on_spend", ascending=False)
-            if filtered:
-                top = shown.sort_values("revenue_sourced_eur", ascending=False).iloc[0]
-                title = (f"{top['channel']} brought the most revenue from these leads: "
-                         f"{fmt(top['revenue_sourced_eur'], 'money', currency)}")
-            elif len(returns) >= 2:
+            if len(returns) >= 2:
                 best, worst = returns.iloc[0], returns.iloc[-1]
                 title = dict(
                     text=f"{best['channel']} returned the most: {fmt(best['return_on_spend'], 'ratio')} its cost",
@@ -163,8 +126,8 @@ else:
             else:
                 title = "What each channel cost and brought in the period"
             figure = go.Figure()
-            figure.add_bar(x=shown["channel"], y=shown[first], name=first_name,
-                           marker_color="#4F6D7A" if filtered else dashboard.NEUTRAL_COLOUR)
+            figure.add_bar(x=shown["channel"], y=shown["campaign_cost_eur"], name=cost_name,
+                           marker_color=dashboard.NEUTRAL_COLOUR)
             figure.add_bar(x=shown["channel"], y=shown["revenue_sourced_eur"], name="Revenue from its leads",
                            marker_color=dashboard.MARKETING_COLOUR)
             figure.update_layout(barmode="group", title=title, yaxis_title=f"Amount in the period ({symbol(currency)})",
@@ -173,10 +136,7 @@ else:
     with right:
         per_mql = shown.dropna(subset=["cost_per_mql_eur"]).sort_values("cost_per_mql_eur")
         if per_mql.empty:
-            st.info("No cost per MQL to compare: " + (
-                "clear the filters, since costs are for whole campaigns." if filtered
-                else "no channel had both a known cost and MQLs in the period."
-            ))
+            st.info("No cost per MQL to compare: no channel had both a known cost and MQLs in the period.")
         else:
             cheapest = per_mql.iloc[0]
             figure = go.Figure()
@@ -184,22 +144,23 @@ else:
                            marker_color=dashboard.MARKETING_COLOUR, name="Cost per MQL",
                            text=[fmt(v, 'money', currency) for v in per_mql["cost_per_mql_eur"]], textposition="auto")
             figure.update_layout(
-                title=f"The cheapest MQLs came from {cheapest['channel'].lower()}, at "
+                title=f"The cheapest MQLs came from {cheapest['channel']}, at "
                 f"{fmt(cheapest['cost_per_mql_eur'], 'money', currency)} each",
                 xaxis_title=f"Cost per MQL ({symbol(currency)})", yaxis=dict(autorange="reversed"),
                 margin=dict(t=60, b=10),
             )
             dashboard.chart(figure, key="channel_cost_per_mql", width="stretch")
 
+    # the tables take the codes: dashboard.data_table shows them in words, and its CSV keeps each code beside them
     dashboard.data_table(
-        shown[["channel", "campaign_count", "campaign_cost_eur", "lead_count", "campaign_mql_count",
+        channels[["channel", "campaign_count", "campaign_cost_eur", "lead_count", "campaign_mql_count",
                "cost_per_mql_eur", "opportunity_count", "pipeline_sourced_eur", "revenue_sourced_eur",
                "return_on_spend", "customer_count", "customer_acquisition_cost_eur", "sales_kickoff_rate",
                "sales_postmortem_rate", "sales_campaign_rating", "rating_count"]],
         "handshake_channels.csv", label="The numbers by channel", column_config={
             "channel": st.column_config.TextColumn("Channel"),
             "campaign_count": st.column_config.NumberColumn("Campaigns run", format="%d"),
-            "campaign_cost_eur": dashboard.money_column("Cost"),
+            "campaign_cost_eur": dashboard.money_column(cost_name),
             "lead_count": st.column_config.NumberColumn("Leads", format="%d"),
             "campaign_mql_count": st.column_config.NumberColumn("MQLs", format="%d"),
             "cost_per_mql_eur": dashboard.money_column("Cost per MQL"),
@@ -209,17 +170,17 @@ else:
             "return_on_spend": st.column_config.NumberColumn("Return on spend", format="%.1fx"),
             "customer_count": st.column_config.NumberColumn("Customers won", format="%d"),
             "customer_acquisition_cost_eur": dashboard.money_column("Acquisition cost"),
-            "sales_kickoff_rate": st.column_config.NumberColumn("Sales at kick-off", format="percent"),
-            "sales_postmortem_rate": st.column_config.NumberColumn("Sales at post-mortem", format="percent"),
+            "sales_kickoff_rate": dashboard.rate_column("Sales at kick-off, campaigns run in the period"),
+            "sales_postmortem_rate": dashboard.rate_column("Sales at post-mortem, campaigns run in the period"),
             "sales_campaign_rating": st.column_config.NumberColumn("Sales' rating (1-5)", format="%.1f"),
             "rating_count": st.column_config.NumberColumn("Ratings", format="%d"),
         },
     )
+    ran = campaigns["campaign_count"] > 0
     listed = campaigns.assign(
-        channel=campaigns["channel"].map(label),
-        kickoff=[attendance(v) for v in campaigns["has_sales_at_kickoff"]],
-        postmortem=[attendance(v, kpis.clean(e)) for v, e in
-                    zip(campaigns["has_sales_at_postmortem"], campaigns["has_ended"])],
+        kickoff=[attendance(v, ran=r) for v, r in zip(campaigns["has_sales_at_kickoff"], ran)],
+        postmortem=[attendance(v, kpis.clean(e), r) for v, e, r in
+                    zip(campaigns["has_sales_at_postmortem"], campaigns["has_ended"], ran)],
     )
     dashboard.data_table(
         listed[["campaign_name", "channel", "start_date", "end_date", "campaign_cost_eur", "campaign_mql_count",
@@ -231,7 +192,8 @@ else:
             "channel": st.column_config.TextColumn("Channel"),
             "start_date": st.column_config.DateColumn("Start", format="D MMM YYYY"),
             "end_date": st.column_config.DateColumn("End", format="D MMM YYYY"),
-            "campaign_cost_eur": dashboard.money_column("Cost in period"),
+            "campaign_cost_eur": dashboard.money_column("Cost in period, shared by leads" if filtered
+                                                        else "Cost in period"),
             "campaign_mql_count": st.column_config.NumberColumn("MQLs", format="%d"),
             "cost_per_mql_eur": dashboard.money_column("Cost per MQL"),
             "pipeline_sourced_eur": dashboard.money_column("Pipeline"),
@@ -252,16 +214,27 @@ if not booked:
     st.info(f"No revenue booked from {filters.start:%d %b %Y} to {last_day} for these filters. "
             "Choose a longer period, or clear the filters.", icon=":material/payments:")
 else:
+    # a month the period cuts short is hatched and its target drawn apart, as on the Overview, so it does not
+    # read as a slump
+    cut = campaign_text.months_cut_short(monthly["period_start"], filters.start, filters.end)
+    short = [c is not None for c in cut]
+    cut_short = ["/" if s else "" for s in short]
     figure = go.Figure()
     for column, name, colour in (
         ("marketing_sourced_revenue_eur", "Marketing-sourced", dashboard.MARKETING_COLOUR),
         ("sales_sourced_revenue_eur", "Sales-sourced", dashboard.SALES_COLOUR),
         ("untraced_revenue_eur", "No lead (untraced)", dashboard.NEUTRAL_COLOUR),
     ):
-        figure.add_bar(x=monthly["period_start"], y=monthly[column], name=name, marker_color=colour)
-    if monthly["revenue_target_eur"].notna().any():
-        figure.add_scatter(x=monthly["period_start"], y=monthly["revenue_target_eur"], name="Target",
+        figure.add_bar(x=monthly["period_start"], y=monthly[column], name=name,
+                       marker=dict(color=colour, pattern_shape=cut_short))
+    whole, cut_months = monthly[[not s for s in short]], monthly[short]
+    if whole["revenue_target_eur"].notna().any():
+        figure.add_scatter(x=whole["period_start"], y=whole["revenue_target_eur"], name="Target",
                            mode="lines+markers", line=dict(color="#333333", dash="dash"))
+    if cut_months["revenue_target_eur"].notna().any():
+        figure.add_scatter(x=cut_months["period_start"], y=cut_months["revenue_target_eur"],
+                           name="Target for the days in the period", mode="markers",
+                           marker=dict(color="#333333", symbol="circle-open", size=10))
     figure.update_layout(
         barmode="stack",
         title=f"Marketing sourced {fmt(revenue['marketing_sourced_revenue_share'], 'rate')} of the "
@@ -271,8 +244,10 @@ else:
         legend=dict(orientation="h", y=-0.15, traceorder="normal"), margin=dict(t=60, b=10),
     )
     dashboard.chart(figure, key="revenue_by_source", width="stretch")
-    st.caption("Months by booking date; a month the period cuts holds only its days inside the period, "
-               "and so does its target.")
+    st.caption("Months by booking date." + (
+        f" The period cuts {' and '.join(c for c in cut if c)} short: hatched, they hold only their days inside "
+        "the period"
+        + (", as does the target." if monthly["revenue_target_eur"].notna().any() else ".") if cut else ""))
     dashboard.data_table(monthly, "handshake_revenue_by_source.csv", column_config={
         "period_start": st.column_config.DateColumn("Month", format="MMM YYYY"),
         "revenue_eur": dashboard.money_column("Revenue"),
@@ -280,7 +255,7 @@ else:
         "marketing_sourced_revenue_eur": dashboard.money_column("Marketing-sourced"),
         "sales_sourced_revenue_eur": dashboard.money_column("Sales-sourced"),
         "untraced_revenue_eur": dashboard.money_column("Untraced"),
-        "marketing_sourced_revenue_share": st.column_config.NumberColumn("Marketing share", format="percent"),
+        "marketing_sourced_revenue_share": dashboard.rate_column("Marketing share"),
     })
 
 # ---- 3. Pipeline coverage against the revenue target
@@ -289,11 +264,14 @@ open_pipeline = kpis.clean(pipeline["open_pipeline_eur"])
 target = kpis.clean(coverage["next_90_days_revenue_target_eur"])
 ratio = kpis.clean(coverage["pipeline_coverage_ratio"])
 horizon = f"{coverage['snapshot_date']:%d %b} to {coverage['horizon_last_date']:%d %b %Y}"
-if filtered:
-    why = "The revenue target is the whole organisation's: clear the filters to compare."
-elif kpis.clean(coverage["agreement_effective_date"]) is None:
+if kpis.clean(coverage["agreement_effective_date"]) is None:
     why = (f"No agreement was in force on {last_day}, so there is no revenue target to measure coverage "
            "against. Agree one in the joint meeting and record it in `agreements`.")
+elif target is None and filtered:
+    why = (f"The agreement in force on {last_day} sets no revenue target for "
+           f"{formats.md(agreements.filtered(filters.values))}"
+           + (": targets are agreed for the whole organisation, a region or a segment, never a source."
+              if filters.values.get("source") else ": record one on the Definitions page to measure coverage here."))
 elif target is None:
     why = (f"The agreement in force on {last_day} sets no revenue target: agree a shared one to measure "
            "coverage against it.")
@@ -307,9 +285,11 @@ with left:
                          note=f"{plural(count(pipeline['open_opportunity_count']), 'opportunity', 'opportunities')} "
                          f"open at the end of {last_day}.")
 with middle:
-    short = "Not for filtered views." if filtered else "No revenue target to compare with."
+    short = "No revenue target to compare with."
     dashboard.kpi_metric("pipeline_coverage_ratio", ratio, note=short if why else (
-        f"Target {fmt(target, 'money', currency)} for {horizon}, from the agreement of "
+        f"Target {fmt(target, 'money', currency)} for "
+        + (f"{formats.md(agreements.filtered(filters.values))}, " if filtered else "")
+        + f"{horizon}, from the agreement of "
         f"{coverage['agreement_effective_date']:%d %b %Y}. {RULE_OF_THUMB_COVERAGE:.0f}x is a common rule "
         "of thumb, not a target."
     ))
@@ -368,12 +348,12 @@ else:
                 figure.add_bar(x=part["month_start_date"], y=part["lead_velocity_rate"], name=name,
                                marker=dict(color=colour, pattern_shape=pattern),
                                customdata=part[["month_mql_count", "previous_month_mql_count"]],
-                               hovertemplate="%{x|%b %Y}: %{y:+.0%} (%{customdata[0]:,} MQLs vs "
+                               hovertemplate="%{x|%b %Y}: %{y:+.1%} (%{customdata[0]:,} MQLs vs "
                                "%{customdata[1]:,})<extra></extra>")
         figure.add_hline(y=0, line=dict(color="#333333", width=1))
         verb = "grew" if change >= 0 else "fell"
         figure.update_layout(
-            title=f"MQLs {verb} {abs(change):.0%} in {latest['month_start_date']:%B} over the month before"
+            title=f"MQLs {verb} {fmt(abs(change), 'rate')} in {latest['month_start_date']:%B} over the month before"
             + (" (threshold changed)" if changed else ""),
             yaxis_title="Change in MQLs on the month before (%)", yaxis_tickformat=".0%",
             xaxis=dict(tickformat="%b %Y", dtick="M1" if len(velocity) <= 12 else "M3"), xaxis_title=None,
@@ -391,7 +371,7 @@ else:
         "month_mql_count": st.column_config.NumberColumn("MQLs", format="%d"),
         "previous_month_mql_count": st.column_config.NumberColumn("MQLs the month before", format="%d"),
         "is_complete_month": st.column_config.CheckboxColumn("Month over"),
-        "lead_velocity_rate": st.column_config.NumberColumn("Lead velocity rate", format="percent"),
+        "lead_velocity_rate": dashboard.rate_column("Lead velocity rate"),
         "mql_score_threshold": st.column_config.NumberColumn("MQL threshold at month end", format="%d"),
         "previous_mql_score_threshold": st.column_config.NumberColumn("Threshold a month earlier", format="%d"),
         "is_mql_threshold_changed": st.column_config.CheckboxColumn("Threshold changed"),

@@ -44,6 +44,7 @@ st.markdown(
     "past weeks keep their own rules. A change is a new version from a date; no version is ever rewritten."
 )
 history = dashboard.query("agreements_history")
+target_history = dashboard.query("agreement_targets_history")  # the targets versions agreed for regions and segments
 now = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
 today = now.date()  # versions start at midnight UTC, the way agreement_periods assigns MQLs to them
 latest = history.iloc[0] if len(history) else None
@@ -64,7 +65,8 @@ else:
             st.markdown(f"No version is in force yet: the first takes effect on {day(history.iloc[-1]['effective_date'])}.")
         else:
             row = in_force.iloc[0]
-            said = agreements.summary(agreements.stored_terms(row), dashboard.currency())
+            said = agreements.summary(agreements.stored_terms(row), dashboard.currency(), agreement_file.stored_targets(
+                target_history, row["effective_date"]))
             st.markdown("\n".join(f"- {line}" for line in said))
             recorded = f"In force since {day(row['effective_date'])}"
             if kpis.clean(row["changed_by"]):
@@ -101,6 +103,18 @@ else:
     })
     st.caption("A dash in a term: not agreed in that version. Versions are only added, so this table is the "
                "complete record of every change, when and by whom.")
+    if len(target_history):
+        st.markdown("**Targets for a region or segment**, version by version")
+        st.dataframe(target_history, hide_index=True, placeholder="–", column_config={
+            "effective_date": st.column_config.DateColumn("In force from", format="D MMM YYYY"),
+            "superseded_date": st.column_config.DateColumn("Until", format="D MMM YYYY", help="A dash: still in force."),
+            "region": st.column_config.TextColumn("Region", help="A dash: every region."),
+            "segment": st.column_config.TextColumn("Segment", help="A dash: every segment."),
+            "monthly_mql_target": st.column_config.NumberColumn("MQLs / month", format="localized"),
+            "monthly_revenue_target_eur": dashboard.money_column("Revenue / month"),
+        })
+        st.caption("Under a region or segment filter, the Overview and Campaigns pages compare with the target "
+                   "agreed for exactly that region and segment, and say so where none was agreed.")
 
 # ---- a new version
 st.subheader("Add a version" if latest is not None else "Write down the first version")
@@ -108,12 +122,15 @@ if dashboard.cannot("agreements"):
     st.stop()
 person = dashboard.person()
 prefill = agreements.stored_terms(latest) if latest is not None else dict.fromkeys(agreements.TERMS)
+prefill_targets = agreement_file.stored_targets(target_history, latest_date) if latest is not None else []
 earliest = latest_date + timedelta(days=1) if latest_date else None
 # The form starts from the latest version. Its values are set through st.session_state, not the widgets'
 # value=: a browser sends back what its widgets show, so only values set this way start the form afresh.
 fresh = {"def_effective": max(today + timedelta(days=1), earliest or today), "def_by": "", "def_note": "",
          "def_confirm": False} | {key: prefill[name] for name, key in TERM_KEYS.items()}
 restart = st.session_state.pop("def_restart", False)
+# the targets' table starts afresh under a new key: a data editor keeps its edits under its key
+st.session_state["def_targets_round"] = st.session_state.get("def_targets_round", 0) + (1 if restart else 0)
 for key, value in fresh.items():
     if restart or key not in st.session_state:
         st.session_state[key] = value
@@ -154,6 +171,28 @@ with st.container(border=True):
             help="Days without progress (no touch, no decision, no later stage) after which an MQL is recycled: "
                  "closed, neither won nor in play. 7 to 730."),
     }
+    options = dashboard.query("filter_options")
+    st.markdown("**Targets for a region or segment** (optional)")
+    edited = st.data_editor(
+        pd.DataFrame(prefill_targets, columns=[*agreements.SCOPES, *agreements.TARGET_TERMS]),
+        key=f"def_targets_{st.session_state['def_targets_round']}", num_rows="dynamic", hide_index=True,
+        width="stretch", placeholder="–", column_config={
+            "region": st.column_config.SelectboxColumn(
+                "Region", options=options.loc[options["filter"] == "region", "value"].tolist(),
+                help="Empty: every region (then name a segment)."),
+            "segment": st.column_config.SelectboxColumn(
+                "Segment", options=options.loc[options["filter"] == "segment", "value"].tolist(),
+                help="Empty: every segment (then name a region)."),
+            "monthly_mql_target": st.column_config.NumberColumn("MQL target / month", min_value=0, step=1,
+                                                                format="%d"),
+            "monthly_revenue_target_eur": st.column_config.NumberColumn(
+                f"Revenue target / month ({formats.symbol(dashboard.currency())})", min_value=0, step=1000.0,
+                format=f"{formats.prefix(dashboard.currency())}%,.0f"),
+        })
+    st.caption("Beside the organisation's targets above: a row for each region, segment, or segment in a region "
+               "with its own monthly targets (a dash: every region, every segment, or not agreed). They hold as long "
+               "as this version does; a row left out is not agreed.")
+    targets = agreements.stored_targets(edited.dropna(how="all"))
     if person.signed_in:  # the sign-in names who records it
         by = person.name
     else:
@@ -170,14 +209,15 @@ with st.container(border=True):
 
 if save:
     try:
-        agreements.check(effective, terms, by, latest_date)
+        agreements.check(effective, terms, by, latest_date, targets)
         if not confirmed:
             when = "today" if effective == today else f"on {day(effective)}, in the past"
             raise agreements.AgreementError(
                 f"This version takes effect {when}: tick the box above to confirm that the MQLs since then "
                 f"({rejudged:,}) will be judged by it, or choose a later date.")
         changed = agreements.add_version(warehouse.shared_connection(warehouse.configured_path()),
-                                         effective, terms, dataclasses.replace(person, name=by), note, now)
+                                         effective, terms, dataclasses.replace(person, name=by), note, now,
+                                         targets)
     except (agreements.AgreementError, access.Refused) as e:
         st.error(str(e))
     else:
@@ -198,8 +238,10 @@ if "def_notice" in st.session_state:
 # ---- versions from a file: the same reader and rules as `python -m handshake import FILE --kind agreements`
 st.subheader("Or add versions from a file")
 st.caption("A CSV or .xlsx file with one row per version and the columns " + ", ".join(agreement_file.COLUMNS)
-           + " (an empty term is not agreed; changed_by defaults to who records it). Versions already stored "
-             "are skipped; the new ones must follow the latest and are added together, or none is.")
+           + " (an empty term is not agreed; changed_by defaults to who records it). A row that names a region "
+             "and/or a segment holds only that version's monthly targets for them, beside the version's own row "
+             "of the same date. Versions already stored are skipped; the new ones must follow the latest and are "
+             "added together, or none is.")
 versions_file = st.file_uploader("Versions file (CSV or Excel .xlsx)", type=["csv", "txt", "xlsx"], key="def_file")
 file_dates = st.radio("Dates are written", list(uploads.DATE_ORDERS), key="def_file_dates",
                       format_func=uploads.DATE_ORDERS.get, horizontal=True)

@@ -42,13 +42,12 @@ if same_age is not None and not evidence.enough(fewest_wins):
 
 def target_note(kpi) -> str:
     target = current.get(kpi.target)
-    if target is None:
-        if any(filters.values.values()):
-            return "Targets are set for the whole organisation: clear the filters to compare."
-        return "No target was agreed for all of this period."
+    if target is None:  # none agreed for these filters (a region's, a segment's or the organisation's): say so
+        from handshake import agreements  # here, not at the top: only this function is this change's to edit
+        return agreements.no_target(kpi.target, filters.values)
     if not target:
         return f"Target {fmt(target, kpi.unit, currency)}."
-    return f"Target {fmt(target, kpi.unit, currency)} · {current[kpi.name] / target:.0%} of target."
+    return f"Target {fmt(target, kpi.unit, currency)} · {fmt(current[kpi.name] / target, 'rate')} of target."
 
 
 nothing = "No MQLs in this period for these filters."

@@ -1,8 +1,8 @@
 -- one row per campaign, per channel or for all campaigns together ($dimension): what they cost in the
 -- period, what their leads brought in it, and how sales took part
 -- parameters: $start, $end (dates, end exclusive), $dimension ('campaign', 'channel' or 'total': always
--- one row), $segment, $region, $source (null = all; they filter leads, never costs, so any of them
--- leaves the cost ratios empty), $now (timestamp: a campaign with no end date has run until then)
+-- one row), $segment, $region, $source (null = all; they filter leads, and share each campaign's cost out by
+-- the filtered share of its leads), $now (timestamp: a campaign with no end date has run until then)
 with
 runs as (
     -- a campaign's cost counts in the period in proportion to the days of its run inside it
@@ -93,6 +93,20 @@ customers as (
         and ($source is null or coalesce(source, '') = $source)
     group by campaign_id
 ),
+shares as (
+    -- under a filter a campaign's cost is shared out by the share of its leads, whenever they arrived, that the
+    -- filters keep: 10 of its 40 leads in a region put 10/40 of its cost in that region's view
+    select
+        campaign_id,
+        sum(lead_count) as campaign_all_lead_count,
+        sum(case when ($segment is null or segment = $segment)
+            and ($region is null or region = $region)
+            and ($source is null or coalesce(source, '') = $source) then lead_count else 0 end)
+            as campaign_kept_lead_count,
+    from created_daily
+    where campaign_id is not null
+    group by campaign_id
+),
 ratings as (
     select
         campaign_id,
@@ -110,7 +124,14 @@ facts as (
         end as group_key,
         r.*,
         r.days_in_period > 0 as ran_in_period,
-        r.cost_eur * r.days_in_period / datediff('day', r.start_date, r.run_end_date) as cost_in_period_eur,
+        r.cost_eur * r.days_in_period / datediff('day', r.start_date, r.run_end_date) as whole_cost_in_period_eur,
+        -- unfiltered, the whole cost; filtered, the kept share of it (none for a campaign with no leads at all)
+        case when $segment is null and $region is null and $source is null then 1.0
+            else coalesce(s.campaign_kept_lead_count / nullif(s.campaign_all_lead_count, 0), 0) end as cost_share,
+        r.cost_eur * r.days_in_period / datediff('day', r.start_date, r.run_end_date) * cost_share
+            as cost_in_period_eur,
+        coalesce(s.campaign_all_lead_count, 0) as campaign_all_lead_count,
+        coalesce(s.campaign_kept_lead_count, 0) as campaign_kept_lead_count,
         coalesce(a.lead_count, 0) as lead_count,
         coalesce(q.mql_count, 0) as mql_count,
         coalesce(p.opportunity_count, 0) as opportunity_count,
@@ -127,6 +148,7 @@ facts as (
     left join bookings b on b.campaign_id = r.campaign_id
     left join customers w on w.campaign_id = r.campaign_id
     left join ratings g on g.campaign_id = r.campaign_id
+    left join shares s on s.campaign_id = r.campaign_id
 ),
 in_scope as (
     -- the campaigns that ran in the period, and older ones whose leads still brought something in it
@@ -153,6 +175,9 @@ grouped as (
         count(case when ran_in_period then 1 end) as campaign_count,
         count(case when ran_in_period and cost_eur is null then 1 end) as uncosted_campaign_count,
         sum(case when ran_in_period then cost_in_period_eur else 0 end) as cost_eur,
+        sum(case when ran_in_period then whole_cost_in_period_eur else 0 end) as whole_cost_eur,
+        sum(case when ran_in_period then campaign_all_lead_count else 0 end) as campaign_all_lead_count,
+        sum(case when ran_in_period then campaign_kept_lead_count else 0 end) as campaign_kept_lead_count,
         sum(lead_count) as lead_count,
         sum(mql_count) as mql_count,
         sum(opportunity_count) as opportunity_count,
@@ -180,9 +205,10 @@ costed as (
     select
         k.group_key,
         g.*,
-        -- an unknown cost makes the sum unknown; lead filters make costs incomparable with the leads
+        -- an unknown cost makes the sum unknown
         case when coalesce(g.uncosted_campaign_count, 0) = 0 then coalesce(g.cost_eur, 0) end as known_cost_eur,
-        $segment is null and $region is null and $source is null as is_unfiltered,
+        case when coalesce(g.uncosted_campaign_count, 0) = 0 then coalesce(g.whole_cost_eur, 0) end
+            as known_whole_cost_eur,
     from groups k
     left join grouped g on g.group_key = k.group_key
 ),
@@ -198,16 +224,20 @@ final as (
         -- of the campaigns that ran in the period, the share whose cost is recorded (return on spend known)
         ((campaign_count - uncosted_campaign_count) / nullif(campaign_count, 0))::double as costed_campaign_rate,
         round(known_cost_eur, 2)::double as campaign_cost_eur,
+        -- the campaigns' whole cost in the period, and their leads (all, and those the filters keep), whose
+        -- ratio shares the cost out; all equal to the above when no filter is set
+        round(known_whole_cost_eur, 2)::double as whole_campaign_cost_eur,
+        coalesce(campaign_all_lead_count, 0)::bigint as campaign_all_lead_count,
+        coalesce(campaign_kept_lead_count, 0)::bigint as campaign_kept_lead_count,
         coalesce(lead_count, 0)::bigint as lead_count,
         coalesce(mql_count, 0)::bigint as campaign_mql_count,
-        case when is_unfiltered then known_cost_eur / nullif(mql_count, 0) end::double as cost_per_mql_eur,
+        (known_cost_eur / nullif(mql_count, 0))::double as cost_per_mql_eur,
         coalesce(opportunity_count, 0)::bigint as opportunity_count,
         coalesce(pipeline_eur, 0)::double as pipeline_sourced_eur,
         coalesce(revenue_eur, 0)::double as revenue_sourced_eur,
-        case when is_unfiltered then revenue_eur / nullif(known_cost_eur, 0) end::double as return_on_spend,
+        (revenue_eur / nullif(known_cost_eur, 0))::double as return_on_spend,
         coalesce(customer_count, 0)::bigint as customer_count,
-        case when is_unfiltered then known_cost_eur / nullif(customer_count, 0) end::double
-            as customer_acquisition_cost_eur,
+        (known_cost_eur / nullif(customer_count, 0))::double as customer_acquisition_cost_eur,
         case when $dimension = 'campaign' then has_sales_at_kickoff end as has_sales_at_kickoff,
         case when $dimension = 'campaign' then has_sales_at_postmortem end as has_sales_at_postmortem,
         case when $dimension = 'campaign' then has_ended end as has_ended,

@@ -11,15 +11,28 @@ day_buckets as (
     from (select unnest(range($start::timestamp, $end::timestamp, interval 1 day)) as day_at)
 ),
 targets as (
-    -- each day carries its month's target, spread evenly, from the agreement in force that day
+    -- each day carries its month's target, spread evenly, from the agreement in force that day: the whole
+    -- organisation's, or under a region and/or segment filter the one agreed for exactly that region and segment
+    -- (schema 13); no target is agreed per source
     select
         b.period_start,
-        sum(a.monthly_mql_target / extract(day from last_day(b.day_at))) as mql_target,
-        count(a.monthly_mql_target) = count(*) as has_target_every_day,
+        sum(g.monthly_mql_target / extract(day from last_day(b.day_at))) as mql_target,
+        count(g.monthly_mql_target) = count(*) as has_target_every_day,
     from day_buckets b
     left join agreement_periods a
         on b.day_at >= a.effective_date
         and (a.next_effective_date is null or b.day_at < a.next_effective_date)
+    left join agreement_targets t
+        on t.effective_date = a.effective_date
+        and t.region is not distinct from $region
+        and t.segment is not distinct from $segment
+    cross join lateral (
+        select case
+            when $source is not null then null
+            when $region is null and $segment is null then a.monthly_mql_target
+            else t.monthly_mql_target
+        end as monthly_mql_target
+    ) g
     group by b.period_start
 ),
 cohort as (
@@ -89,9 +102,8 @@ final as (
     select
         t.period_start,
         coalesce(p.mql_count, 0) as mql_count,
-        -- the target is the whole organisation's, so a filtered view has none to compare with
-        case when $segment is null and $region is null and $source is null and t.has_target_every_day
-            then round(t.mql_target)::integer end as mql_target,
+        -- the target agreed for these filters (the organisation's, a region's or a segment's) on every day
+        case when t.has_target_every_day then round(t.mql_target)::integer end as mql_target,
         coalesce(p.within_sla_count, 0) as within_sla_count,
         coalesce(p.breached_sla_count, 0) as breached_sla_count,
         coalesce(p.sla_pending_count, 0) as sla_pending_count,

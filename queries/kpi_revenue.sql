@@ -9,14 +9,28 @@ day_buckets as (
     from (select unnest(range($start::timestamp, $end::timestamp, interval 1 day)) as day_at)
 ),
 targets as (
+    -- each day carries its month's target, spread evenly, from the agreement in force that day: the whole
+    -- organisation's, or under a region and/or segment filter the one agreed for exactly that region and segment
+    -- (schema 13); no target is agreed per source
     select
         b.period_start,
-        sum(a.monthly_revenue_target_eur / extract(day from last_day(b.day_at))) as revenue_target_eur,
-        count(a.monthly_revenue_target_eur) = count(*) as has_target_every_day,
+        sum(g.monthly_revenue_target_eur / extract(day from last_day(b.day_at))) as revenue_target_eur,
+        count(g.monthly_revenue_target_eur) = count(*) as has_target_every_day,
     from day_buckets b
     left join agreement_periods a
         on b.day_at >= a.effective_date
         and (a.next_effective_date is null or b.day_at < a.next_effective_date)
+    left join agreement_targets t
+        on t.effective_date = a.effective_date
+        and t.region is not distinct from $region
+        and t.segment is not distinct from $segment
+    cross join lateral (
+        select case
+            when $source is not null then null
+            when $region is null and $segment is null then a.monthly_revenue_target_eur
+            else t.monthly_revenue_target_eur
+        end as monthly_revenue_target_eur
+    ) g
     group by b.period_start
 ),
 bookings as (
@@ -47,8 +61,7 @@ final as (
     select
         t.period_start,
         coalesce(p.revenue_eur, 0)::double as revenue_eur,
-        case when $segment is null and $region is null and $source is null and t.has_target_every_day
-            then round(t.revenue_target_eur, 2)::double end as revenue_target_eur,
+        case when t.has_target_every_day then round(t.revenue_target_eur, 2)::double end as revenue_target_eur,
         coalesce(p.marketing_sourced_revenue_eur, 0)::double as marketing_sourced_revenue_eur,
         coalesce(p.sales_sourced_revenue_eur, 0)::double as sales_sourced_revenue_eur,
         coalesce(p.untraced_revenue_eur, 0)::double as untraced_revenue_eur,

@@ -1,14 +1,26 @@
 -- one row: the open pipeline at the period's end against the revenue target of the 90 days after it
 -- parameters: $end (date, exclusive: the pipeline snapshot is taken as it begins), $open_pipeline_eur
 -- (kpi_open_pipeline's value for the same period and filters, so open pipeline is computed in one place),
--- $segment, $region, $source (the target is the whole organisation's: any filter leaves no ratio)
+-- $segment, $region, $source (null = all: the target is the one agreed for that region and/or segment,
+-- none under a source filter, as in kpi_revenue)
 with
 in_force as (
-    -- the agreement in force on the period's last day sets the target for the whole horizon
-    select effective_date, monthly_revenue_target_eur
-    from agreement_periods
-    where effective_date <= $end::date - 1
-        and (next_effective_date is null or $end::date - 1 < next_effective_date)
+    -- the agreement in force on the period's last day sets the target for the whole horizon: the whole
+    -- organisation's, or the one it holds for exactly the filtered region and segment (schema 13)
+    select
+        a.effective_date,
+        case
+            when $source is not null then null
+            when $region is null and $segment is null then a.monthly_revenue_target_eur
+            else t.monthly_revenue_target_eur
+        end as monthly_revenue_target_eur,
+    from agreement_periods a
+    left join agreement_targets t
+        on t.effective_date = a.effective_date
+        and t.region is not distinct from $region
+        and t.segment is not distinct from $segment
+    where a.effective_date <= $end::date - 1
+        and (a.next_effective_date is null or $end::date - 1 < a.next_effective_date)
 ),
 horizon as (
     select unnest(range($end::timestamp, $end::timestamp + interval 90 day, interval 1 day)) as day_at
@@ -28,7 +40,7 @@ final as (
         (select effective_date from in_force) as agreement_effective_date,
         case when t.has_target_every_day then round(t.revenue_target_eur, 2)::double end
             as next_90_days_revenue_target_eur,
-        case when $segment is null and $region is null and $source is null and t.has_target_every_day
+        case when t.has_target_every_day
             then ($open_pipeline_eur / nullif(t.revenue_target_eur, 0))::double end as pipeline_coverage_ratio,
     from target t
 )

@@ -267,7 +267,7 @@ HEADER = "effective_date,mql_score_threshold,first_touch_sla_hours,min_attempts,
 @pytest.mark.parametrize("text, message", [
     ("effective_date,mql_score_threshold,sla_hours\n2026-04-01,50,8\n",
      "agreement.csv, row 1 (the header), column sla_hours: not a term of the agreement. The columns are "
-     "effective_date, mql_score_threshold, first_touch_sla_hours, min_attempts, monthly_mql_target, "
+     "effective_date, region, segment, mql_score_threshold, first_touch_sla_hours, min_attempts, monthly_mql_target, "
      "monthly_revenue_target, recycle_days, note, changed_by"),
     ("mql_score_threshold,first_touch_sla_hours\n50,8\n",
      "agreement.csv, row 1 (the header): no column effective_date, the day each version takes effect"),
@@ -316,6 +316,66 @@ def test_an_agreement_file_that_fails_while_writing_leaves_the_warehouse_unchang
     with pytest.raises(RuntimeError):
         agreement_file.load(seed_con, user_file(tmp_path, "agreement.csv", EXCEL_CSV), HEADS, AT)
     assert (versions(seed_con), warehouse.data_version(seed_con)) == (stored, version)
+
+
+# ---- targets for regions and segments in the file (schema 13)
+
+REGIONAL_CSV = (
+    "effective_date,region,segment,mql_score_threshold,first_touch_sla_hours,min_attempts,monthly_mql_target,"
+    "monthly_revenue_target,note,changed_by\r\n"
+    "2026-04-01,,,50,4,3,62,62000,Targets by region,Heads\r\n"
+    "2026-04-01,DACH,,,,,40,\"€40,000\",,\r\n"
+    "2026-04-01,Nordics,SMB,,,,12,,,\r\n"
+)
+
+
+def targets(con) -> list[tuple]:
+    return con.execute("select effective_date, region, segment, monthly_mql_target, "
+                       "monthly_revenue_target_eur::double from agreement_targets order by all").fetchall()
+
+
+def test_an_agreement_file_stores_the_targets_of_regions_and_segments(seed_con, tmp_path):
+    path = user_file(tmp_path, "agreement.csv", REGIONAL_CSV)
+    outcome = agreement_file.load(seed_con, path, HEADS, AT)
+    # the version repeats v2's terms; only the two targets are new
+    assert outcome.added == [(date(2026, 4, 1), [
+        "monthly MQL target for region DACH not agreed → 40",
+        "monthly revenue target for region DACH not agreed → €40,000",
+        "monthly MQL target for segment SMB in region Nordics not agreed → 12"])]
+    assert targets(seed_con) == [(date(2026, 4, 1), "DACH", None, 40, 40000.0),
+                                 (date(2026, 4, 1), "Nordics", "SMB", 12, None)]
+    again = agreement_file.load(seed_con, path, HEADS, AT)
+    assert (again.added, again.already_stored) == ([], 1)  # the version and its targets are stored: nothing new
+    assert len(targets(seed_con)) == 2
+
+
+@pytest.mark.parametrize("extra, message", [
+    ("2026-04-01,DACH,,55,,,40,,,\r\n",
+     "agreement.csv, row 5, column mql_score_threshold ('55'): holds for the whole organisation, so it goes on the "
+     "version's own row: a row for region DACH holds only its monthly MQL and revenue targets."),
+    ("2026-05-01,UK & Ireland,,,,,30,,,\r\n",
+     "agreement.csv, row 5, column effective_date ('2026-05-01'): no row of the file sets the version that takes "
+     "effect on 1 May 2026"),
+    ("2026-04-01,DACH,,,,,45,,,\r\n",
+     "agreement.csv, row 5, column effective_date ('2026-04-01'): row 3 sets the targets for region DACH from "
+     "1 Apr 2026 too: one row each."),
+    ("2026-04-01,,Enterprise,,,,,,,\r\n",
+     "agreement.csv, row 5: a row for segment Enterprise agrees no target"),
+])
+def test_a_bad_target_row_is_refused_with_row_and_column_and_nothing_written(seed_con, tmp_path, extra, message):
+    with pytest.raises(agreement_file.AgreementFileRefused) as refused:
+        agreement_file.load(seed_con, user_file(tmp_path, "agreement.csv", REGIONAL_CSV + extra), HEADS, AT)
+    assert str(refused.value).startswith(message)
+    assert (len(versions(seed_con)), targets(seed_con)) == (2, [])
+
+
+def test_a_stored_version_with_other_targets_is_not_rewritten(seed_con, tmp_path):
+    agreement_file.load(seed_con, user_file(tmp_path, "agreement.csv", REGIONAL_CSV), HEADS, AT)
+    changed = REGIONAL_CSV.replace("2026-04-01,DACH,,,,,40,", "2026-04-01,DACH,,,,,50,")
+    with pytest.raises(agreement_file.AgreementFileRefused, match=(
+            r"row 2, column effective_date \('2026-04-01'\): a version from 1 Apr 2026 is already stored, and this "
+            r"row differs from it \(monthly MQL target for region DACH 40 → 50\)")):
+        agreement_file.load(seed_con, user_file(tmp_path, "changed.csv", changed), HEADS, AT)
 
 
 # ---- python -m handshake import --kind agreements, as a user runs it
@@ -488,3 +548,47 @@ def test_a_bad_versions_file_is_refused_on_the_page(monkeypatch, seed_warehouse,
         "Nothing was added. agreement.csv, row 2, column effective_date ('2026-03-01'): not after 16 Mar 2026")
     assert "def_file_save" not in [b.key for b in at.button]  # nothing to add
     assert len(history(at)) == 2
+
+
+def test_targets_for_regions_from_a_file_show_on_the_page_and_start_the_next_version(monkeypatch, seed_warehouse,
+                                                                                     tmp_path):
+    at = open_definitions(monkeypatch, seed_warehouse)
+    at.session_state["def_file_path"] = str(user_file(tmp_path, "agreement.csv", REGIONAL_CSV))
+    at.run()
+    at.text_input(key="def_by").input("Mara Market")
+    at.button(key="def_file_save").click().run()
+    assert_clean(at)
+    # the version of 1 Apr 2026 is in force today, with its two targets read out
+    summary = next(m.value for m in at.markdown if m.value.startswith("- "))
+    assert "For region DACH: **40 MQLs** and **€40,000 revenue** a month." in summary
+    assert "For segment SMB in region Nordics: **12 MQLs** a month." in summary
+    shown = at.dataframe[1].value  # the targets, version by version
+    assert shown[["region", "monthly_mql_target"]].values.tolist() == [["DACH", 40], ["Nordics", 12]]
+
+
+def test_a_target_for_a_region_added_on_the_page_is_saved_with_the_version(monkeypatch, seed_warehouse):
+    at = open_definitions(monkeypatch, seed_warehouse)
+    effective = at.date_input(key="def_effective").value  # the default: tomorrow
+    # a row typed into the targets' table, as the data editor keeps it
+    at.session_state["def_targets_0"] = {"edited_rows": {}, "deleted_rows": [], "added_rows": [
+        {"region": "DACH", "monthly_mql_target": 40, "monthly_revenue_target_eur": 25000}]}
+    at.text_input(key="def_by").input("Mara Market")
+    at.button(key="def_save").click().run()
+    assert_clean(at)
+    assert at.success[0].value == (
+        f"Saved the version that takes effect on {effective.day} {effective:%b %Y}. Compared with the version before: "
+        "monthly MQL target for region DACH not agreed → 40; monthly revenue target for region DACH not agreed → "
+        "€25,000.")
+    shown = at.dataframe[1].value  # the targets, version by version
+    assert shown[["region", "monthly_mql_target", "monthly_revenue_target_eur"]].values.tolist() == [
+        ["DACH", 40, 25000.0]]
+
+
+def test_a_target_row_naming_no_region_or_segment_is_refused_on_the_page(monkeypatch, seed_warehouse):
+    at = open_definitions(monkeypatch, seed_warehouse)
+    at.session_state["def_targets_0"] = {"edited_rows": {}, "deleted_rows": [], "added_rows": [
+        {"monthly_mql_target": 40}]}
+    at.text_input(key="def_by").input("Mara Market")
+    at.button(key="def_save").click().run()
+    assert at.error[0].value.startswith("A target for part of the organisation names a region, a segment or both")
+    assert len(history(at)) == 2  # nothing written

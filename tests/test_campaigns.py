@@ -10,9 +10,9 @@ from datetime import date, datetime
 
 import pytest
 
-from handshake import kpis, queries
+from handshake import campaigns as campaign_text, kpis, queries
 
-from test_app import assert_clean, open_app
+from test_app import assert_clean, open_app, visible_text
 
 NOW = datetime(2026, 4, 1, 0, 0)
 COST_10 = 3000 * 31 / 90  # 1,033.33: 31 of its 90 days fall in March
@@ -149,14 +149,61 @@ def test_channel_groups_its_campaigns(seed_con, run_query):
     assert row["kickoff_recorded_count"] == 1  # Search March's kick-off is not recorded
 
 
-def test_filters_pick_leads_and_leave_cost_ratios_empty(run_query):
+def test_a_filter_shares_each_campaigns_cost_by_its_kept_leads(run_query):
     row = performance(run_query, march(region="DACH"))
-    # costs stay whole; DACH MQLs: L1, L7, L10 (Search Q1) and L4 (Social); L2 (Nordics) is out
-    assert row["campaign_cost_eur"] == pytest.approx(MARCH_COST, abs=0.01)
+    # every lead of Search Q1 (L1, L7, L9, L10), Social (L4) and Guide (L8) is in DACH, Webinar's L2 is not:
+    # 1,033.33 x 4/4 + 1,500 x 0/1 + 269.57 x 1/1 + 400 x 1/1
+    assert row["campaign_cost_eur"] == pytest.approx(COST_10 + COST_30 + 400, abs=0.01)  # 1,702.90
+    assert row["whole_campaign_cost_eur"] == pytest.approx(MARCH_COST, abs=0.01)
+    assert (row["campaign_kept_lead_count"], row["campaign_all_lead_count"]) == (6, 7)  # L2 of the 7 is out
+    # DACH MQLs: L1, L7, L10 (Search Q1) and L4 (Social); L2 (Nordics) is out
     assert row["campaign_mql_count"] == 4
     assert row["revenue_sourced_eur"] == 10000
-    for name in ("cost_per_mql_eur", "return_on_spend", "customer_acquisition_cost_eur"):
-        assert kpis.clean(row[name]) is None, name
+    assert row["cost_per_mql_eur"] == pytest.approx((COST_10 + COST_30 + 400) / 4)  # 425.72
+    assert row["return_on_spend"] == pytest.approx(10000 / (COST_10 + COST_30 + 400))  # 5.9x
+    assert row["customer_acquisition_cost_eur"] == pytest.approx(COST_10 + COST_30 + 400)  # 1 customer, L1
+
+
+def add_north_push(con):
+    """Campaign 70, all of March for 1,000, with 40 leads: 100-109 in North (100 and 101 MQLs, 100 won 500 in
+    March), 110-139 in DACH."""
+    con.execute("insert into campaigns values (70, 'North push', 'events', '2026-03-01', '2026-03-31', 1000, "
+                "null, null)")
+    con.execute("""
+        insert into leads (lead_id, created_at, source, sourced_by, campaign_id, segment, region, lead_score,
+            mql_at, status)
+        select i, timestamp '2026-03-02 09:00', 'events', 'marketing', 70, 'SMB',
+            case when i < 110 then 'North' else 'DACH' end, 70,
+            case when i in (100, 101) then timestamp '2026-03-03 09:00' end,
+            case when i = 100 then 'won' when i = 101 then 'mql' else 'inquiry' end
+        from range(100, 140) t(i)""")
+    con.execute("insert into opportunities values (700, 100, 2, '2026-03-10', 'won', 500, '2026-03-20', true)")
+    con.execute("insert into revenue values (700, 700, '2026-03-20', 500)")
+
+
+def test_a_campaigns_cost_in_a_region_is_its_share_of_the_campaigns_leads(seed_con, run_query):
+    add_north_push(seed_con)
+    row = performance(run_query, march(region="North"), "campaign").loc[70]
+    assert row["campaign_cost_eur"] == 250  # 1,000 x 10/40: 10 of its 40 leads are in North
+    assert row["whole_campaign_cost_eur"] == 1000
+    assert row["cost_per_mql_eur"] == 125  # 250 / 2 MQLs (leads 100 and 101)
+    assert row["return_on_spend"] == 2  # 500 booked / 250
+    assert row["customer_acquisition_cost_eur"] == 250  # 250 / 1 customer (lead 100)
+    total = performance(run_query, march(region="North"))
+    # no other campaign has a lead in North, so they add nothing
+    assert (total["campaign_cost_eur"], total["cost_per_mql_eur"]) == (250, 125)
+    dach = performance(run_query, march(region="DACH"), "campaign").loc[70]
+    assert dach["campaign_cost_eur"] == 750  # 1,000 x 30/40
+    assert performance(run_query, march(), "campaign").loc[70, "campaign_cost_eur"] == 1000  # no filter: whole
+
+
+def test_a_campaign_with_no_leads_puts_no_cost_in_a_filtered_view(seed_con, run_query):
+    seed_con.execute("insert into campaigns values (80, 'Billboard', 'events', '2026-03-01', '2026-03-31', 900, "
+                     "null, null)")
+    assert performance(run_query, march(), "campaign").loc[80, "campaign_cost_eur"] == 900
+    # none of its 0 leads is in DACH: 0 of its cost there, so the DACH total is as before (1,702.90)
+    assert performance(run_query, march(region="DACH"))["campaign_cost_eur"] == \
+        pytest.approx(COST_10 + COST_30 + 400, abs=0.01)
 
 
 def test_a_campaign_with_no_cost_recorded_makes_the_cost_unknown(seed_con, run_query):
@@ -249,10 +296,11 @@ def test_pipeline_coverage_with_no_revenue_target_agreed(seed_con, run_query):
     assert kpis.clean(row["pipeline_coverage_ratio"]) is None
 
 
-def test_pipeline_coverage_is_empty_when_filtered(run_query):
+def test_pipeline_coverage_is_empty_for_a_region_with_no_target_agreed(run_query):
     row = coverage(run_query, march(region="DACH"))
-    # the target is the whole organisation's; the DACH pipeline is not
-    assert row["next_90_days_revenue_target_eur"] > 0
+    # the seed agrees targets for the whole organisation only (tests/test_targets.py adds a region's)
+    assert row["agreement_effective_date"].date() == date(2026, 3, 16)
+    assert kpis.clean(row["next_90_days_revenue_target_eur"]) is None
     assert kpis.clean(row["pipeline_coverage_ratio"]) is None
 
 
@@ -326,13 +374,13 @@ def test_page_shows_the_seed_campaigns(monkeypatch, seed_warehouse):
     at = open_app(monkeypatch, seed_warehouse, "pages/campaigns.py", period=["2026-03-01", "2026-03-31"])
     assert_clean(at)
     values = shown(at)
-    assert values["Campaign cost"] == "€3.2k"  # 3,202.90
+    assert values["Campaign cost"] == "€3.2K"  # 3,202.90
     assert values["Cost per MQL"] == "€641"  # 3,202.90 / 5
-    assert values["Revenue from campaigns"] == "€10.0k"
+    assert values["Revenue from campaigns"] == "€10K"
     assert values["Return on spend"] == "3.1x"  # 10,000 / 3,202.90
     assert values["Sales at kick-off"] == "66.7%"  # 2 of 3 recorded
     assert values["Sales' campaign rating"] == "3.7 / 5"  # (4 + 2 + 5) / 3
-    assert values["Open pipeline"] == "€11.0k"
+    assert values["Open pipeline"] == "€11K"
     assert values["Pipeline coverage"] == "0.1x"  # 11,000 / 183,933
     assert values["Lead velocity rate"] == "700.0%"  # (8 - 1) / 1
     assert len(at.get("plotly_chart")) == 5  # by channel twice, revenue by source, coverage, lead velocity
@@ -348,11 +396,64 @@ def test_page_explains_a_period_with_no_data(monkeypatch, seed_warehouse):
     assert "No lead velocity to show" in text
 
 
-def test_page_with_filters_says_why_ratios_are_empty(monkeypatch, seed_warehouse):
+def test_page_with_a_region_filter_shares_the_cost_and_says_so(monkeypatch, seed_warehouse):
     at = open_app(monkeypatch, seed_warehouse, "pages/campaigns.py", period=["2026-03-01", "2026-03-31"],
                   region="DACH")
     assert_clean(at)
     values = shown(at)
-    assert values["Cost per MQL"] == "–"
+    # 1,033.33 x 4/4 (Search Q1) + 1,500 x 0/1 (Webinar) + 269.57 x 1/1 (Social) + 400 x 1/1 (Guide) = 1,702.90
+    assert values["Campaign cost"] == "€1.7K"
+    assert values["Cost per MQL"] == "€426"  # 1,702.90 / 4 DACH MQLs
+    assert values["Return on spend"] == "5.9x"  # 10,000 / 1,702.90
+    text = visible_text(at)
+    # 6 of the 7 leads of the 4 campaigns are in DACH (Webinar's L2 is in the Nordics); whole cost 3,202.90
+    assert "4 campaigns ran; 6 of their 7 leads are in region DACH: €1.7K of their €3.2K cost." in text
+    assert "each campaign's cost is shared out by its share of leads in region DACH" in text
+    # no revenue target is agreed for DACH in the seed
     assert values["Pipeline coverage"] == "–"
-    assert "cannot be split by segment, region or source" in at.info[0].value
+    assert "sets no revenue target for region DACH" in text
+
+
+def test_page_names_the_window_of_sales_attendance(monkeypatch, seed_warehouse):
+    at = open_app(monkeypatch, seed_warehouse, "pages/campaigns.py", period=["2026-03-01", "2026-03-31"])
+    text = visible_text(at)
+    # kick-offs: Search Q1 and Webinar yes, Social no, Guide not recorded
+    assert ("Of the 4 campaigns that ran 01 Mar 2026 to 31 Mar 2026, sales attended 2 of the 3 kick-offs recorded; "
+            "1 not recorded.") in text
+    # ended by 31 Mar: Search Q1 (yes), Webinar (no), Guide (not recorded); Social runs to 31 May
+    assert ("Of the 3 campaigns that ran 01 Mar 2026 to 31 Mar 2026 and had ended, sales attended 1 of the "
+            "2 post-mortems recorded; 1 not recorded. 1 campaign still running, no post-mortem yet.") in text
+
+
+def test_page_says_channels_in_words(monkeypatch, seed_warehouse):
+    at = open_app(monkeypatch, seed_warehouse, "pages/campaigns.py", period=["2026-03-01", "2026-03-31"])
+    text = visible_text(at)
+    assert "paid_search" not in text and "paid_social" not in text
+    # cost per MQL by channel: Search Q1 1,033.33 / 3 = 344.44, Webinar 1,500 / 1, Social 269.57 / 1
+    assert "The cheapest MQLs came from Paid social, at €270 each" in text
+    by_channel = at.dataframe[0].value  # the numbers by channel
+    assert sorted(by_channel["channel"]) == ["Content", "Paid search", "Paid social", "Webinar"]
+    listed = at.dataframe[1].value  # every campaign
+    assert listed.loc[listed["campaign_name"] == "Search Q1", "channel"].tolist() == ["Paid search"]
+
+
+def test_page_hatches_the_months_the_period_cuts_short(monkeypatch, seed_warehouse):
+    import json
+    at = open_app(monkeypatch, seed_warehouse, "pages/campaigns.py", period=["2026-03-05", "2026-04-10"])
+    assert_clean(at)
+    assert any("The period cuts March 2026 (from 05 Mar) and April 2026 (to 10 Apr) short: hatched" in c.value
+               for c in at.caption)
+    chart = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
+                 if "Revenue booked per month" in c.proto.spec)
+    # two months, March and April: both cut short (5 Mar-31 Mar, 1-10 Apr)
+    assert chart["data"][0]["marker"]["pattern"]["shape"] == ["/", "/"]
+
+
+@pytest.mark.parametrize("start, end, said", [
+    (date(2026, 3, 5), date(2026, 4, 10), ["March 2026 (from 05 Mar)", "April 2026 (to 10 Apr)"]),
+    (date(2026, 3, 1), date(2026, 4, 30), [None, None]),  # two whole months
+    (date(2026, 5, 5), date(2026, 5, 20), ["May 2026 (05 to 20 May)"]),
+])
+def test_the_months_a_period_cuts_short(start, end, said):
+    months = [date(start.year, m, 1) for m in range(start.month, end.month + 1)]
+    assert campaign_text.months_cut_short(months, start, end) == said

@@ -5,7 +5,7 @@ from datetime import timedelta
 import plotly.graph_objects as go
 import streamlit as st
 
-from handshake import dashboard, evidence, formats, kpis, maturity, periods
+from handshake import agreements, dashboard, evidence, formats, kpis, maturity, periods
 from handshake.formats import fmt, symbol
 
 st.title("Overview")
@@ -43,11 +43,12 @@ if same_age is not None and not evidence.enough(fewest_wins):
 def target_note(kpi) -> str:
     target = current.get(kpi.target)
     if target is None:  # none agreed for these filters (a region's, a segment's or the organisation's): say so
-        from handshake import agreements  # here, not at the top: only this function is this change's to edit
         return agreements.no_target(kpi.target, filters.values)
-    if not target:
-        return f"Target {fmt(target, kpi.unit, currency)}."
-    return f"Target {fmt(target, kpi.unit, currency)} · {fmt(current[kpi.name] / target, 'rate')} of target."
+    scope = agreements.filtered(filters.values)
+    said = f"Target {fmt(target, kpi.unit, currency)}" + (f" for {formats.md(scope)}" if scope else "")
+    if not target or current[kpi.name] is None:  # nothing to divide by, or no value to set against it
+        return said + "."
+    return f"{said} · {fmt(current[kpi.name] / target, 'rate')} of target."
 
 
 nothing = "No MQLs in this period for these filters."

@@ -66,7 +66,7 @@ else:
     notes = {
         "campaign_cost_eur": no_cost or campaign_text.cost_note(total, filters.values, currency),
         "cost_per_mql_eur": no_cost or (
-            f"{plural(mqls, 'campaign lead')} became MQLs." if mqls else "No campaign lead became an MQL in the period."
+            f"{plural(mqls, 'campaign lead')} became MQLs in the period." if mqls else "No campaign lead became an MQL in the period."
         ),
         "pipeline_sourced_eur": (
             f"{plural(count(total['opportunity_count']), 'opportunity', 'opportunities')} opened on campaign leads."
@@ -80,7 +80,9 @@ else:
             else "Deals close months after the spend: recent periods look low."
         ),
         "customer_acquisition_cost_eur": no_cost or (
-            f"{plural(customers, 'customer')} won from campaign leads." if customers
+            # deals won in the period, whenever their leads arrived: not the Overview's MQLs of the period won so far
+            f"{plural(customers, 'customer')} won in the period from campaign leads (deals closed won "
+            f"{filters.start:%d %b} to {filters.end:%d %b %Y})." if customers
             else "No campaign lead's deal was won in the period."
         ),
     }

@@ -384,6 +384,11 @@ def test_page_shows_the_seed_campaigns(monkeypatch, seed_warehouse):
     assert values["Pipeline coverage"] == "0.1x"  # 11,000 / 183,933
     assert values["Lead velocity rate"] == "700.0%"  # (8 - 1) / 1
     assert len(at.get("plotly_chart")) == 5  # by channel twice, revenue by source, coverage, lead velocity
+    notes = [c.value for c in at.caption]
+    # the windows named where the numbers are: MQLs of the period, deals closed won in it (not MQLs won so far)
+    assert "5 campaign leads became MQLs in the period." in notes
+    assert any(n.endswith("won in the period from campaign leads (deals closed won 01 Mar to 31 Mar 2026).")
+               for n in notes)
 
 
 def test_page_explains_a_period_with_no_data(monkeypatch, seed_warehouse):

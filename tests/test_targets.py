@@ -142,9 +142,9 @@ def test_overview_compares_a_region_with_its_own_target(monkeypatch, seed_wareho
     assert_clean(at)
     text = visible_text(at)
     # DACH MQLs in March: L1, L3, L4, L6, L7, L10 = 6, against 15 x 1 + 16 x 2 = 47
-    assert f"Target 47 · {6 / 47:.1%} of target." in text  # 12.8%
+    assert f"Target 47 for region DACH · {6 / 47:.1%} of target." in text  # 12.8%
     # DACH revenue booked in March: L1's 10,000 + L6's 5,000 = 15,000 against 15 x 100 + 16 x 200 = 4,700
-    assert f"Target €4.7K · {15000 / 4700:.1%} of target." in text  # 319.1%
+    assert f"Target €4.7K for region DACH · {15000 / 4700:.1%} of target." in text  # 319.1%
     assert "clear the filters to compare" not in text
 
 

@@ -10,8 +10,8 @@ st.title("Follow-up and SLA")
 filters = dashboard.filters()
 params = filters.params()
 st.caption(
-    f"{filters.describe()} · the MQLs that arrived in the period, each judged by the agreement in force when "
-    f"it became an MQL; leads still waiting are judged as of {params['now']:%d %b %Y %H:%M} UTC."
+    f"{filters.describe()} · the leads that became MQLs in the period (as on the Overview), each judged by the "
+    f"agreement in force when it became an MQL; leads still waiting are judged as of {params['now']:%d %b %Y %H:%M} UTC."
 )
 dashboard.require_leads()
 

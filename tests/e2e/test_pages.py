@@ -191,3 +191,16 @@ def test_lead_quality_draws_no_verdict_from_a_weeks_few_wins(demo_server, open_p
     text = page.locator('[data-testid="stMain"]').inner_text()
     assert not re.search(r"^(Yes|No|Partly)[:,]", text, re.MULTILINE), text
     assert "win no more often" not in text and "too few" in text.lower()
+
+
+# The weekly meeting on a meeting room's projector: all eight cards on the first screen, every label whole, and
+# the same reading rules as every page.
+def test_the_meeting_in_projector_mode_fits_its_eight_cards_on_a_1280x720_screen(demo_server, open_page, codes):
+    page = open_page(f"{demo_server.url}/weekly_meeting?projector=true", PROJECTOR)
+    page.get_by_role("heading", name="Weekly joint meeting", exact=True).first.wait_for()
+    settle(page)
+    bottoms = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMetric"]')]
+        .map(card => card.getBoundingClientRect().bottom)""")
+    assert len(bottoms) == 8
+    assert max(bottoms) <= PROJECTOR["height"], bottoms  # measured from the top of the screen, unscrolled
+    check_reading(page, codes)

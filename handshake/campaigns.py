@@ -74,9 +74,8 @@ def months_cut_short(starts, start: date, end: date) -> list[str | None]:
     20 May)". The end's cut follows handshake.periods, as on the Overview; here the start may cut the first month
     too."""
     said = []
-    for i, month in enumerate(pd.Timestamp(m).date() for m in starts):
-        head = i == 0 and start.day != 1
-        tail = periods.is_partial(month, "month", end)
+    for month, (head, tail) in zip((pd.Timestamp(m).date() for m in starts),
+                                   periods.cut_short(starts, "month", start, end)):
         said.append(f"{month:%B %Y} ({start:%d} to {end:%d %b})" if head and tail
                     else f"{month:%B %Y} (from {start:%d %b})" if head
                     else f"{month:%B %Y} (to {end:%d %b})" if tail else None)

@@ -367,8 +367,9 @@ LAYOUT_CSS = """<style>
 </style>"""
 
 
-def cell_text(value, setting) -> str:
-    """A table cell as the table shows it, by its column's format: for a row written out as a line on a phone."""
+def cell_text(value, setting, code: str) -> str:
+    """A table cell as the table shows it, by its column's format (money in currency `code`): for a row written
+    out as a line on a phone."""
     value = kpis.clean(value)
     if value is None:
         return "–"
@@ -377,8 +378,8 @@ def cell_text(value, setting) -> str:
     number_format = ((setting or {}).get("type_config") or {}).get("format") if isinstance(setting, dict) else None
     if number_format == "percent":
         return fmt(value, "rate")
-    if isinstance(number_format, str) and number_format.startswith(formats.prefix(currency())):
-        return fmt(value, "money", currency())
+    if isinstance(number_format, str) and number_format.startswith(formats.prefix(code)):
+        return fmt(value, "money", code)
     if number_format == "%.1f":
         return f"{value:,.1f}"
     return fmt(value, "count")
@@ -391,11 +392,12 @@ def phone_lines(frame, column_config: dict) -> str:
         setting = column_config.get(column, column)
         return setting.get("label") or column if isinstance(setting, dict) else setting
     shown = [c for c in frame.columns if column_config.get(c, c) is not None]
+    code = currency()  # once: it reads the warehouse's settings
     lines = []
     for row in frame[shown].to_dict("records"):
         first, *rest = shown
-        lines.append(f"- **{cell_text(row[first], column_config.get(first))}** · "
-                     + " · ".join(f"{label(c)}: {cell_text(row[c], column_config.get(c))}" for c in rest))
+        lines.append(f"- **{cell_text(row[first], column_config.get(first), code)}** · "
+                     + " · ".join(f"{label(c)}: {cell_text(row[c], column_config.get(c), code)}" for c in rest))
     return "\n".join(lines)
 
 
@@ -429,8 +431,7 @@ def list_table(frame, name: str, params: dict, file_name: str, label: str, colum
     """A list query's first rows on screen, saying "showing N of M" when they are not all of it, and every row
     as a CSV download. The query takes $limit (null = the whole list) and counts the whole list in listed_count."""
     listed = int(frame["listed_count"].iloc[0])
-    if "record_url" in frame and frame["record_url"].isna().all():  # no link template set: a column of dashes
-        frame = frame.drop(columns="record_url")
+    frame = formats.without_empty(frame, "record_url")
     part = "" if len(frame) == listed else f" · showing {len(frame):,} of {listed:,}, {order}"
     with st.expander(label + part, expanded=True):
         st.dataframe(worded(frame.drop(columns=[c for c in LIST_COUNTS if c in frame])), hide_index=True,
@@ -446,8 +447,7 @@ def _whole_list_csv(name: str, params: dict):
 
     def csv() -> str:
         rows = queries.run(warehouse.shared_connection(path), name, bound)
-        if "record_url" in rows and rows["record_url"].isna().all():  # as on screen: no link template set
-            rows = rows.drop(columns="record_url")
+        rows = formats.without_empty(rows, "record_url")  # as on screen
         return formats.csv_text(worded(rows.drop(columns=[c for c in LIST_COUNTS if c in rows]), keep_codes=True),
                                 code)
     return csv

@@ -129,6 +129,12 @@ def in_currency(name: str, currency: str) -> str:
     return name[: -len("_eur")] + "_" + currency.lower() if name.endswith("_eur") else name
 
 
+def without_empty(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The table without `column` when no row fills it: a record-link column with no link template set is a
+    column of dashes that says nothing, on screen, in a download or in the pack."""
+    return frame.drop(columns=column) if column in frame and frame[column].isna().all() else frame
+
+
 def csv_text(frame: pd.DataFrame, currency: str) -> str:
     """A table as CSV for a download: headers named in the organisation's currency, every text cell that could
     run as a formula made plain text."""

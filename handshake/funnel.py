@@ -1,11 +1,9 @@
 """What the hand-off funnel says in words, from its queries' rows: the page, the pack and the command line share
 these sentences, so none of them says a step was measured when the warehouse holds no record of it."""
 
-from datetime import timedelta
-
 import pandas as pd
 
-from handshake import formats, kpis
+from handshake import formats, kpis, periods
 from handshake.formats import fmt, plural
 
 NOT_MEASURED = "not measured"
@@ -61,11 +59,10 @@ def counted_by_arrival(total, stages: pd.DataFrame, by_mql_day) -> str:
 def cut_short_months(months: list, start, end) -> str:
     """The note under a chart of months whose first or last the period cuts short (hatched there)."""
     said = []
-    for month in months:
-        month_end = (pd.Timestamp(month) + pd.DateOffset(months=1)).date() - timedelta(days=1)
-        if month < start and month_end > end:
+    for month, (head, tail) in zip(months, periods.cut_short(months, "month", start, end)):
+        if head and tail:
             said.append(f"{month:%B %Y} counts only {start:%d %b} to {end:%d %b}")
-        elif month < start:
+        elif head:
             said.append(f"{month:%B %Y} counts only from {start:%d %b}")
         else:
             said.append(f"{month:%B %Y} only to {end:%d %b}")

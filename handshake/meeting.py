@@ -432,7 +432,7 @@ def accountability_rows(listed: pd.DataFrame, tz: str) -> pd.DataFrame:
         "Assigned": local_times(frame["sla_clock_at"], tz), "Score": frame["lead_score"],
         "Source": frame["source"].map(words),
     }).reset_index(drop=True)
-    return rows if rows["Record"].notna().any() else rows.drop(columns="Record")
+    return formats.without_empty(rows, "Record")
 
 
 def build_pack(week: Week, subtitle: str, card: pd.DataFrame, promised: list, items: list,
@@ -466,8 +466,7 @@ def tables(breaches: pd.DataFrame, spikes: pd.DataFrame, postmortems: pd.DataFra
         "Late by": [fmt(h, "hours") for h in breaches["hours_late"]],
         "Decision": code(breaches["decision"]),
     })
-    if not breaches["record_url"].notna().any():  # no link template set: a column of dashes says nothing
-        sla_breaches = sla_breaches.drop(columns="Record")
+    sla_breaches = formats.without_empty(sla_breaches, "Record")
     # by owner only: the whole list, hundreds of leads, is the page's table and its download, not the pack's
     found = {} if accountable is None else {"Accountability list by owner": accountability_owners(accountable)}
     return {

@@ -34,6 +34,12 @@ def is_partial(period_start: date, grain: str, end: date) -> bool:
     return 0 < covered < whole
 
 
+def cut_short(starts, grain: str, start: date, end: date) -> list[tuple[bool, bool]]:
+    """For each bucket of a trend (its first days), whether the period (start to end, inclusive) cuts it short at
+    its head (the period starts after the bucket does) and at its tail (is_partial)."""
+    return [(_day(s) < _day(start), is_partial(s, grain, end)) for s in starts]
+
+
 def prorated(target, period_start: date, grain: str, end: date):
     """A whole bucket's target for the days of it up to end: 410 MQLs for December, 6 days in, is 410 x 6 / 31.
     None stays None (no target agreed)."""

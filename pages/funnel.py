@@ -1,12 +1,9 @@
 """Hand-off funnel, for leadership and both teams: where the leads that arrived in the period are now."""
 
-from datetime import timedelta
-
-import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from handshake import access, dashboard, formats, funnel, kpis, warehouse
+from handshake import access, dashboard, formats, funnel, kpis, periods, warehouse
 from handshake.formats import fmt
 
 st.title("Hand-off funnel")
@@ -134,8 +131,7 @@ st.subheader("Where each month's leads are now")
 months = dashboard.query("funnel_by_cohort", dict(params, grain="month"))
 # a month the period cuts short (its first or last) holds fewer leads by construction: hatched, and said below
 month_starts = [kpis.clean(m).date() for m in months["period_start"]]
-cut_short = [m < filters.start or (m + pd.DateOffset(months=1)).date() - timedelta(days=1) > filters.end
-             for m in month_starts]
+cut_short = [head or tail for head, tail in periods.cut_short(month_starts, "month", filters.start, filters.end)]
 figure = go.Figure()
 for column, label, colour in (
     ("won_count", "Won", "#1B5E20"),

@@ -117,8 +117,7 @@ def show_records(name: str) -> None:
     label, query, keep = RECORDS[name]
     frame = dashboard.query(query, filters.params())
     rows = frame[keep(frame)]
-    if "record_url" in rows and rows["record_url"].isna().all():  # no link template set: a column of dashes
-        rows = rows.drop(columns="record_url")
+    rows = formats.without_empty(rows, "record_url")
     for column in ("sla", "decision"):  # the list's own codes; data_table words the warehouse's (source, status)
         if column in rows:
             rows = rows.assign(**{column: rows[column].map(formats.words)})

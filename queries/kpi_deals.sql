@@ -5,24 +5,24 @@
 -- the average size, and one closed before it was created (a data error) out of the cycle; both are counted.
 with
 closed as (
+    -- deal_facts (schema 7) carries each deal's lead's dimensions, rebuilt with every write
     select
-        o.is_won,
-        o.amount_eur,
-        o.closed_date - o.created_date as cycle_days,
-    from opportunities o
-    left join leads l on l.lead_id = o.lead_id
-    where o.closed_date >= $start::date
-        and o.closed_date < $end::date
-        and ($segment is null or l.segment = $segment)
-        and ($region is null or l.region = $region)
-        and ($source is null or coalesce(l.source, '') = $source)
-        and (o.lead_id is not null or ($segment is null and $region is null and $source is null))
+        d.is_won,
+        d.amount_eur,
+        d.closed_date - d.created_date as cycle_days,
+    from deal_facts d
+    where d.closed_date >= $start::date
+        and d.closed_date < $end::date
+        and ($segment is null or d.segment = $segment)
+        and ($region is null or d.region = $region)
+        and ($source is null or coalesce(d.source, '') = $source)
+        and (d.lead_id is not null or ($segment is null and $region is null and $source is null))
 )
 select
     count(case when is_won then 1 end) as won_deal_count,
     count(case when is_won = false then 1 end) as lost_deal_count,
     -- with no lost deal anywhere in the warehouse (an export of won deals alone), every period would read 100%
-    case when exists (select 1 from opportunities where is_won = false)
+    case when exists (select 1 from deal_facts where is_won = false)
         then count(case when is_won then 1 end) / nullif(count(is_won), 0) end as win_rate,
     coalesce(sum(case when is_won then amount_eur end), 0)::double as won_amount_eur,
     count(case when is_won and amount_eur is null then 1 end) as unpriced_won_count,

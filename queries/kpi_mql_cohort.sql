@@ -19,20 +19,9 @@ targets as (
         sum(g.monthly_mql_target / extract(day from last_day(b.day_at))) as mql_target,
         count(g.monthly_mql_target) = count(*) as has_target_every_day,
     from day_buckets b
-    left join agreement_periods a
-        on b.day_at >= a.effective_date
-        and (a.next_effective_date is null or b.day_at < a.next_effective_date)
-    left join agreement_targets t
-        on t.effective_date = a.effective_date
-        and t.region is not distinct from $region
-        and t.segment is not distinct from $segment
-    cross join lateral (
-        select case
-            when $source is not null then null
-            when $region is null and $segment is null then a.monthly_mql_target
-            else t.monthly_mql_target
-        end as monthly_mql_target
-    ) g
+    left join targets_in_force($region, $segment, $source) g
+        on b.day_at >= g.effective_date
+        and (g.next_effective_date is null or b.day_at < g.next_effective_date)
     group by b.period_start
 ),
 cohort as (

@@ -21,20 +21,19 @@ select
     o.closed_date,
     case when o.closed_date < $end::date then o.closed_date - o.created_date end as days_to_close,
     case when o.lead_id is not null then lead_crm_id(o.lead_id) end as lead_crm_id,
-    l.source,
-    l.sourced_by,
-    l.segment,
-    l.region,
-from opportunities o
-left join leads l on l.lead_id = o.lead_id
+    o.source,
+    o.sourced_by,
+    o.segment,
+    o.region,
+from deal_facts o  -- each deal with its lead's dimensions (schema 7)
 left join booked b on b.opportunity_id = o.opportunity_id
 where (
         o.closed_date >= $start::date and o.closed_date < $end::date
         or (o.created_date < $end::date and (o.closed_date is null or o.closed_date >= $end::date))
         or b.opportunity_id is not null
     )
-    and ($segment is null or l.segment = $segment)
-    and ($region is null or l.region = $region)
-    and ($source is null or coalesce(l.source, '') = $source)
+    and ($segment is null or o.segment = $segment)
+    and ($region is null or o.region = $region)
+    and ($source is null or coalesce(o.source, '') = $source)
     and (o.lead_id is not null or ($segment is null and $region is null and $source is null))
 order by o.closed_date desc nulls last, o.opportunity_id

@@ -7,20 +7,10 @@ with
 in_force as (
     -- the agreement in force on the period's last day sets the target for the whole horizon: the whole
     -- organisation's, or the one it holds for exactly the filtered region and segment (schema 13)
-    select
-        a.effective_date,
-        case
-            when $source is not null then null
-            when $region is null and $segment is null then a.monthly_revenue_target_eur
-            else t.monthly_revenue_target_eur
-        end as monthly_revenue_target_eur,
-    from agreement_periods a
-    left join agreement_targets t
-        on t.effective_date = a.effective_date
-        and t.region is not distinct from $region
-        and t.segment is not distinct from $segment
-    where a.effective_date <= $end::date - 1
-        and (a.next_effective_date is null or $end::date - 1 < a.next_effective_date)
+    select g.effective_date, g.monthly_revenue_target_eur
+    from targets_in_force($region, $segment, $source) g
+    where g.effective_date <= $end::date - 1
+        and (g.next_effective_date is null or $end::date - 1 < g.next_effective_date)
 ),
 horizon as (
     select unnest(range($end::timestamp, $end::timestamp + interval 90 day, interval 1 day)) as day_at

@@ -129,6 +129,9 @@ def bars(values: list, week: Week, days: int) -> list:
 
 def week_sentence(week: Week, following: Week, period_end: date) -> str:
     """Which week the page shows and how it relates to the sidebar's period (the week follows that period)."""
+    if week == following and week.monday + timedelta(days=6) > period_end:  # the period ends before any data
+        return (f"{week.describe()}: the first week with data, as the sidebar's period ends before it "
+                f"(on {period_end:%-d %b %Y})")
     if week == following:
         return f"{week.describe()}: the last whole week of the sidebar's period (to {period_end:%-d %b %Y})"
     return (f"{week.describe()}, picked here; the sidebar's period (to {period_end:%-d %b %Y}) would show "

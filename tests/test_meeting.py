@@ -184,6 +184,9 @@ def test_the_meetings_week_follows_the_sidebar_periods_end():
     assert meeting.week_for_period(date(2026, 4, 5), "UTC", NOW) == W13  # W14 ends 5 Apr but is still running
     assert meeting.week_sentence(W11, W11, date(2026, 3, 18)) == (
         "Week 11 · 9–15 Mar 2026: the last whole week of the sidebar's period (to 18 Mar 2026)")
+    # a period that ends before the first lead (31 Jan 2020) falls back to the first week with data, and says so
+    assert meeting.week_sentence(W11, W11, date(2020, 1, 31)) == (
+        "Week 11 · 9–15 Mar 2026: the first week with data, as the sidebar's period ends before it (on 31 Jan 2020)")
 
 
 def test_a_week_cut_short_holds_the_days_so_far():

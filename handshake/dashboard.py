@@ -146,17 +146,31 @@ def ensure_warehouse():
 
 
 def query(name: str, params: dict | None = None):
-    """A named query's rows, cached until the warehouse's data changes."""
+    """A named query's rows, cached until one of the tables it reads is written."""
     path = warehouse.configured_path()
     con = warehouse.shared_connection(path)
     bound = queries.bind(name, params or {})
-    return _cached(queries.sql(name), name, bound, str(path), warehouse.data_version(con))
+    return _cached(queries.sql(name), name, bound, str(path), version_of(name))
+
+
+_reads: dict[tuple[str, str], frozenset[str] | None] = {}
+
+
+def version_of(name: str) -> int:
+    """The version of the data a named query reads (warehouse.versions_key): a write to a table the query does not
+    read leaves its cached results in place."""
+    path = warehouse.configured_path()
+    con = warehouse.shared_connection(path)
+    key = (str(path), queries.sql(name))
+    if key not in _reads:
+        _reads[key] = warehouse.tables_read(con, key[1])
+    return warehouse.versions_key(warehouse.versions(con), _reads[key])
 
 
 @st.cache_data(show_spinner=False, max_entries=1000)
 def _cached(sql_text: str, name: str, params: dict, path: str, data_version: int):
     # sql_text, path and data_version are unused here: they are the cache key, so an edited query,
-    # another warehouse or newly written data never reads a stale result.
+    # another warehouse or newly written data in the tables it reads never reads a stale result.
     return queries.run(warehouse.shared_connection(path), name, params)
 
 

@@ -158,8 +158,11 @@ def data_version(con) -> int:
     return int(row[0]) if row else 0
 
 
-def bump_data_version(con) -> None:
-    """Call inside every write transaction."""
+def bump_data_version(con, tables=None) -> None:
+    """Call inside every write transaction, with the tables it wrote (None: it may have changed anything). The
+    data version goes up by one; each written table's own version (meta key 'version:TABLE', or 'version:*' for
+    anything) becomes the new data version, so a cached result keyed on its tables' versions (versions_key)
+    outlives writes to every other table."""
     con.execute(
         """
         insert or replace into meta
@@ -167,6 +170,42 @@ def bump_data_version(con) -> None:
         from meta where key = 'data_version'
         """
     )
+    for table in sorted({"*"} if tables is None else set(tables)):
+        con.execute("insert or replace into meta select $key, value from meta where key = 'data_version'",
+                    {"key": f"version:{table}"})
+
+
+def versions(con) -> dict[str, int]:
+    """The data version and every table's own version, as {'data_version': n, 'version:leads': m, ...}."""
+    cur = con.cursor()
+    try:
+        rows = cur.execute("select key, value from meta where key = 'data_version' or key like 'version:%'").fetchall()
+    finally:
+        cur.close()
+    return {key: int(value) for key, value in rows}
+
+
+def versions_key(known: dict[str, int], tables: frozenset[str] | None) -> int:
+    """What a result read from `tables` (None: unknown, so any) was computed at: the newest version of those tables
+    or of a write that may have changed anything. It changes when one of them is written and not otherwise."""
+    if tables is None:
+        return known.get("data_version", 0)
+    return max([known.get("version:*", 0)] + [known.get(f"version:{t}", 0) for t in tables])
+
+
+def tables_read(con, sql_text: str) -> frozenset[str] | None:
+    """The base tables a query reads, through its views and macros (DuckDB binds it to find them), or None when
+    it cannot tell. Parameters are bound as nulls for this, or as numbers where a null will not bind."""
+    cur = con.cursor()
+    try:
+        for stand_in in ("null", "0.5"):
+            try:
+                return frozenset(cur.get_table_names(re.sub(r"\$[a-z_][a-z0-9_]*", stand_in, sql_text)))
+            except duckdb.Error:
+                continue
+        return None
+    finally:
+        cur.close()
 
 
 def meta(con) -> dict[str, str]:
@@ -337,19 +376,74 @@ def refresh_rollups(cur) -> None:
 
 _writing = threading.Lock()
 
+# the table a write statement changes: insert into T, insert or replace into T, update T, delete from T,
+# create [or replace] table T, drop table T, copy T from ...
+WRITES = re.compile(r"^(?:insert\s+(?:or\s+\w+\s+)?into|update|delete\s+from|create\s+(?:or\s+replace\s+)?table"
+                    r"(?:\s+if\s+not\s+exists)?|drop\s+table(?:\s+if\s+exists)?|truncate(?:\s+table)?|copy)"
+                    r"\s+(?:main\.)?\"?([a-z_][a-z0-9_]*)", re.I)
+READS = re.compile(r"^(?:select|with|from|describe|show|explain|pragma|begin|commit|rollback|set|create\s+(?:or\s+"
+                   r"replace\s+)?temp(?:orary)?\s|drop\s+(?:view|macro)|values|summarize)", re.I)
+
+
+def written_table(statement: str) -> str | None:
+    """The table a statement writes, "*" when it may write but we cannot tell which, None when it only reads."""
+    text = re.sub(r"^(?:\s|--[^\n]*\n?|/\*.*?\*/)*", "", statement, flags=re.S)
+    found = WRITES.match(text)
+    if found:
+        return found.group(1).lower()
+    return None if READS.match(text) else "*"
+
+
+class Recording:
+    """A write transaction's cursor that notes the tables its statements write, so the transaction can bump
+    exactly their versions. Everything else is the DuckDB cursor's own."""
+
+    def __init__(self, cur):
+        self._cur = cur
+        self.written: set[str] = set()
+
+    def execute(self, statement, parameters=None):
+        self._note(statement)
+        self._cur.execute(statement, parameters) if parameters is not None else self._cur.execute(statement)
+        return self
+
+    def executemany(self, statement, parameters=None):
+        self._note(statement)
+        self._cur.executemany(statement, parameters)
+        return self
+
+    def _note(self, statement):
+        table = written_table(statement)
+        if table:
+            self.written.add(table)
+
+    def __getattr__(self, name):
+        return getattr(self._cur, name)
+
+
+def stored_tables(cur, names: set[str]) -> set[str]:
+    """The names among `names` that are the warehouse's own tables (a temporary table dies with its write)."""
+    if "*" in names:
+        return {"*"}
+    known = {row[0] for row in cur.execute(
+        "select table_name from duckdb_tables() where not temporary and schema_name = 'main'").fetchall()}
+    return {n for n in names if n in known}
+
 
 @contextmanager
 def transaction(con, by: access.Person, doing: str):
     """A cursor for one write by a person whose role allows `doing` (access.NEEDS): all or nothing, one
     writer at a time in this process (two DuckDB transactions that both bump the data version conflict),
-    and the data version bumped on success. Every write passes here, so this is where roles are enforced."""
+    and the versions of the tables it wrote bumped on success. Every write passes here, so this is where roles
+    are enforced."""
     access.require(by, doing)
     with _writing:
         cur = con.cursor()
+        recording = Recording(cur)
         try:
             cur.execute("begin transaction")
-            yield cur
-            bump_data_version(cur)
+            yield recording
+            bump_data_version(cur, stored_tables(cur, recording.written))
             cur.execute("commit")
         except BaseException:
             cur.execute("rollback")

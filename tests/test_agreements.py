@@ -129,7 +129,7 @@ def test_a_refused_version_leaves_the_table_unchanged(seed_con):
 def test_a_write_that_fails_after_inserting_leaves_the_table_unchanged(seed_con, monkeypatch):
     before, version = versions(seed_con), warehouse.data_version(seed_con)
 
-    def fail(cur):
+    def fail(cur, tables=None):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(warehouse, "bump_data_version", fail)  # runs after the insert, in the same transaction
@@ -309,7 +309,7 @@ def test_every_row_is_checked_before_the_file_is_refused(seed_con, tmp_path):
 def test_an_agreement_file_that_fails_while_writing_leaves_the_warehouse_unchanged(seed_con, tmp_path, monkeypatch):
     stored, version = versions(seed_con), warehouse.data_version(seed_con)
 
-    def fail(cur):
+    def fail(cur, tables=None):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(warehouse, "bump_data_version", fail)  # runs after the inserts, in the same transaction

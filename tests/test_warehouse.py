@@ -161,3 +161,54 @@ def test_a_dashboard_on_a_warehouse_another_program_holds_says_so_and_changes_no
         holder.wait()
     at.run()  # once the other program has let go, a reload opens it
     assert not at.error and at.metric
+
+
+# ---- a write invalidates what it changes
+
+def test_a_write_statement_names_the_table_it_writes():
+    assert warehouse.written_table("-- add one\ninsert into meeting_actions values (1)") == "meeting_actions"
+    assert warehouse.written_table("insert or replace into meta values ('k', 'v')") == "meta"
+    assert warehouse.written_table("  update leads set segment = 'SMB'") == "leads"
+    assert warehouse.written_table("delete from lead_facts where lead_id in (1)") == "lead_facts"
+    assert warehouse.written_table("create or replace table mql_daily as select 1") == "mql_daily"
+    assert warehouse.written_table("select * from leads") is None
+    assert warehouse.written_table("create or replace temp table typed as select 1") is None
+    assert warehouse.written_table("alter table leads add column x int") == "*"  # unknown: anything may change
+
+
+def test_a_query_reads_its_tables_through_views_and_macros(seed_warehouse):
+    con = warehouse.open_warehouse(seed_warehouse)
+    from handshake import queries
+    # kpi_revenue reads the revenue_daily rollup and the targets_in_force macro, which reads the agreements
+    assert warehouse.tables_read(con, queries.sql("kpi_revenue")) == {"revenue_daily", "agreements",
+                                                                      "agreement_targets"}
+    assert warehouse.tables_read(con, queries.sql("meeting_actions")) == {"meeting_actions"}
+
+
+def test_an_action_leaves_the_kpis_cached_and_an_import_does_not(seed_warehouse, monkeypatch):
+    from datetime import datetime
+
+    from handshake import actions
+    monkeypatch.setenv("HANDSHAKE_WAREHOUSE", str(seed_warehouse))
+    con = warehouse.shared_connection(seed_warehouse)
+    kpi, listed = dashboard.version_of("kpi_mql_cohort"), dashboard.version_of("meeting_actions")
+    actions.create(con, "Call the webinar leads", "Ana", "sales", None, ADMIN, datetime(2026, 5, 4, 9))
+    assert dashboard.version_of("kpi_mql_cohort") == kpi  # the KPI's cached results stay
+    assert dashboard.version_of("meeting_actions") > listed  # the list of actions is read again
+    listed = dashboard.version_of("meeting_actions")
+    with warehouse.transaction(con, ADMIN, "import") as cur:
+        cur.execute("update leads set segment = 'Enterprise' where lead_id = 1")
+        warehouse.refresh_lead_facts(cur, "select 1")
+    assert dashboard.version_of("kpi_mql_cohort") > kpi
+    assert dashboard.version_of("meeting_actions") == listed  # leads written, actions not: still cached
+
+
+def test_a_write_that_cannot_name_its_tables_invalidates_everything(seed_warehouse, monkeypatch):
+    monkeypatch.setenv("HANDSHAKE_WAREHOUSE", str(seed_warehouse))
+    con = warehouse.shared_connection(seed_warehouse)
+    before = dashboard.version_of("meeting_actions")
+    cur = con.cursor()
+    cur.execute("begin transaction")
+    warehouse.bump_data_version(cur)  # no tables named: any table may have changed
+    cur.execute("commit")
+    assert dashboard.version_of("meeting_actions") > before

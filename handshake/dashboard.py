@@ -118,6 +118,13 @@ def stop_before_pages() -> None:
 def ensure_warehouse():
     """Create the embedded demo on first run; stop the page with what to do when the warehouse cannot be used."""
     path = warehouse.configured_path()
+    if warehouse.owner_url():  # served: the owner process holds the file and built the demo before it started
+        try:
+            warehouse.schema_version(warehouse.shared_connection(path))
+        except warehouse.WarehouseError as e:
+            st.error(f"This dashboard process cannot reach the warehouse: {e}. Restart `python -m handshake serve`.")
+            stop_before_pages()
+        return path
     if not path.exists():
         if os.environ.get("HANDSHAKE_WAREHOUSE"):
             st.error(

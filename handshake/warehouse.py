@@ -127,8 +127,18 @@ _connections: dict[Path, duckdb.DuckDBPyConnection] = {}
 _lock = threading.Lock()
 
 
+def owner_url() -> str | None:
+    """The owner process this dashboard process reaches the warehouse through (HANDSHAKE_OWNER, set by
+    `python -m handshake serve`), or None when it opens the file itself."""
+    return os.environ.get("HANDSHAKE_OWNER") or None
+
+
 def shared_connection(path) -> duckdb.DuckDBPyConnection:
-    """One connection per warehouse file for the whole process; callers take a cursor() per query."""
+    """One connection per warehouse file for the whole process; callers take a cursor() per query. In the served
+    setup it is the owner process's connection, reached over localhost (handshake/owner.py)."""
+    if owner_url():
+        from handshake import owner
+        return owner.connect(owner_url())
     path = Path(path).resolve()
     with _lock:
         if path not in _connections:

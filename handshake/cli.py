@@ -1,4 +1,4 @@
-"""The command line: python -m handshake {demo,kpis,stage,import,settings} ..."""
+"""The command line: python -m handshake {demo,kpis,stage,import,settings,bench,serve,owner} ..."""
 
 import argparse
 import csv
@@ -96,6 +96,30 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--runs", type=int, default=5, help="runs per measurement; medians are reported (default 5)")
     b.add_argument("--import-rows", type=int, default=1_000_000,
                    help="rows of the generated leads CSV for the import benchmark (default 1,000,000; 0 skips it)")
+
+    v = commands.add_parser(
+        "serve", help="serve the dashboard with several processes behind one address (a company at once)",
+        description="Start the owner of the warehouse file, N dashboard processes and a proxy that keeps each "
+                    "browser on one of them, at http://localhost:PORT. On a first start without --warehouse it "
+                    "builds the demo, as the single-process dashboard does. Stop it with Ctrl-C or SIGTERM.")
+    v.add_argument("--warehouse", help="warehouse file (default: HANDSHAKE_WAREHOUSE, else the embedded demo)")
+    v.add_argument("--workers", type=int, default=os.cpu_count() or 2,
+                   help="dashboard processes (default: one per core)")
+    v.add_argument("--port", type=int, default=8501, help="the port browsers connect to (default 8501)")
+    v.add_argument("--address", default="127.0.0.1",
+                   help="the address to listen on (default 127.0.0.1, this machine only)")
+    v.add_argument("--owner", metavar="URL",
+                   help="reach a warehouse held by an owner on another machine (python -m handshake owner) instead "
+                        "of starting one; needs HANDSHAKE_OWNER_TOKEN")
+
+    o = commands.add_parser(
+        "owner", help="hold a warehouse file for dashboard processes (serve starts it; on its own for several "
+                      "machines)")
+    o.add_argument("--warehouse", default=str(warehouse.configured_path()), help="warehouse file to hold")
+    o.add_argument("--port", type=int, default=8600, help="port (default 8600)")
+    o.add_argument("--listen", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1; another machine's dashboards need this machine's "
+                        "private address, and every request carries HANDSHAKE_OWNER_TOKEN)")
     return parser
 
 
@@ -103,7 +127,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return {"demo": run_demo, "kpis": run_kpis, "stage": run_stage, "import": run_import,
-                "bench": run_bench, "settings": run_settings}[args.command](args)
+                "bench": run_bench, "settings": run_settings, "serve": run_serve, "owner": run_owner}[args.command](args)
     except (demo.DemoError, warehouse.WarehouseError, mappings.MappingError) as e:
         print(f"error: {e}", file=sys.stderr)
     except duckdb.Error as e:
@@ -113,6 +137,21 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted; the warehouse was left as it was", file=sys.stderr)
     return 1
+
+
+def run_serve(args) -> int:
+    from handshake import serve
+    if args.workers < 1:
+        print("error: --workers must be 1 or more", file=sys.stderr)
+        return 1
+    named = bool(args.warehouse or os.environ.get("HANDSHAKE_WAREHOUSE"))
+    path = Path(args.warehouse).resolve() if args.warehouse else warehouse.configured_path()
+    return serve.run(path, named, args.workers, args.address, args.port, args.owner)
+
+
+def run_owner(args) -> int:
+    from handshake import serve
+    return serve.run_owner(Path(args.warehouse).resolve(), args.listen, args.port)
 
 
 def run_demo(args) -> int:

@@ -224,8 +224,8 @@ def handler_for(owner: Owner, token: str):
     return Handler
 
 
-def serve(path, host: str = "127.0.0.1", port: int = 8600, token: str | None = None, ready=None) -> None:
-    """Hold the warehouse at `path` and answer dashboard processes until stopped."""
+def start(path, host: str = "127.0.0.1", port: int = 8600, token: str | None = None):
+    """The owner of the warehouse at `path`, listening (call serve_forever() on the server returned)."""
     from handshake import warehouse
     token = token or os.environ.get("HANDSHAKE_OWNER_TOKEN") or ""
     if not token:
@@ -233,10 +233,14 @@ def serve(path, host: str = "127.0.0.1", port: int = 8600, token: str | None = N
     owner = Owner(warehouse.open_warehouse(path, create=False))
     server = ThreadingHTTPServer((host, port), handler_for(owner, token))
     server.daemon_threads = True
+    server.owner = owner
     threading.Thread(target=owner.reap, daemon=True).start()
-    if ready:
-        ready(server.server_address[1])
-    server.serve_forever()
+    return server
+
+
+def serve(path, host: str = "127.0.0.1", port: int = 8600, token: str | None = None) -> None:
+    """Hold the warehouse at `path` and answer dashboard processes until stopped."""
+    start(path, host, port, token).serve_forever()
 
 
 # ---- a dashboard process's side: a connection that behaves like DuckDB's for what Handshake asks of it

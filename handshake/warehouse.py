@@ -3,6 +3,7 @@
 import os
 import re
 import threading
+import time
 import zoneinfo
 from contextlib import contextmanager
 from pathlib import Path
@@ -185,14 +186,30 @@ def bump_data_version(con, tables=None) -> None:
                     {"key": f"version:{table}"})
 
 
+VERSIONS_TTL_S = 0.5  # in the served setup, how long a dashboard process trusts the versions it last read
+_versions_read: dict[int, tuple[float, dict]] = {}
+
+
 def versions(con) -> dict[str, int]:
-    """The data version and every table's own version, as {'data_version': n, 'version:leads': m, ...}."""
+    """The data version and every table's own version, as {'data_version': n, 'version:leads': m, ...}.
+
+    Through an owner process (served setup) each reading is a round trip, and a page asks for every query, so a
+    process reads them at most every VERSIONS_TTL_S and again right after a write of its own: another process's
+    write shows within half a second, this process's own at once."""
+    remote = not isinstance(con, duckdb.DuckDBPyConnection)
+    if remote:
+        read_at, known = _versions_read.get(id(con), (0.0, {}))
+        if time.monotonic() - read_at < VERSIONS_TTL_S:
+            return known
     cur = con.cursor()
     try:
         rows = cur.execute("select key, value from meta where key = 'data_version' or key like 'version:%'").fetchall()
     finally:
         cur.close()
-    return {key: int(value) for key, value in rows}
+    known = {key: int(value) for key, value in rows}
+    if remote:
+        _versions_read[id(con)] = (time.monotonic(), known)
+    return known
 
 
 def versions_key(known: dict[str, int], tables: frozenset[str] | None) -> int:
@@ -460,6 +477,7 @@ def transaction(con, by: access.Person, doing: str):
             raise
         finally:
             cur.close()
+            _versions_read.clear()  # this process's next reading sees its own write
 
 
 def write(con, name: str, rows: list[dict], by: access.Person, doing: str) -> None:

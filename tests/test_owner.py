@@ -22,17 +22,20 @@ ADMIN = Person("Test admin", "admin")
 @pytest.fixture
 def served(seed_warehouse, monkeypatch):
     """The seed warehouse held by an owner on a free localhost port, and this process pointed at it."""
-    port = []
-    ready = threading.Event()
-    thread = threading.Thread(target=owner.serve, args=(seed_warehouse, "127.0.0.1", 0, TOKEN),
-                              kwargs={"ready": lambda p: (port.append(p), ready.set())}, daemon=True)
-    thread.start()
-    assert ready.wait(30)
+    server = owner.start(seed_warehouse, "127.0.0.1", 0, TOKEN)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = [server.server_address[1]]
     url = f"http://127.0.0.1:{port[0]}"
     monkeypatch.setenv("HANDSHAKE_OWNER", url)
     monkeypatch.setenv("HANDSHAKE_OWNER_TOKEN", TOKEN)
     monkeypatch.setattr(owner, "_remotes", {})
     yield url
+    for remote in owner._remotes.values():
+        remote.close()
+        remote.local.close()
+    server.shutdown()
+    server.server_close()
+    server.owner.con.close()
 
 
 def test_rows_come_back_as_duckdb_gives_them(served, seed_warehouse, tmp_path):

@@ -111,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--owner", metavar="URL",
                    help="reach a warehouse held by an owner on another machine (python -m handshake owner) instead "
                         "of starting one; needs HANDSHAKE_OWNER_TOKEN")
+    v.add_argument("streamlit_options", nargs=argparse.REMAINDER, metavar="-- STREAMLIT_OPTION ...",
+                   help="options after -- go to every dashboard process's streamlit run, e.g. -- --secrets.files F")
 
     o = commands.add_parser(
         "owner", help="hold a warehouse file for dashboard processes (serve starts it; on its own for several "
@@ -146,7 +148,8 @@ def run_serve(args) -> int:
         return 1
     named = bool(args.warehouse or os.environ.get("HANDSHAKE_WAREHOUSE"))
     path = Path(args.warehouse).resolve() if args.warehouse else warehouse.configured_path()
-    return serve.run(path, named, args.workers, args.address, args.port, args.owner)
+    options = [o for o in args.streamlit_options if o != "--"]
+    return serve.run(path, named, args.workers, args.address, args.port, args.owner, options)
 
 
 def run_owner(args) -> int:

@@ -62,8 +62,9 @@ def ensure_warehouse(path: Path, named: bool) -> None:
 
 
 class Served:
-    def __init__(self, path: Path, workers: int, host: str, port: int, owner_url: str | None):
-        self.path, self.host, self.port = path, host, port
+    def __init__(self, path: Path, workers: int, host: str, port: int, owner_url: str | None,
+                 options: list[str] = ()):
+        self.path, self.host, self.port, self.options = path, host, port, list(options)
         self.token = os.environ.get("HANDSHAKE_OWNER_TOKEN") or secrets.token_urlsafe(32)
         self.cookie_secret = secrets.token_urlsafe(32)  # one for all, so a sign-in holds on every process
         self.owner_url = owner_url
@@ -87,7 +88,8 @@ class Served:
         port = self.worker_ports[n]
         self.workers[n] = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             *self.options],
             env=dict(self.env(), STREAMLIT_SERVER_COOKIE_SECRET=self.cookie_secret), cwd=ROOT,
             preexec_fn=dies_with_parent)
 
@@ -126,10 +128,11 @@ class Served:
                 child.kill()
 
 
-def run(path: Path, named: bool, workers: int, host: str, port: int, owner_url: str | None = None) -> int:
+def run(path: Path, named: bool, workers: int, host: str, port: int, owner_url: str | None = None,
+        options: list[str] = ()) -> int:
     if owner_url is None:
         ensure_warehouse(path, named)
-    served = Served(path, workers, host, port, owner_url)
+    served = Served(path, workers, host, port, owner_url, options)
     signal.signal(signal.SIGTERM, lambda *_: (served.stop(), os._exit(0)))
     try:
         served.start()

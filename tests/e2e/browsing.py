@@ -30,22 +30,37 @@ def free_port() -> int:
 
 
 class Server:
-    """`streamlit run app.py` on a free port of localhost, on one warehouse file."""
+    """`streamlit run app.py` on a free port of localhost, on one warehouse file; with served=N, the served setup
+    instead (`python -m handshake serve --workers N`: an owner process holding the file, N dashboard processes and
+    the proxy on that port)."""
 
-    def __init__(self, warehouse_path: Path, log: Path, port: int | None = None, secrets: Path | None = None):
+    def __init__(self, warehouse_path: Path, log: Path, port: int | None = None, secrets: Path | None = None,
+                 served: int | None = None):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
+        self.served = served
         env = dict(os.environ, HANDSHAKE_WAREHOUSE=str(warehouse_path))
         # a secrets file of the test's own, or none at all: never a developer's ~/.streamlit/secrets.toml
-        settings = ["--secrets.files", str(secrets or log.with_suffix(".no-secrets.toml"))]
+        settings = ["--secrets.files", str(secrets or log.with_suffix(".no-secrets.toml")),
+                    "--server.fileWatcherType", "none"]
+        if served:
+            command = [sys.executable, "-m", "handshake", "serve", "--warehouse", str(warehouse_path),
+                       "--workers", str(served), "--port", str(self.port), "--", *settings]
+        else:
+            command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
+                       "--server.address", "127.0.0.1", "--server.headless", "true",
+                       "--browser.gatherUsageStats", "false", *settings]
         with open(log, "w") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
-                 "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-                 "--browser.gatherUsageStats", "false", *settings],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        self._wait_healthy()
+            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        self._wait_healthy(180 if served else 60)
+
+    @property
+    def holder_pid(self) -> int:
+        """The process that holds the warehouse file: the server itself, or in the served setup its owner."""
+        if not self.served:
+            return self.process.pid
+        return int(re.search(r"is held by process (\d+)", self.log.read_text())[1])
 
     def _wait_healthy(self, seconds: float = 60) -> None:
         deadline = time.monotonic() + seconds
@@ -54,7 +69,7 @@ class Server:
                 raise RuntimeError(f"The server stopped at start:\n{self.log.read_text()}")
             try:
                 with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as answer:
-                    if answer.status == 200:
+                    if answer.status == 200 and (not self.served or "is held by" in self.log.read_text()):
                         return
             except OSError:
                 time.sleep(0.25)

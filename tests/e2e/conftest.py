@@ -39,9 +39,11 @@ def e2e_demo(tmp_path_factory):
     return demo.generate(tmp_path_factory.mktemp("e2e") / "demo.duckdb")
 
 
-def start_server(folder: Path, source: Path | None, name: str, prepare=None, secrets=None) -> Server:
+def start_server(folder: Path, source: Path | None, name: str, prepare=None, secrets=None,
+                 served: int | None = None) -> Server:
     """A server on a copy of `source` (None: an empty warehouse), changed first by prepare(con) if given, with
-    the secrets.toml that secrets(port) writes if given."""
+    the secrets.toml that secrets(port) writes if given; with served=N, the served setup of N dashboard
+    processes."""
     path = folder / f"{name}.duckdb"
     if source is None:
         warehouse.open_warehouse(path).close()
@@ -58,7 +60,7 @@ def start_server(folder: Path, source: Path | None, name: str, prepare=None, sec
     if secrets:
         secrets_file = folder / f"{name}.secrets.toml"
         secrets_file.write_text(secrets(port))
-    return Server(path, folder / f"{name}.log", port, secrets_file)
+    return Server(path, folder / f"{name}.log", port, secrets_file, served)
 
 
 @pytest.fixture(scope="session")

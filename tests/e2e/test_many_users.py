@@ -1,5 +1,7 @@
 """A whole company on one dashboard: many sessions reading while others write, the server killed with SIGKILL in
-the middle of writes, and a second program on the same warehouse. Each keeps every confirmed write, once."""
+the middle of writes, and a second program on the same warehouse. Each keeps every confirmed write, once. The
+load runs on the served setup (`python -m handshake serve`, two dashboard processes), as a company would run it;
+the kill and the second program are tried on one process and on the served setup."""
 
 import json
 import os
@@ -7,9 +9,10 @@ import subprocess
 import sys
 
 import duckdb
+import pytest
 
 from e2e import conftest
-from e2e.browsing import ARTEFACTS, ROOT, Server, add_action, main_text, settle
+from e2e.browsing import ARTEFACTS, ROOT, Server, add_action, free_port, main_text, settle
 from e2e.conftest import start_server
 
 LOAD = ROOT / "tests" / "e2e" / "load.py"
@@ -70,8 +73,11 @@ def check_writes(path, before: dict, confirmed: list, in_flight: int = 0) -> dic
             "closes stored": sum(a["closed"] for a in actions.values())}
 
 
+SETUPS = {"one process": None, "served": 2}
+
+
 def test_50_readers_and_10_writers_at_once_see_no_error_and_lose_or_double_no_write(chromium, e2e_demo, tmp_path):
-    server = start_server(tmp_path, e2e_demo, "load")
+    server = start_server(tmp_path, e2e_demo, "load", served=2)
     before = counts(e2e_demo)
     try:
         figures = drive(server, "--readers", 50, "--writers", 10, "--rounds", 2)
@@ -83,27 +89,34 @@ def test_50_readers_and_10_writers_at_once_see_no_error_and_lose_or_double_no_wr
     assert writes["answers confirmed"] == 5 * 2 and writes["actions confirmed"] == 5 * 2  # 5 writers of each, 2 rounds
     assert writes["responses stored"] == 10 and writes["actions stored"] == 10 and writes["closes stored"] == 10
     conftest.FIGURES.append(
-        f"load: {figures['readers']} reading sessions ({figures['page_views']} page views, median "
+        f"load, served by 2 processes: {figures['readers']} reading sessions ({figures['page_views']} page views, median "
         f"{figures['median_view_s']} s, slowest {figures['slowest_view_s']} s) and {figures['writers']} writing at "
         f"once for {figures['seconds']:.0f} s; writes confirmed {len(figures['confirmed'])}, stored "
         f"{writes['responses stored'] + writes['actions stored'] + writes['closes stored']}, errors 0")
 
 
-def test_a_server_killed_in_the_middle_of_writes_keeps_every_confirmed_write(chromium, e2e_demo, tmp_path):
-    server = start_server(tmp_path, e2e_demo, "killed")
+@pytest.mark.parametrize("setup", SETUPS)
+def test_a_server_killed_in_the_middle_of_writes_keeps_every_confirmed_write(chromium, e2e_demo, tmp_path, setup):
+    server = start_server(tmp_path, e2e_demo, "killed", served=SETUPS[setup])
     path = tmp_path / "killed.duckdb"
     before = counts(e2e_demo)
+    holder = server.holder_pid  # the process with the file: the server, or the served setup's owner
     try:
         figures = drive(server, "--readers", 10, "--writers", 10, "--rounds", 3,
-                        "--kill-pid", server.process.pid, "--kill-after", 12)
-        assert server.process.wait(timeout=30) == -9  # SIGKILL: no shutdown code ran
+                        "--kill-pid", holder, "--kill-after", 12)
+        if setup == "served":  # the owner is gone: the command stops its dashboard processes and says why
+            assert server.process.wait(timeout=30) == 1
+            assert "the warehouse process stopped (exit -9)" in server.log.read_text()
+        else:
+            assert server.process.wait(timeout=30) == -9  # SIGKILL: no shutdown code ran
     finally:
         server.stop()
     assert figures["failures"] == []
     confirmed = figures["confirmed"]
     assert len(confirmed) >= 12
 
-    restarted = Server(path, tmp_path / "restarted.log")  # DuckDB replays its log of committed writes on opening
+    # DuckDB replays its log of committed writes on opening
+    restarted = Server(path, tmp_path / "restarted.log", served=SETUPS[setup])
     try:
         after = drive(restarted, "--readers", 3, "--writers", 0)  # the restarted server serves pages again
     finally:
@@ -112,14 +125,15 @@ def test_a_server_killed_in_the_middle_of_writes_keeps_every_confirmed_write(chr
     writes = check_writes(path, before, confirmed, in_flight=10)
     stored = writes["responses stored"] + writes["actions stored"] + writes["closes stored"]
     conftest.FIGURES.append(
-        f"kill: SIGKILL {figures['killed_at_s']} s into 10 writers and 10 readers; writes confirmed {len(confirmed)}, "
+        f"kill ({setup}): SIGKILL {figures['killed_at_s']} s into 10 writers and 10 readers; writes confirmed {len(confirmed)}, "
         f"all found after restart ({writes['answers confirmed']} questionnaires, {writes['actions confirmed']} "
         f"actions added, {writes['closes confirmed']} closed), {stored - len(confirmed)} more stored whose "
         "confirmation the kill cut off; errors 0")
 
 
-def test_a_second_program_on_the_same_warehouse_is_told_why_and_nothing_is_lost(e2e_demo, tmp_path, open_page):
-    first = start_server(tmp_path, e2e_demo, "shared")
+@pytest.mark.parametrize("setup", SETUPS)
+def test_a_second_program_on_the_same_warehouse_is_told_why_and_nothing_is_lost(e2e_demo, tmp_path, open_page, setup):
+    first = start_server(tmp_path, e2e_demo, "shared", served=SETUPS[setup])
     path = tmp_path / "shared.duckdb"
     try:
         page = open_page(f"{first.url}/weekly_meeting")  # the first dashboard opens the file
@@ -132,7 +146,7 @@ def test_a_second_program_on_the_same_warehouse_is_told_why_and_nothing_is_lost(
             other.get_by_text("is open in another program").wait_for()
             settle(other)
             text = main_text(other)
-            assert f"process {first.process.pid}" in text and "Use the dashboard that is already running" in text
+            assert f"process {first.holder_pid}" in text and "Use the dashboard that is already running" in text
             assert not other.locator('[data-testid="stException"]').count() and "Traceback" not in text
         finally:
             second.stop()
@@ -145,6 +159,13 @@ def test_a_second_program_on_the_same_warehouse_is_told_why_and_nothing_is_lost(
         assert "another process holds this warehouse" in imported.stderr and "import on its Import data page" \
             in imported.stderr
         assert "Traceback" not in imported.stderr and len(imported.stderr.strip().splitlines()) == 1
+
+        if setup == "served":  # a second served setup on the same file stops at once and says why
+            again = subprocess.run([sys.executable, "-m", "handshake", "serve", "--warehouse", str(path), "--workers",
+                                    "1", "--port", str(free_port())], capture_output=True, text=True, cwd=ROOT,
+                                   timeout=120)
+            assert again.returncode != 0 and "another process holds this warehouse" in again.stderr
+            assert "Traceback" not in again.stderr
 
         add_action(page, "Written while a second program knocked", "Dana Tester")  # the first works on
     finally:

@@ -8,6 +8,7 @@ and httpx, so it installs with the rest from requirements.txt."""
 
 import asyncio
 import itertools
+import sys
 
 import httpx
 import uvicorn
@@ -47,12 +48,19 @@ class Proxy:
         headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP]
         headers.append(("host", request.headers.get("host", self.backends[chosen])))
         body = request.stream() if request.method in ("POST", "PUT", "PATCH") else None
-        try:
-            upstream = await self.client.send(
-                self.client.build_request(request.method, url, headers=headers, content=body), stream=True)
-        except httpx.HTTPError:
-            return PlainTextResponse("This dashboard process is not answering; reload the page in a moment.",
-                                     status_code=502)
+        for attempt in (1, 2):
+            try:
+                upstream = await self.client.send(
+                    self.client.build_request(request.method, url, headers=headers, content=body), stream=True)
+                break
+            except httpx.TransportError as e:
+                # a kept-alive connection the dashboard process closed just as it was reused: a GET is asked again
+                if attempt == 1 and body is None:
+                    continue
+                print(f"proxy: {request.method} {request.url.path} to process {chosen + 1} failed: "
+                      f"{type(e).__name__}: {e}", file=sys.stderr, flush=True)
+                return PlainTextResponse("This dashboard process is not answering; reload the page in a moment.",
+                                         status_code=502)
         response = StreamingResponse(upstream.aiter_raw(), status_code=upstream.status_code,
                                      headers={k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP
                                               and k.lower() != "set-cookie"},
@@ -89,11 +97,17 @@ class Proxy:
 
     @staticmethod
     async def down(upstream, browser: WebSocket):
-        async for message in upstream:
-            if isinstance(message, bytes):
-                await browser.send_bytes(message)
-            else:
-                await browser.send_text(message)
+        try:
+            async for message in upstream:
+                if isinstance(message, bytes):
+                    await browser.send_bytes(message)
+                else:
+                    await browser.send_text(message)
+        except (websockets.WebSocketException, WebSocketDisconnect, RuntimeError, OSError):
+            return  # either side went away: the session ends
+        except Exception as e:  # uvicorn's ClientDisconnected: the browser went away mid-message
+            if type(e).__name__ != "ClientDisconnected":
+                raise
 
     @staticmethod
     async def up(browser: WebSocket, upstream):
@@ -106,7 +120,7 @@ class Proxy:
                     await upstream.send(message["bytes"])
                 elif message.get("text") is not None:
                     await upstream.send(message["text"])
-        except WebSocketDisconnect:
+        except (WebSocketDisconnect, websockets.WebSocketException, RuntimeError, OSError):
             return
 
 

@@ -31,8 +31,9 @@ class Proxy:
         self.backends = backends  # "127.0.0.1:8601", ...
         self.sessions = [0] * len(backends)
         self.turn = itertools.count()
-        self.client = httpx.AsyncClient(timeout=httpx.Timeout(None), limits=httpx.Limits(max_connections=None, keepalive_expiry=2))
-        # (a dashboard process closes an idle connection after 5 s: the proxy lets go of it first)
+        # a dashboard process closes an idle connection after 5 s: the proxy lets go of it first
+        self.client = httpx.AsyncClient(timeout=httpx.Timeout(None),
+                                        limits=httpx.Limits(max_connections=None, keepalive_expiry=2))
 
     def pick(self, cookies) -> tuple[int, bool]:
         """The process for a request, and whether the browser was new to the proxy."""

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from handshake import access, demo, evidence, formats, kpis, meeting, periods, queries, warehouse
 from handshake.formats import fmt, readable
@@ -207,7 +208,36 @@ def _left_on_table(strata) -> dict:
     return evidence.left_on_table(strata)
 
 
+_this_run = threading.local()  # per script thread: the run its memo belongs to, and the memo
+
+
+def once_per_run(key: str, compute):
+    """compute()'s value, computed once in a script run and kept for the rest of that run only (the next run,
+    a fragment's included, computes it again). Outside a script run (query_many's threads, the command line)
+    every call computes it. For what is read many times a page and written only where forget_this_run follows."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return compute()
+    # Streamlit gives every run (a fragment's too) a new `cursors` dict: holding it tells this run from the last
+    if getattr(_this_run, "cursors", None) is not ctx.cursors:
+        _this_run.cursors, _this_run.memo = ctx.cursors, {}
+    if key not in _this_run.memo:
+        _this_run.memo[key] = compute()
+    return _this_run.memo[key]
+
+
+def forget_this_run() -> None:
+    """Forget what once_per_run kept in this run: call it after a write to what it keeps."""
+    _this_run.memo = {}
+
+
 def about_warehouse() -> dict:
+    """The warehouse's settings and facts (warehouse.meta), read once a run: every amount on a page asks for
+    the currency. Only the Warehouse page changes them, and it forgets them when it does."""
+    return dict(once_per_run("about_warehouse", _read_meta))
+
+
+def _read_meta() -> dict:
     cur = warehouse.shared_connection(warehouse.configured_path()).cursor()
     try:
         return warehouse.meta(cur)

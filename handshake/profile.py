@@ -63,7 +63,7 @@ def classify(frame, root: str = str(ROOT)) -> str:
         codes.append(frame.f_code)
         frame = frame.f_back
     codes.reverse()  # outermost first
-    app = next((i for i, c in enumerate(codes) if c.co_filename.startswith(root)), None)
+    app = next((i for i, c in enumerate(codes) if c.co_filename.startswith(root) and c.co_filename != __file__), None)
     if app is None:
         return "streamlit"
     for code in codes[app:]:
@@ -85,7 +85,7 @@ def _place(frame, root: str) -> str | None:
     called = None
     while frame is not None:
         path = frame.f_code.co_filename
-        if path.startswith(root):
+        if path.startswith(root) and path != __file__:
             place = f"{os.path.relpath(path, root)}:{frame.f_lineno} {frame.f_code.co_name}"
             return place + (f" > {called}" if called else "")
         module = frame.f_globals.get("__name__", "?")

@@ -468,9 +468,15 @@ def data_table(frame, file_name: str, column_config: dict | None = None,
                 st.dataframe(worded(frame), hide_index=True, placeholder="–", column_config=config)
         else:
             st.dataframe(worded(frame), hide_index=True, placeholder="–", column_config=config)
-        st.download_button("Download as CSV", formats.csv_text(worded(frame, keep_codes=True), code), file_name=file_name,
+        st.download_button("Download as CSV", _csv_on_download(frame, code), file_name=file_name,
                            mime="text/csv", on_click="ignore", key=f"download_{file_name}",
                            icon=":material/download:")
+
+
+def _csv_on_download(frame, code: str):
+    """The rows as CSV, made only when someone downloads them: written out on every view, a table's CSV cost
+    more than drawing the table (python -m handshake.profile)."""
+    return lambda: formats.csv_text(worded(frame, keep_codes=True), code)
 
 
 LIST_ROWS = 200  # a list's rows on screen; its download holds every row
@@ -508,10 +514,10 @@ def accountability_list(accountable, start: date, end: date, tz: str) -> None:
     """The accountability list as the Follow-up page and the weekly meeting show it: each owner's count, those
     without an owner first, then the leads owner by owner. accountable: queries/accountability_list.sql drawn up
     whole (limit null), so the counts add up to the list; its headline is meeting.accountability_headline."""
-    st.dataframe(meeting.accountability_owners(accountable), hide_index=True, column_config={
+    owners, rows = _accountability_tables(accountable, tz)
+    st.dataframe(owners, hide_index=True, column_config={
         name: st.column_config.NumberColumn(format="%d") for name in meeting.OWNER_COLUMNS[1:4]
     })
-    rows = meeting.accountability_rows(accountable, tz)
     data_table(rows, "handshake-accountability-list.csv",
                label=f"The {formats.plural(len(rows), 'lead')}, owner by owner, those without an owner first "
                      f"(showing all {len(rows):,})", column_config={
@@ -521,6 +527,13 @@ def accountability_list(accountable, start: date, end: date, tz: str) -> None:
                    "Minimum": st.column_config.NumberColumn(format="%d", help="The attempts agreed before a decision."),
                    "Score": st.column_config.NumberColumn(format="%d"),
                })
+
+
+@st.cache_data(show_spinner=False, max_entries=100)
+def _accountability_tables(accountable, tz: str):
+    """The list's owners and rows (meeting.accountability_owners, accountability_rows), drawn up once for every
+    viewer of the same list: a row at a time, they cost more than the rest of the page."""
+    return meeting.accountability_owners(accountable), meeting.accountability_rows(accountable, tz)
 
 
 def chart(figure, key: str, **plotly_chart_args):

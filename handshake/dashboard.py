@@ -1,8 +1,12 @@
 """What the pages share: the warehouse, the cached query runner, the sidebar filters, colours and number formats."""
 
+import dis
+import hashlib
 import os
 import re
+import sys
 import threading
+import types
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -539,20 +543,78 @@ def _accountability_tables(accountable, tz: str):
 def chart(figure, key: str, **plotly_chart_args):
     """A Plotly chart whose title and subtitle are page text above it, not pixels inside it: text wraps
     on a phone, where a long Plotly title is cut, and screen readers read the finding."""
+    return _draw(figure, *_finish(figure), key, plotly_chart_args)
+
+
+def cached_chart(build, *args, key: str, **plotly_chart_args):
+    """chart(build(*args)), the figure built once for every viewer of the same arguments (frames compared by
+    content) and shared, never copied: building a Plotly figure costs more than drawing it. `build` must read
+    nothing but its arguments, numbers and functions (checked: a page's variable would be no part of the key,
+    and one viewer would see another's figure)."""
+    _check_pure(build)
+    code = build.__code__
+    name = f"{code.co_filename}:{build.__qualname__}:{hashlib.md5(code.co_code).hexdigest()}"
+    return _draw(*_finished_figure(name, build, args), key, plotly_chart_args)
+
+
+@st.cache_resource(show_spinner=False, max_entries=300)
+def _finished_figure(name: str, _build, args: tuple):
+    # name (the builder's file, name and code) and args are the key; the figure is shared by every session,
+    # and nothing changes it after this: st.plotly_chart only reads it
+    figure = _build(*args)
+    return (figure, *_finish(figure))
+
+
+def _finish(figure) -> tuple[str | None, str | None]:
+    """The figure made ready to draw, and its title and subtitle as plain text (for the page, not the figure)."""
     title = figure.layout.title
     text = plain(title.text)
     subtitle = plain(title.subtitle.text) if title.subtitle else None
-    if text:  # a title names campaigns, teams and sources as the data spells them: shown as written
-        st.markdown(f"**{formats.md(text)}**")
-    if subtitle:
-        st.caption(formats.md(subtitle))
     if text or subtitle:
         figure.update_layout(title=None, margin=dict(t=20))
     for trace in figure.data:  # Plotly draws <b>, <a href> and the like in its labels: names show as written
         for attribute in ("x", "y", "labels", "text", "customdata"):
             if attribute in trace and trace[attribute] is not None:
                 trace[attribute] = _as_drawn_text(trace[attribute])
+    return text, subtitle
+
+
+def _draw(figure, text: str | None, subtitle: str | None, key: str, plotly_chart_args: dict):
+    if text:  # a title names campaigns, teams and sources as the data spells them: shown as written
+        st.markdown(f"**{formats.md(text)}**")
+    if subtitle:
+        st.caption(formats.md(subtitle))
     return st.plotly_chart(figure, key=key, **plotly_chart_args)
+
+
+def _handshake_modules() -> list:
+    return [m for n, m in list(sys.modules.items()) if n.startswith("handshake.") and m is not None]
+
+
+def _check_pure(build, seen: set | None = None) -> None:
+    """Refuse a figure builder that reads a global other than a module, a function, a class or a number, or that
+    calls a function of its page's that does: its figure would not depend on its arguments alone."""
+    seen = set() if seen is None else seen
+    if build in seen:
+        return
+    seen.add(build)
+    names, codes = set(), [build.__code__]
+    while codes:  # the builder's code, and that of its own inner functions and comprehensions
+        code = codes.pop()
+        names |= {i.argval for i in dis.get_instructions(code) if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
+        codes += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+    for name in names & build.__globals__.keys():
+        value = build.__globals__[name]
+        if isinstance(value, (types.ModuleType, type, bool, int, float, types.BuiltinFunctionType)) or value is None:
+            continue
+        if isinstance(value, types.FunctionType):
+            if value.__globals__ is build.__globals__:  # the page's own helper: it must be pure too
+                _check_pure(value, seen)
+            continue
+        if any(getattr(module, name, None) is value for module in _handshake_modules()):
+            continue  # a constant imported from a module of ours (a colour): the same for every viewer
+        raise TypeError(f"{build.__qualname__} reads {name}, which is not one of its arguments: pass it in, "
+                        "or the cached figure would be one viewer's for every viewer")
 
 
 def _as_drawn_text(values):

@@ -106,7 +106,7 @@ class Sampler:
         threading.Thread(target=self._loop, name="handshake-profile-sampler", daemon=True).start()
 
     def begin(self) -> dict:
-        counts = {"parts": collections.Counter(), "places": collections.Counter()}
+        counts = {"parts": collections.Counter(), "places": collections.Counter(), "last": time.perf_counter()}
         with self.lock:
             self.running[threading.get_ident()] = counts
             self.busy.set()
@@ -122,17 +122,21 @@ class Sampler:
         while True:
             self.busy.wait()
             time.sleep(self.interval)
-            frames = sys._current_frames()
+            frames, now = sys._current_frames(), time.perf_counter()
             with self.lock:
                 for thread, counts in self.running.items():
                     frame = frames.get(thread)
                     if frame is None:
                         continue
+                    # A sample weighs the time since the last: this thread is seen whenever it lets go of the
+                    # interpreter lock, at once when it waits for DuckDB or the disk, only every switch interval
+                    # while it runs Python; counted alike, waits would look longer than they are.
+                    weight, counts["last"] = now - counts["last"], now
                     part = classify(frame, self.root)
-                    counts["parts"][part] += 1
+                    counts["parts"][part] += weight
                     place = _place(frame, self.root)
                     if place:
-                        counts["places"][f"{part}: {place}"] += 1
+                        counts["places"][f"{part}: {place}"] += weight
             del frames
 
 
@@ -148,6 +152,7 @@ def serve(port: int, log: str) -> None:
     # HANDSHAKE_PROFILE_SAMPLE_S=0 turns the sampler off: the views' times then show what sampling costs
     interval = float(os.environ.get("HANDSHAKE_PROFILE_SAMPLE_S", SAMPLE_S))
     sampler, lock = Sampler(interval=interval or 3600), threading.Lock()
+    sys.setswitchinterval(min(interval, 0.001) or sys.getswitchinterval())  # a running thread is seen every ms
     serialising = [0.0]
     original_serialise = starlette_websocket.serialize_forward_msg
     original_run = script_runner.ScriptRunner._run_script

@@ -206,42 +206,49 @@ def attempts_chart(reached, running, ninety, so_far, window: str):
 
 
 # ---- quality or follow-up
+@st.fragment
+def quality_or_follow_up(by_source, by_campaign, params: dict, window: str) -> None:
+    """The shortfall split by source or by campaign. A fragment: switching between the two reruns this part
+    alone, not the page."""
+    by = st.segmented_control("Compare", ["source", "campaign"], default="source", format_func=str.capitalize,
+                              key="evidence_by") or "source"
+    table = by_source if by == "source" else by_campaign
+    if by == "source":
+        table = table.assign(name=[words(v) if isinstance(v, str) else "No source" for v in table["source"]])
+    else:  # campaigns by name, as Lead quality names them (two of one name keep their ids apart)
+        names = dashboard.query("quality_by_dimension", dict(params, dimension="campaign"))
+        table = table.assign(name=table["campaign"].map(names.set_index("group_key")["group_label"]).fillna(table["campaign"]))
+    split = table[table["shortfall_won"].notna()]
+    if split.empty:
+        st.info(f"No {by} has {evidence.MIN_SAMPLE} MQLs of {window} worked on time, so no shortfall can be split.",
+                icon=":material/science:")
+    else:
+        best = split[split["is_best"]].iloc[0]
+        top = split[~split["is_best"]].head(1)
+        shown = split.head(CHARTED).iloc[::-1]
+        dashboard.cached_chart(split_chart, shown, best, top, by, window, key=f"evidence_split_{by}")
+        # a source in words by data_table itself (its code beside it in the CSV); a campaign by name, with its id
+        rows = table.drop(columns="name") if by == "source" else table[["name", *table.columns.drop("name")]]
+        dashboard.data_table(rows, f"handshake_evidence_by_{by}.csv",
+                             label=f"The numbers behind the chart: MQLs of {window}", column_config={
+            "name": "Campaign", "campaign": "Campaign id", "source": "Source",
+            "mql_count": st.column_config.NumberColumn("MQLs", format="%d"),
+            "on_time_count": st.column_config.NumberColumn("Worked on time", format="%d"),
+            "won_count": st.column_config.NumberColumn("Won", format="%d"),
+            "on_time_won_count": None,
+            "won_rate": dashboard.rate_column("Win rate"),
+            "on_time_share": dashboard.rate_column("Share on time"),
+            "on_time_won_rate": dashboard.rate_column("Win rate on time",
+                                                      help=f"A dash: fewer than {evidence.MIN_SAMPLE} on time."),
+            "is_best": st.column_config.CheckboxColumn("Best"),
+            "shortfall_won": st.column_config.NumberColumn("Wins short", format="%.1f"),
+            "quality_won": st.column_config.NumberColumn("From lead quality", format="%.1f"),
+            "execution_won": st.column_config.NumberColumn("From follow-up", format="%.1f"),
+        })
+
+
 st.subheader("Lead quality or follow-up?")
-by = st.segmented_control("Compare", ["source", "campaign"], default="source", format_func=str.capitalize,
-                          key="evidence_by") or "source"
-table = found["by_source"] if by == "source" else found["by_campaign"]
-if by == "source":
-    table = table.assign(name=[words(v) if isinstance(v, str) else "No source" for v in table["source"]])
-else:  # campaigns by name, as Lead quality names them (two of one name keep their ids apart)
-    names = dashboard.query("quality_by_dimension", dict(params, dimension="campaign"))
-    table = table.assign(name=table["campaign"].map(names.set_index("group_key")["group_label"]).fillna(table["campaign"]))
-split = table[table["shortfall_won"].notna()]
-if split.empty:
-    st.info(f"No {by} has {evidence.MIN_SAMPLE} MQLs of {WINDOW} worked on time, so no shortfall can be split.",
-            icon=":material/science:")
-else:
-    best = split[split["is_best"]].iloc[0]
-    top = split[~split["is_best"]].head(1)
-    shown = split.head(CHARTED).iloc[::-1]
-    dashboard.cached_chart(split_chart, shown, best, top, by, WINDOW, key=f"evidence_split_{by}")
-    # a source in words by data_table itself (its code beside it in the CSV); a campaign by name, with its id
-    rows = table.drop(columns="name") if by == "source" else table[["name", *table.columns.drop("name")]]
-    dashboard.data_table(rows, f"handshake_evidence_by_{by}.csv",
-                         label=f"The numbers behind the chart: MQLs of {WINDOW}", column_config={
-        "name": "Campaign", "campaign": "Campaign id", "source": "Source",
-        "mql_count": st.column_config.NumberColumn("MQLs", format="%d"),
-        "on_time_count": st.column_config.NumberColumn("Worked on time", format="%d"),
-        "won_count": st.column_config.NumberColumn("Won", format="%d"),
-        "on_time_won_count": None,
-        "won_rate": dashboard.rate_column("Win rate"),
-        "on_time_share": dashboard.rate_column("Share on time"),
-        "on_time_won_rate": dashboard.rate_column("Win rate on time",
-                                                  help=f"A dash: fewer than {evidence.MIN_SAMPLE} on time."),
-        "is_best": st.column_config.CheckboxColumn("Best"),
-        "shortfall_won": st.column_config.NumberColumn("Wins short", format="%.1f"),
-        "quality_won": st.column_config.NumberColumn("From lead quality", format="%.1f"),
-        "execution_won": st.column_config.NumberColumn("From follow-up", format="%.1f"),
-    })
+quality_or_follow_up(found["by_source"], found["by_campaign"], params, WINDOW)
 
 
 # ---- the decay curve

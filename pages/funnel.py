@@ -142,35 +142,44 @@ STAGE_TIMES = {"mql_at": "MQL", "accepted_at": "SAL", "rejected_at": "Rejected",
                "opportunity_at": "Opportunity", "won_date": "Won"}
 OUTCOMES = {"moved_on": "Moved on", "open": "Still open here", "recycled": "Recycled here", "dropped": "Dropped here",
             "won": "Won"}
-left, right = st.columns(2)
-stage = left.selectbox("Leads at stage", stages.loc[stages["is_measured"].astype(bool), "stage"].tolist(),
-                       key="drill_stage")
-outcome = right.selectbox("Outcome", list(OUTCOMES), format_func=OUTCOMES.get, key="drill_outcome")
-rank = int(stages.loc[stages["stage"] == stage, "stage_rank"].iloc[0])
-drill = dict(filters.params(), stage_rank=rank, outcome=outcome)
-leads = dashboard.query("funnel_leads", dict(drill, limit=dashboard.LIST_ROWS))
-if leads.empty:
-    st.info(f"No leads at {stage} with the outcome “{OUTCOMES[outcome].lower()}” in this period.")
-else:
-    dashboard.list_table(
-        leads, "funnel_leads", drill, f"handshake_leads_{stage.lower()}_{outcome}.csv",
-        label=f"{int(leads['listed_count'].iloc[0]):,} leads at {stage}, {OUTCOMES[outcome].lower()}",
-        column_config={
-            "lead_id": None,
-            "crm_id": "CRM ID",
-            "record_url": st.column_config.LinkColumn("Record", display_text="Open in CRM"),
-            "created_at": st.column_config.DatetimeColumn("Arrived", format="D MMM YYYY"),
-            "lead_score": st.column_config.NumberColumn("Score", format="%d", width="small"),
-            "source": "Source", "segment": "Segment", "region": "Region", "status": "Status", "owner": "Owner",
-            "rejection_reason": "Rejection reason",
-            # on screen, the time of the stage drilled into; every stage's time is in the download
-            **{column: None for column in STAGE_TIMES},
-            **{column: (st.column_config.DateColumn if column == "won_date" else st.column_config.DatetimeColumn)(
-                f"{name} on", format="D MMM YYYY") for column, name in STAGE_TIMES.items() if name == stage},
-        },
-    )
-    st.caption("On screen, each lead's arrival and its time at the stage chosen; the download holds every "
-               "stage's time.")
+
+
+@st.fragment
+def drill_down(stages, params: dict) -> None:
+    """The leads behind a bar of the waterfall. A fragment: choosing a stage or an outcome reruns this list
+    alone, not the page (a click on the waterfall still reruns the page, which picks both)."""
+    left, right = st.columns(2)
+    stage = left.selectbox("Leads at stage", stages.loc[stages["is_measured"].astype(bool), "stage"].tolist(),
+                           key="drill_stage")
+    outcome = right.selectbox("Outcome", list(OUTCOMES), format_func=OUTCOMES.get, key="drill_outcome")
+    rank = int(stages.loc[stages["stage"] == stage, "stage_rank"].iloc[0])
+    drill = dict(params, stage_rank=rank, outcome=outcome)
+    leads = dashboard.query("funnel_leads", dict(drill, limit=dashboard.LIST_ROWS))
+    if leads.empty:
+        st.info(f"No leads at {stage} with the outcome “{OUTCOMES[outcome].lower()}” in this period.")
+    else:
+        dashboard.list_table(
+            leads, "funnel_leads", drill, f"handshake_leads_{stage.lower()}_{outcome}.csv",
+            label=f"{int(leads['listed_count'].iloc[0]):,} leads at {stage}, {OUTCOMES[outcome].lower()}",
+            column_config={
+                "lead_id": None,
+                "crm_id": "CRM ID",
+                "record_url": st.column_config.LinkColumn("Record", display_text="Open in CRM"),
+                "created_at": st.column_config.DatetimeColumn("Arrived", format="D MMM YYYY"),
+                "lead_score": st.column_config.NumberColumn("Score", format="%d", width="small"),
+                "source": "Source", "segment": "Segment", "region": "Region", "status": "Status", "owner": "Owner",
+                "rejection_reason": "Rejection reason",
+                # on screen, the time of the stage drilled into; every stage's time is in the download
+                **{column: None for column in STAGE_TIMES},
+                **{column: (st.column_config.DateColumn if column == "won_date" else st.column_config.DatetimeColumn)(
+                    f"{name} on", format="D MMM YYYY") for column, name in STAGE_TIMES.items() if name == stage},
+            },
+        )
+        st.caption("On screen, each lead's arrival and its time at the stage chosen; the download holds every "
+                   "stage's time.")
+
+
+drill_down(stages, filters.params())
 
 st.subheader("Where each month's leads are now")
 months = dashboard.query("funnel_by_cohort", dict(params, grain="month"))

@@ -1,6 +1,7 @@
 """What the pages share: the warehouse, the cached query runner, the sidebar filters, colours and number formats."""
 
 import dis
+import functools
 import hashlib
 import os
 import re
@@ -591,6 +592,18 @@ def _handshake_modules() -> list:
     return [m for n, m in list(sys.modules.items()) if n.startswith("handshake.") and m is not None]
 
 
+@functools.lru_cache(maxsize=500)
+def _global_names(code: types.CodeType) -> frozenset[str]:
+    """The globals a function's code reads, its inner functions' and comprehensions' included (a page's code
+    is compiled once, so this is worked out once per builder)."""
+    names, codes = set(), [code]
+    while codes:
+        code = codes.pop()
+        names |= {i.argval for i in dis.get_instructions(code) if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
+        codes += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+    return frozenset(names)
+
+
 def _check_pure(build, seen: set | None = None) -> None:
     """Refuse a figure builder that reads a global other than a module, a function, a class or a number, or that
     calls a function of its page's that does: its figure would not depend on its arguments alone."""
@@ -598,12 +611,7 @@ def _check_pure(build, seen: set | None = None) -> None:
     if build in seen:
         return
     seen.add(build)
-    names, codes = set(), [build.__code__]
-    while codes:  # the builder's code, and that of its own inner functions and comprehensions
-        code = codes.pop()
-        names |= {i.argval for i in dis.get_instructions(code) if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
-        codes += [c for c in code.co_consts if isinstance(c, types.CodeType)]
-    for name in names & build.__globals__.keys():
+    for name in _global_names(build.__code__) & build.__globals__.keys():
         value = build.__globals__[name]
         if isinstance(value, (types.ModuleType, type, bool, int, float, types.BuiltinFunctionType)) or value is None:
             continue

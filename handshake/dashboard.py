@@ -3,7 +3,9 @@
 import dis
 import functools
 import hashlib
+import io
 import os
+import pickle
 import re
 import sys
 import threading
@@ -205,12 +207,7 @@ def left_on_table(end: date, values: dict, tz: str) -> tuple[dict | None, date, 
     if kpis.missing_inputs(kpis.BY_NAME["extra_won"], present_inputs()):
         return None, first, last
     strata = query("evidence_strata", kpis.query_params(first, last, values, tz=tz))
-    return _left_on_table(strata)["all"], first, last
-
-
-@st.cache_data(show_spinner=False, max_entries=100)
-def _left_on_table(strata) -> dict:
-    return evidence.left_on_table(strata)
+    return shared(evidence.left_on_table, strata)["all"], first, last
 
 
 _this_run = threading.local()  # per script thread: the run its memo belongs to, and the memo
@@ -519,7 +516,7 @@ def accountability_list(accountable, start: date, end: date, tz: str) -> None:
     """The accountability list as the Follow-up page and the weekly meeting show it: each owner's count, those
     without an owner first, then the leads owner by owner. accountable: queries/accountability_list.sql drawn up
     whole (limit null), so the counts add up to the list; its headline is meeting.accountability_headline."""
-    owners, rows = _accountability_tables(accountable, tz)
+    owners, rows = shared(_accountability_tables, accountable, tz)
     st.dataframe(owners, hide_index=True, column_config={
         name: st.column_config.NumberColumn(format="%d") for name in meeting.OWNER_COLUMNS[1:4]
     })
@@ -534,7 +531,6 @@ def accountability_list(accountable, start: date, end: date, tz: str) -> None:
                })
 
 
-@st.cache_data(show_spinner=False, max_entries=100)
 def _accountability_tables(accountable, tz: str):
     """The list's owners and rows (meeting.accountability_owners, accountability_rows), drawn up once for every
     viewer of the same list: a row at a time, they cost more than the rest of the page."""
@@ -548,21 +544,64 @@ def chart(figure, key: str, **plotly_chart_args):
 
 
 def cached_chart(build, *args, key: str, **plotly_chart_args):
-    """chart(build(*args)), the figure built once for every viewer of the same arguments (frames compared by
-    content) and shared, never copied: building a Plotly figure costs more than drawing it. `build` must read
-    nothing but its arguments, numbers and functions (checked: a page's variable would be no part of the key,
-    and one viewer would see another's figure)."""
+    """chart(build(*args)), the figure built once for every viewer of the same arguments and shared, never
+    copied: building a Plotly figure costs more than drawing it. `build` must read nothing but its arguments,
+    numbers, functions and our modules' constants (checked, see shared)."""
+    content = _content_key(build, args)
+    if content is None:  # an argument that cannot be pickled: nothing to know the figure by
+        return chart(build(*args), key, **plotly_chart_args)
+    return _draw(*_shared("chart " + content, lambda: _finished(build(*args))), key, plotly_chart_args)
+
+
+def shared(build, *args):
+    """build(*args), worked out once for every viewer of the same arguments and shared, never copied: whoever
+    gets it must not change it. The arguments are told apart by content (their pickled bytes: Streamlit's own
+    hashing of a small frame took 5 to 10 ms, pickling it a fifth of one). `build` must read nothing but its
+    arguments, numbers, functions and our modules' constants: a page's variable would be no part of the key,
+    and one viewer would see what was worked out for another (checked, and refused)."""
+    content = _content_key(build, args)
+    return build(*args) if content is None else _shared(content, lambda: build(*args))
+
+
+@st.cache_resource(show_spinner=False, max_entries=500)
+def _shared(key: str, _work):
+    # the key names the function (its file, name and code) and its arguments' content; the result is shared
+    # by every session, and nothing changes it after this (st.plotly_chart only reads a figure)
+    return _work()
+
+
+def _content_key(build, args: tuple) -> str | None:
     _check_pure(build)
     code = build.__code__
-    name = f"{code.co_filename}:{build.__qualname__}:{hashlib.md5(code.co_code).hexdigest()}"
-    return _draw(*_finished_figure(name, build, args), key, plotly_chart_args)
+    written = io.BytesIO()
+    pickler = pickle.Pickler(written, protocol=5)
+    pickler.fast = True  # no memo: equal values pickle alike whether or not they are one object in memory
+    try:
+        pickler.dump(_as_values(args))
+    except (pickle.PicklingError, TypeError, AttributeError, ValueError):
+        return None
+    content = hashlib.blake2b(written.getvalue(), digest_size=20).hexdigest()
+    return f"{code.co_filename}:{build.__qualname__}:{hashlib.md5(code.co_code).hexdigest()}:{content}"
 
 
-@st.cache_resource(show_spinner=False, max_entries=300)
-def _finished_figure(name: str, _build, args: tuple):
-    # name (the builder's file, name and code) and args are the key; the figure is shared by every session,
-    # and nothing changes it after this: st.plotly_chart only reads it
-    figure = _build(*args)
+def _as_values(value):
+    """A frame or series as its labels, types and values alone: the same rows pickle alike whether they came
+    from DuckDB or from the query cache (whose copies pandas lays out differently in memory)."""
+    if isinstance(value, pd.DataFrame):
+        return ("frame", list(value.columns), [str(t) for t in value.dtypes], _as_values(value.index),
+                [value[c].to_numpy() for c in value.columns] if value.columns.is_unique else value.to_numpy())
+    if isinstance(value, pd.Series):
+        return ("series", value.name, str(value.dtype), _as_values(value.index), value.to_numpy())
+    if isinstance(value, pd.Index):
+        return ("index", value.name, str(value.dtype), value.to_numpy())
+    if isinstance(value, (list, tuple)):
+        return type(value)(_as_values(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _as_values(v) for k, v in value.items()}
+    return value
+
+
+def _finished(figure):
     return (figure, *_finish(figure))
 
 

@@ -3,7 +3,9 @@ the same data (dashboard.cached_chart), the warehouse's settings read once a run
 that the parts of a view add up to it, and what is shared, reused or read again."""
 
 import json
+import pickle
 import sys
+from datetime import date
 
 import plotly.graph_objects as go
 import pytest
@@ -90,12 +92,24 @@ def test_a_builder_that_reads_a_page_variable_is_refused():
             dashboard._check_pure(build)
 
 
+def test_the_same_rows_give_one_key_wherever_they_came_from_and_other_rows_another(seed_warehouse):
+    from handshake import queries
+    rows = queries.run(warehouse.shared_connection(seed_warehouse), "kpi_mql_cohort",
+                       dashboard.kpis.query_params(date(2026, 1, 1), date(2026, 3, 31), {}, "month", "UTC"))
+    cached = pickle.loads(pickle.dumps(rows))  # as the query cache hands it back: laid out anew by pandas
+    assert dashboard._content_key(months_chart, (rows, "MQLs")) == dashboard._content_key(months_chart, (cached, "MQLs"))
+    fewer = cached.assign(mql_count=cached["mql_count"] - (cached.index == 0))  # one MQL less in the first month
+    assert dashboard._content_key(months_chart, (fewer, "MQLs")) != dashboard._content_key(months_chart, (rows, "MQLs"))
+    assert dashboard._content_key(months_chart, (rows, "Leads")) != dashboard._content_key(months_chart, (rows, "MQLs"))
+    assert dashboard._content_key(months_chart, (rows, lambda: "MQLs")) is None  # no content to know it by
+
+
 def charts_of(at) -> dict[str, str]:
     return {chart.proto.id: chart.proto.spec for chart in at.get("plotly_chart")}
 
 
 def test_two_sessions_on_the_same_data_share_one_figure_and_new_data_builds_another(monkeypatch, seed_warehouse):
-    dashboard._finished_figure.clear()
+    dashboard._shared.clear()
     built, drawn = [], []
     finish, draw = dashboard._finish, dashboard._draw
     monkeypatch.setattr(dashboard, "_finish", lambda figure: built.append(figure) or finish(figure))

@@ -1,8 +1,15 @@
 """What the pages share: the warehouse, the cached query runner, the sidebar filters, colours and number formats."""
 
+import dis
+import functools
+import hashlib
+import io
 import os
+import pickle
 import re
+import sys
 import threading
+import types
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -11,6 +18,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from handshake import access, demo, evidence, formats, kpis, meeting, periods, queries, warehouse
 from handshake.formats import fmt, readable
@@ -199,15 +207,39 @@ def left_on_table(end: date, values: dict, tz: str) -> tuple[dict | None, date, 
     if kpis.missing_inputs(kpis.BY_NAME["extra_won"], present_inputs()):
         return None, first, last
     strata = query("evidence_strata", kpis.query_params(first, last, values, tz=tz))
-    return _left_on_table(strata)["all"], first, last
+    return shared(evidence.left_on_table, strata)["all"], first, last
 
 
-@st.cache_data(show_spinner=False, max_entries=100)
-def _left_on_table(strata) -> dict:
-    return evidence.left_on_table(strata)
+_this_run = threading.local()  # per script thread: the run its memo belongs to, and the memo
+
+
+def once_per_run(key: str, compute):
+    """compute()'s value, computed once in a script run and kept for the rest of that run only (the next run,
+    a fragment's included, computes it again). Outside a script run (query_many's threads, the command line)
+    every call computes it. For what is read many times a page and written only where forget_this_run follows."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return compute()
+    # Streamlit gives every run (a fragment's too) a new `cursors` dict: holding it tells this run from the last
+    if getattr(_this_run, "cursors", None) is not ctx.cursors:
+        _this_run.cursors, _this_run.memo = ctx.cursors, {}
+    if key not in _this_run.memo:
+        _this_run.memo[key] = compute()
+    return _this_run.memo[key]
+
+
+def forget_this_run() -> None:
+    """Forget what once_per_run kept in this run: call it after a write to what it keeps."""
+    _this_run.memo = {}
 
 
 def about_warehouse() -> dict:
+    """The warehouse's settings and facts (warehouse.meta), read once a run: every amount on a page asks for
+    the currency. Only the Warehouse page changes them, and it forgets them when it does."""
+    return dict(once_per_run("about_warehouse", _read_meta))
+
+
+def _read_meta() -> dict:
     cur = warehouse.shared_connection(warehouse.configured_path()).cursor()
     try:
         return warehouse.meta(cur)
@@ -438,9 +470,15 @@ def data_table(frame, file_name: str, column_config: dict | None = None,
                 st.dataframe(worded(frame), hide_index=True, placeholder="–", column_config=config)
         else:
             st.dataframe(worded(frame), hide_index=True, placeholder="–", column_config=config)
-        st.download_button("Download as CSV", formats.csv_text(worded(frame, keep_codes=True), code), file_name=file_name,
+        st.download_button("Download as CSV", _csv_on_download(frame, code), file_name=file_name,
                            mime="text/csv", on_click="ignore", key=f"download_{file_name}",
                            icon=":material/download:")
+
+
+def _csv_on_download(frame, code: str):
+    """The rows as CSV, made only when someone downloads them: written out on every view, a table's CSV cost
+    more than drawing the table (python -m handshake.profile)."""
+    return lambda: formats.csv_text(worded(frame, keep_codes=True), code)
 
 
 LIST_ROWS = 200  # a list's rows on screen; its download holds every row
@@ -478,10 +516,10 @@ def accountability_list(accountable, start: date, end: date, tz: str) -> None:
     """The accountability list as the Follow-up page and the weekly meeting show it: each owner's count, those
     without an owner first, then the leads owner by owner. accountable: queries/accountability_list.sql drawn up
     whole (limit null), so the counts add up to the list; its headline is meeting.accountability_headline."""
-    st.dataframe(meeting.accountability_owners(accountable), hide_index=True, column_config={
+    owners, rows = shared(_accountability_tables, accountable, tz)
+    st.dataframe(owners, hide_index=True, column_config={
         name: st.column_config.NumberColumn(format="%d") for name in meeting.OWNER_COLUMNS[1:4]
     })
-    rows = meeting.accountability_rows(accountable, tz)
     data_table(rows, "handshake-accountability-list.csv",
                label=f"The {formats.plural(len(rows), 'lead')}, owner by owner, those without an owner first "
                      f"(showing all {len(rows):,})", column_config={
@@ -493,23 +531,137 @@ def accountability_list(accountable, start: date, end: date, tz: str) -> None:
                })
 
 
+def _accountability_tables(accountable, tz: str):
+    """The list's owners and rows (meeting.accountability_owners, accountability_rows), drawn up once for every
+    viewer of the same list: a row at a time, they cost more than the rest of the page."""
+    return meeting.accountability_owners(accountable), meeting.accountability_rows(accountable, tz)
+
+
 def chart(figure, key: str, **plotly_chart_args):
     """A Plotly chart whose title and subtitle are page text above it, not pixels inside it: text wraps
     on a phone, where a long Plotly title is cut, and screen readers read the finding."""
+    return _draw(figure, *_finish(figure), key, plotly_chart_args)
+
+
+def cached_chart(build, *args, key: str, **plotly_chart_args):
+    """chart(build(*args)), the figure built once for every viewer of the same arguments and shared, never
+    copied: building a Plotly figure costs more than drawing it. `build` must read nothing but its arguments,
+    numbers, functions and our modules' constants (checked, see shared)."""
+    content = _content_key(build, args)
+    if content is None:  # an argument that cannot be pickled: nothing to know the figure by
+        return chart(build(*args), key, **plotly_chart_args)
+    return _draw(*_shared("chart " + content, lambda: _finished(build(*args))), key, plotly_chart_args)
+
+
+def shared(build, *args):
+    """build(*args), worked out once for every viewer of the same arguments and shared, never copied: whoever
+    gets it must not change it. The arguments are told apart by content (their pickled bytes: Streamlit's own
+    hashing of a small frame took 5 to 10 ms, pickling it a fifth of one). `build` must read nothing but its
+    arguments, numbers, functions and our modules' constants: a page's variable would be no part of the key,
+    and one viewer would see what was worked out for another (checked, and refused)."""
+    content = _content_key(build, args)
+    return build(*args) if content is None else _shared(content, lambda: build(*args))
+
+
+@st.cache_resource(show_spinner=False, max_entries=500)
+def _shared(key: str, _work):
+    # the key names the function (its file, name and code) and its arguments' content; the result is shared
+    # by every session, and nothing changes it after this (st.plotly_chart only reads a figure)
+    return _work()
+
+
+def _content_key(build, args: tuple) -> str | None:
+    _check_pure(build)
+    code = build.__code__
+    written = io.BytesIO()
+    pickler = pickle.Pickler(written, protocol=5)
+    pickler.fast = True  # no memo: equal values pickle alike whether or not they are one object in memory
+    try:
+        pickler.dump(_as_values(args))
+    except (pickle.PicklingError, TypeError, AttributeError, ValueError):
+        return None
+    content = hashlib.blake2b(written.getvalue(), digest_size=20).hexdigest()
+    return f"{code.co_filename}:{build.__qualname__}:{hashlib.md5(code.co_code).hexdigest()}:{content}"
+
+
+def _as_values(value):
+    """A frame or series as its labels, types and values alone: the same rows pickle alike whether they came
+    from DuckDB or from the query cache (whose copies pandas lays out differently in memory)."""
+    if isinstance(value, pd.DataFrame):
+        return ("frame", list(value.columns), [str(t) for t in value.dtypes], _as_values(value.index),
+                [value[c].to_numpy() for c in value.columns] if value.columns.is_unique else value.to_numpy())
+    if isinstance(value, pd.Series):
+        return ("series", value.name, str(value.dtype), _as_values(value.index), value.to_numpy())
+    if isinstance(value, pd.Index):
+        return ("index", value.name, str(value.dtype), value.to_numpy())
+    if isinstance(value, (list, tuple)):
+        return type(value)(_as_values(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _as_values(v) for k, v in value.items()}
+    return value
+
+
+def _finished(figure):
+    return (figure, *_finish(figure))
+
+
+def _finish(figure) -> tuple[str | None, str | None]:
+    """The figure made ready to draw, and its title and subtitle as plain text (for the page, not the figure)."""
     title = figure.layout.title
     text = plain(title.text)
     subtitle = plain(title.subtitle.text) if title.subtitle else None
-    if text:  # a title names campaigns, teams and sources as the data spells them: shown as written
-        st.markdown(f"**{formats.md(text)}**")
-    if subtitle:
-        st.caption(formats.md(subtitle))
     if text or subtitle:
         figure.update_layout(title=None, margin=dict(t=20))
     for trace in figure.data:  # Plotly draws <b>, <a href> and the like in its labels: names show as written
         for attribute in ("x", "y", "labels", "text", "customdata"):
             if attribute in trace and trace[attribute] is not None:
                 trace[attribute] = _as_drawn_text(trace[attribute])
+    return text, subtitle
+
+
+def _draw(figure, text: str | None, subtitle: str | None, key: str, plotly_chart_args: dict):
+    if text:  # a title names campaigns, teams and sources as the data spells them: shown as written
+        st.markdown(f"**{formats.md(text)}**")
+    if subtitle:
+        st.caption(formats.md(subtitle))
     return st.plotly_chart(figure, key=key, **plotly_chart_args)
+
+
+def _handshake_modules() -> list:
+    return [m for n, m in list(sys.modules.items()) if n.startswith("handshake.") and m is not None]
+
+
+@functools.lru_cache(maxsize=500)
+def _global_names(code: types.CodeType) -> frozenset[str]:
+    """The globals a function's code reads, its inner functions' and comprehensions' included (a page's code
+    is compiled once, so this is worked out once per builder)."""
+    names, codes = set(), [code]
+    while codes:
+        code = codes.pop()
+        names |= {i.argval for i in dis.get_instructions(code) if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
+        codes += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+    return frozenset(names)
+
+
+def _check_pure(build, seen: set | None = None) -> None:
+    """Refuse a figure builder that reads a global other than a module, a function, a class or a number, or that
+    calls a function of its page's that does: its figure would not depend on its arguments alone."""
+    seen = set() if seen is None else seen
+    if build in seen:
+        return
+    seen.add(build)
+    for name in _global_names(build.__code__) & build.__globals__.keys():
+        value = build.__globals__[name]
+        if isinstance(value, (types.ModuleType, type, bool, int, float, types.BuiltinFunctionType)) or value is None:
+            continue
+        if isinstance(value, types.FunctionType):
+            if value.__globals__ is build.__globals__:  # the page's own helper: it must be pure too
+                _check_pure(value, seen)
+            continue
+        if any(getattr(module, name, None) is value for module in _handshake_modules()):
+            continue  # a constant imported from a module of ours (a colour): the same for every viewer
+        raise TypeError(f"{build.__qualname__} reads {name}, which is not one of its arguments: pass it in, "
+                        "or the cached figure would be one viewer's for every viewer")
 
 
 def _as_drawn_text(values):

@@ -95,7 +95,10 @@ else:
             f"{min_size} from sales, so that no one's answers can be read from a mean.", icon=":material/lock:")
 
 history = [h for h in assessment.history(dashboard.query) if h["respondent_count"]]
-if len(history) > 1:
+
+
+def history_chart(history):
+    """Each round's mean total, marketing's, sales' and the organisation's, on the stages' bands."""
     figure = go.Figure()
     for key, label, colour in (("marketing", "Marketing", MARKETING_COLOUR), ("sales", "Sales", SALES_COLOUR)):
         figure.add_scatter(x=[h["round_id"] for h in history],
@@ -115,7 +118,11 @@ if len(history) > 1:
     figure.update_layout(title=f"The self-assessed score over {len(history)} rounds{moved}",
                          yaxis=dict(title="Mean total (20-100)", range=[20, 100]), xaxis_title=None,
                          xaxis_type="category", legend=dict(orientation="h", y=-0.15), height=320)
-    dashboard.chart(figure, key="score_history")
+    return figure
+
+
+if len(history) > 1:
+    dashboard.cached_chart(history_chart, history, key="score_history")
 
 st.subheader("Where people see it differently")
 st.markdown(

@@ -46,6 +46,124 @@ def attendance(attended, has_ended: bool | None = True, ran: bool = True) -> str
     return "not recorded" if attended is None else "sales attended" if attended else "sales absent"
 
 
+# The charts, built once for every viewer of the same rows (dashboard.cached_chart): from their arguments only
+
+def channel_return_chart(shown, cost_name: str, currency: str):
+    returns = shown.dropna(subset=["return_on_spend"]).sort_values("return_on_spend", ascending=False)
+    if len(returns) >= 2:
+        best, worst = returns.iloc[0], returns.iloc[-1]
+        title = dict(
+            text=f"{best['channel']} returned the most: {fmt(best['return_on_spend'], 'ratio')} its cost",
+            subtitle=dict(text=f"{worst['channel']} the least: {fmt(worst['return_on_spend'], 'ratio')}"),
+        )
+    elif len(returns) == 1:
+        only = returns.iloc[0]
+        title = f"{only['channel']} returned {fmt(only['return_on_spend'], 'ratio')} its cost"
+    else:
+        title = "What each channel cost and brought in the period"
+    figure = go.Figure()
+    figure.add_bar(x=shown["channel"], y=shown["campaign_cost_eur"], name=cost_name,
+                   marker_color=dashboard.NEUTRAL_COLOUR)
+    figure.add_bar(x=shown["channel"], y=shown["revenue_sourced_eur"], name="Revenue from its leads",
+                   marker_color=dashboard.MARKETING_COLOUR)
+    figure.update_layout(barmode="group", title=title, yaxis_title=f"Amount in the period ({symbol(currency)})",
+                         xaxis_title=None, legend=dict(orientation="h", y=-0.15), margin=dict(t=80, b=10))
+    return figure
+
+
+def cost_per_mql_chart(per_mql, currency: str):
+    cheapest = per_mql.iloc[0]
+    figure = go.Figure()
+    figure.add_bar(y=per_mql["channel"], x=per_mql["cost_per_mql_eur"], orientation="h",
+                   marker_color=dashboard.MARKETING_COLOUR, name="Cost per MQL",
+                   text=[fmt(v, 'money', currency) for v in per_mql["cost_per_mql_eur"]], textposition="auto")
+    figure.update_layout(
+        title=f"The cheapest MQLs came from {cheapest['channel']}, at "
+        f"{fmt(cheapest['cost_per_mql_eur'], 'money', currency)} each",
+        xaxis_title=f"Cost per MQL ({symbol(currency)})", yaxis=dict(autorange="reversed"),
+        margin=dict(t=60, b=10),
+    )
+    return figure
+
+
+def revenue_by_source_chart(monthly, cut: list, revenue, booked, currency: str):
+    short = [c is not None for c in cut]
+    cut_short = ["/" if s else "" for s in short]
+    figure = go.Figure()
+    for column, name, colour in (
+        ("marketing_sourced_revenue_eur", "Marketing-sourced", dashboard.MARKETING_COLOUR),
+        ("sales_sourced_revenue_eur", "Sales-sourced", dashboard.SALES_COLOUR),
+        ("untraced_revenue_eur", "No lead (untraced)", dashboard.NEUTRAL_COLOUR),
+    ):
+        figure.add_bar(x=monthly["period_start"], y=monthly[column], name=name,
+                       marker=dict(color=colour, pattern_shape=cut_short))
+    whole, cut_months = monthly[[not s for s in short]], monthly[short]
+    if whole["revenue_target_eur"].notna().any():
+        figure.add_scatter(x=whole["period_start"], y=whole["revenue_target_eur"], name="Target",
+                           mode="lines+markers", line=dict(color="#333333", dash="dash"))
+    if cut_months["revenue_target_eur"].notna().any():
+        figure.add_scatter(x=cut_months["period_start"], y=cut_months["revenue_target_eur"],
+                           name="Target for the days in the period", mode="markers",
+                           marker=dict(color="#333333", symbol="circle-open", size=10))
+    figure.update_layout(
+        barmode="stack",
+        title=f"Marketing sourced {fmt(revenue['marketing_sourced_revenue_share'], 'rate')} of the "
+        f"{fmt(booked, 'money', currency)} booked; sales {fmt(revenue['sales_sourced_revenue_eur'] / booked, 'rate')}",
+        yaxis_title=f"Revenue booked per month ({symbol(currency)})", xaxis_title=None,
+        xaxis=dict(tickformat="%b %Y", dtick="M1" if len(monthly) <= 12 else "M3"),
+        legend=dict(orientation="h", y=-0.15, traceorder="normal"), margin=dict(t=60, b=10),
+    )
+    return figure
+
+
+def coverage_chart(target, open_pipeline, ratio, currency: str):
+    figure = go.Figure()
+    figure.add_bar(
+        y=["Revenue target, next 90 days", "Open pipeline"], x=[target, open_pipeline], orientation="h",
+        marker_color=[dashboard.NEUTRAL_COLOUR, "#4F6D7A"],
+        text=[fmt(target, 'money', currency), fmt(open_pipeline, 'money', currency)],
+        textposition="auto", showlegend=False,
+    )
+    reference = dict(color="#333333", dash="dot")
+    figure.add_vline(x=RULE_OF_THUMB_COVERAGE * target, line=reference)
+    figure.add_scatter(x=[None], y=[None], mode="lines", line=reference,  # the line's legend entry
+                       name=f"{RULE_OF_THUMB_COVERAGE:.0f}x the target: a common rule of thumb, not a target")
+    figure.update_layout(
+        title=f"Open pipeline covers {fmt(ratio, 'ratio')} the revenue target of the next 90 days",
+        xaxis_title=f"Amount ({symbol(currency)})", height=300, margin=dict(t=60, b=10),
+        legend=dict(orientation="h", y=-0.35),
+        xaxis=dict(range=[0, 1.1 * max(open_pipeline, RULE_OF_THUMB_COVERAGE * target)]),
+    )
+    return figure
+
+
+def velocity_chart(velocity, latest, change, changed: bool):
+    like = ~velocity["is_mql_threshold_changed"].astype(bool)
+    figure = go.Figure()
+    for keep, name, colour, pattern in (
+        (like, "Same MQL definition", dashboard.MARKETING_COLOUR, ""),
+        (~like, "MQL threshold changed: not like for like", dashboard.NEUTRAL_COLOUR, "/"),
+    ):
+        part = velocity[keep]
+        if part["lead_velocity_rate"].notna().any():
+            figure.add_bar(x=part["month_start_date"], y=part["lead_velocity_rate"], name=name,
+                           marker=dict(color=colour, pattern_shape=pattern),
+                           customdata=part[["month_mql_count", "previous_month_mql_count"]],
+                           hovertemplate="%{x|%b %Y}: %{y:+.1%} (%{customdata[0]:,} MQLs vs "
+                           "%{customdata[1]:,})<extra></extra>")
+    figure.add_hline(y=0, line=dict(color="#333333", width=1))
+    verb = "grew" if change >= 0 else "fell"
+    figure.update_layout(
+        title=f"MQLs {verb} {fmt(abs(change), 'rate')} in {latest['month_start_date']:%B} over the month before"
+        + (" (threshold changed)" if changed else ""),
+        yaxis_title="Change in MQLs on the month before (%)", yaxis_tickformat=".0%",
+        xaxis=dict(tickformat="%b %Y", dtick="M1" if len(velocity) <= 12 else "M3"), xaxis_title=None,
+        barmode="overlay",
+        legend=dict(orientation="h", y=-0.15), margin=dict(t=60, b=10),
+    )
+    return figure
+
+
 # ---- 1. What the campaigns cost and bring
 st.subheader("What the campaigns cost and bring")
 if campaigns.empty:  # no campaign ran, and no older campaign's leads did anything in the period
@@ -115,43 +233,13 @@ else:
         if not (shown["campaign_cost_eur"].fillna(0).any() or shown["revenue_sourced_eur"].any()):
             st.info("The campaigns of this period cost nothing and brought no revenue in it yet.")
         else:
-            returns = shown.dropna(subset=["return_on_spend"]).sort_values("return_on_spend", ascending=False)
-            if len(returns) >= 2:
-                best, worst = returns.iloc[0], returns.iloc[-1]
-                title = dict(
-                    text=f"{best['channel']} returned the most: {fmt(best['return_on_spend'], 'ratio')} its cost",
-                    subtitle=dict(text=f"{worst['channel']} the least: {fmt(worst['return_on_spend'], 'ratio')}"),
-                )
-            elif len(returns) == 1:
-                only = returns.iloc[0]
-                title = f"{only['channel']} returned {fmt(only['return_on_spend'], 'ratio')} its cost"
-            else:
-                title = "What each channel cost and brought in the period"
-            figure = go.Figure()
-            figure.add_bar(x=shown["channel"], y=shown["campaign_cost_eur"], name=cost_name,
-                           marker_color=dashboard.NEUTRAL_COLOUR)
-            figure.add_bar(x=shown["channel"], y=shown["revenue_sourced_eur"], name="Revenue from its leads",
-                           marker_color=dashboard.MARKETING_COLOUR)
-            figure.update_layout(barmode="group", title=title, yaxis_title=f"Amount in the period ({symbol(currency)})",
-                                 xaxis_title=None, legend=dict(orientation="h", y=-0.15), margin=dict(t=80, b=10))
-            dashboard.chart(figure, key="channel_return", width="stretch")
+            dashboard.cached_chart(channel_return_chart, shown, cost_name, currency, key="channel_return", width="stretch")
     with right:
         per_mql = shown.dropna(subset=["cost_per_mql_eur"]).sort_values("cost_per_mql_eur")
         if per_mql.empty:
             st.info("No cost per MQL to compare: no channel had both a known cost and MQLs in the period.")
         else:
-            cheapest = per_mql.iloc[0]
-            figure = go.Figure()
-            figure.add_bar(y=per_mql["channel"], x=per_mql["cost_per_mql_eur"], orientation="h",
-                           marker_color=dashboard.MARKETING_COLOUR, name="Cost per MQL",
-                           text=[fmt(v, 'money', currency) for v in per_mql["cost_per_mql_eur"]], textposition="auto")
-            figure.update_layout(
-                title=f"The cheapest MQLs came from {cheapest['channel']}, at "
-                f"{fmt(cheapest['cost_per_mql_eur'], 'money', currency)} each",
-                xaxis_title=f"Cost per MQL ({symbol(currency)})", yaxis=dict(autorange="reversed"),
-                margin=dict(t=60, b=10),
-            )
-            dashboard.chart(figure, key="channel_cost_per_mql", width="stretch")
+            dashboard.cached_chart(cost_per_mql_chart, per_mql, currency, key="channel_cost_per_mql", width="stretch")
 
     # the tables take the codes: dashboard.data_table shows them in words, and its CSV keeps each code beside them
     dashboard.data_table(
@@ -219,33 +307,8 @@ else:
     # a month the period cuts short is hatched and its target drawn apart, as on the Overview, so it does not
     # read as a slump
     cut = campaign_text.months_cut_short(monthly["period_start"], filters.start, filters.end)
-    short = [c is not None for c in cut]
-    cut_short = ["/" if s else "" for s in short]
-    figure = go.Figure()
-    for column, name, colour in (
-        ("marketing_sourced_revenue_eur", "Marketing-sourced", dashboard.MARKETING_COLOUR),
-        ("sales_sourced_revenue_eur", "Sales-sourced", dashboard.SALES_COLOUR),
-        ("untraced_revenue_eur", "No lead (untraced)", dashboard.NEUTRAL_COLOUR),
-    ):
-        figure.add_bar(x=monthly["period_start"], y=monthly[column], name=name,
-                       marker=dict(color=colour, pattern_shape=cut_short))
-    whole, cut_months = monthly[[not s for s in short]], monthly[short]
-    if whole["revenue_target_eur"].notna().any():
-        figure.add_scatter(x=whole["period_start"], y=whole["revenue_target_eur"], name="Target",
-                           mode="lines+markers", line=dict(color="#333333", dash="dash"))
-    if cut_months["revenue_target_eur"].notna().any():
-        figure.add_scatter(x=cut_months["period_start"], y=cut_months["revenue_target_eur"],
-                           name="Target for the days in the period", mode="markers",
-                           marker=dict(color="#333333", symbol="circle-open", size=10))
-    figure.update_layout(
-        barmode="stack",
-        title=f"Marketing sourced {fmt(revenue['marketing_sourced_revenue_share'], 'rate')} of the "
-        f"{fmt(booked, 'money', currency)} booked; sales {fmt(revenue['sales_sourced_revenue_eur'] / booked, 'rate')}",
-        yaxis_title=f"Revenue booked per month ({symbol(currency)})", xaxis_title=None,
-        xaxis=dict(tickformat="%b %Y", dtick="M1" if len(monthly) <= 12 else "M3"),
-        legend=dict(orientation="h", y=-0.15, traceorder="normal"), margin=dict(t=60, b=10),
-    )
-    dashboard.chart(figure, key="revenue_by_source", width="stretch")
+    dashboard.cached_chart(revenue_by_source_chart, monthly, cut, revenue, booked, currency, key="revenue_by_source",
+                           width="stretch")
     st.caption("Months by booking date." + (
         f" The period cuts {' and '.join(c for c in cut if c)} short: hatched, they hold only their days inside "
         "the period"
@@ -299,24 +362,8 @@ with right:
     if why:
         st.info(why, icon=":material/flag:")
     else:
-        figure = go.Figure()
-        figure.add_bar(
-            y=["Revenue target, next 90 days", "Open pipeline"], x=[target, open_pipeline], orientation="h",
-            marker_color=[dashboard.NEUTRAL_COLOUR, "#4F6D7A"],
-            text=[fmt(target, 'money', currency), fmt(open_pipeline, 'money', currency)],
-            textposition="auto", showlegend=False,
-        )
-        reference = dict(color="#333333", dash="dot")
-        figure.add_vline(x=RULE_OF_THUMB_COVERAGE * target, line=reference)
-        figure.add_scatter(x=[None], y=[None], mode="lines", line=reference,  # the line's legend entry
-                           name=f"{RULE_OF_THUMB_COVERAGE:.0f}x the target: a common rule of thumb, not a target")
-        figure.update_layout(
-            title=f"Open pipeline covers {fmt(ratio, 'ratio')} the revenue target of the next 90 days",
-            xaxis_title=f"Amount ({symbol(currency)})", height=300, margin=dict(t=60, b=10),
-            legend=dict(orientation="h", y=-0.35),
-            xaxis=dict(range=[0, 1.1 * max(open_pipeline, RULE_OF_THUMB_COVERAGE * target)]),
-        )
-        dashboard.chart(figure, key="pipeline_coverage", width="stretch")
+        dashboard.cached_chart(coverage_chart, target, open_pipeline, ratio, currency, key="pipeline_coverage",
+                               width="stretch")
 
 # ---- 4. Lead velocity
 st.subheader("Are MQLs growing month on month?")
@@ -339,30 +386,7 @@ else:
             + (" The MQL threshold changed: not like for like." if changed else "")
         ))
     with right:
-        like = ~velocity["is_mql_threshold_changed"].astype(bool)
-        figure = go.Figure()
-        for keep, name, colour, pattern in (
-            (like, "Same MQL definition", dashboard.MARKETING_COLOUR, ""),
-            (~like, "MQL threshold changed: not like for like", dashboard.NEUTRAL_COLOUR, "/"),
-        ):
-            part = velocity[keep]
-            if part["lead_velocity_rate"].notna().any():
-                figure.add_bar(x=part["month_start_date"], y=part["lead_velocity_rate"], name=name,
-                               marker=dict(color=colour, pattern_shape=pattern),
-                               customdata=part[["month_mql_count", "previous_month_mql_count"]],
-                               hovertemplate="%{x|%b %Y}: %{y:+.1%} (%{customdata[0]:,} MQLs vs "
-                               "%{customdata[1]:,})<extra></extra>")
-        figure.add_hline(y=0, line=dict(color="#333333", width=1))
-        verb = "grew" if change >= 0 else "fell"
-        figure.update_layout(
-            title=f"MQLs {verb} {fmt(abs(change), 'rate')} in {latest['month_start_date']:%B} over the month before"
-            + (" (threshold changed)" if changed else ""),
-            yaxis_title="Change in MQLs on the month before (%)", yaxis_tickformat=".0%",
-            xaxis=dict(tickformat="%b %Y", dtick="M1" if len(velocity) <= 12 else "M3"), xaxis_title=None,
-            barmode="overlay",
-            legend=dict(orientation="h", y=-0.15), margin=dict(t=60, b=10),
-        )
-        dashboard.chart(figure, key="lead_velocity", width="stretch")
+        dashboard.cached_chart(velocity_chart, velocity, latest, change, changed, key="lead_velocity", width="stretch")
     running = velocity.loc[~velocity["is_complete_month"].astype(bool), "month_start_date"]
     st.caption(
         "Whole calendar months, even where the period cuts one."

@@ -124,24 +124,9 @@ st.page_link("pages/lead_quality.py", icon=":material/arrow_forward:",
              label="Lead quality asks the same question, the same way, of the MQLs of the sidebar's period")
 
 
-# ---- quality or follow-up
-st.subheader("Lead quality or follow-up?")
-by = st.segmented_control("Compare", ["source", "campaign"], default="source", format_func=str.capitalize,
-                          key="evidence_by") or "source"
-table = found["by_source"] if by == "source" else found["by_campaign"]
-if by == "source":
-    table = table.assign(name=[words(v) if isinstance(v, str) else "No source" for v in table["source"]])
-else:  # campaigns by name, as Lead quality names them (two of one name keep their ids apart)
-    names = dashboard.query("quality_by_dimension", dict(params, dimension="campaign"))
-    table = table.assign(name=table["campaign"].map(names.set_index("group_key")["group_label"]).fillna(table["campaign"]))
-split = table[table["shortfall_won"].notna()]
-if split.empty:
-    st.info(f"No {by} has {evidence.MIN_SAMPLE} MQLs of {WINDOW} worked on time, so no shortfall can be split.",
-            icon=":material/science:")
-else:
-    best = split[split["is_best"]].iloc[0]
-    top = split[~split["is_best"]].head(1)
-    shown = split.head(CHARTED).iloc[::-1]
+# The charts, built once for every viewer of the same rows (dashboard.cached_chart): from their arguments only
+
+def split_chart(shown, best, top, by: str, window: str):
     figure = go.Figure([
         go.Bar(y=shown["name"], x=shown["quality_won"], orientation="h", name="Lead quality (marketing)",
                marker_color=MARKETING_COLOUR, hovertemplate="%{y}: %{x:.0f} wins from lead quality<extra></extra>"),
@@ -155,42 +140,17 @@ else:
         title = evidence.shortfall_finding(best, top.iloc[0], by)
     figure.update_layout(
         barmode="relative", title=dict(text=title, subtitle=dict(text=(
-            f"MQLs of {WINDOW}: wins short of the {fmt(best['on_time_won_rate'], 'rate')} on-time win rate of "
+            f"MQLs of {window}: wins short of the {fmt(best['on_time_won_rate'], 'rate')} on-time win rate of "
             f"{best['name']}, split in two. Lead quality: the {by}'s own leads convert less even when worked on time. "
             "Follow-up: the wins its leads lost by not being worked on time. Solid: marketing's part; hatched: "
             "sales'."))),
         xaxis_title="Won leads short of the best", yaxis_title=None, legend=dict(orientation="h", y=-0.2),
         height=180 + 32 * len(shown), margin=dict(l=10, r=10),
     )
-    dashboard.chart(figure, key=f"evidence_split_{by}")
-    # a source in words by data_table itself (its code beside it in the CSV); a campaign by name, with its id
-    rows = table.drop(columns="name") if by == "source" else table[["name", *table.columns.drop("name")]]
-    dashboard.data_table(rows, f"handshake_evidence_by_{by}.csv",
-                         label=f"The numbers behind the chart: MQLs of {WINDOW}", column_config={
-        "name": "Campaign", "campaign": "Campaign id", "source": "Source",
-        "mql_count": st.column_config.NumberColumn("MQLs", format="%d"),
-        "on_time_count": st.column_config.NumberColumn("Worked on time", format="%d"),
-        "won_count": st.column_config.NumberColumn("Won", format="%d"),
-        "on_time_won_count": None,
-        "won_rate": dashboard.rate_column("Win rate"),
-        "on_time_share": dashboard.rate_column("Share on time"),
-        "on_time_won_rate": dashboard.rate_column("Win rate on time",
-                                                  help=f"A dash: fewer than {evidence.MIN_SAMPLE} on time."),
-        "is_best": st.column_config.CheckboxColumn("Best"),
-        "shortfall_won": st.column_config.NumberColumn("Wins short", format="%.1f"),
-        "quality_won": st.column_config.NumberColumn("From lead quality", format="%.1f"),
-        "execution_won": st.column_config.NumberColumn("From follow-up", format="%.1f"),
-    })
+    return figure
 
 
-# ---- the decay curve
-st.subheader("Our own decay curve")
-decay = found["decay"]
-judged = decay[decay["won_rate"].notna()]
-if judged.empty:
-    st.info(f"No band of hours to first touch has {evidence.MIN_SAMPLE} MQLs of {WINDOW} yet.",
-            icon=":material/science:")
-else:
+def decay_chart(decay, judged, window: str):
     figure = go.Figure()
     for outcome, label, colour, dash in (("contacted", "Reached", NEUTRAL_COLOUR, "dot"),
                                          ("accepted", "Accepted by sales", SALES_COLOUR, "dash"),
@@ -207,13 +167,99 @@ else:
         title=dict(text=(f"MQLs first touched {fast['band']} after assignment were accepted "
                          f"{fmt(fast['accepted_rate'], 'rate')} of the time; {slow['band']}, "
                          f"{fmt(slow['accepted_rate'], 'rate')}"),
-                   subtitle=dict(text=(f"MQLs of {WINDOW}: the share reached, accepted and won, by hours from "
+                   subtitle=dict(text=(f"MQLs of {window}: the share reached, accepted and won, by hours from "
                                        "assignment to first touch; bars: 95% intervals. A band with fewer than "
                                        f"{evidence.MIN_SAMPLE} MQLs has no point."))),
         yaxis=dict(title="Share of the band's MQLs", tickformat=".0%", rangemode="tozero"),
         xaxis_title="Hours from assignment to first touch", legend=dict(orientation="h", y=-0.25), height=420,
     )
-    dashboard.chart(figure, key="evidence_decay")
+    return figure
+
+
+def attempts_chart(reached, running, ninety, so_far, window: str):
+    figure = go.Figure([
+        go.Bar(x=reached["label"], y=reached["reached_rate"], name="Reached at this attempt", marker_color=SALES_COLOUR,
+               error_y=dict(type="data", symmetric=False, array=reached["reached_high"] - reached["reached_rate"],
+                            arrayminus=reached["reached_rate"] - reached["reached_low"]),
+               hovertemplate="Attempt %{x}: %{y:.1%} of those still unreached<extra></extra>"),
+        go.Scatter(x=running["label"], y=running["cumulative_reached_rate"], name="Reached by then, in all",
+                   mode="lines+markers+text", text=[fmt(v, "rate") for v in running["cumulative_reached_rate"]],
+                   textposition="top center", line=dict(color=MARKETING_COLOUR),
+                   hovertemplate="By attempt %{x}: %{y:.1%}<extra></extra>"),
+    ])
+    if not ninety.empty:
+        title = f"{ninety.iloc[0]['label']} attempts reached 90% of the leads sales worked"
+    elif so_far is not None:
+        title = (f"{so_far['label']} attempts reached {fmt(so_far['cumulative_reached_rate'], 'rate')} of the leads "
+                 "sales worked")
+    else:
+        title = f"The first attempt reached {fmt(reached.iloc[0]['reached_rate'], 'rate')} of the leads sales worked"
+    figure.update_layout(
+        title=dict(text=title, subtitle=dict(text=(
+            f"MQLs of {window}. Bars: of the leads that got this attempt without having been reached, the share it "
+            "reached (95% intervals). Line: the share of all worked leads reached by then. Attempts count up to the "
+            "first contact and before sales decided."))),
+        yaxis=dict(title="Share of leads", tickformat=".0%", range=[0, 1.1]), xaxis_title="Attempt",
+        legend=dict(orientation="h", y=-0.25), height=380,
+    )
+    return figure
+
+
+# ---- quality or follow-up
+@st.fragment
+def quality_or_follow_up(by_source, by_campaign, params: dict, window: str) -> None:
+    """The shortfall split by source or by campaign. A fragment: switching between the two reruns this part
+    alone, not the page."""
+    by = st.segmented_control("Compare", ["source", "campaign"], default="source", format_func=str.capitalize,
+                              key="evidence_by") or "source"
+    table = by_source if by == "source" else by_campaign
+    if by == "source":
+        table = table.assign(name=[words(v) if isinstance(v, str) else "No source" for v in table["source"]])
+    else:  # campaigns by name, as Lead quality names them (two of one name keep their ids apart)
+        names = dashboard.query("quality_by_dimension", dict(params, dimension="campaign"))
+        table = table.assign(name=table["campaign"].map(names.set_index("group_key")["group_label"]).fillna(table["campaign"]))
+    split = table[table["shortfall_won"].notna()]
+    if split.empty:
+        st.info(f"No {by} has {evidence.MIN_SAMPLE} MQLs of {window} worked on time, so no shortfall can be split.",
+                icon=":material/science:")
+    else:
+        best = split[split["is_best"]].iloc[0]
+        top = split[~split["is_best"]].head(1)
+        shown = split.head(CHARTED).iloc[::-1]
+        dashboard.cached_chart(split_chart, shown, best, top, by, window, key=f"evidence_split_{by}")
+        # a source in words by data_table itself (its code beside it in the CSV); a campaign by name, with its id
+        rows = table.drop(columns="name") if by == "source" else table[["name", *table.columns.drop("name")]]
+        dashboard.data_table(rows, f"handshake_evidence_by_{by}.csv",
+                             label=f"The numbers behind the chart: MQLs of {window}", column_config={
+            "name": "Campaign", "campaign": "Campaign id", "source": "Source",
+            "mql_count": st.column_config.NumberColumn("MQLs", format="%d"),
+            "on_time_count": st.column_config.NumberColumn("Worked on time", format="%d"),
+            "won_count": st.column_config.NumberColumn("Won", format="%d"),
+            "on_time_won_count": None,
+            "won_rate": dashboard.rate_column("Win rate"),
+            "on_time_share": dashboard.rate_column("Share on time"),
+            "on_time_won_rate": dashboard.rate_column("Win rate on time",
+                                                      help=f"A dash: fewer than {evidence.MIN_SAMPLE} on time."),
+            "is_best": st.column_config.CheckboxColumn("Best"),
+            "shortfall_won": st.column_config.NumberColumn("Wins short", format="%.1f"),
+            "quality_won": st.column_config.NumberColumn("From lead quality", format="%.1f"),
+            "execution_won": st.column_config.NumberColumn("From follow-up", format="%.1f"),
+        })
+
+
+st.subheader("Lead quality or follow-up?")
+quality_or_follow_up(found["by_source"], found["by_campaign"], params, WINDOW)
+
+
+# ---- the decay curve
+st.subheader("Our own decay curve")
+decay = found["decay"]
+judged = decay[decay["won_rate"].notna()]
+if judged.empty:
+    st.info(f"No band of hours to first touch has {evidence.MIN_SAMPLE} MQLs of {WINDOW} yet.",
+            icon=":material/science:")
+else:
+    dashboard.cached_chart(decay_chart, decay, judged, WINDOW, key="evidence_decay")
     dashboard.data_table(decay, "handshake_evidence_decay.csv", label=f"The numbers behind the chart: MQLs of {WINDOW}",
                          column_config={
         "band": "Hours to first touch", "mql_count": st.column_config.NumberColumn("MQLs", format="%d"),
@@ -240,32 +286,7 @@ if not reached.empty:
         ours_for_ninety = ninety.iloc[0]["label"]
     elif so_far is not None:
         ours_for_ninety = f"not reached by {so_far['label']} ({fmt(so_far['cumulative_reached_rate'], 'rate')})"
-    figure = go.Figure([
-        go.Bar(x=reached["label"], y=reached["reached_rate"], name="Reached at this attempt", marker_color=SALES_COLOUR,
-               error_y=dict(type="data", symmetric=False, array=reached["reached_high"] - reached["reached_rate"],
-                            arrayminus=reached["reached_rate"] - reached["reached_low"]),
-               hovertemplate="Attempt %{x}: %{y:.1%} of those still unreached<extra></extra>"),
-        go.Scatter(x=running["label"], y=running["cumulative_reached_rate"], name="Reached by then, in all",
-                   mode="lines+markers+text", text=[fmt(v, "rate") for v in running["cumulative_reached_rate"]],
-                   textposition="top center", line=dict(color=MARKETING_COLOUR),
-                   hovertemplate="By attempt %{x}: %{y:.1%}<extra></extra>"),
-    ])
-    if not ninety.empty:
-        title = f"{ninety.iloc[0]['label']} attempts reached 90% of the leads sales worked"
-    elif so_far is not None:
-        title = (f"{so_far['label']} attempts reached {fmt(so_far['cumulative_reached_rate'], 'rate')} of the leads "
-                 "sales worked")
-    else:
-        title = f"The first attempt reached {fmt(reached.iloc[0]['reached_rate'], 'rate')} of the leads sales worked"
-    figure.update_layout(
-        title=dict(text=title, subtitle=dict(text=(
-            f"MQLs of {WINDOW}. Bars: of the leads that got this attempt without having been reached, the share it "
-            "reached (95% intervals). Line: the share of all worked leads reached by then. Attempts count up to the "
-            "first contact and before sales decided."))),
-        yaxis=dict(title="Share of leads", tickformat=".0%", range=[0, 1.1]), xaxis_title="Attempt",
-        legend=dict(orientation="h", y=-0.25), height=380,
-    )
-    dashboard.chart(figure, key="evidence_attempts")
+    dashboard.cached_chart(attempts_chart, reached, running, ninety, so_far, WINDOW, key="evidence_attempts")
     dashboard.data_table(attempts, "handshake_evidence_attempts.csv", column_config={
         "attempt": None, "label": "Attempt",
         "leads_count": st.column_config.NumberColumn("Leads with this attempt, unreached before", format="%d"),

@@ -147,7 +147,7 @@ def whole_ticks(largest) -> dict:
     return {"dtick": 1} if largest <= 6 else {"tickformat": ",d"}
 
 
-def sla_position(hours: float) -> float:
+def sla_position(bands, hours: float) -> float:
     """Where a number of hours falls on the band axis: band i is centred on i, its upper bound at i + 0.5."""
     for i, band in bands.iterrows():
         lower = band["lower_hours"] if band["lower_hours"] == band["lower_hours"] else 0.0
@@ -159,7 +159,7 @@ def sla_position(hours: float) -> float:
     return float(len(bands) - 1)
 
 
-def bands_chart():
+def bands_chart(bands, summary, mqls, agreements, sla):
     touched = bands[bands["band_label"] != "never touched"]
     if summary["touched_count"]:
         finding = (f"The most common wait for a first touch was {touched.loc[touched['mql_count'].idxmax(), 'band_label']}; "
@@ -178,10 +178,10 @@ def bands_chart():
     )
     agreed = agreements["first_touch_sla_hours"].dropna().unique()
     for hours in agreed:
-        figure.add_vline(x=sla_position(hours), line=dict(color="#333333", dash="dash", width=1.5),
+        figure.add_vline(x=sla_position(bands, hours), line=dict(color="#333333", dash="dash", width=1.5),
                          annotation_text=f"agreed SLA {hours:g} h", annotation_position="top right")
     if sla is None:
-        figure.add_vline(x=sla_position(24), line=dict(color="#333333", dash="dot", width=1.5),
+        figure.add_vline(x=sla_position(bands, 24), line=dict(color="#333333", dash="dot", width=1.5),
                          annotation_text="24 h reference", annotation_position="top right")
         subtitle = "No SLA agreed; dotted line: HubSpot's 24-hour reference, counted from assignment"
     else:
@@ -198,7 +198,7 @@ def bands_chart():
     return figure
 
 
-dashboard.chart(bands_chart(), key="first_touch_bands")
+dashboard.cached_chart(bands_chart, bands, summary, mqls, agreements, sla, key="first_touch_bands")
 dashboard.data_table(bands.drop(columns=["band_order"]), "handshake_first_touch_bands.csv", column_config={
     "band_label": "Hours to first touch",
     "lower_hours": st.column_config.NumberColumn("Above (h)", format="%g"),
@@ -211,7 +211,7 @@ dashboard.data_table(bands.drop(columns=["band_order"]), "handshake_first_touch_
 st.subheader("Attempts before sales accepts or rejects")
 
 
-def attempts_chart():
+def attempts_chart(attempts, agreements, minimum, summary):
     figure = go.Figure()
     for column, label, colour in (
         ("accepted_count", "Accepted", dashboard.SALES_COLOUR),
@@ -257,7 +257,7 @@ if attempts.empty:
         icon=":material/hourglass_empty:",
     )
 else:
-    dashboard.chart(attempts_chart(), key="attempts_before_disposition")
+    dashboard.cached_chart(attempts_chart, attempts, agreements, minimum, summary, key="attempts_before_disposition")
     dashboard.data_table(attempts, "handshake_attempts_before_disposition.csv", column_config={
         "attempt_count": st.column_config.NumberColumn("Attempts (10 = 10 or more)", format="%d"),
         "disposed_count": st.column_config.NumberColumn("MQLs decided", format="%d"),
@@ -303,11 +303,11 @@ OWNERLESS = "No owner"
 TEAM_MEASURE = "touched_within_24h_rate" if sla is None else "sla_compliance_rate"
 
 
-def team_chart(teams, measure=TEAM_MEASURE):
+def team_chart(teams, measure: str, sla, ownerless_label: str):
     label = "first touched within 24 h (a reference)" if sla is None else "first touched within the agreed SLA"
     verb = "touched MQLs within 24 h" if sla is None else "met the agreed SLA"
-    ownerless = teams[teams["team"] == OWNERLESS]
-    ranked = teams[teams["team"] != OWNERLESS].dropna(subset=[measure]).sort_values(measure)
+    ownerless = teams[teams["team"] == ownerless_label]
+    ranked = teams[teams["team"] != ownerless_label].dropna(subset=[measure]).sort_values(measure)
     figure = go.Figure()
     # the share inside its bar and the MQL count beside the team's name: outside the bar, text was cut on a phone
     figure.add_bar(
@@ -351,7 +351,7 @@ OWNER_COLUMNS = {
 teams = by_team[[c for c in OWNER_COLUMNS if c != "rep_name"]].fillna({"team": OWNERLESS})
 reps = by_rep[list(OWNER_COLUMNS)].fillna({"rep_name": OWNERLESS, "team": OWNERLESS})
 if teams.loc[teams["team"] != OWNERLESS, TEAM_MEASURE].notna().any():
-    dashboard.chart(team_chart(teams), key="team_follow_up")
+    dashboard.cached_chart(team_chart, teams, TEAM_MEASURE, sla, OWNERLESS, key="team_follow_up")
 else:
     st.info("No team to compare: none of these MQLs has an owner." if (teams["team"] == OWNERLESS).all()
             else "No team's MQLs can be judged yet: every one is still inside its first hours.",

@@ -43,6 +43,62 @@ def band_note(band: str | None) -> str:
     return f"Published range {fmt(row['low_rate'], 'rate')}–{fmt(row['high_rate'], 'rate')} (a reference, not a target)."
 
 
+# The charts, built once for every viewer of the same rows (dashboard.cached_chart): from their arguments only
+
+def waterfall_chart(stages, total, start, end, parts):
+    labels = [funnel.stage_label(row) for _, row in stages.iterrows()]
+    figure = go.Figure()
+    for column, label, colour, _ in parts:
+        figure.add_bar(
+            x=labels, y=stages[column], name=label, marker_color=colour,
+            hovertemplate="%{x}: %{y:,} leads " + label.lower() + "<extra></extra>",
+        )
+    figure.update_layout(
+        barmode="stack",
+        title=funnel.waterfall_title(total, stages, start, end),
+        yaxis_title="Leads", xaxis_title=None, legend=dict(orientation="h", y=-0.15), margin=dict(t=60, b=10),
+    )
+    return figure
+
+
+def cohorts_chart(months, cut_short: list):
+    figure = go.Figure()
+    for column, label, colour in (
+        ("won_count", "Won", "#1B5E20"),
+        ("in_play_count", "In play (MQL or beyond, still open)", "#9DB4C0"),
+        ("recycled_count", "Recycled (no progress for the agreed term)", "#C9B458"),
+        ("dropped_count", "Dropped (rejected, disqualified, lost)", "#B5533C"),
+        ("not_yet_mql_count", "Not (yet) an MQL", "#D9D9D9"),
+    ):
+        figure.add_bar(x=months["period_start"], y=months[column], name=label,
+                       marker=dict(color=colour, pattern_shape=["/" if cut else "" for cut in cut_short]))
+    latest = months.iloc[-1]
+    in_play = latest["in_play_count"] / max(1, latest["reached_mql_count"])
+    figure.update_layout(
+        barmode="stack",
+        title=f"{fmt(in_play, 'rate')} of the latest cohort's MQLs are still in play: recent months will convert further",
+        yaxis_title="Leads arrived in the month", xaxis_title="Cohort month (when the leads arrived)",
+        xaxis=dict(tickformat="%b %Y", dtick="M1"),
+        legend=dict(orientation="h", y=-0.25), margin=dict(t=60, b=10),
+    )
+    return figure
+
+
+def stage_times_chart(times, headline: str):
+    figure = go.Figure()
+    figure.add_bar(y=times["transition"], x=times["median_days_in_stage"], orientation="h", name="Median",
+                   marker_color="#4F6D7A",
+                   text=[fmt(v, "days") if kpis.clean(v) is not None else funnel.NOT_MEASURED
+                         for v in times["median_days_in_stage"]],
+                   textposition="outside")
+    figure.update_layout(
+        title=headline,
+        xaxis_title="Median days in stage", yaxis=dict(autorange="reversed"), margin=dict(t=60, b=10),
+        xaxis=dict(range=[0, 1.2 * times["median_days_in_stage"].max()]),
+    )
+    return figure
+
+
 stages = dashboard.query("funnel_stages", filters.params())
 undecided = int(stages.loc[stages["stage"] == "MQL", "open_count"].iloc[0])
 notes = {
@@ -67,19 +123,8 @@ PARTS = (
     ("recycled_count", "Recycled here (no progress for the agreed term)", "#C9B458", "recycled"),
     ("dropped_count", "Dropped here", "#B5533C", "dropped"),
 )
-labels = [funnel.stage_label(row) for _, row in stages.iterrows()]
-figure = go.Figure()
-for column, label, colour, _ in PARTS:
-    figure.add_bar(
-        x=labels, y=stages[column], name=label, marker_color=colour,
-        hovertemplate="%{x}: %{y:,} leads " + label.lower() + "<extra></extra>",
-    )
-figure.update_layout(
-    barmode="stack",
-    title=funnel.waterfall_title(total, stages, filters.start, filters.end),
-    yaxis_title="Leads", xaxis_title=None, legend=dict(orientation="h", y=-0.15), margin=dict(t=60, b=10),
-)
-event = dashboard.chart(figure, key="waterfall", on_select="rerun", selection_mode="points")
+event = dashboard.cached_chart(waterfall_chart, stages, total, filters.start, filters.end, PARTS, key="waterfall",
+                               on_select="rerun", selection_mode="points")
 by_mql_day = dashboard.query("kpi_mql_cohort", filters.params()).iloc[0]
 st.caption(funnel.counted_by_arrival(total, stages, by_mql_day))
 st.caption("Click a bar to list the leads behind it, or choose below.")
@@ -97,61 +142,51 @@ STAGE_TIMES = {"mql_at": "MQL", "accepted_at": "SAL", "rejected_at": "Rejected",
                "opportunity_at": "Opportunity", "won_date": "Won"}
 OUTCOMES = {"moved_on": "Moved on", "open": "Still open here", "recycled": "Recycled here", "dropped": "Dropped here",
             "won": "Won"}
-left, right = st.columns(2)
-stage = left.selectbox("Leads at stage", stages.loc[stages["is_measured"].astype(bool), "stage"].tolist(),
-                       key="drill_stage")
-outcome = right.selectbox("Outcome", list(OUTCOMES), format_func=OUTCOMES.get, key="drill_outcome")
-rank = int(stages.loc[stages["stage"] == stage, "stage_rank"].iloc[0])
-drill = dict(filters.params(), stage_rank=rank, outcome=outcome)
-leads = dashboard.query("funnel_leads", dict(drill, limit=dashboard.LIST_ROWS))
-if leads.empty:
-    st.info(f"No leads at {stage} with the outcome “{OUTCOMES[outcome].lower()}” in this period.")
-else:
-    dashboard.list_table(
-        leads, "funnel_leads", drill, f"handshake_leads_{stage.lower()}_{outcome}.csv",
-        label=f"{int(leads['listed_count'].iloc[0]):,} leads at {stage}, {OUTCOMES[outcome].lower()}",
-        column_config={
-            "lead_id": None,
-            "crm_id": "CRM ID",
-            "record_url": st.column_config.LinkColumn("Record", display_text="Open in CRM"),
-            "created_at": st.column_config.DatetimeColumn("Arrived", format="D MMM YYYY"),
-            "lead_score": st.column_config.NumberColumn("Score", format="%d", width="small"),
-            "source": "Source", "segment": "Segment", "region": "Region", "status": "Status", "owner": "Owner",
-            "rejection_reason": "Rejection reason",
-            # on screen, the time of the stage drilled into; every stage's time is in the download
-            **{column: None for column in STAGE_TIMES},
-            **{column: (st.column_config.DateColumn if column == "won_date" else st.column_config.DatetimeColumn)(
-                f"{name} on", format="D MMM YYYY") for column, name in STAGE_TIMES.items() if name == stage},
-        },
-    )
-    st.caption("On screen, each lead's arrival and its time at the stage chosen; the download holds every "
-               "stage's time.")
+
+
+@st.fragment
+def drill_down(stages, params: dict) -> None:
+    """The leads behind a bar of the waterfall. A fragment: choosing a stage or an outcome reruns this list
+    alone, not the page (a click on the waterfall still reruns the page, which picks both)."""
+    left, right = st.columns(2)
+    stage = left.selectbox("Leads at stage", stages.loc[stages["is_measured"].astype(bool), "stage"].tolist(),
+                           key="drill_stage")
+    outcome = right.selectbox("Outcome", list(OUTCOMES), format_func=OUTCOMES.get, key="drill_outcome")
+    rank = int(stages.loc[stages["stage"] == stage, "stage_rank"].iloc[0])
+    drill = dict(params, stage_rank=rank, outcome=outcome)
+    leads = dashboard.query("funnel_leads", dict(drill, limit=dashboard.LIST_ROWS))
+    if leads.empty:
+        st.info(f"No leads at {stage} with the outcome “{OUTCOMES[outcome].lower()}” in this period.")
+    else:
+        dashboard.list_table(
+            leads, "funnel_leads", drill, f"handshake_leads_{stage.lower()}_{outcome}.csv",
+            label=f"{int(leads['listed_count'].iloc[0]):,} leads at {stage}, {OUTCOMES[outcome].lower()}",
+            column_config={
+                "lead_id": None,
+                "crm_id": "CRM ID",
+                "record_url": st.column_config.LinkColumn("Record", display_text="Open in CRM"),
+                "created_at": st.column_config.DatetimeColumn("Arrived", format="D MMM YYYY"),
+                "lead_score": st.column_config.NumberColumn("Score", format="%d", width="small"),
+                "source": "Source", "segment": "Segment", "region": "Region", "status": "Status", "owner": "Owner",
+                "rejection_reason": "Rejection reason",
+                # on screen, the time of the stage drilled into; every stage's time is in the download
+                **{column: None for column in STAGE_TIMES},
+                **{column: (st.column_config.DateColumn if column == "won_date" else st.column_config.DatetimeColumn)(
+                    f"{name} on", format="D MMM YYYY") for column, name in STAGE_TIMES.items() if name == stage},
+            },
+        )
+        st.caption("On screen, each lead's arrival and its time at the stage chosen; the download holds every "
+                   "stage's time.")
+
+
+drill_down(stages, filters.params())
 
 st.subheader("Where each month's leads are now")
 months = dashboard.query("funnel_by_cohort", dict(params, grain="month"))
 # a month the period cuts short (its first or last) holds fewer leads by construction: hatched, and said below
 month_starts = [kpis.clean(m).date() for m in months["period_start"]]
 cut_short = [head or tail for head, tail in periods.cut_short(month_starts, "month", filters.start, filters.end)]
-figure = go.Figure()
-for column, label, colour in (
-    ("won_count", "Won", "#1B5E20"),
-    ("in_play_count", "In play (MQL or beyond, still open)", "#9DB4C0"),
-    ("recycled_count", "Recycled (no progress for the agreed term)", "#C9B458"),
-    ("dropped_count", "Dropped (rejected, disqualified, lost)", "#B5533C"),
-    ("not_yet_mql_count", "Not (yet) an MQL", "#D9D9D9"),
-):
-    figure.add_bar(x=months["period_start"], y=months[column], name=label,
-                   marker=dict(color=colour, pattern_shape=["/" if cut else "" for cut in cut_short]))
-latest = months.iloc[-1]
-in_play = latest["in_play_count"] / max(1, latest["reached_mql_count"])
-figure.update_layout(
-    barmode="stack",
-    title=f"{fmt(in_play, 'rate')} of the latest cohort's MQLs are still in play: recent months will convert further",
-    yaxis_title="Leads arrived in the month", xaxis_title="Cohort month (when the leads arrived)",
-    xaxis=dict(tickformat="%b %Y", dtick="M1"),
-    legend=dict(orientation="h", y=-0.25), margin=dict(t=60, b=10),
-)
-dashboard.chart(figure, key="cohorts")
+dashboard.cached_chart(cohorts_chart, months, cut_short, key="cohorts")
 if any(cut_short):
     st.caption(funnel.cut_short_months([m for m, cut in zip(month_starts, cut_short) if cut], filters.start, filters.end))
 dashboard.data_table(months.drop(columns=["breakdown"]), "handshake_funnel_by_cohort_month.csv", column_config={
@@ -166,18 +201,7 @@ if headline is None:
     st.info("No step between stages is measured in this period: no lead has moved between two stages with both "
             "times recorded.")
 else:
-    figure = go.Figure()
-    figure.add_bar(y=times["transition"], x=times["median_days_in_stage"], orientation="h", name="Median",
-                   marker_color="#4F6D7A",
-                   text=[fmt(v, "days") if kpis.clean(v) is not None else funnel.NOT_MEASURED
-                         for v in times["median_days_in_stage"]],
-                   textposition="outside")
-    figure.update_layout(
-        title=headline,
-        xaxis_title="Median days in stage", yaxis=dict(autorange="reversed"), margin=dict(t=60, b=10),
-        xaxis=dict(range=[0, 1.2 * times["median_days_in_stage"].max()]),
-    )
-    dashboard.chart(figure, key="stage_times")
+    dashboard.cached_chart(stage_times_chart, times, headline, key="stage_times")
     for sentence in funnel.left_out_of_times(times):
         st.caption(sentence)
     dashboard.data_table(times, "handshake_time_in_stage.csv", column_config={

@@ -117,7 +117,7 @@ with left:
     )
 
 
-def reasons_chart(frame):
+def reasons_chart(frame, rejected: int, period: str):
     given = frame[frame["rejection_reason"] != "no_reason"]
     top = given.loc[given["rejected_count"].idxmax()] if given["rejected_count"].sum() else None
     silent = frame.loc[frame["rejection_reason"] == "no_reason", "share_of_rejections_rate"].iloc[0]
@@ -137,7 +137,7 @@ def reasons_chart(frame):
         textposition="outside", cliponaxis=False,
         hovertemplate="%{y}: %{x:,} rejected MQLs<extra></extra>",
     ))
-    layout_title, top = heading(title, f"{PERIOD}, rejected, by the reason sales recorded." + (
+    layout_title, top = heading(title, f"{period}, rejected, by the reason sales recorded." + (
         f" Only {rejected:,} rejections: too few to read much into." if rejected < SMALL_SAMPLE else ""))
     figure.update_layout(
         title=layout_title, xaxis_title="Rejected MQLs (count)", yaxis=dict(autorange="reversed", title=None),
@@ -147,7 +147,7 @@ def reasons_chart(frame):
 
 
 if rejected:
-    dashboard.chart(reasons_chart(reasons), key="rejection_reasons")
+    dashboard.cached_chart(reasons_chart, reasons, rejected, PERIOD, key="rejection_reasons")
     dashboard.data_table(
         reasons.assign(reason=[words(r) for r in reasons["rejection_reason"]])[
             ["reason", "rejected_count", "share_of_rejections_rate"]],
@@ -183,7 +183,7 @@ def solid(frame):
     return frame[frame["mql_count"] >= SMALL_SAMPLE]
 
 
-def win_chart(frame, title: str, subtitle: str, horizontal: bool):
+def win_chart(frame, title: str, subtitle: str, horizontal: bool, currency: str):
     colours = [dashboard.MARKETING_COLOUR if n >= SMALL_SAMPLE else dashboard.NEUTRAL_COLOUR
                for n in frame["mql_count"]]
     figure = make_subplots(rows=1, cols=2, horizontal_spacing=0.12 if horizontal else 0.08,
@@ -250,21 +250,22 @@ def group_table(frame, label: str, file_name: str) -> None:
 
 
 title, subtitle = evidence.score_finding(bands, SMALL_SAMPLE, currency)
-dashboard.chart(win_chart(bands, title, subtitle + f" Grey bars: fewer than {SMALL_SAMPLE} MQLs.", horizontal=False), key="win_by_score_band")
+dashboard.cached_chart(win_chart, bands, title, subtitle + f" Grey bars: fewer than {SMALL_SAMPLE} MQLs.", False, currency,
+                       key="win_by_score_band")
 group_table(bands, "Score band", "handshake_quality_by_score_band.csv")
 st.caption("Wins and revenue so far: MQLs from the last weeks of the period are still in play, so their bands rise as deals close.")
 
 by_source, by_campaign = st.tabs(["By source", "By campaign"])
 with by_source:
     title, subtitle = evidence.leader_finding(sources, "source", SMALL_SAMPLE)
-    dashboard.chart(win_chart(sources, title, subtitle, horizontal=True), key="win_by_source")
+    dashboard.cached_chart(win_chart, sources, title, subtitle, True, currency, key="win_by_source")
     group_table(sources, "Source", "handshake_quality_by_source.csv")
 with by_campaign:
     charted = campaigns.head(CAMPAIGNS_CHARTED)
     title, subtitle = evidence.leader_finding(charted[charted["group_key"] != "none"], "campaign", SMALL_SAMPLE)
     if len(campaigns) > CAMPAIGNS_CHARTED:
         subtitle += f" The {CAMPAIGNS_CHARTED} campaigns with most MQLs of {len(campaigns)}; all are in the table."
-    dashboard.chart(win_chart(charted, title, subtitle, horizontal=True), key="win_by_campaign")
+    dashboard.cached_chart(win_chart, charted, title, subtitle, True, currency, key="win_by_campaign")
     group_table(campaigns, "Campaign", "handshake_quality_by_campaign.csv")
 
 
@@ -277,7 +278,7 @@ st.markdown(
 )
 
 
-def untouched_heatmap(frame):
+def untouched_heatmap(frame, bands, period: str):
     band_order = frame.drop_duplicates("score_band").sort_values("band_order")["score_band"].tolist()
     source_order = sorted(frame["source_name"].unique())
     grid = frame.pivot(index="source_name", columns="score_band", values="untouched_rate").reindex(
@@ -309,7 +310,7 @@ def untouched_heatmap(frame):
         colorbar=dict(title="Never touched", tickformat=".0%"), xgap=2, ygap=2,
         hovertemplate="%{y}, score %{x}: %{z:.1%} never touched<extra></extra>",
     ))
-    layout_title, top = heading(title, f"{PERIOD}: share with no recorded touch, of how many MQLs · * fewer than {SMALL_SAMPLE}", 50)
+    layout_title, top = heading(title, f"{period}: share with no recorded touch, of how many MQLs · * fewer than {SMALL_SAMPLE}", 50)
     figure.update_layout(
         title=layout_title, xaxis_title="Lead score band (points)", yaxis=dict(title=None, autorange="reversed"),
         height=top + max(240, 100 + 56 * len(source_order)), margin=dict(t=top, b=10),
@@ -356,10 +357,10 @@ else:
     headline, basis = evidence.untouched_finding(check, evidence.span(filters.start, filters.end))
     left, right = st.columns([2, 3])
     with left:
-        dashboard.chart(untouched_heatmap(cells), key="untouched_heatmap")
+        dashboard.cached_chart(untouched_heatmap, cells, bands, PERIOD, key="untouched_heatmap")
     with right:
         if (cells["touched_mean_score"].notna() & cells["untouched_mean_score"].notna()).any():
-            dashboard.chart(score_gap_chart(cells, headline, basis), key="untouched_score_gap")
+            dashboard.cached_chart(score_gap_chart, cells, headline, basis, key="untouched_score_gap")
         else:
             st.markdown(f"**{headline}**")
             st.caption(basis)

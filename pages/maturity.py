@@ -55,7 +55,7 @@ if not found:
     st.page_link("pages/questionnaire.py", label="Answer the questionnaire", icon=":material/checklist:")
 
 
-def scale_chart():
+def scale_chart(self_stage, evidenced, title: dict):
     """The four stages as a ladder, with both placements marked on it."""
     figure = go.Figure()
     figure.add_bar(
@@ -87,7 +87,7 @@ def scale_chart():
     return figure
 
 
-dashboard.chart(scale_chart(), key="stage_scale")
+dashboard.cached_chart(scale_chart, self_stage, evidenced, title, key="stage_scale")
 st.info(
     "More integration is not always the goal. The 2006 article notes that a small firm whose teams get "
     "on well informally may rightly stay at Defined: the stages describe how closely the two functions "
@@ -150,6 +150,28 @@ if left and left["estimate"] and left["extra_low"] > 0:
         "above are where that is won back.")
     st.page_link("pages/evidence.py", label="How this is estimated", icon=":material/science:")
 
+
+def trajectory_chart(scored):
+    """Each round's self-assessed score on the four stages' bands."""
+    figure = go.Figure()
+    for low, high, stage, colour in ((20, 40, "Undefined", "#F3F3F3"), (40, 60, "Defined", "#E8EFF1"),
+                                     (60, 80, "Aligned", "#DCE7EA"), (80, 100, "Integrated", "#CFDFE3")):
+        figure.add_hrect(y0=low, y1=high, fillcolor=colour, line_width=0, layer="below",
+                         annotation_text=stage, annotation_position="right")
+    figure.add_scatter(x=[h["round_id"] for h in scored], y=[h["score"] for h in scored],
+                       mode="lines+markers+text", name="Self-assessed score",
+                       text=[f"{h['score']:.0f}" for h in scored], textposition="top center",
+                       line=dict(color="#333333"))
+    first, last = scored[0]["score"], scored[-1]["score"]
+    trend = ("rose" if last > first else "fell" if last < first else "held") if len(scored) > 1 else "stands"
+    figure.update_layout(
+        title=f"The self-assessed score {trend} {'at' if trend in ('stands', 'held') else 'to'} {last:.0f} of 100",
+        yaxis=dict(title="Self-assessed score (20-100)", range=[20, 100]), xaxis=dict(title="Round", type="category"),
+        height=340, margin=dict(t=40, b=10, r=90), showlegend=False,
+    )
+    return figure
+
+
 # --- over time ---------------------------------------------------------------------------------
 st.subheader("Over time")
 history = maturity.trajectory(dashboard.query)
@@ -159,23 +181,7 @@ if not history:
             "the stage the data evidenced at the time.", icon=":material/timeline:")
 else:
     if scored:
-        figure = go.Figure()
-        for low, high, stage, colour in ((20, 40, "Undefined", "#F3F3F3"), (40, 60, "Defined", "#E8EFF1"),
-                                         (60, 80, "Aligned", "#DCE7EA"), (80, 100, "Integrated", "#CFDFE3")):
-            figure.add_hrect(y0=low, y1=high, fillcolor=colour, line_width=0, layer="below",
-                             annotation_text=stage, annotation_position="right")
-        figure.add_scatter(x=[h["round_id"] for h in scored], y=[h["score"] for h in scored],
-                           mode="lines+markers+text", name="Self-assessed score",
-                           text=[f"{h['score']:.0f}" for h in scored], textposition="top center",
-                           line=dict(color="#333333"))
-        first, last = scored[0]["score"], scored[-1]["score"]
-        trend = ("rose" if last > first else "fell" if last < first else "held") if len(scored) > 1 else "stands"
-        figure.update_layout(
-            title=f"The self-assessed score {trend} {'at' if trend in ('stands', 'held') else 'to'} {last:.0f} of 100",
-            yaxis=dict(title="Self-assessed score (20-100)", range=[20, 100]), xaxis=dict(title="Round", type="category"),
-            height=340, margin=dict(t=40, b=10, r=90), showlegend=False,
-        )
-        dashboard.chart(figure, key="stage_trajectory")
+        dashboard.cached_chart(trajectory_chart, scored, key="stage_trajectory")
     else:
         st.info("No round has enough answers from both marketing and sales to show a score yet.",
                 icon=":material/timeline:")

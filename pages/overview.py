@@ -210,15 +210,15 @@ st.page_link("pages/follow_up.py", label="The MQLs nobody touched, and whose the
 st.subheader("The last twelve months")
 
 
-def hatch(frame) -> list[str]:
-    """A hatched bar for the month the period cuts short, so it does not read as a slump."""
-    return ["/" if periods.is_partial(start, "month", filters.end) else "" for start in frame["period_start"]]
+def hatch(frame, end) -> list[str]:
+    """A hatched bar for the month the period (ending on `end`) cuts short, so it does not read as a slump."""
+    return ["/" if periods.is_partial(start, "month", end) else "" for start in frame["period_start"]]
 
 
-def add_target(figure, frame, column: str) -> None:
+def add_target(figure, frame, column: str, end) -> None:
     """The target as a line over whole months; a month cut short gets its target for its days so far as a
     marker of its own, so the line does not drop from a month's target to a few days' worth."""
-    whole = [not periods.is_partial(start, "month", filters.end) for start in frame["period_start"]]
+    whole = [not periods.is_partial(start, "month", end) for start in frame["period_start"]]
     full, cut = frame[whole], frame[[not w for w in whole]]
     if frame[column].notna().any():
         figure.add_scatter(x=full["period_start"], y=full[column], name="Target",
@@ -228,12 +228,12 @@ def add_target(figure, frame, column: str) -> None:
                            mode="markers", marker=dict(color="#333333", symbol="circle-open", size=10))
 
 
-def mql_chart(trend):
+def mql_chart(trend, end):
     delivered = trend["mql_count"].sum()
     figure = go.Figure()
     figure.add_bar(x=trend["period_start"], y=trend["mql_count"], name="MQLs delivered",
-                   marker=dict(color=dashboard.MARKETING_COLOUR, pattern_shape=hatch(trend)))
-    add_target(figure, trend, "mql_target")
+                   marker=dict(color=dashboard.MARKETING_COLOUR, pattern_shape=hatch(trend, end)))
+    add_target(figure, trend, "mql_target", end)
     figure.update_layout(
         title=f"Marketing delivered {fmt(delivered, 'count')} MQLs in twelve months",
         yaxis_title="MQLs per month", xaxis=dict(title=None, tickformat="%b %Y", dtick="M2"),
@@ -243,7 +243,7 @@ def mql_chart(trend):
     return figure
 
 
-def revenue_chart(money):
+def revenue_chart(money, end, currency: str):
     total = money["revenue_eur"].sum()
     share = money["marketing_sourced_revenue_eur"].sum() / total
     figure = go.Figure()
@@ -253,8 +253,8 @@ def revenue_chart(money):
         ("untraced_revenue_eur", "No lead (untraced)", dashboard.NEUTRAL_COLOUR),
     ):
         figure.add_bar(x=money["period_start"], y=money[column], name=label,
-                       marker=dict(color=colour, pattern_shape=hatch(money)))
-    add_target(figure, money, "revenue_target_eur")
+                       marker=dict(color=colour, pattern_shape=hatch(money, end)))
+    add_target(figure, money, "revenue_target_eur", end)
     figure.update_layout(
         barmode="stack",
         title=f"{fmt(total, 'money', currency)} booked in twelve months, {fmt(share, 'rate')} of it marketing-sourced",
@@ -268,12 +268,12 @@ def revenue_chart(money):
 left, right = st.columns(2)
 with left:
     if trend["mql_count"].sum():
-        dashboard.chart(mql_chart(trend), key="mql_trend")
+        dashboard.cached_chart(mql_chart, trend, filters.end, key="mql_trend")
     else:
         st.info(f"No MQLs in the twelve months to {filters.end:%d %b %Y} for these filters.")
 with right:
     if money["revenue_eur"].sum():
-        dashboard.chart(revenue_chart(money), key="revenue_trend")
+        dashboard.cached_chart(revenue_chart, money, filters.end, currency, key="revenue_trend")
     else:
         st.info(f"No revenue booked in the twelve months to {filters.end:%d %b %Y} for these filters.")
 

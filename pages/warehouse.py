@@ -121,6 +121,7 @@ if shift:  # choosing a zone reruns the page, so this shows before the change is
     st.warning(shift, icon=":material/schedule:")
 if st.button("Save time zone", key="save_timezone", disabled=fixed) and changed:
     warehouse.set_timezone(con, zone, dashboard.person())
+    dashboard.forget_this_run()
     st.success(f"Days now start at midnight {zone}; every page counts by it from now on.")
 st.caption(f"Now: {current_zone}. Changing it moves the edges of every period by the difference in hours, for everyone.")
 
@@ -136,6 +137,7 @@ with st.form("currency_form", border=False):
     saved = st.form_submit_button("Save currency", key="save_currency", disabled=fixed)
     if saved and chosen and chosen != current_currency:
         warehouse.set_currency(con, chosen, dashboard.person())
+        dashboard.forget_this_run()
         st.success(f"Amounts are now shown in {chosen}, on every page.")
 
 with st.form("record_link_form", border=False):
@@ -148,6 +150,7 @@ with st.form("record_link_form", border=False):
     if st.form_submit_button("Save record link", key="save_record_link", disabled=fixed):
         try:
             warehouse.set_record_link(con, link, dashboard.person())
+            dashboard.forget_this_run()
         except warehouse.WarehouseError as e:
             st.error(md(str(e)))  # it quotes what was typed: shown as written, never as markdown
         else:

@@ -173,42 +173,14 @@ if not accountable.empty and not missing["sla_compliance_rate"]:
     st.caption(meeting.accountability_rule(filters.start, filters.end, period["now"]))
     dashboard.accountability_list(accountable, filters.start, filters.end, tz)
 
-# ---- actions
-st.subheader("Actions")
-con = warehouse.shared_connection(warehouse.configured_path())
-if "action_notice" in st.session_state:
-    kind, message = st.session_state.pop("action_notice")
-    (st.warning if kind == "warning" else st.success)(message)
-if listed.empty:
-    st.info("No actions on this week's list yet: agree one below.", icon=":material/task_alt:")
-else:
-    st.dataframe(details["Actions"], hide_index=True, placeholder="–", column_config={
-        "Due": st.column_config.DateColumn(format="D MMM YYYY"), "Agreed": st.column_config.DateColumn(format="D MMM YYYY"),
-    })
-    st.caption("The list of the meeting that reviews this week, held the week after: actions agreed up to then "
-               "and open when the week began. Open actions carry over from week to week until done or dropped.")
 
-people = dashboard.query("people", {"day": week.sunday})
-owners = sorted(set(people["rep_name"]) | set(listed["owner"]))
-if not dashboard.cannot("actions"):
-    adding, editing = st.columns(2)
-    with adding.form("add_action", clear_on_submit=True, border=True):
-        st.markdown("**Agree a new action**")
-        title = st.text_input("What is to be done", key="new_title")
-        owner = st.selectbox("Owner", owners, index=None, key="new_owner", accept_new_options=True,
-                             placeholder="Choose or type a name")
-        function = st.selectbox("Owner's function", actions.FUNCTIONS, index=2, key="new_function", format_func=words)
-        due = st.date_input("Due", value=week.sunday + timedelta(days=14), key="new_due",
-                            help="By default the end of the week after the meeting: in time for the next one.")
-        if st.form_submit_button("Add action", key="add_action_button", type="primary", icon=":material/add_task:"):
-            try:
-                action_id = actions.create(con, title or "", owner or "", function, due, dashboard.person(), now)
-                st.session_state["action_notice"] = ("success", f"Action #{action_id} added.")
-                st.rerun()
-            except (actions.ActionError, access.Refused) as e:
-                st.error(str(e))
-
-    with editing.container(border=True):
+@st.fragment
+def update_action(params: dict) -> None:
+    """The form of one action. A fragment: picking another action reruns this form alone, not the meeting; a
+    save reruns the page. The list is read again (from the cache while nothing was written), and the time too."""
+    listed = dashboard.query("meeting_actions", params)
+    con, now = warehouse.shared_connection(warehouse.configured_path()), kpis.current_time()
+    with st.container(border=True):
         st.markdown("**Update an action**")
         if listed.empty:
             st.caption("Nothing to update yet.")
@@ -246,6 +218,45 @@ if not dashboard.cannot("actions"):
                     "changed_at": st.column_config.DatetimeColumn("When (UTC)", format="D MMM YYYY HH:mm"),
                     "changed_by": "By", "field": "What", "old_value": "From", "new_value": "To",
                 })
+
+
+# ---- actions
+st.subheader("Actions")
+con = warehouse.shared_connection(warehouse.configured_path())
+if "action_notice" in st.session_state:
+    kind, message = st.session_state.pop("action_notice")
+    (st.warning if kind == "warning" else st.success)(message)
+if listed.empty:
+    st.info("No actions on this week's list yet: agree one below.", icon=":material/task_alt:")
+else:
+    st.dataframe(details["Actions"], hide_index=True, placeholder="–", column_config={
+        "Due": st.column_config.DateColumn(format="D MMM YYYY"), "Agreed": st.column_config.DateColumn(format="D MMM YYYY"),
+    })
+    st.caption("The list of the meeting that reviews this week, held the week after: actions agreed up to then "
+               "and open when the week began. Open actions carry over from week to week until done or dropped.")
+
+people = dashboard.query("people", {"day": week.sunday})
+owners = sorted(set(people["rep_name"]) | set(listed["owner"]))
+if not dashboard.cannot("actions"):
+    adding, editing = st.columns(2)
+    with adding.form("add_action", clear_on_submit=True, border=True):
+        st.markdown("**Agree a new action**")
+        title = st.text_input("What is to be done", key="new_title")
+        owner = st.selectbox("Owner", owners, index=None, key="new_owner", accept_new_options=True,
+                             placeholder="Choose or type a name")
+        function = st.selectbox("Owner's function", actions.FUNCTIONS, index=2, key="new_function", format_func=words)
+        due = st.date_input("Due", value=week.sunday + timedelta(days=14), key="new_due",
+                            help="By default the end of the week after the meeting: in time for the next one.")
+        if st.form_submit_button("Add action", key="add_action_button", type="primary", icon=":material/add_task:"):
+            try:
+                action_id = actions.create(con, title or "", owner or "", function, due, dashboard.person(), now)
+                st.session_state["action_notice"] = ("success", f"Action #{action_id} added.")
+                st.rerun()
+            except (actions.ActionError, access.Refused) as e:
+                st.error(str(e))
+
+    with editing:
+        update_action(params)
 
 # ---- campaign feedback
 st.subheader("Sales' rating of campaigns")

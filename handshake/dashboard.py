@@ -179,7 +179,9 @@ def version_of(name: str) -> int:
     key = (str(path), queries.sql(name))
     if key not in _reads:
         _reads[key] = warehouse.tables_read(con, key[1])
-    return warehouse.versions_key(warehouse.versions(con), _reads[key])
+    # read once a run (a page asks for every query it runs), and again after a write this process made
+    known = once_per_run(f"versions {path} {warehouse.writes_made}", lambda: warehouse.versions(con))
+    return warehouse.versions_key(known, _reads[key])
 
 
 @st.cache_data(show_spinner=False, max_entries=1000)

@@ -1,5 +1,6 @@
 """The DuckDB warehouse file: opening, schema upgrades, the shared connection and the data version."""
 
+import functools
 import os
 import re
 import threading
@@ -40,9 +41,15 @@ def migrations() -> list[tuple[int, Path]]:
 LATEST_VERSION = migrations()[-1][0]
 
 
+@functools.cache
+def _resolved(path: str) -> Path:
+    return Path(path).resolve()
+
+
 def configured_path() -> Path:
     """The warehouse the app uses: $HANDSHAKE_WAREHOUSE, or data/warehouse.duckdb."""
-    return Path(os.environ.get("HANDSHAKE_WAREHOUSE") or DEFAULT_PATH).resolve()
+    # resolved once per value: a page asks for it with every query, and resolving reads the file system
+    return _resolved(os.environ.get("HANDSHAKE_WAREHOUSE") or str(DEFAULT_PATH))
 
 
 def schema_version(con) -> int:
@@ -402,6 +409,7 @@ def refresh_rollups(cur) -> None:
 
 
 _writing = threading.Lock()
+writes_made = 0  # write transactions this process has ended: what was read before one may be out of date
 
 # the table a write statement changes: insert into T, insert or replace into T, update T, delete from T,
 # create [or replace] table T, drop table T, copy T from ...
@@ -477,6 +485,8 @@ def transaction(con, by: access.Person, doing: str):
             raise
         finally:
             cur.close()
+            global writes_made
+            writes_made += 1
             _versions_read.clear()  # this process's next reading sees its own write
 
 

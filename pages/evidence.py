@@ -33,15 +33,15 @@ if missing:
 
 @st.cache_data(show_spinner="Estimating from the window's MQLs…", max_entries=50)
 def findings(params: dict, path: str, data_version: int) -> dict:
-    # path and data_version are part of the cache key: another warehouse or new data, new estimates; a slider
-    # move reuses them
+    # path and data_version are part of the cache key: another warehouse or new data in the tables the two
+    # queries read, new estimates; a slider move, an action or an answer reuses them
     return evidence.findings(*dashboard.query_many([("evidence_strata", params), ("evidence_contact", params)]))
 
 
 path = warehouse.configured_path()
 params = kpis.query_params(first, last, filters.values, tz=filters.tz)
 found = findings(params, str(path),
-                 warehouse.data_version(warehouse.shared_connection(path)))
+                 max(dashboard.version_of("evidence_strata"), dashboard.version_of("evidence_contact")))
 
 if found["mql_count"] < evidence.MIN_SAMPLE:
     span = dashboard.query("data_range").iloc[0]

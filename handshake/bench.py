@@ -96,7 +96,6 @@ def demo_warehouse_default(progress=print) -> Path:
 def record_pages(path: Path, link: dict | None = None) -> dict[str, list]:
     """Run every page once through AppTest and keep, per page, each query it asked for, in order: a query
     as (name, parameters), the queries a page asked for together (dashboard.query_many) as a list of them."""
-    import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     from handshake import dashboard, queries
@@ -124,13 +123,13 @@ def record_pages(path: Path, link: dict | None = None) -> dict[str, list]:
     queries.run, dashboard.query_many = recording, recording_many
     try:
         for page in pages:
-            st.cache_data.clear()
+            dashboard.clear_caches()
             at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
             for key, value in (link or {}).items():
                 at.query_params[key] = value
             at.run()
             seen.clear()  # the entry page's own queries; the page's set starts with its own run
-            st.cache_data.clear()
+            dashboard.clear_caches()
             at.switch_page(page).run()
             if at.exception:
                 raise RuntimeError(f"{page} failed on {path.name}: {at.exception[0].value}")
@@ -158,8 +157,6 @@ def query_count(steps: list) -> int:
 def replay(path: Path, recorded: dict, runs: int) -> dict[str, dict]:
     """Per page: its query set on a cache miss (every query run as one rerun runs it: one after another,
     or at once where the page asks for several together) and through the dashboard's cache (every query a hit)."""
-    import streamlit as st
-
     from handshake import dashboard, queries
 
     os.environ["HANDSHAKE_WAREHOUSE"] = str(path)
@@ -182,7 +179,7 @@ def replay(path: Path, recorded: dict, runs: int) -> dict[str, dict]:
                 each[i].append(time.perf_counter() - began)
             misses.append(time.perf_counter() - started)
         slowest = sorted(((statistics.median(t), step_name(step)) for t, step in zip(each, steps)), reverse=True)[:3]
-        st.cache_data.clear()
+        dashboard.clear_caches()
         for step in steps:
             hit(step)
         hits = []

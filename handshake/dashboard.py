@@ -165,7 +165,9 @@ def query(name: str, params: dict | None = None):
     path = warehouse.configured_path()
     con = warehouse.shared_connection(path)
     bound = queries.bind(name, params or {})
-    return _cached(queries.sql(name), name, bound, str(path), version_of(name))
+    # one frame for every session, handed out as a shallow copy: pandas copies on write, so a page that adds or
+    # changes a column changes its own copy, and nobody pays for pickling the rows in and out of the cache
+    return _cached(queries.sql(name), name, bound, str(path), version_of(name)).copy(deep=False)
 
 
 _reads: dict[tuple[str, str], frozenset[str] | None] = {}
@@ -184,11 +186,17 @@ def version_of(name: str) -> int:
     return warehouse.versions_key(known, _reads[key])
 
 
-@st.cache_data(show_spinner=False, max_entries=1000)
+@st.cache_resource(show_spinner=False, max_entries=1000)
 def _cached(sql_text: str, name: str, params: dict, path: str, data_version: int):
     # sql_text, path and data_version are unused here: they are the cache key, so an edited query,
     # another warehouse or newly written data in the tables it reads never reads a stale result.
     return queries.run(warehouse.shared_connection(path), name, params)
+
+
+def clear_caches() -> None:
+    """Forget every cached query result, figure and shared value (the benchmark's cache misses, tests)."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 def query_many(calls: list[tuple[str, dict]]) -> list:

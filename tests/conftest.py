@@ -30,8 +30,10 @@ def as_read(markdown: str) -> str:
 def fresh_caches():
     """st.cache_data and the shared connections outlive a test; start each one clean."""
     st.cache_data.clear()
+    st.cache_resource.clear()
     yield
     st.cache_data.clear()
+    st.cache_resource.clear()
     warehouse.close_shared()
 
 

@@ -60,7 +60,7 @@ def test_the_dashboard_caches_each_query_asked_for_together(demo_warehouses, mon
             pd.testing.assert_frame_equal(a, b)
         pd.testing.assert_frame_equal(alone, first[2])
     finally:
-        st.cache_data.clear()
+        dashboard.clear_caches()
         warehouse.close_shared()
 
 

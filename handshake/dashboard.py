@@ -10,9 +10,11 @@ import re
 import sys
 import threading
 import types
-from concurrent.futures import ThreadPoolExecutor
+from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -162,12 +164,27 @@ def ensure_warehouse():
 
 def query(name: str, params: dict | None = None):
     """A named query's rows, cached until one of the tables it reads is written."""
-    path = warehouse.configured_path()
-    con = warehouse.shared_connection(path)
-    bound = queries.bind(name, params or {})
-    # one frame for every session, handed out as a shallow copy: pandas copies on write, so a page that adds or
-    # changes a column changes its own copy, and nobody pays for pickling the rows in and out of the cache
-    return _cached(queries.sql(name), name, bound, str(path), version_of(name)).copy(deep=False)
+    key, bound = _key(name, params)
+    frame = _kept(key)
+    return _shared_copy(frame if frame is not None else _compute(key, name, bound))
+
+
+def query_many(calls: list[tuple[str, dict]]) -> list:
+    """Several named queries' rows, each through query()'s cache, those not cached run at once: a page's
+    independent queries then take about as long as the slowest of them (see queries.run_many)."""
+    asked = [(_key(name, params), name) for name, params in calls]
+    frames = [_kept(key) for (key, _), _name in asked]
+    missing = [i for i, frame in enumerate(frames) if frame is None]
+    if len(missing) < 2:
+        for i in missing:
+            frames[i] = _compute(asked[i][0][0], asked[i][1], asked[i][0][1])
+    else:
+        # the threads only run queries: they draw nothing on the page, so they need no script context
+        with ThreadPoolExecutor(max_workers=min(len(missing), queries.AT_ONCE)) as pool:
+            for i, frame in zip(missing, pool.map(lambda i: _compute(asked[i][0][0], asked[i][1], asked[i][0][1]),
+                                                  missing)):
+                frames[i] = frame
+    return [_shared_copy(frame) for frame in frames]
 
 
 _reads: dict[tuple[str, str], frozenset[str] | None] = {}
@@ -186,27 +203,68 @@ def version_of(name: str) -> int:
     return warehouse.versions_key(known, _reads[key])
 
 
-@st.cache_resource(show_spinner=False, max_entries=1000)
-def _cached(sql_text: str, name: str, params: dict, path: str, data_version: int):
-    # sql_text, path and data_version are unused here: they are the cache key, so an edited query,
-    # another warehouse or newly written data in the tables it reads never reads a stale result.
-    return queries.run(warehouse.shared_connection(path), name, params)
+# Every session's query results, one frame per query text, parameters, warehouse and version of the tables it
+# reads (so an edited query, another warehouse or newly written data never reads a stale result), the least
+# recently used let go past RESULTS_KEPT.
+RESULTS_KEPT = 1000
+_results: OrderedDict = OrderedDict()
+_running: dict[tuple, Future] = {}
+_results_lock = threading.Lock()
+
+
+def _key(name: str, params: dict | None) -> tuple[tuple, dict]:
+    path = warehouse.configured_path()
+    bound = queries.bind(name, params or {})
+    return (queries.sql(name), name, repr(sorted(bound.items())), str(path), version_of(name)), bound
+
+
+def _kept(key: tuple):
+    with _results_lock:
+        frame = _results.get(key)
+        if frame is not None:
+            _results.move_to_end(key)
+        return frame
+
+
+def _compute(key: tuple, name: str, bound: dict):
+    """Run a query that is not kept, once, however many sessions ask for it at the same moment (after a write,
+    everyone's next page misses the same results): the first runs it, the others wait for its rows."""
+    with _results_lock:
+        if key in _results:
+            return _results[key]
+        running, first = _running.get(key), False
+        if running is None:
+            running, first = _running.setdefault(key, Future()), True
+    if not first:
+        return running.result()
+    try:
+        frame = queries.run(warehouse.shared_connection(Path(key[3])), name, bound)
+    except BaseException as e:
+        with _results_lock:
+            _running.pop(key, None)
+        running.set_exception(e)
+        raise
+    with _results_lock:
+        _results[key] = frame
+        _running.pop(key, None)
+        while len(_results) > RESULTS_KEPT:
+            _results.popitem(last=False)
+    running.set_result(frame)
+    return frame
+
+
+def _shared_copy(frame):
+    # one frame for every session, handed out as a shallow copy: pandas copies on write, so a page that adds or
+    # changes a column changes its own copy, and nobody pays for pickling the rows in and out of a cache
+    return frame.copy(deep=False)
 
 
 def clear_caches() -> None:
     """Forget every cached query result, figure and shared value (the benchmark's cache misses, tests)."""
+    with _results_lock:
+        _results.clear()
     st.cache_data.clear()
     st.cache_resource.clear()
-
-
-def query_many(calls: list[tuple[str, dict]]) -> list:
-    """Several named queries' rows, each through query()'s cache, those not cached run at once: a page's
-    independent queries then take about as long as the slowest of them (see queries.run_many)."""
-    if len(calls) < 2:
-        return [query(name, params) for name, params in calls]
-    # the threads only run query(): its cache draws nothing on the page, so it needs no script context
-    with ThreadPoolExecutor(max_workers=min(len(calls), queries.AT_ONCE)) as pool:
-        return list(pool.map(lambda call: query(*call), calls))
 
 
 def left_on_table(end: date, values: dict, tz: str) -> tuple[dict | None, date, date]:

@@ -3,9 +3,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-import streamlit as st
 
-from handshake import demo, queries, warehouse
+from handshake import dashboard, demo, queries, warehouse
 
 TESTS = Path(__file__).resolve().parent
 APP = str(TESTS.parent / "app.py")
@@ -28,12 +27,10 @@ def as_read(markdown: str) -> str:
 
 @pytest.fixture(autouse=True)
 def fresh_caches():
-    """st.cache_data and the shared connections outlive a test; start each one clean."""
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    """The caches (query results, figures) and the shared connections outlive a test; start each one clean."""
+    dashboard.clear_caches()
     yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    dashboard.clear_caches()
     warehouse.close_shared()
 
 

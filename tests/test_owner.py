@@ -58,7 +58,7 @@ def test_rows_come_back_as_duckdb_gives_them(served, seed_warehouse, tmp_path):
 def test_every_page_shows_what_it_shows_on_the_file_itself(served, seed_warehouse, monkeypatch):
     through_owner = {page: visible_text(open_app(monkeypatch, seed_warehouse, page)) for page in PAGES}
     monkeypatch.delenv("HANDSHAKE_OWNER")
-    dashboard.st.cache_data.clear()
+    dashboard.clear_caches()
     warehouse.close_shared()
     for page in PAGES:
         assert through_owner[page] == visible_text(open_app(monkeypatch, seed_warehouse, page)), page

@@ -207,21 +207,24 @@ def chromium_missing() -> str | None:
 
 # ---- the load
 
-async def load(url: str, readers: int, writers: int = 0, *, seconds: float | None = None, rounds: int | None = None,
-               min_seconds: float = 0, think=THINK_S, tag: str = "", artefacts: Path | None = None,
-               kill_pid: int | None = None, kill_after: int = 10) -> dict:
+async def load(url: str, readers: int, writers: int = 0, *, seconds: float | None = None, ramp: float = 0,
+               rounds: int | None = None, min_seconds: float = 0, think=THINK_S, tag: str = "",
+               artefacts: Path | None = None, kill_pid: int | None = None, kill_after: int = 10) -> dict:
     """Readers and writers on the server at url at once; its figures (figures()) with every write confirmed.
 
-    With seconds, a fixed measuring time: readers start within the first pause (as people arrive, not all in
-    the same instant) and read until it ends, writers write round after round until it ends; a view or a round
-    under way at the end is finished and counted. Without, writers make `rounds` rounds each and readers read
-    until they are done and min_seconds have passed (two pages at least). With kill_pid, that process is killed
+    With seconds, a fixed measuring time after `ramp` seconds in which the readers arrive one by one, each
+    opening its session with a first page (as people come in through a morning, not all in the same instant;
+    views begun in the ramp are not timed, their errors count): readers read until it ends, writers write round
+    after round from the start until it ends; a view or a round under way at the end is finished. Without,
+    writers make `rounds` rounds each and readers read until they are done and min_seconds have passed (two
+    pages at least). With kill_pid, that process is killed
     with SIGKILL once kill_after writes are confirmed, and every session stops where it was."""
     views, confirmed, failures = [], [], []
     writers_done = asyncio.Event()
     started = time.monotonic()
     began_utc = utc_now()
-    end = started + seconds if seconds else None
+    measuring = started + (ramp if seconds else 0)
+    end = measuring + seconds if seconds else None
     killed_at = None
 
     def more_views(n: int) -> bool:
@@ -236,8 +239,7 @@ async def load(url: str, readers: int, writers: int = 0, *, seconds: float | Non
         nonlocal killed_at, confirmed
         writing = [asyncio.create_task(writer(browser, url, n, more_rounds, confirmed, failures, tag, artefacts))
                    for n in range(writers)]
-        arriving = min(think[0], seconds / 4) if seconds else 0
-        reading = [asyncio.create_task(reader(url, n, views, more_views, think, random.uniform(0, arriving)))
+        reading = [asyncio.create_task(reader(url, n, views, more_views, think, random.uniform(0, ramp)))
                    for n in range(readers)]
         if kill_pid:
             while len(confirmed) < kill_after and not all(w.done() for w in writing):
@@ -266,7 +268,7 @@ async def load(url: str, readers: int, writers: int = 0, *, seconds: float | Non
                 await browser.close()
     else:
         await reading_and_writing(None)
-    result = {"readers": readers, "writers": writers, "think_s": list(think), **figures(views, started, seconds),
+    result = {"readers": readers, "writers": writers, "think_s": list(think), **figures(views, measuring, seconds),
               "confirmed": confirmed, "failures": failures, "killed_at_s": killed_at,
               "began_utc": began_utc.isoformat(), "ended_utc": utc_now().isoformat(),
               "seconds": round(time.monotonic() - started, 1)}
@@ -280,17 +282,19 @@ def percentile(ordered: list[float], share: float):
 
 
 def figures(views: list[dict], started: float, seconds: float | None) -> dict:
-    """Page views per second (views finished inside the measuring time, over it), the median, 95th percentile
-    and slowest view, every view's error, and per page its views, median and slowest."""
-    times = sorted(v["seconds"] for v in views)
-    slowest = max(views, key=lambda v: v["seconds"], default=None)
+    """Of the views begun from `started` on: the median, 95th percentile and slowest, and per page its views,
+    median and slowest; page views per second (views finished in the `seconds` from started, over them; without
+    seconds, until the last view ended); every view's error, those begun before started included."""
+    timed = [v for v in views if v["started"] >= started]
+    times = sorted(v["seconds"] for v in timed)
+    slowest = max(timed, key=lambda v: v["seconds"], default=None)
     window = seconds or (max((v["ended"] for v in views), default=started) - started)
-    inside = sum(v["ended"] <= started + window for v in views)
+    inside = sum(started <= v["ended"] <= started + window for v in views)
     pages = {}
-    for v in views:
+    for v in timed:
         pages.setdefault(v["page"], []).append(v["seconds"])
     return {
-        "page_views": len(views),
+        "page_views": len(timed), "views_before": len(views) - len(timed),
         "views_per_s": round(inside / window, 2) if window else None,
         "median_view_s": round(statistics.median(times), 3) if times else None,
         "p95_view_s": percentile(times, 0.95),
@@ -356,7 +360,7 @@ def stored_writes(path, confirmed: list, tag: str, since: str, until: str) -> di
             + sum(actions.get(title, (0, 0))[1] == 0 for title in closed))
     doubled = sum(n - 1 for n, _ in actions.values()) + sum(max(0, c - 1) for _, c in actions.values())
     return {"confirmed": answered + len(added) + len(closed),
-            "stored": responses + len(actions) + sum(c for _, c in actions.values()),
+            "stored": responses + sum(n for n, _ in actions.values()) + sum(c for _, c in actions.values()),
             "lost": lost, "doubled": doubled,
             # stored without their confirmation reaching the writer (a writer that failed mid-write)
             "unconfirmed": max(0, responses - answered) + sum(t not in added for t in actions)}

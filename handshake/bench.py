@@ -556,7 +556,23 @@ def checkout_label(folder: Path) -> str:
     return f"before ({done.stdout.strip() or folder.name})"
 
 
-def checkout_warehouse(folder: Path, source: Path, size) -> Path:
+def load_warehouse(size, folder: Path, as_of: datetime, progress=print) -> Path:
+    """The demo at this size (the default one, or leads with three touches each as the pages section's) made to
+    end at as_of, as the app makes its demo on a first start: the weekly meeting's week is then this week, so
+    the actions a writing session adds are on its list."""
+    from handshake import demo
+
+    path = folder / f"demo_{size}.duckdb"
+    started = time.perf_counter()
+    if size == "default":
+        demo.generate(path, as_of=as_of, replace=True)
+    else:
+        demo.generate(path, leads=int(size), as_of=as_of, later_touches=LATER_TOUCHES, replace=True)
+    progress(f"built {path.name} in {time.perf_counter() - started:.0f} s")
+    return path
+
+
+def checkout_warehouse(folder: Path, source: Path, size, as_of: datetime, work: Path) -> Path:
     """The warehouse the earlier checkout reads: the same file when its schema is one the checkout knows (its
     app upgrades an older one on open), else the same demo built by the checkout's own generator."""
     con = duckdb.connect(str(source), read_only=True)
@@ -568,10 +584,10 @@ def checkout_warehouse(folder: Path, source: Path, size) -> Path:
                            cwd=folder, capture_output=True, text=True, check=True)
     if version <= int(known.stdout.strip().splitlines()[-1]):
         return source
-    path = BENCH_DIR / f"before_{folder.resolve().name}_{size}.duckdb"
+    path = work / f"before_{size}.duckdb"
     if not path.exists():
-        arguments = (f"as_of=datetime.fromisoformat('{AS_OF.isoformat()}')" if size == "default" else
-                     f"leads={int(size)}, as_of=datetime.fromisoformat('{AS_OF.isoformat()}'), "
+        arguments = (f"as_of=datetime.fromisoformat('{as_of.isoformat()}')" if size == "default" else
+                     f"leads={int(size)}, as_of=datetime.fromisoformat('{as_of.isoformat()}'), "
                      f"later_touches={LATER_TOUCHES}")
         subprocess.run([sys.executable, "-c", f"from datetime import datetime; from handshake import demo; "
                         f"demo.generate({str(path)!r}, {arguments}, replace=True)"],
@@ -582,7 +598,7 @@ def checkout_warehouse(folder: Path, source: Path, size) -> Path:
 def load_row(figures: dict) -> dict:
     """A load's figures as the results keep them: the counts, not every view and write."""
     kept = ("readers", "writers", "think_s", "page_views", "views_before", "views_per_s", "median_view_s", "p95_view_s",
-            "slowest_view_s", "slowest_page", "errors", "per_page", "seconds")
+            "slowest_view_s", "slowest_page", "errors", "per_page", "writers_cut", "seconds")
     row = {key: figures[key] for key in kept if key in figures}
     row["error_samples"] = (figures.get("page_view_errors", []) + figures.get("failures", []))[:5]
     return row
@@ -596,12 +612,15 @@ def load_setup(kind: str, root: Path, source: Path, work: Path, name: str, reade
     has stopped."""
     path = work / f"{name}.duckdb"
     shutil.copyfile(source, path)
+    log = work / f"{name}.log"
     try:
-        return measure_setup(kind, root, path, work / f"{name}.log", name, readers, writers, seconds, think,
-                             capacity, alone_rounds, progress)
+        result = measure_setup(kind, root, path, log, name, readers, writers, seconds, think, capacity,
+                               alone_rounds, progress)
     finally:
         for left in (path, path.with_name(path.name + ".wal")):
             left.unlink(missing_ok=True)
+    log.unlink()  # kept only when the setup failed, for its reason
+    return result
 
 
 def measure_setup(kind, root, path, log, name, readers, writers, seconds, think, capacity, alone_rounds,
@@ -631,7 +650,8 @@ def measure_setup(kind, root, path, log, name, readers, writers, seconds, think,
                 figures = asyncio.run(load.load(url, r, w, seconds=seconds, ramp=ramp, think=think, tag=tag))
                 runs.append((figures, tag))
                 progress(f"  {name}: {r} reading, {w} writing: {figures['page_views']} views, median "
-                         f"{figures['median_view_s']} s, p95 {figures['p95_view_s']} s, errors {figures['errors']}")
+                         f"{figures['median_view_s']} s, p95 {figures['p95_view_s']} s, errors {figures['errors']}"
+                         + "".join(f"\n    {e}" for e in (figures["page_view_errors"] + figures["failures"])[:3]))
         if capacity:
             figures = asyncio.run(load.load(url, capacity, 0, seconds=seconds, ramp=2, think=(0, 0)))
             result["capacity"] = load_row(figures)
@@ -672,9 +692,12 @@ def load_benchmark(sizes=LOAD_SIZES, readers=LOAD_READERS, writers=LOAD_WRITERS,
     work.mkdir(parents=True, exist_ok=True)
     result = {"seconds": seconds, "think_s": list(think), "capacity_sessions": capacity, "workers": SERVE_WORKERS,
               "setups": [label for label, _, _ in setups], "notes": notes, "sizes": {}}
+    from handshake import demo
+
+    as_of = demo.default_as_of()  # one "now" for every setup, so each reads the same data
     for size in sizes:
-        source = Path((warehouses or {}).get(size) or (demo_warehouse_default(progress) if size == "default"
-                                                        else demo_warehouse(int(size), progress)))
+        given = (warehouses or {}).get(size)
+        source = Path(given) if given else load_warehouse(size, work, as_of, progress)
         con = duckdb.connect(str(source), read_only=True)
         leads = con.execute("select count(*) from leads").fetchone()[0]
         con.close()
@@ -683,7 +706,7 @@ def load_benchmark(sizes=LOAD_SIZES, readers=LOAD_READERS, writers=LOAD_WRITERS,
             progress(f"load, {leads:,} leads, {label}")
             name = f"{size}_{label.split(' (')[0].replace(', ', '_').replace(' ', '_')}"
             try:
-                used = checkout_warehouse(root, source, size) if root != ROOT else source
+                used = checkout_warehouse(root, source, size, as_of, work) if root != ROOT else source
                 measured["setups"][label] = load_setup(kind, root, used, work, name, readers, writers, seconds,
                                                        think, capacity, alone_rounds, progress)
             except (RuntimeError, OSError, subprocess.CalledProcessError) as e:  # the other setups still run
@@ -697,6 +720,8 @@ def load_benchmark(sizes=LOAD_SIZES, readers=LOAD_READERS, writers=LOAD_WRITERS,
                 notes.append(f"{leads:,} leads, {label}: this warehouse's schema is newer than the checkout "
                              "knows, so it ran on the same demo built by its own generator.")
         result["sizes"][str(size)] = measured
+        for built in ([] if given else [source]) + list(work.glob(f"before_{size}.duckdb")):
+            built.unlink()
     return result
 
 
@@ -780,7 +805,9 @@ def load_markdown(load: dict) -> list[str]:
             slowest_page = f" ({r['slowest_page']})" if r.get("slowest_page") else ""
             written = "–" if not w else (f"{w['confirmed']} / {w['stored']}"
                                          + (f", **{w['lost']} lost**" if w["lost"] else "")
-                                         + (f", **{w['doubled']} doubled**" if w["doubled"] else ""))
+                                         + (f", **{w['doubled']} doubled**" if w["doubled"] else "")
+                                         + (f" ({w['unconfirmed']} stored as the end cut its confirmation)"
+                                            if w.get("unconfirmed") else ""))
             lines.append(f"| {reading} | {writing} | {label} | {r['views_per_s']:g} | {seconds(r['median_view_s'])} | "
                          f"{seconds(r['p95_view_s'])} | {seconds(r['slowest_view_s'])}"
                          f"{slowest_page} | {r['errors']} | "

@@ -28,6 +28,7 @@ CHROMIUM = Path(os.environ.get("HANDSHAKE_CHROMIUM", "/usr/bin/chromium"))
 # Without the networking flags Chromium keeps calling Google's hosts, which a closed network refuses.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+WRITE_GRACE_S = 15  # after a measured time, for a round under way to finish before its writer is stopped
 ACTION_TITLE = "Load test action"  # every action a writer adds starts so; the rest of the title is its own
 
 
@@ -81,8 +82,10 @@ async def reader(url: str, number: int, views: list, more, think=THINK_S, first_
 
     address = url.replace("http", "ws", 1) + "/_stcore/stream"
     await asyncio.sleep(first_pause)
-    # no keepalive pings: a browser sends none either, and a busy server answers them late
-    async with websockets.connect(address, subprotocols=["streamlit"], max_size=None, ping_interval=None) as ws:
+    # no keepalive pings: a browser sends none either, and a busy server answers them late; a busy server also
+    # opens a session late, and a browser waits for it
+    async with websockets.connect(address, subprotocols=["streamlit"], max_size=None, ping_interval=None,
+                                  open_timeout=TIMEOUT_S) as ws:
         n = 0
         while more(n):
             seen = await view(ws, pages[(number + n) % len(pages)])
@@ -104,15 +107,29 @@ def labelled(scope, testid: str, label: str):
     return scope.locator(f'[data-testid="{testid}"]').filter(has=exact)
 
 
+async def choose(group, label) -> None:
+    """Pick a radio button by its label (a string, exact, or a pattern) and see it picked: on a busy server a
+    click can land while a rerun redraws the widget, and be lost."""
+    button = group.get_by_role("radio", name=label, exact=True if isinstance(label, str) else None)
+    deadline = time.monotonic() + TIMEOUT_S
+    while True:
+        await group.get_by_text(label, exact=True if isinstance(label, str) else None).click()
+        for _ in range(10):
+            if await button.is_checked():
+                return
+            await group.page.wait_for_timeout(200)
+        assert time.monotonic() < deadline, f"the radio button {label} could not be picked"
+
+
 async def answer_questionnaire(page, url: str, writer: int, n: int, confirmed: list, tag: str = "") -> None:
     if n == 0:
         await page.goto(f"{url}/questionnaire")
     await page.get_by_role("button", name="Submit my answers").wait_for()
     radios = page.locator('[data-testid="stRadio"]')
-    await radios.nth(0).get_by_text(("Marketing", "Sales")[writer % 2], exact=True).click()
-    await radios.nth(1).get_by_text("Staff", exact=True).click()
+    await choose(radios.nth(0), ("Marketing", "Sales")[writer % 2])
+    await choose(radios.nth(1), "Staff")
     for statement in range(20):
-        await radios.nth(2 + statement).get_by_text(re.compile(rf"^{1 + (writer + n + statement) % 5} ")).click()
+        await choose(radios.nth(2 + statement), re.compile(rf"^{1 + (writer + n + statement) % 5} "))
     await page.get_by_role("button", name="Submit my answers").click()
     await page.get_by_text("Your score").wait_for()
     confirmed.append({"kind": "answers", "writer": writer, "n": n})
@@ -215,10 +232,11 @@ async def load(url: str, readers: int, writers: int = 0, *, seconds: float | Non
     With seconds, a fixed measuring time after `ramp` seconds in which the readers arrive one by one, each
     opening its session with a first page (as people come in through a morning, not all in the same instant;
     views begun in the ramp are not timed, their errors count): readers read until it ends, writers write round
-    after round from the start until it ends; a view or a round under way at the end is finished. Without,
-    writers make `rounds` rounds each and readers read until they are done and min_seconds have passed (two
-    pages at least). With kill_pid, that process is killed
-    with SIGKILL once kill_after writes are confirmed, and every session stops where it was."""
+    after round from the start until it ends. A view under way at the end is finished; a round under way gets
+    WRITE_GRACE_S more, then its writer is stopped (writers_cut counts them: a write stored without its
+    confirmation is no loss). Without seconds, writers make `rounds` rounds each and readers read until they
+    are done and min_seconds have passed (two pages at least). With kill_pid, that process is killed with
+    SIGKILL once kill_after writes are confirmed, and every session stops where it was."""
     views, confirmed, failures = [], [], []
     writers_done = asyncio.Event()
     started = time.monotonic()
@@ -226,6 +244,7 @@ async def load(url: str, readers: int, writers: int = 0, *, seconds: float | Non
     measuring = started + (ramp if seconds else 0)
     end = measuring + seconds if seconds else None
     killed_at = None
+    writers_cut = [0]
 
     def more_views(n: int) -> bool:
         if end:
@@ -252,9 +271,17 @@ async def load(url: str, readers: int, writers: int = 0, *, seconds: float | Non
             await asyncio.gather(*writing, *reading, return_exceptions=True)
             confirmed[:] = confirmed_at_kill
             return
-        await asyncio.gather(*writing)
-        writers_done.set()
-        outcomes = await asyncio.gather(*reading, return_exceptions=True)
+        if end:  # the measured time is over when the readers stop: a write still under way gets a little longer
+            outcomes = await asyncio.gather(*reading, return_exceptions=True)
+            _, cut = await asyncio.wait(writing, timeout=WRITE_GRACE_S) if writing else (None, set())
+            for task in cut:  # its write may be stored without its confirmation: counted apart, not as lost
+                task.cancel()
+            await asyncio.gather(*writing, return_exceptions=True)
+            writers_cut[0] = len(cut)
+        else:
+            await asyncio.gather(*writing)
+            writers_done.set()
+            outcomes = await asyncio.gather(*reading, return_exceptions=True)
         failures.extend(f"reader {n}: {type(o).__name__}: {o}" for n, o in enumerate(outcomes) if o is not None)
 
     if writers:
@@ -269,7 +296,7 @@ async def load(url: str, readers: int, writers: int = 0, *, seconds: float | Non
     else:
         await reading_and_writing(None)
     result = {"readers": readers, "writers": writers, "think_s": list(think), **figures(views, measuring, seconds),
-              "confirmed": confirmed, "failures": failures, "killed_at_s": killed_at,
+              "confirmed": confirmed, "failures": failures, "killed_at_s": killed_at, "writers_cut": writers_cut[0],
               "began_utc": began_utc.isoformat(), "ended_utc": utc_now().isoformat(),
               "seconds": round(time.monotonic() - started, 1)}
     result["errors"] = len(result["page_view_errors"]) + len(failures)
@@ -320,7 +347,8 @@ async def alone(url: str, rounds: int = 2, pages=READ_PAGES) -> dict:
 
     address = url.replace("http", "ws", 1) + "/_stcore/stream"
     views = []
-    async with websockets.connect(address, subprotocols=["streamlit"], max_size=None, ping_interval=None) as ws:
+    async with websockets.connect(address, subprotocols=["streamlit"], max_size=None, ping_interval=None,
+                                  open_timeout=TIMEOUT_S) as ws:
         for page in pages:
             await view(ws, page)
         started = time.monotonic()

@@ -787,7 +787,9 @@ def load_markdown(load: dict) -> list[str]:
              "warehouse. A reading session speaks Streamlit's WebSocket protocol as a browser tab does and stays "
              f"{t0:g} to {t1:g} s on a page; a writing session is a Chromium tab answering the questionnaire or "
              "adding and closing actions without a pause. A page view is timed from asking for the page to the "
-             "end of its script (a session's first view also opens the session); page views per second count those finished within the {load['seconds']:g} s. "
+             "end of its script. The sessions arrive over one average pause before the measured time (their "
+             "first views, which open them, are not timed); page views per second count the views finished "
+             f"within the {load['seconds']:g} s. "
              f"\"Served\" is `python -m handshake serve --workers {load['workers']}`. The sessions and Chromium run "
              "on the same machine as the app. Times in seconds.", ""]
     lines += [f"Note: {note}" for note in load["notes"]] + ([""] if load["notes"] else [])

@@ -58,26 +58,29 @@ def test_slow_evidence_computations_fail_their_own_target():
 
 # ---- the load section, against a real server
 
-def test_the_load_section_measures_a_real_server_on_the_seed(seed_warehouse, tmp_path):
-    """One reading session for a few seconds on `streamlit run app.py` over the seed warehouse: the figures have
-    their shape, pages were drawn and none failed. Times are never asserted: the machine decides them."""
+def test_the_load_section_measures_each_setup_of_a_real_server_on_the_seed(seed_warehouse, tmp_path):
+    """One reading session for a few seconds on each setup (`streamlit run app.py`, and `python -m handshake
+    serve`) over the seed warehouse: the figures have their shape, pages were drawn and none failed. Times are
+    never asserted: the machine decides them."""
     load = bench.load_benchmark(sizes=("seed",), readers=(1,), writers=(0,), seconds=3, think=(0.5, 1), capacity=2,
                                 alone_rounds=1, warehouses={"seed": seed_warehouse}, work=tmp_path / "load",
                                 progress=lambda line: None)
     measured = load["sizes"]["seed"]
     assert measured["leads"] == 11  # tests/seed.sql's eleven leads
-    one = measured["setups"]["one process"]
-    assert one["alone"]["page_views"] == 12 and one["alone"]["errors"] == 0  # every page once, after a round unseen
-    assert set(one["alone"]["per_page"]) == {page or "overview" for page in load_module.READ_PAGES}
-    (row,) = one["rows"]
-    assert (row["readers"], row["writers"], row["errors"]) == (1, 0, 0)
-    assert row["page_views"] > 0 and row["error_samples"] == []
-    assert row["median_view_s"] <= row["p95_view_s"] <= row["slowest_view_s"]
-    assert "writes" not in row  # nobody wrote
-    assert one["capacity"]["readers"] == 2 and one["capacity"]["page_views"] > 0
-    assert one["capacity"]["errors"] == 0
+    assert list(measured["setups"]) == ["one process", "served, 2 workers"] and load["notes"] == []
+    for setup in measured["setups"].values():
+        assert setup["alone"]["page_views"] == 12 and setup["alone"]["errors"] == 0  # every page once, unhurried
+        assert set(setup["alone"]["per_page"]) == {page or "overview" for page in load_module.READ_PAGES}
+        (row,) = setup["rows"]
+        assert (row["readers"], row["writers"], row["errors"]) == (1, 0, 0)
+        assert row["page_views"] > 0 and row["error_samples"] == []
+        assert row["median_view_s"] <= row["p95_view_s"] <= row["slowest_view_s"]
+        assert "writes" not in row  # nobody wrote
+        assert setup["capacity"]["readers"] == 2 and setup["capacity"]["page_views"] > 0
+        assert setup["capacity"]["errors"] == 0
     text = "\n".join(bench.load_markdown(load))
-    assert "| 1 | 0 | one process |" in text and "| 2, no pause | 0 | one process |" in text
+    for label in measured["setups"]:
+        assert f"| 1 | 0 | {label} |" in text and f"| 2, no pause | 0 | {label} |" in text
     assert not list((tmp_path / "load").glob("*.duckdb"))  # each setup's copy of the warehouse removed after
 
 

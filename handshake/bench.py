@@ -4,7 +4,10 @@ Pages: for demo warehouses of several sizes, every page's complete set of querie
 running the page once through Streamlit's AppTest), replayed on a cache miss and through the cache,
 with and without a filter; beside it, the headline KPIs computed the way a typical Streamlit dashboard
 does, with pandas over tables loaded into memory, in a process of its own so each peak memory is its own.
-Import: a generated canonical leads CSV imported into an empty warehouse, then again."""
+Import: a generated canonical leads CSV imported into an empty warehouse, then again.
+Load (--load): people on a running app (handshake/load.py), one process and served, and with --compare-with an
+earlier checkout's app, side by side: page views per second, the median, 95th percentile and slowest view,
+errors, and every confirmed write found once in the warehouse."""
 
 import collections
 import json

@@ -255,7 +255,7 @@ async def load(url: str, readers: int, writers: int = 0, *, seconds: float | Non
         return (rounds is None or n < rounds) and (end is None or time.monotonic() < end)
 
     async def reading_and_writing(browser):
-        nonlocal killed_at, confirmed
+        nonlocal killed_at
         writing = [asyncio.create_task(writer(browser, url, n, more_rounds, confirmed, failures, tag, artefacts))
                    for n in range(writers)]
         reading = [asyncio.create_task(reader(url, n, views, more_views, think, random.uniform(0, ramp)))

@@ -20,6 +20,13 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+import websockets
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import async_playwright
+from streamlit.proto.Alert_pb2 import Alert
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
 READ_PAGES = ["", "maturity", "funnel", "follow_up", "lead_quality", "campaigns", "evidence", "weekly_meeting",
               "assessment_results", "glossary", "definitions", "warehouse"]
 TIMEOUT_S = 180  # a page under the whole load, on two cores
@@ -42,10 +49,6 @@ def utc_now() -> datetime:
 async def view(ws, page: str, timeout: float = TIMEOUT_S) -> dict:
     """Ask for one page on an open session and read until its script has finished: its seconds, the elements
     drawn and every error the page showed."""
-    from streamlit.proto.Alert_pb2 import Alert
-    from streamlit.proto.BackMsg_pb2 import BackMsg
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
     ask = BackMsg()
     ask.rerun_script.query_string = ""
     ask.rerun_script.page_name = page
@@ -78,8 +81,6 @@ async def reader(url: str, number: int, views: list, more, think=THINK_S, first_
                  pages=READ_PAGES) -> None:
     """One session reading page after page as a browser tab would, while more(views read so far) says so,
     pausing think = (least, most) seconds on each page; the first page after first_pause seconds."""
-    import websockets
-
     address = url.replace("http", "ws", 1) + "/_stcore/stream"
     await asyncio.sleep(first_pause)
     # no keepalive pings: a browser sends none either, and a busy server answers them late; a busy server also
@@ -140,8 +141,6 @@ async def answer_questionnaire(page, url: str, writer: int, n: int, confirmed: l
 
 
 async def the_only_form_for(forms, title: str) -> bool:
-    from playwright.async_api import Error as PlaywrightError
-
     if await forms.count() != 1:
         return False
     try:
@@ -213,13 +212,7 @@ async def writer(browser, url: str, number: int, more, confirmed: list, failures
 
 def chromium_missing() -> str | None:
     """Why the writers cannot run here, or None."""
-    if not CHROMIUM.exists():
-        return f"no Chromium at {CHROMIUM} (apt-get install chromium)"
-    try:
-        import playwright.async_api  # noqa: F401
-    except ImportError:
-        return "Playwright is not installed (pip install -r requirements.txt)"
-    return None
+    return None if CHROMIUM.exists() else f"no Chromium at {CHROMIUM} (apt-get install chromium)"
 
 
 # ---- the load
@@ -285,8 +278,6 @@ async def load(url: str, readers: int, writers: int = 0, *, seconds: float | Non
         failures.extend(f"reader {n}: {type(o).__name__}: {o}" for n, o in enumerate(outcomes) if o is not None)
 
     if writers:
-        from playwright.async_api import async_playwright
-
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             try:
@@ -343,8 +334,6 @@ async def warm(url: str, sessions: int = 1) -> None:
 async def alone(url: str, rounds: int = 2, pages=READ_PAGES) -> dict:
     """One session alone, without pausing: every page `rounds` times, after one round not counted (which
     opens the session and fills whatever the first viewer of a page fills). Its figures, per page included."""
-    import websockets
-
     address = url.replace("http", "ws", 1) + "/_stcore/stream"
     views = []
     async with websockets.connect(address, subprotocols=["streamlit"], max_size=None, ping_interval=None,

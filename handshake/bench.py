@@ -4,12 +4,16 @@ Pages: for demo warehouses of several sizes, every page's complete set of querie
 running the page once through Streamlit's AppTest), replayed on a cache miss and through the cache,
 with and without a filter; beside it, the headline KPIs computed the way a typical Streamlit dashboard
 does, with pandas over tables loaded into memory, in a process of its own so each peak memory is its own.
-Import: a generated canonical leads CSV imported into an empty warehouse, then again."""
+Import: a generated canonical leads CSV imported into an empty warehouse, then again.
+Load (--load): people on a running app (handshake/load.py), one process and served, and with --compare-with an
+earlier checkout's app, side by side: page views per second, the median, 95th percentile and slowest view,
+errors, and every confirmed write found once in the warehouse."""
 
 import collections
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -470,6 +474,416 @@ def lead_csv(path: Path, rows: int) -> None:
         """)
 
 
+# ---- the load: people on a running server (handshake/load.py)
+
+LOAD_SIZES = ("default", 1_000_000)  # the default demo, as a first start makes it, and one million leads
+LOAD_READERS = (1, 25, 50)
+LOAD_WRITERS = (0, 5)
+LOAD_THINK = (5, 15)  # seconds a reading session stays on a page, as in the end-to-end load
+LOAD_SECONDS = 20  # measured per configuration, after the sessions' arrival: the section takes about 20 minutes
+CAPACITY_SESSIONS = 10  # sessions reading without a pause: what a setup draws at most, a person's pause aside
+SERVE_WORKERS = 2
+QUICK = {"sizes": ("default",), "readers": (1, 5), "writers": (0, 1), "seconds": 10, "think": (1, 3),
+         "capacity": 4, "alone_rounds": 1}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve_missing(root: Path = ROOT) -> str | None:
+    """Why `python -m handshake serve` cannot run from root, or None when it can."""
+    done = subprocess.run([sys.executable, "-m", "handshake", "serve", "--help"], cwd=root, capture_output=True,
+                          text=True)
+    return None if done.returncode == 0 else "`python -m handshake serve` is not in this Handshake yet"
+
+
+def start_app(kind: str, root: Path, path: Path, log: Path) -> tuple[subprocess.Popen, str]:
+    """The app on a free port, in a process group of its own: `streamlit run app.py` as the README starts it
+    (kind "one process"), or `python -m handshake serve` (kind "served"). Returns it and its address once its
+    health check answers."""
+    import urllib.request
+
+    port = free_port()
+    if kind == "served":
+        command = [sys.executable, "-m", "handshake", "serve", "--warehouse", str(path), "--workers",
+                   str(SERVE_WORKERS), "--port", str(port)]
+    else:
+        command = [sys.executable, "-m", "streamlit", "run", "app.py", "--browser.gatherUsageStats", "false",
+                   "--server.headless", "true", "--server.port", str(port)]
+    with open(log, "w") as out:
+        process = subprocess.Popen(command, cwd=root, env=dict(os.environ, HANDSHAKE_WAREHOUSE=str(path)),
+                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://localhost:{port}"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{' '.join(command[1:4])} stopped at start:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return process, url
+        except OSError:
+            time.sleep(0.25)
+    stop_app(process)
+    raise RuntimeError(f"{' '.join(command[1:4])} did not answer in 180 s:\n{log.read_text()[-3000:]}")
+
+
+def stop_app(process: subprocess.Popen) -> None:
+    """SIGTERM to the app's process group, SIGKILL if it is still there after 30 s; returns once every process
+    of the group is gone (the warehouse file is then free)."""
+    import signal
+
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            process.poll()  # reaps the leader, so the group can empty
+            try:
+                os.killpg(process.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.2)
+
+
+def checkout_label(folder: Path) -> str:
+    """'before (90d8568)': an earlier checkout by its commit."""
+    done = subprocess.run(["git", "-C", str(folder), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    return f"before ({done.stdout.strip() or folder.name})"
+
+
+def load_warehouse(size, folder: Path, as_of: datetime, progress=print) -> Path:
+    """The demo at this size (the default one, or leads with three touches each as the pages section's) made to
+    end at as_of, as the app makes its demo on a first start: the weekly meeting's week is then this week, so
+    the actions a writing session adds are on its list."""
+    from handshake import demo
+
+    path = folder / f"demo_{size}.duckdb"
+    started = time.perf_counter()
+    if size == "default":
+        demo.generate(path, as_of=as_of, replace=True)
+    else:
+        demo.generate(path, leads=int(size), as_of=as_of, later_touches=LATER_TOUCHES, replace=True)
+    progress(f"built {path.name} in {time.perf_counter() - started:.0f} s")
+    return path
+
+
+def checkout_warehouse(folder: Path, source: Path, size, as_of: datetime, work: Path) -> Path:
+    """The warehouse the earlier checkout reads: the same file when its schema is one the checkout knows (its
+    app upgrades an older one on open), else the same demo built by the checkout's own generator."""
+    con = duckdb.connect(str(source), read_only=True)
+    try:
+        version = warehouse.schema_version(con)
+    finally:
+        con.close()
+    known = subprocess.run([sys.executable, "-c", "from handshake import warehouse; print(warehouse.LATEST_VERSION)"],
+                           cwd=folder, capture_output=True, text=True, check=True)
+    if version <= int(known.stdout.strip().splitlines()[-1]):
+        return source
+    path = work / f"before_{size}.duckdb"
+    if not path.exists():
+        arguments = (f"as_of=datetime.fromisoformat('{as_of.isoformat()}')" if size == "default" else
+                     f"leads={int(size)}, as_of=datetime.fromisoformat('{as_of.isoformat()}'), "
+                     f"later_touches={LATER_TOUCHES}")
+        subprocess.run([sys.executable, "-c", f"from datetime import datetime; from handshake import demo; "
+                        f"demo.generate({str(path)!r}, {arguments}, replace=True)"],
+                       cwd=folder, capture_output=True, text=True, check=True)
+    return path
+
+
+def load_row(figures: dict) -> dict:
+    """A load's figures as the results keep them: the counts, not every view and write."""
+    kept = ("readers", "writers", "think_s", "page_views", "views_before", "views_per_s", "median_view_s", "p95_view_s",
+            "slowest_view_s", "slowest_page", "errors", "per_page", "writers_cut", "seconds")
+    row = {key: figures[key] for key in kept if key in figures}
+    row["error_samples"] = (figures.get("page_view_errors", []) + figures.get("failures", []))[:5]
+    return row
+
+
+def load_setup(kind: str, root: Path, source: Path, work: Path, name: str, readers, writers, seconds: float,
+               think, capacity: int, alone_rounds: int, progress=print) -> dict:
+    """Every load on one setup, one after another on one running app (its caches warm, as a running server's
+    are) on its own copy of the warehouse: one session alone, the reading sessions without and with writing
+    ones, and `capacity` sessions reading without a pause. Writes are checked against the file once the app
+    has stopped."""
+    path = work / f"{name}.duckdb"
+    shutil.copyfile(source, path)
+    log = work / f"{name}.log"
+    try:
+        result = measure_setup(kind, root, path, log, name, readers, writers, seconds, think, capacity,
+                               alone_rounds, progress)
+    finally:
+        for left in (path, path.with_name(path.name + ".wal")):
+            left.unlink(missing_ok=True)
+    log.unlink()  # kept only when the setup failed, for its reason
+    return result
+
+
+def measure_setup(kind, root, path, log, name, readers, writers, seconds, think, capacity, alone_rounds,
+                  progress) -> dict:
+    """load_setup's measurements on the warehouse at path, the app's output going to log."""
+    import asyncio
+
+    from handshake import load
+
+    result = {"kind": kind, "rows": []}
+    started = time.perf_counter()
+    process, url = start_app(kind, root, path, log)
+    result["start_s"] = round(time.perf_counter() - started, 1)
+    runs = []
+    # sessions arrive over one average pause before the measured time, so it sees people mid-reading, not a
+    # crowd opening the app in the same second
+    ramp = (think[0] + think[1]) / 2 or 2
+    try:
+        # one session per worker first, as the first people of the day would: each process's caches filled
+        asyncio.run(load.warm(url, SERVE_WORKERS))
+        if 1 in readers:
+            result["alone"] = load_row(asyncio.run(load.alone(url, alone_rounds)))
+            progress(f"  {name}: one session alone, slowest page {result['alone']['slowest_view_s']:.2f} s")
+        for w in writers:
+            for r in readers:
+                tag = f"r{r}w{w} "
+                figures = asyncio.run(load.load(url, r, w, seconds=seconds, ramp=ramp, think=think, tag=tag))
+                runs.append((figures, tag))
+                progress(f"  {name}: {r} reading, {w} writing: {figures['page_views']} views, median "
+                         f"{figures['median_view_s']} s, p95 {figures['p95_view_s']} s, errors {figures['errors']}"
+                         + "".join(f"\n    {e}" for e in (figures["page_view_errors"] + figures["failures"])[:3]))
+        if capacity:
+            figures = asyncio.run(load.load(url, capacity, 0, seconds=seconds, ramp=2, think=(0, 0)))
+            result["capacity"] = load_row(figures)
+            progress(f"  {name}: {capacity} sessions without a pause: {figures['views_per_s']} views a second")
+    finally:
+        stop_app(process)
+    for figures, tag in runs:
+        row = load_row(figures)
+        if figures["writers"]:
+            row["writes"] = load.stored_writes(path, figures["confirmed"], tag, figures["began_utc"],
+                                               figures["ended_utc"])
+        result["rows"].append(row)
+    return result
+
+
+def load_benchmark(sizes=LOAD_SIZES, readers=LOAD_READERS, writers=LOAD_WRITERS, seconds: float = LOAD_SECONDS,
+                   think=LOAD_THINK, capacity: int = CAPACITY_SESSIONS, alone_rounds: int = 2,
+                   compare_with: Path | None = None, warehouses: dict | None = None, work: Path = BENCH_DIR / "load",
+                   progress=print) -> dict:
+    """For each size (the default demo, or leads), each setup (one process; served; one process of an earlier
+    checkout with compare_with) and each number of reading and writing sessions: page views per second, the
+    median, 95th percentile and slowest view, errors, and writes confirmed against stored. `warehouses` gives
+    a size's warehouse file instead of the demo's; each setup's copy of it and the app's log go in work."""
+    from handshake import load
+
+    setups = [("one process", "one process", ROOT)]
+    notes = []
+    missing = serve_missing()
+    if missing:
+        notes.append(f"{missing}: the served rows were not measured.")
+    else:
+        setups.append((f"served, {SERVE_WORKERS} workers", "served", ROOT))
+    if compare_with:
+        setups.insert(0, (checkout_label(Path(compare_with)), "one process", Path(compare_with).resolve()))
+    if any(writers) and load.chromium_missing():
+        notes.append(f"{load.chromium_missing()}: the rows with writing sessions were not measured.")
+        writers = tuple(w for w in writers if not w)
+    work.mkdir(parents=True, exist_ok=True)
+    result = {"seconds": seconds, "think_s": list(think), "capacity_sessions": capacity, "workers": SERVE_WORKERS,
+              "setups": [label for label, _, _ in setups], "notes": notes, "sizes": {}}
+    from handshake import demo
+
+    as_of = demo.default_as_of()  # one "now" for every setup, so each reads the same data
+    for size in sizes:
+        given = (warehouses or {}).get(size)
+        source = Path(given) if given else load_warehouse(size, work, as_of, progress)
+        con = duckdb.connect(str(source), read_only=True)
+        leads = con.execute("select count(*) from leads").fetchone()[0]
+        con.close()
+        measured = {"leads": leads, "setups": {}}
+        for label, kind, root in setups:
+            progress(f"load, {leads:,} leads, {label}")
+            name = f"{size}_{label.split(' (')[0].replace(', ', '_').replace(' ', '_')}"
+            try:
+                used = checkout_warehouse(root, source, size, as_of, work) if root != ROOT else source
+                measured["setups"][label] = load_setup(kind, root, used, work, name, readers, writers, seconds,
+                                                       think, capacity, alone_rounds, progress)
+            except (RuntimeError, OSError, subprocess.CalledProcessError) as e:  # the other setups still run
+                reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+                notes.append(f"{leads:,} leads, {label}: not measured: {reason} (its log: {work / name}.log).")
+                measured["setups"][label] = {"kind": kind, "rows": [], "failed": reason}
+                progress(f"  {name}: not measured: {reason}")
+                continue
+            if used != source:
+                measured["setups"][label]["warehouse"] = "the same demo built by that checkout's own generator"
+                notes.append(f"{leads:,} leads, {label}: this warehouse's schema is newer than the checkout "
+                             "knows, so it ran on the same demo built by its own generator.")
+        result["sizes"][str(size)] = measured
+        for built in ([] if given else [source]) + list(work.glob(f"before_{size}.duckdb")):
+            built.unlink()
+    return result
+
+
+LOAD_MEDIAN_S, LOAD_P95_S = 1, 3  # 50 reading and 5 writing sessions on the default demo
+LOAD_GROWTH = 1.5  # the same at one million leads, within this factor
+LOAD_VIEWS_PER_S = 8  # four times the 2 page views a second one process drew before issue 21
+LOAD_SCALING = 1.6  # two processes against one on the same machine
+ALONE_S = 1  # one session alone: every page
+
+
+def load_targets(load: dict) -> list[str]:
+    """The issue's load targets against this run's figures, for each setup of this Handshake (an earlier
+    checkout's rows are there to compare, not to judge)."""
+    rows = []
+
+    def check(what, figure, met):
+        rows.append(f"| {what} | {figure} | {'met' if met else '**not met**'} |")
+
+    def busiest(setup):
+        found = [r for r in setup["rows"] if (r["readers"], r["writers"]) == (max(LOAD_READERS), max(LOAD_WRITERS))]
+        return found[0] if found else None
+
+    for size, factor in (("default", 1), (str(max(s for s in LOAD_SIZES if s != "default")), LOAD_GROWTH)):
+        measured = load["sizes"].get(size)
+        for label, setup in (measured or {}).get("setups", {}).items():
+            row = None if label.startswith("before") else busiest(setup)
+            if not row or row["median_view_s"] is None:
+                continue
+            writes = row.get("writes", {})
+            where = "default demo" if size == "default" else f"{int(size):,} leads"
+            check(f"{row['readers']} reading and {row['writers']} writing, {where}, {label}: median ≤ "
+                  f"{LOAD_MEDIAN_S * factor:g} s, p95 ≤ {LOAD_P95_S * factor:g} s, 0 errors, no write lost or doubled",
+                  f"{row['median_view_s']:.2f} s, {row['p95_view_s']:.2f} s, {row['errors']} errors, "
+                  f"{writes.get('lost', 0)} lost, {writes.get('doubled', 0)} doubled",
+                  row["median_view_s"] <= LOAD_MEDIAN_S * factor and row["p95_view_s"] <= LOAD_P95_S * factor
+                  and row["errors"] == 0 and not writes.get("lost") and not writes.get("doubled"))
+    default = load["sizes"].get("default", {}).get("setups", {})
+    capacity = {label: s["capacity"]["views_per_s"] for label, s in default.items()
+                if not label.startswith("before") and s.get("capacity")}
+    for label, rate in capacity.items():
+        check(f"page views per second, {load['capacity_sessions']} sessions without a pause, default demo, {label} "
+              f"(≥ {LOAD_VIEWS_PER_S})", f"{rate:g}", rate >= LOAD_VIEWS_PER_S)
+    one, served = capacity.get("one process"), next((r for label, r in capacity.items() if label.startswith("served")),
+                                                    None)
+    if one and served:
+        check(f"served against one process, page views per second (≥ {LOAD_SCALING}x)", f"{served / one:.1f}x",
+              served / one >= LOAD_SCALING)
+    for label, setup in default.items():
+        a = setup.get("alone")
+        if a and not label.startswith("before"):
+            check(f"one session alone, default demo, {label}: every page drawn in ≤ {ALONE_S} s",
+                  f"slowest {a['slowest_page']} {a['slowest_view_s']:.2f} s", a["slowest_view_s"] <= ALONE_S)
+    return ["### Targets", "", "| target | this run | |", "|---|---:|---|", *rows, ""] if rows else []
+
+
+def load_markdown(load: dict) -> list[str]:
+    """The load section: per size, every configuration with the setups side by side, then each page's time
+    for one session alone."""
+    t0, t1 = load["think_s"]
+    lines = ["## Load", "",
+             f"Sessions on a running app, each configuration measured for {load['seconds']:g} s, one after another "
+             "on one app per setup (its caches warm, as a running server's are), each setup on its own copy of the "
+             "warehouse. A reading session speaks Streamlit's WebSocket protocol as a browser tab does and stays "
+             f"{t0:g} to {t1:g} s on a page; a writing session is a Chromium tab answering the questionnaire or "
+             "adding and closing actions without a pause. A page view is timed from asking for the page to the "
+             "end of its script. The sessions arrive over one average pause before the measured time (their "
+             "first views, which open them, are not timed); page views per second count the views finished "
+             f"within the {load['seconds']:g} s. "
+             f"\"Served\" is `python -m handshake serve --workers {load['workers']}`. The sessions and Chromium run "
+             "on the same machine as the app. Times in seconds.", ""]
+    lines += [f"Note: {note}" for note in load["notes"]] + ([""] if load["notes"] else [])
+    lines += load_targets(load)
+    for size, measured in load["sizes"].items():
+        setups = measured["setups"]
+        title = ("the default demo" if size == "default" else f"{int(size):,}-lead demo" if size.isdigit()
+                 else f"warehouse {size}")
+        lines += [f"### {measured['leads']:,} leads ({title})", "",
+                  "| reading | writing | setup | page views/s | median | p95 | slowest | errors | writes confirmed / stored |",
+                  "|---:|---:|---|---:|---:|---:|---:|---:|---|"]
+
+        def line(reading, writing, label, r):
+            w = r.get("writes")
+            slowest_page = f" ({r['slowest_page']})" if r.get("slowest_page") else ""
+            written = "–" if not w else (f"{w['confirmed']} / {w['stored']}"
+                                         + (f", **{w['lost']} lost**" if w["lost"] else "")
+                                         + (f", **{w['doubled']} doubled**" if w["doubled"] else "")
+                                         + (f" ({w['unconfirmed']} stored as the end cut its confirmation)"
+                                            if w.get("unconfirmed") else ""))
+            lines.append(f"| {reading} | {writing} | {label} | {r['views_per_s']:g} | {seconds(r['median_view_s'])} | "
+                         f"{seconds(r['p95_view_s'])} | {seconds(r['slowest_view_s'])}"
+                         f"{slowest_page} | {r['errors']} | "
+                         f"{written} |")
+
+        for label, s in setups.items():
+            if s.get("alone"):
+                line("1 alone, no pause", 0, label, s["alone"])
+        shapes = list(dict.fromkeys((r["readers"], r["writers"]) for s in setups.values() for r in s["rows"]))
+        for shape in shapes:
+            for label, s in setups.items():
+                for r in s["rows"]:
+                    if (r["readers"], r["writers"]) == shape:
+                        line(shape[0], shape[1], label, r)
+        for label, s in setups.items():
+            if s.get("capacity"):
+                line(f"{s['capacity']['readers']}, no pause", 0, label, s["capacity"])
+        alone = {label: s["alone"]["per_page"] for label, s in setups.items() if s.get("alone")}
+        if alone:
+            pages = list(dict.fromkeys(p for per_page in alone.values() for p in per_page))
+            lines += ["", "One session alone, each page's median (slowest) view:", "",
+                      "| page | " + " | ".join(alone) + " |", "|---|" + "---:|" * len(alone)]
+            for page in pages:
+                lines.append(f"| {page} | " + " | ".join(
+                    f"{seconds(p[page]['median_s'])} ({seconds(p[page]['slowest_s'])})" if page in p else "–"
+                    for p in alone.values()) + " |")
+        lines.append("")
+    return lines
+
+
+def seconds(value) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def add_load_arguments(parser) -> None:
+    """The load section's options on the bench command (handshake/cli.py adds them)."""
+    parser.add_argument("--load", action="store_true",
+                        help="measure people on a running app: 1, 25 and 50 reading sessions with 0 and 5 writing, "
+                             "one process and served, the default demo and 1,000,000 leads (about 15 minutes)")
+    parser.add_argument("--load-quick", action="store_true",
+                        help="a smoke run of the load section: the default demo, 1 and 5 reading sessions, 0 and 1 "
+                             "writing, 10 s each")
+    parser.add_argument("--load-sizes", default=",".join(str(s) for s in LOAD_SIZES),
+                        help="warehouses the load runs on: default (the default demo) and demo sizes in leads, "
+                             "comma-separated (default %(default)s)")
+    parser.add_argument("--load-seconds", type=float, default=LOAD_SECONDS,
+                        help=f"seconds measured per load configuration (default {LOAD_SECONDS})")
+    parser.add_argument("--load-think", default=",".join(str(s) for s in LOAD_THINK), metavar="LEAST,MOST",
+                        help="seconds a reading session stays on a page (default %(default)s)")
+    parser.add_argument("--compare-with", metavar="DIR",
+                        help="a checkout of an earlier Handshake (git worktree add DIR COMMIT): its app is measured "
+                             "as one process beside this one, on the same warehouse and the same load")
+
+
+def load_options(args) -> dict | None:
+    """load_benchmark's arguments from the bench command's, or None when the load is not asked for."""
+    if not (args.load or args.load_quick or args.compare_with):
+        return None
+    options = dict(QUICK) if args.load_quick else {}
+    if not args.load_quick or args.load_seconds != LOAD_SECONDS:
+        options["seconds"] = args.load_seconds
+    if not args.load_quick or args.load_think != ",".join(str(s) for s in LOAD_THINK):
+        options["think"] = tuple(float(s) for s in args.load_think.split(","))
+    if not args.load_quick or args.load_sizes != ",".join(str(s) for s in LOAD_SIZES):
+        options["sizes"] = tuple(s.strip() if s.strip() == "default" else int(s) for s in args.load_sizes.split(",")
+                                 if s.strip())
+    if args.compare_with:
+        options["compare_with"] = Path(args.compare_with)
+    return options
+
+
 def markdown(result: dict) -> str:
     """The results as the README's linked table."""
     lines = [f"# Handshake benchmark, {result['ran_at']}", "",
@@ -509,6 +923,11 @@ def markdown(result: dict) -> str:
         i = result["import"]
         lines += ["## Import", "", f"A {i['rows']:,}-row canonical leads CSV ({i['csv_mb']} MB) into an empty warehouse: "
                   f"{ms(i['first_import'])}; the same file again (every row unchanged): {ms(i['reimport'])}.", ""]
+    if "load" in result:
+        lines += load_markdown(result["load"])
+    if result.get("carried_over"):
+        lines += ["Not measured in this run, kept from an earlier one: " + ", ".join(
+            f"{CARRIED[key]} ({ran_at})" for key, ran_at in result["carried_over"].items()) + ".", ""]
     lines.append(f"Peak memory of the benchmark process: {result['peak_rss_mb']:,} MB.")
     return "\n".join(lines) + "\n"
 
@@ -517,7 +936,15 @@ def ms(s: dict) -> str:
     return f"{s['median_s'] * 1000:,.0f} ({s['min_s'] * 1000:,.0f}–{s['max_s'] * 1000:,.0f})"
 
 
-def run(sizes=SIZES, runs: int = 5, import_rows: int = 1_000_000, progress=print) -> dict:
+# the sections a run may leave out, kept from the results before it so one section can be measured again alone
+CARRIED = {"default_demo_app": "the default demo's first page", "pages": "the pages", "import": "the import",
+           "load": "the load"}
+
+
+def run(sizes=SIZES, runs: int = 5, import_rows: int = 1_000_000, progress=print, load: dict | None = None,
+        results_dir: Path = RESULTS_DIR) -> dict:
+    """Every section asked for, written to results_dir as results.json and results.md; a section not measured
+    this time is kept from the results already there. load: load_benchmark's arguments, None to leave it out."""
     result = {"ran_at": datetime.now().strftime("%Y-%m-%d %H:%M"), "runs": runs,
               "machine": f"{os.cpu_count()} cores, DuckDB {duckdb.__version__}"}
     if sizes:
@@ -527,8 +954,16 @@ def run(sizes=SIZES, runs: int = 5, import_rows: int = 1_000_000, progress=print
         result["pages"] = pages_benchmark(sizes, runs, progress)
     if import_rows:
         result["import"] = import_benchmark(import_rows, min(runs, 3), progress)
+    if load is not None:
+        result["load"] = load_benchmark(**load, progress=progress)
     result["peak_rss_mb"] = round(peak_rss_mb())
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    (RESULTS_DIR / "results.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
-    (RESULTS_DIR / "results.md").write_text(markdown(result))
+    results_dir.mkdir(parents=True, exist_ok=True)
+    before = results_dir / "results.json"
+    previous = json.loads(before.read_text()) if before.exists() else {}
+    for key in CARRIED:
+        if key not in result and key in previous:
+            result[key] = previous[key]
+            result.setdefault("carried_over", {})[key] = previous.get("carried_over", {}).get(key, previous["ran_at"])
+    (results_dir / "results.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
+    (results_dir / "results.md").write_text(markdown(result))
     return result

@@ -1,6 +1,10 @@
-"""The benchmark's verdicts on the issue's targets: a figure over its limit is never reported as met."""
+"""The benchmark's verdicts on the issue's targets (a figure over its limit is never reported as met), and its load
+section against a real server."""
 
-from handshake import bench
+from datetime import datetime
+
+from handshake import access, actions, assessment, bench, warehouse
+from handshake import load as load_module
 
 
 def timing(seconds):
@@ -50,3 +54,98 @@ def test_slow_evidence_computations_fail_their_own_target():
     found = verdicts({"pages": {"1000000": size(1_000_000, 0.1, evidence_s=2.5)}})
     assert found["the Evidence page's computations, 1,000,000 leads (≤ 2 s)"] == "**not met**"
     assert found["slowest page on a cache miss, 1,000,000 leads (≤ 0.5 s)"] == "met"
+
+
+# ---- the load section, against a real server
+
+def test_the_load_section_measures_each_setup_of_a_real_server_on_the_seed(seed_warehouse, tmp_path):
+    """One reading session for a few seconds on each setup (`streamlit run app.py`, and `python -m handshake
+    serve`) over the seed warehouse: the figures have their shape, pages were drawn and none failed. Times are
+    never asserted: the machine decides them."""
+    load = bench.load_benchmark(sizes=("seed",), readers=(1,), writers=(0,), seconds=3, think=(0.5, 1), capacity=2,
+                                alone_rounds=1, warehouses={"seed": seed_warehouse}, work=tmp_path / "load",
+                                progress=lambda line: None)
+    measured = load["sizes"]["seed"]
+    assert measured["leads"] == 11  # tests/seed.sql's eleven leads
+    assert list(measured["setups"]) == ["one process", "served, 2 workers"] and load["notes"] == []
+    for setup in measured["setups"].values():
+        assert setup["alone"]["page_views"] == 12 and setup["alone"]["errors"] == 0  # every page once, unhurried
+        assert set(setup["alone"]["per_page"]) == {page or "overview" for page in load_module.READ_PAGES}
+        (row,) = setup["rows"]
+        assert (row["readers"], row["writers"], row["errors"]) == (1, 0, 0)
+        assert row["page_views"] > 0 and row["error_samples"] == []
+        assert row["median_view_s"] <= row["p95_view_s"] <= row["slowest_view_s"]
+        assert "writes" not in row  # nobody wrote
+        assert setup["capacity"]["readers"] == 2 and setup["capacity"]["page_views"] > 0
+        assert setup["capacity"]["errors"] == 0
+    text = "\n".join(bench.load_markdown(load))
+    for label in measured["setups"]:
+        assert f"| 1 | 0 | {label} |" in text and f"| 2, no pause | 0 | {label} |" in text
+    assert not list((tmp_path / "load").glob("*.duckdb"))  # each setup's copy of the warehouse removed after
+
+
+def test_stored_writes_finds_each_confirmed_write_once_and_counts_a_lost_or_doubled_one(seed_warehouse):
+    by, at = access.Person("load writer", "admin"), datetime(2026, 11, 2, 12)
+    since = load_module.utc_now()
+    con = warehouse.open_warehouse(seed_warehouse)
+    try:
+        assessment.submit(con, "2026 Q4", "sales", "staff", {i: 3 for i in assessment.statement_ids()}, by)
+        kept = actions.create(con, "Load test action r1w1 1.0", "Writer 1", None, None, by, at)
+        actions.update(con, kept, {"status": "open"}, {"status": "done"}, by, at)
+        for _ in range(2):  # the same write stored twice
+            actions.create(con, "Load test action r1w1 3.0", "Writer 3", None, None, by, at)
+        actions.create(con, "Load test action r9w9 1.0", "Writer 1", None, None, by, at)  # another load's
+    finally:
+        con.close()
+    confirmed = [{"kind": "answers"}, {"kind": "answers"},  # the second never reached the file
+                 {"kind": "action", "title": "Load test action r1w1 1.0"},
+                 {"kind": "closed", "title": "Load test action r1w1 1.0"},
+                 {"kind": "action", "title": "Load test action r1w1 3.0"}]
+    found = load_module.stored_writes(seed_warehouse, confirmed, "r1w1 ", since.isoformat(),
+                                      load_module.utc_now().isoformat())
+    assert found == {"confirmed": 5,
+                     "stored": 1 + 3 + 1,  # 1 response, 3 action rows (one title twice), 1 close
+                     "lost": 2 - 1,  # 2 answers confirmed, 1 stored
+                     "doubled": 2 - 1,  # action 3.0's second row
+                     "unconfirmed": 0}
+
+
+def load_row(readers, writers, median, p95, errors=0, lost=0, views_per_s=1.0, slowest=None):
+    row = {"readers": readers, "writers": writers, "median_view_s": median, "p95_view_s": p95,
+           "slowest_view_s": slowest or p95, "slowest_page": "funnel", "errors": errors, "views_per_s": views_per_s,
+           "page_views": 100}
+    if writers:
+        row["writes"] = {"confirmed": 20, "stored": 20 - lost, "lost": lost, "doubled": 0, "unconfirmed": 0}
+    return row
+
+
+def load_setup(median, p95, capacity, alone_slowest, lost=0):
+    return {"rows": [load_row(50, 0, median / 2, p95 / 2), load_row(50, 5, median, p95, lost=lost)],
+            "capacity": load_row(10, 0, 1.0, 2.0, views_per_s=capacity),
+            "alone": dict(load_row(1, 0, 0.3, alone_slowest), per_page={"funnel": {"views": 2, "median_s": 0.3,
+                                                                                    "slowest_s": alone_slowest}})}
+
+
+def test_each_load_target_is_judged_per_setup_and_an_earlier_checkout_is_not_judged():
+    load = {"seconds": 30, "think_s": [5, 15], "capacity_sessions": 10, "workers": 2, "notes": [],
+            "sizes": {"default": {"leads": 20_000, "setups": {
+                          "before (90d8568)": load_setup(30.0, 60.0, 2.0, 2.5),
+                          "one process": load_setup(0.9, 3.5, 5.0, 0.8),
+                          "served, 2 workers": load_setup(0.5, 2.0, 9.0, 1.2, lost=1)}},
+                      "1000000": {"leads": 1_000_000, "setups": {
+                          "one process": load_setup(1.4, 4.4, 3.0, 0.9)}}}}
+    found = {line.split(" | ")[0].strip("| "): line.rstrip(" |").rsplit("| ", 1)[-1]
+             for line in bench.load_targets(load) if line.startswith("| ") and "target" not in line}
+    busiest = "50 reading and 5 writing, {}, {}: median ≤ {} s, p95 ≤ {} s, 0 errors, no write lost or doubled"
+    assert found[busiest.format("default demo", "one process", 1, 3)] == "**not met**"  # p95 3.5 s
+    assert found[busiest.format("default demo", "served, 2 workers", 1, 3)] == "**not met**"  # a write lost
+    assert found[busiest.format("1,000,000 leads", "one process", 1.5, 4.5)] == "met"  # 1.4 s, 4.4 s
+    assert found["page views per second, 10 sessions without a pause, default demo, one process (≥ 8)"] == "**not met**"
+    assert found["page views per second, 10 sessions without a pause, default demo, served, 2 workers (≥ 8)"] == "met"
+    assert found["served against one process, page views per second (≥ 1.6x)"] == "met"  # 9 / 5 = 1.8x
+    assert found["one session alone, default demo, one process: every page drawn in ≤ 1 s"] == "met"  # 0.8 s
+    assert found["one session alone, default demo, served, 2 workers: every page drawn in ≤ 1 s"] == "**not met**"
+    assert not [what for what in found if "before" in what]
+    text = "\n".join(bench.load_markdown(load))
+    assert "| 50 | 5 | before (90d8568) | 1 | 30.00 | 60.00 | 60.00 (funnel) | 0 | 20 / 20 |" in text
+    assert "| 50 | 5 | served, 2 workers | 1 | 0.50 | 2.00 | 2.00 (funnel) | 0 | 20 / 19, **1 lost** |" in text

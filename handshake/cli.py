@@ -96,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--runs", type=int, default=5, help="runs per measurement; medians are reported (default 5)")
     b.add_argument("--import-rows", type=int, default=1_000_000,
                    help="rows of the generated leads CSV for the import benchmark (default 1,000,000; 0 skips it)")
+    bench.add_load_arguments(b)
 
     v = commands.add_parser(
         "serve", help="serve the dashboard with several processes behind one address (a company at once)",
@@ -370,6 +371,7 @@ def describe_import(report, dry_run: bool) -> str:
 
 def run_bench(args) -> int:
     sizes = [int(n) for n in args.sizes.split(",") if n.strip() and int(n)]
-    result = bench.run(sizes, args.runs, args.import_rows, progress=lambda line: print(line, file=sys.stderr))
+    result = bench.run(sizes, args.runs, args.import_rows, progress=lambda line: print(line, file=sys.stderr),
+                       load=bench.load_options(args))
     print(bench.markdown(result))
     return 0

@@ -790,6 +790,11 @@ def write(cur, mapping: Mapping, report: Report) -> None:
     report.inserted, report.updated = cur.execute(
         "select count(*) filter (where is_new), count(*) filter (where not is_new) from changes").fetchall()[0]
     report.unchanged = report.accepted - report.inserted - report.updated
+    revenue_written = kind == "revenue" or (kind == "opportunities" and mapping.revenue_from_won)
+    if revenue_written:  # the rows as they were, so the rollups of their days are rebuilt too
+        cur.execute("create or replace temp table revenue_before as select * from revenue where "
+                    + ("revenue_id in (select revenue_id from changes)" if kind == "revenue"
+                       else "opportunity_id in (select opportunity_id from accepted_ids)"))
     if kind == "opportunities":  # a deal moved to another lead changes the facts of both
         cur.execute(f"create or replace temp table leads_before as select lead_id from opportunities "
                     f"where opportunity_id in (select {id_column} from changes) "
@@ -807,22 +812,28 @@ def write(cur, mapping: Mapping, report: Report) -> None:
         book_won_revenue(cur, report)
     if kind == "leads":
         link_converted_deals(cur, "converted_opportunity_id" in cols)
-    refresh_facts(cur, kind)
+    refresh_facts(cur, kind, revenue_written)
 
 
-def refresh_facts(cur, kind: str) -> None:
-    """Recompute the stored facts of the leads this import changed, or whose touches or deals it changed."""
+def refresh_facts(cur, kind: str, revenue_written: bool) -> None:
+    """Recompute the stored facts of the leads this import changed, or whose touches, deals or revenue it changed,
+    and the rollup rows they and the deals it changed are in."""
     changed = {
         "leads": "select lead_id from changes union select lead_id from linked_deals",
         "follow_ups": "select f.lead_id from follow_ups f semi join changes c on c.follow_up_id = f.follow_up_id",
         "opportunities": "select lead_id from leads_before union select o.lead_id from opportunities o "
                          "semi join changes c on c.opportunity_id = o.opportunity_id "
                          "union select lead_id from opportunity_leads where opportunity_id in (select * from accepted_ids)",
+        # a lead's revenue is in its MQL day's rollup
+        "revenue": "select lead_id from opportunities where opportunity_id in (select opportunity_id from revenue_before "
+                   "union select opportunity_id from revenue where revenue_id in (select revenue_id from changes))",
     }.get(kind)
+    deals = {"opportunities": "select opportunity_id from changes"
+                              + (" union select * from accepted_ids" if revenue_written else ""),
+             "revenue": "select opportunity_id from revenue where revenue_id in (select revenue_id from changes)"}.get(kind)
     if changed:
-        warehouse.refresh_lead_facts(cur, f"select lead_id from ({changed}) where lead_id is not null")
-    elif kind == "revenue":
-        warehouse.refresh_rollups(cur)  # a lead's revenue is in its MQL day's rollup
+        warehouse.refresh_lead_facts(cur, f"select lead_id from ({changed}) where lead_id is not null", deals=deals,
+                                     revenue_before="revenue_before" if revenue_written else None)
 
 
 def converted_lead(deal_key: str) -> str:

@@ -358,54 +358,180 @@ def timezone_shift(con, zone: str) -> str | None:
     return said + ". Import the files again to read their times in the new zone."
 
 
-LISTED_IDS = 10_000  # up to this many changed leads are named one by one when their facts are recomputed
+LISTED_IDS = 10_000  # up to this many changed leads are refreshed by the days and groups they touched
 LEAD_FACTS_ORDER = "mql_at nulls last, created_at"  # a period's MQLs side by side (schema 8)
+KEYED_SINCE = 14  # the schema whose macros let a write rebuild only what it touched
 
 
-def refresh_lead_facts(cur, leads: str | None = None, params: dict | None = None) -> None:
-    """Recompute the stored facts (table lead_facts) of the leads that the SQL `leads` selects (a query
-    returning lead ids), or of all leads, and then the rollups built on them. Call it inside the write
-    transaction that changed them."""
+def refresh_lead_facts(cur, leads: str | None = None, params: dict | None = None, deals: str | None = None,
+                       revenue_before: str | None = None, whole: bool = False) -> None:
+    """Recompute the stored facts (table lead_facts) of the leads that the SQL `leads` selects (a query returning
+    lead ids), or of all leads, and the rows of the rollups built on them. Call it inside the write transaction that
+    changed them. `deals` selects the ids of deals the write changed and `revenue_before` names a table of the revenue
+    rows it replaced or removed, as they were: their leads and booking days are refreshed too. whole=True rebuilds
+    every rollup whole, as every write did before schema 14 (the benchmark compares the two)."""
     if leads is None:
         cur.execute(f"create or replace table lead_facts as select * from lead_facts_live order by {LEAD_FACTS_ORDER}")
+        refresh_rollups(cur)
+        return
+    version = schema_version(cur)
+    cur.execute(f"create or replace temp table refreshed_leads as "
+                f"select distinct lead_id from ({leads}) t(lead_id) where lead_id is not null", params or {})
+    keyed = version >= KEYED_SINCE and not whole
+    if keyed:
+        # a changed deal's leads, before (deal_facts) and after: their rollup rows hold its stage and revenue
+        cur.execute(f"create or replace temp table refreshed_deals as select distinct opportunity_id "
+                    f"from ({deals or 'select null::bigint'}) t(opportunity_id) where opportunity_id is not null")
+        if revenue_before:
+            cur.execute(f"insert into refreshed_deals select opportunity_id from {revenue_before}")
+        cur.execute(
+            """
+            insert into refreshed_leads
+            select lead_id from deal_facts where opportunity_id in (select opportunity_id from refreshed_deals)
+            union select lead_id from opportunities where opportunity_id in (select opportunity_id from refreshed_deals)
+            except select lead_id from refreshed_leads
+            """)
+        cur.execute("delete from refreshed_leads where lead_id is null")
+    count = cur.execute("select count(*) from refreshed_leads").fetchall()[0][0]
+    if not keyed or count > LISTED_IDS:
+        recompute_facts(cur, version)
+        refresh_rollups(cur)
     else:
-        cur.execute(f"create or replace temp table refreshed_leads as {leads}", params or {})
-        ids = [row[0] for row in cur.execute(f"select * from refreshed_leads limit {LISTED_IDS + 1}").fetchall()]
-        cur.execute("delete from lead_facts where lead_id in (select * from refreshed_leads)")
-        if len(ids) <= LISTED_IDS:
-            # a list of ids reaches inside the view's grouping of touches and deals, so only these leads' rows
-            # are read (0.4 s against 6 s at ten million leads); a subquery does not
-            if ids:
-                cur.execute("insert into lead_facts select * from lead_facts_live "
-                            f"where lead_id in ({', '.join('?' * len(ids))}) order by {LEAD_FACTS_ORDER}", ids)
-        else:
-            cur.execute("insert into lead_facts select * from lead_facts_live "
-                        f"where lead_id in (select * from refreshed_leads) order by {LEAD_FACTS_ORDER}")
-        cur.execute("drop table refreshed_leads")
-        if schema_version(cur) >= 11:
-            # the warehouse's newest moment may have moved on: MQLs left without progress since count as recycled
-            cur.execute(
-                """
-                update lead_facts set stage_outcome = 'recycled'
-                where stage_outcome = 'open' and stage_rank between 2 and 4
-                    and recycle_at <= (select as_of from data_as_of)
-                """)
-    refresh_rollups(cur)
+        cur.execute("create or replace temp table old_facts as "
+                    "select * from lead_facts where lead_id in (select lead_id from refreshed_leads)")
+        recompute_facts(cur, version)
+        refresh_rollups_touched(cur, version, revenue_before)
+    for table in ("refreshed_leads", "refreshed_deals", "old_facts", "new_facts", "flipped"):
+        cur.execute(f"drop table if exists {table}")
 
 
-# each is rebuilt whole from its "_live" view, in this order (revenue_daily reads deal_facts), once the schema
-# has it; at ten million leads that takes a few seconds, once per write, against milliseconds on every page view
+def recompute_facts(cur, version: int) -> None:
+    """Replace the stored facts of the leads in refreshed_leads (left as new_facts from schema 14 on), then judge every
+    lead's recycling again at the warehouse's newest moment, which the write may have moved either way (flipped)."""
+    cur.execute("delete from lead_facts where lead_id in (select lead_id from refreshed_leads)")
+    if version >= KEYED_SINCE:
+        # the view over every lead groups every lead's touches and deals even when filtered to a few: copies of just
+        # these leads' rows (the leads' own by their key) are grouped instead
+        for table in ("leads", "follow_ups", "opportunities"):
+            cur.execute(f"create or replace temp table facts_{table} as "
+                        f"select * from {table} where lead_id in (select lead_id from refreshed_leads)")
+        cur.execute("create or replace temp table new_facts as "
+                    "from lead_facts_of('facts_leads', 'facts_follow_ups', 'facts_opportunities')")
+        cur.execute(f"insert into lead_facts select * from new_facts order by {LEAD_FACTS_ORDER}")
+        for table in ("leads", "follow_ups", "opportunities"):
+            cur.execute(f"drop table facts_{table}")
+    else:
+        cur.execute(f"insert into lead_facts select * from lead_facts_live "
+                    f"where lead_id in (select lead_id from refreshed_leads) order by {LEAD_FACTS_ORDER}")
+    if version >= 11:
+        # an MQL left without progress until the newest moment counts as recycled; the newest moment may have moved
+        # on, or back (a touch or deal re-imported with an earlier time)
+        cur.execute(
+            """
+            create or replace temp table flipped as
+            select lead_id from lead_facts, (select as_of from data_as_of) n
+            where stage_rank between 2 and 4
+                and (stage_outcome = 'open' and recycle_at <= n.as_of or stage_outcome = 'recycled' and recycle_at > n.as_of)
+            """)
+        cur.execute("update lead_facts set stage_outcome = case stage_outcome when 'open' then 'recycled' else 'open' end "
+                    "where lead_id in (select lead_id from flipped)")
+
+
+# each is rebuilt from its "_live" view, in this order (revenue_daily reads deal_facts), once the schema has it:
+# whole by refresh_rollups, or by the rows a write touched (refresh_rollups_touched); the column a table is kept in
+# order of, which for a rollup of leads is the local day that keys its rows
 ROLLUPS = {"mql_daily": ("mql_date", 7), "created_daily": ("created_date", 7), "first_touch_daily": ("mql_date", 7),
            "attempts_daily": ("mql_date", 7), "deal_facts": ("created_date", 7), "revenue_daily": ("booked_date", 7),
            "evidence_daily": ("mql_date", 10), "stage_evidence": ("lead_count", 11)}
+# the rollups of leads, each with the lead time whose local day, with the lead's segment, region and source, keys
+# its rows: a write rebuilds the rows of the keys its leads had before and have after
+LEAD_ROLLUPS = {"mql_daily": "mql_at", "created_daily": "created_at", "first_touch_daily": "mql_at",
+                "attempts_daily": "mql_at", "evidence_daily": "mql_at"}
+SAME_GROUP = "a.segment is not distinct from b.segment and a.region is not distinct from b.region " \
+             "and a.source is not distinct from b.source"
 
 
 def refresh_rollups(cur) -> None:
-    """Rebuild the rollup tables (schema 7 on) from lead_facts, deals and revenue, inside the write's transaction."""
+    """Rebuild the rollup tables (schema 7 on) whole from lead_facts, deals and revenue, inside the write's transaction:
+    after a write that changes every lead's day (the time zone) or most leads."""
     version = schema_version(cur)
     for table, (order, since) in ROLLUPS.items():
         if version >= since:
             cur.execute(f"create or replace table {table} as select * from {table}_live order by {order}")
+
+
+def refresh_rollups_touched(cur, version: int, revenue_before: str | None = None) -> None:
+    """Rebuild the rollup rows that the leads of refreshed_leads (old_facts before, new_facts after) and flipped, and
+    the deals of refreshed_deals touched. A row of a rollup of leads belongs to one (day, segment, region, source):
+    those of the leads' keys are grouped again from a copy of just the leads with those keys. Untouched rows stay."""
+    for time in sorted(set(LEAD_ROLLUPS.values())):
+        cur.execute(
+            f"""
+            create or replace temp table keys_{time} as
+            select distinct local_date({time}) as day, segment, region, source
+            from (select {time}, segment, region, source from old_facts
+                union all select {time}, segment, region, source from new_facts
+                union all select {time}, segment, region, source from lead_facts
+                    where lead_id in (select lead_id from flipped))
+            where {time} is not null
+            """)
+    # the leads of those keys: a local day is its UTC day or one either side, and the UTC day is cheap to compare
+    # where the local one costs a time zone conversion per lead
+    cur.execute(
+        f"""
+        create or replace temp table group_facts as
+        select * from lead_facts where lead_id in (
+            {' union '.join(f'''
+            select a.lead_id from lead_facts a
+            semi join (select day + shift as near_day, segment, region, source
+                       from keys_{time}, (values (-1), (0), (1)) s(shift)) b
+                on a.{time}::date = b.near_day and {SAME_GROUP}''' for time in sorted(set(LEAD_ROLLUPS.values())))})
+        """)
+    for table, time in LEAD_ROLLUPS.items():
+        day, since = ROLLUPS[table]
+        if version < since:
+            continue
+        cur.execute(f"delete from {table} a using keys_{time} b where a.{day} = b.day and {SAME_GROUP}")
+        # group_facts also holds leads of neighbouring days: only the groups of the touched keys are whole
+        cur.execute(f"insert into {table} select a.* from {table}_of('group_facts') a "
+                    f"semi join keys_{time} b on a.{day} = b.day and {SAME_GROUP}")
+    for time in sorted(set(LEAD_ROLLUPS.values())):
+        cur.execute(f"drop table keys_{time}")
+    cur.execute("drop table group_facts")
+    # stage_evidence is one row of counts over every lead: the changed leads' counts before are taken off, after added
+    columns = [r[0] for r in cur.execute("describe stage_evidence").fetchall()]
+    cur.execute(f"update stage_evidence set {', '.join(f'{c} = stage_evidence.{c} + d.{c}' for c in columns)} "
+                f"from (select {', '.join(f'n.{c} - o.{c} as {c}' for c in columns)} "
+                f"from stage_evidence_of('new_facts') n, stage_evidence_of('old_facts') o) d")
+    refresh_deals_touched(cur, revenue_before)
+
+
+def refresh_deals_touched(cur, revenue_before: str | None) -> None:
+    """deal_facts of the deals of refreshed_deals and of the refreshed leads, and revenue_daily of the days those deals
+    booked revenue on, and of the days of the revenue rows the write replaced or removed (the table revenue_before)."""
+    cur.execute(
+        """
+        insert into refreshed_deals
+        select opportunity_id from opportunities where lead_id in (select lead_id from refreshed_leads)
+        union select opportunity_id from deal_facts where lead_id in (select lead_id from refreshed_leads)
+        """)
+    deals = [r[0] for r in cur.execute("select distinct opportunity_id from refreshed_deals").fetchall()]
+    days = [r[0] for r in cur.execute(
+        "select distinct booked_date from revenue where opportunity_id in (select opportunity_id from refreshed_deals)"
+        + (f" union select booked_date from {revenue_before}" if revenue_before else "")).fetchall()]
+    if len(deals) > LISTED_IDS or len(days) > LISTED_IDS:
+        for table in ("deal_facts", "revenue_daily"):
+            cur.execute(f"create or replace table {table} as select * from {table}_live order by {ROLLUPS[table][0]}")
+        return
+    # lists of values reach inside the views (a deal's own row; a day's bookings before they are grouped)
+    if deals:
+        listed = ", ".join("?" * len(deals))
+        cur.execute(f"delete from deal_facts where opportunity_id in ({listed})", deals)
+        cur.execute(f"insert into deal_facts select * from deal_facts_live where opportunity_id in ({listed})", deals)
+    if days:  # booked_date is never null
+        listed = ", ".join("?" * len(days))
+        cur.execute(f"delete from revenue_daily where booked_date in ({listed})", days)
+        cur.execute(f"insert into revenue_daily select * from revenue_daily_live where booked_date in ({listed})", days)
 
 
 _writing = threading.Lock()

@@ -397,10 +397,11 @@ def refresh_lead_facts(cur, leads: str | None = None, params: dict | None = None
         recompute_facts(cur, version)
         refresh_rollups(cur)
     else:
-        cur.execute("create or replace temp table old_facts as "
-                    "select * from lead_facts where lead_id in (select lead_id from refreshed_leads)")
+        columns = rollup_columns(cur)
+        cur.execute(f"create or replace temp table old_facts as select {columns} "
+                    "from lead_facts where lead_id in (select lead_id from refreshed_leads)")
         recompute_facts(cur, version)
-        refresh_rollups_touched(cur, version, revenue_before)
+        refresh_rollups_touched(cur, version, columns, revenue_before)
     for table in ("refreshed_leads", "refreshed_deals", "old_facts", "new_facts", "flipped"):
         cur.execute(f"drop table if exists {table}")
 
@@ -460,11 +461,12 @@ def refresh_rollups(cur) -> None:
             cur.execute(f"create or replace table {table} as select * from {table}_live order by {order}")
 
 
-def refresh_rollups_touched(cur, version: int, revenue_before: str | None = None) -> None:
+def refresh_rollups_touched(cur, version: int, columns: str, revenue_before: str | None = None) -> None:
     """Rebuild the rollup rows that the leads of refreshed_leads (old_facts before, new_facts after) and flipped, and
     the deals of refreshed_deals touched. A row of a rollup of leads belongs to one (day, segment, region, source):
     those of the leads' keys are grouped again from a copy of just the leads with those keys. Untouched rows stay."""
-    for time in sorted(set(LEAD_ROLLUPS.values())):
+    times = sorted(set(LEAD_ROLLUPS.values()))
+    for time in times:
         cur.execute(
             f"""
             create or replace temp table keys_{time} as
@@ -476,17 +478,19 @@ def refresh_rollups_touched(cur, version: int, revenue_before: str | None = None
             where {time} is not null
             """)
     # the leads of those keys: a local day is its UTC day or one either side, and the UTC day is cheap to compare
-    # where the local one costs a time zone conversion per lead
-    cur.execute(
-        f"""
-        create or replace temp table group_facts as
-        select * from lead_facts where lead_id in (
-            {' union '.join(f'''
-            select a.lead_id from lead_facts a
+    # where the local one costs a time zone conversion per lead; the columns the rollups read, not all 50
+    near = "c.segment is not distinct from d.segment and c.region is not distinct from d.region " \
+           "and c.source is not distinct from d.source"
+    of_keys = [f"""
+        select a.lead_id from (
+            select c.lead_id, c.{time}, c.segment, c.region, c.source from lead_facts c
             semi join (select day + shift as near_day, segment, region, source
-                       from keys_{time}, (values (-1), (0), (1)) s(shift)) b
-                on a.{time}::date = b.near_day and {SAME_GROUP}''' for time in sorted(set(LEAD_ROLLUPS.values())))})
-        """)
+                       from keys_{time}, (values (-1), (0), (1)) s(shift)) d
+                on c.{time}::date = d.near_day and {near}
+        ) a
+        semi join keys_{time} b on local_date(a.{time}) = b.day and {SAME_GROUP}""" for time in times]
+    cur.execute(f"create or replace temp table group_facts as select {columns} from lead_facts "
+                f"where lead_id in ({' union '.join(of_keys)})")
     for table, time in LEAD_ROLLUPS.items():
         day, since = ROLLUPS[table]
         if version < since:
@@ -495,15 +499,24 @@ def refresh_rollups_touched(cur, version: int, revenue_before: str | None = None
         # group_facts also holds leads of neighbouring days: only the groups of the touched keys are whole
         cur.execute(f"insert into {table} select a.* from {table}_of('group_facts') a "
                     f"semi join keys_{time} b on a.{day} = b.day and {SAME_GROUP}")
-    for time in sorted(set(LEAD_ROLLUPS.values())):
+    for time in times:
         cur.execute(f"drop table keys_{time}")
     cur.execute("drop table group_facts")
     # stage_evidence is one row of counts over every lead: the changed leads' counts before are taken off, after added
-    columns = [r[0] for r in cur.execute("describe stage_evidence").fetchall()]
-    cur.execute(f"update stage_evidence set {', '.join(f'{c} = stage_evidence.{c} + d.{c}' for c in columns)} "
-                f"from (select {', '.join(f'n.{c} - o.{c} as {c}' for c in columns)} "
+    counts = [r[0] for r in cur.execute("describe stage_evidence").fetchall()]
+    cur.execute(f"update stage_evidence set {', '.join(f'{c} = stage_evidence.{c} + d.{c}' for c in counts)} "
+                f"from (select {', '.join(f'n.{c} - o.{c} as {c}' for c in counts)} "
                 f"from stage_evidence_of('new_facts') n, stage_evidence_of('old_facts') o) d")
     refresh_deals_touched(cur, revenue_before)
+
+
+def rollup_columns(cur) -> str:
+    """The columns of lead_facts that the rollup macros of schema 14 read (named in their text; a name only in a
+    comment costs a column, never a wrong row): the copies of a few leads' facts need these alone."""
+    text = " ".join(r[0] for r in cur.execute(
+        "select macro_definition from duckdb_functions() where list_contains($names, function_name)",
+        {"names": [f"{t}_of" for t in [*LEAD_ROLLUPS, "stage_evidence"]]}).fetchall())
+    return ", ".join(c for c, *_ in cur.execute("describe lead_facts").fetchall() if re.search(rf"\b{c}\b", text))
 
 
 def refresh_deals_touched(cur, revenue_before: str | None) -> None:

@@ -118,3 +118,28 @@ def test_a_full_refresh_stores_the_facts_in_mql_order(seed_warehouse):
         assert stored_in_mql_order(con)
     finally:
         con.close()
+
+
+def test_a_write_that_moves_the_newest_moment_back_reopens_the_leads_it_had_recycled(empty_warehouse, tmp_path):
+    con = warehouse.open_warehouse(empty_warehouse)
+    try:
+        agreements.add_version(con, date(2026, 1, 1), {"recycle_days": 7}, ADMIN, None, NOW)
+    finally:
+        con.close()
+    run(empty_warehouse, "lead_id,created_at,mql_at\nA,2026-03-01 09:00,2026-03-01 10:00\n"
+                         "B,2026-03-01 09:00,\n", "leads", tmp_path)
+
+    def outcome_of_a():
+        con = warehouse.open_warehouse(empty_warehouse)
+        try:
+            assert differences(con)[:2] == (0, 0)
+            return con.execute("select stage_outcome from lead_facts where lead_id = 1").fetchall()[0][0]
+        finally:
+            con.close()
+
+    # B's touch on 20 March is the newest moment: A, an MQL since 1 March, has had no progress for 7 days by then
+    run(empty_warehouse, "follow_up_id,lead_id,touched_at,channel\nT1,B,2026-03-20 09:00,call\n", "follow_ups", tmp_path)
+    assert outcome_of_a() == "recycled"
+    # the touch was on 2 March after all: the newest moment is 2 March 09:00, before A's 8 March
+    run(empty_warehouse, "follow_up_id,lead_id,touched_at,channel\nT1,B,2026-03-02 09:00,call\n", "follow_ups", tmp_path)
+    assert outcome_of_a() == "open"

@@ -394,23 +394,24 @@ def refresh_lead_facts(cur, leads: str | None = None, params: dict | None = None
         cur.execute("delete from refreshed_leads where lead_id is null")
     count = cur.execute("select count(*) from refreshed_leads").fetchall()[0][0]
     if not keyed or count > LISTED_IDS:
-        recompute_facts(cur, version)
+        recompute_facts(cur, version, copies=version >= KEYED_SINCE and not whole)
         refresh_rollups(cur)
     else:
-        columns = rollup_columns(cur)
+        columns = rollup_columns(cur, version)
         cur.execute(f"create or replace temp table old_facts as select {columns} "
                     "from lead_facts where lead_id in (select lead_id from refreshed_leads)")
-        recompute_facts(cur, version)
+        recompute_facts(cur, version, copies=True)
         refresh_rollups_touched(cur, version, columns, revenue_before)
     for table in ("refreshed_leads", "refreshed_deals", "old_facts", "new_facts", "flipped"):
         cur.execute(f"drop table if exists {table}")
 
 
-def recompute_facts(cur, version: int) -> None:
-    """Replace the stored facts of the leads in refreshed_leads (left as new_facts from schema 14 on), then judge every
-    lead's recycling again at the warehouse's newest moment, which the write may have moved either way (flipped)."""
+def recompute_facts(cur, version: int, copies: bool) -> None:
+    """Replace the stored facts of the leads in refreshed_leads (left as new_facts when computed from copies of their
+    rows, schema 14 on), then judge every lead's recycling again at the warehouse's newest moment, which the write may
+    have moved either way (flipped)."""
     cur.execute("delete from lead_facts where lead_id in (select lead_id from refreshed_leads)")
-    if version >= KEYED_SINCE:
+    if copies:
         # the view over every lead groups every lead's touches and deals even when filtered to a few: copies of just
         # these leads' rows (the leads' own by their key) are grouped instead
         for table in ("leads", "follow_ups", "opportunities"):
@@ -422,8 +423,12 @@ def recompute_facts(cur, version: int) -> None:
         for table in ("leads", "follow_ups", "opportunities"):
             cur.execute(f"drop table facts_{table}")
     else:
-        cur.execute(f"insert into lead_facts select * from lead_facts_live "
-                    f"where lead_id in (select lead_id from refreshed_leads) order by {LEAD_FACTS_ORDER}")
+        # before schema 14 a list of ids reached inside the view's grouping of touches and deals (DuckDB 1), a subquery not
+        ids = [r[0] for r in cur.execute(f"select lead_id from refreshed_leads limit {LISTED_IDS + 1}").fetchall()]
+        chosen = ", ".join("?" * len(ids)) if len(ids) <= LISTED_IDS else "select lead_id from refreshed_leads"
+        if ids:
+            cur.execute(f"insert into lead_facts select * from lead_facts_live where lead_id in ({chosen}) "
+                        f"order by {LEAD_FACTS_ORDER}", ids if len(ids) <= LISTED_IDS else [])
     if version >= 11:
         # an MQL left without progress until the newest moment counts as recycled; the newest moment may have moved
         # on, or back (a touch or deal re-imported with an earlier time)
@@ -510,13 +515,19 @@ def refresh_rollups_touched(cur, version: int, columns: str, revenue_before: str
     refresh_deals_touched(cur, revenue_before)
 
 
-def rollup_columns(cur) -> str:
+_rollup_columns: dict[int, str] = {}
+
+
+def rollup_columns(cur, version: int) -> str:
     """The columns of lead_facts that the rollup macros of schema 14 read (named in their text; a name only in a
     comment costs a column, never a wrong row): the copies of a few leads' facts need these alone."""
-    text = " ".join(r[0] for r in cur.execute(
-        "select macro_definition from duckdb_functions() where list_contains($names, function_name)",
-        {"names": [f"{t}_of" for t in [*LEAD_ROLLUPS, "stage_evidence"]]}).fetchall())
-    return ", ".join(c for c, *_ in cur.execute("describe lead_facts").fetchall() if re.search(rf"\b{c}\b", text))
+    if version not in _rollup_columns:
+        text = " ".join(r[0] for r in cur.execute(
+            "select macro_definition from duckdb_functions() where list_contains($names, function_name)",
+            {"names": [f"{t}_of" for t in [*LEAD_ROLLUPS, "stage_evidence"]]}).fetchall())
+        _rollup_columns[version] = ", ".join(
+            c for c, *_ in cur.execute("describe lead_facts").fetchall() if re.search(rf"\b{c}\b", text))
+    return _rollup_columns[version]
 
 
 def refresh_deals_touched(cur, revenue_before: str | None) -> None:

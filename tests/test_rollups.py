@@ -7,7 +7,7 @@ it was before the rollups), on the hand-worked seed and on the default demo, for
 and filter, in UTC and in a time zone whose days do not start at UTC midnight."""
 
 import shutil
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import duckdb
 import pandas as pd
@@ -168,44 +168,67 @@ def test_upgrading_a_warehouse_builds_its_rollups(tmp_path):
 # ---- random sequences of writes: after each one every stored table equals its view
 
 KEYS = {"leads": "LAB", "follow_ups": "FG", "opportunities": "OP", "revenue": "RS"}  # few: rows are written again
-DAYS = [date(2026, 3, d) for d in (1, 2, 3, 9, 12)]  # a week apart: MQLs left since the 1st are recycled by the 9th
+MARCH = datetime(2026, 3, 1)
 
 
 def cell(value) -> str:
     return "" if value is None else str(value)
 
 
-def moment(day, hour):
-    return None if day is None else f"{day} {hour:02d}:{30 if hour % 2 else 0:02d}"
+def after(start: datetime, hours: int | None) -> str | None:
+    """A time `hours` after start as the CRM writes it, or none."""
+    return None if hours is None else f"{start + timedelta(hours=hours):%Y-%m-%d %H:%M}"
 
 
-maybe_moment = st.one_of(st.none(), st.builds(moment, st.sampled_from(DAYS), st.integers(0, 23)))
-lead_rows = st.lists(st.fixed_dictionaries({
-    "lead_id": st.sampled_from(KEYS["leads"]),
-    "created_at": st.builds(moment, st.sampled_from(DAYS[:3]), st.integers(0, 23)),
-    "mql_at": maybe_moment, "accepted_at": maybe_moment, "rejected_at": maybe_moment,
-    "segment": st.sampled_from(["SMB", "Enterprise", None]), "region": st.sampled_from(["DACH", "Nordics"]),
-    "source": st.sampled_from(["webinar", "paid_search"]), "lead_score": st.one_of(st.none(), st.integers(0, 100)),
-}), min_size=1, max_size=3)
-touch_rows = st.lists(st.fixed_dictionaries({
+@st.composite
+def lead_row(draw) -> dict:
+    """A lead created in the first days of March, perhaps an MQL hours later (some across midnight in every zone
+    used), then perhaps accepted or rejected."""
+    created = MARCH + timedelta(hours=draw(st.integers(0, 60)))
+    mql = draw(st.one_of(st.none(), st.integers(0, 30)))
+    decided = None if mql is None else draw(st.one_of(st.none(), st.integers(mql, mql + 48)))
+    decision = draw(st.sampled_from(["accepted_at", "rejected_at"]))
+    return {"lead_id": draw(st.sampled_from(KEYS["leads"])), "created_at": after(created, 0),
+            "mql_at": after(created, mql), "accepted_at": after(created, decided) if decision == "accepted_at" else None,
+            "rejected_at": after(created, decided) if decision == "rejected_at" else None,
+            "segment": draw(st.sampled_from(["SMB", "Enterprise", None])), "region": draw(st.sampled_from(["DACH", "Nordics"])),
+            "source": draw(st.sampled_from(["webinar", "paid_search"])),
+            "lead_score": draw(st.one_of(st.none(), st.integers(0, 100)))}
+
+
+@st.composite
+def deal_row(draw) -> dict:
+    """A deal opened in March, open, lost or won, closed on or after its opening day (a won deal books its amount)."""
+    opened = draw(st.sampled_from([3, 9]))
+    closed = draw(st.sampled_from([None, 0, 3, 9]))
+    return {"opportunity_id": draw(st.sampled_from(KEYS["opportunities"])),
+            "lead_id": draw(st.sampled_from([*KEYS["leads"], None])), "created_date": f"2026-03-{opened:02d}",
+            "stage": draw(st.sampled_from(["won", "lost", "open"])), "amount_eur": draw(st.sampled_from([100, 250.5, None])),
+            "closed_date": None if closed is None else f"2026-03-{opened + closed:02d}"}
+
+
+def unique(rows, key: str):
+    return st.lists(rows, min_size=1, max_size=3, unique_by=lambda r: r[key])
+
+
+lead_rows = unique(lead_row(), "lead_id")
+# touches from the 9th on: after every lead's creation, and moving the newest moment past MQLs' 7 days
+touch_rows = unique(st.fixed_dictionaries({
     "follow_up_id": st.sampled_from(KEYS["follow_ups"]), "lead_id": st.sampled_from(KEYS["leads"]),
-    "touched_at": st.builds(moment, st.sampled_from(DAYS), st.integers(0, 23)), "channel": st.just("call"),
+    "touched_at": st.builds(after, st.just(MARCH), st.integers(8 * 24, 12 * 24)), "channel": st.just("call"),
     "outcome": st.sampled_from(["connected", "no_answer", None]),
-}), min_size=1, max_size=3)
-deal_rows = st.lists(st.fixed_dictionaries({
-    "opportunity_id": st.sampled_from(KEYS["opportunities"]),
-    "lead_id": st.sampled_from([*KEYS["leads"], None]), "created_date": st.sampled_from(DAYS),
-    "stage": st.sampled_from(["won", "lost", "open"]), "amount_eur": st.sampled_from([100, 250.5, None]),
-    "closed_date": st.sampled_from([None, *DAYS]),
-}), min_size=1, max_size=2)
-revenue_rows = st.lists(st.fixed_dictionaries({
+}), "follow_up_id")
+deal_rows = unique(deal_row(), "opportunity_id")
+revenue_rows = unique(st.fixed_dictionaries({
     "revenue_id": st.sampled_from(KEYS["revenue"]), "opportunity_id": st.sampled_from(KEYS["opportunities"]),
-    "booked_date": st.sampled_from(DAYS), "amount_eur": st.sampled_from([50, 80.25]),
-}), min_size=1, max_size=2)
-# leads first, so the touches, deals and revenue that follow have leads and deals to name
-writes = st.builds(lambda first, more: [("leads", first), *more], lead_rows, st.lists(st.one_of(
-    st.tuples(st.just("leads"), lead_rows), st.tuples(st.just("follow_ups"), touch_rows),
-    st.tuples(st.just("opportunities"), deal_rows), st.tuples(st.just("revenue"), revenue_rows)), max_size=5))
+    "booked_date": st.sampled_from(["2026-03-09", "2026-03-10", "2026-03-12"]), "amount_eur": st.sampled_from([50, 80.25]),
+}), "revenue_id")
+# leads and deals first, so the touches, deals and revenue that follow have leads and deals to name
+writes = st.builds(lambda leads, deals, more: [("leads", leads), ("opportunities", deals), *more],
+                   lead_rows, deal_rows, st.lists(st.one_of(
+                       st.tuples(st.just("leads"), lead_rows), st.tuples(st.just("follow_ups"), touch_rows),
+                       st.tuples(st.just("opportunities"), deal_rows), st.tuples(st.just("revenue"), revenue_rows)),
+                       max_size=4))
 
 
 @pytest.fixture(scope="module")

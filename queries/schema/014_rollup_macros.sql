@@ -4,7 +4,8 @@
 -- of just their leads, touches and deals, and rebuilds only the rows of the days, segments, regions and sources it
 -- touched from a copy of just those groups' leads (warehouse.refresh_lead_facts): a filter on the views reached neither
 -- inside the grouping of every lead's touches nor past the time zone conversion of every lead's day. The definitions
--- are those of schemas 7, 10 and 11, the table names aside.
+-- are those of schemas 7, 10 and 11, the table names aside; a rollup sums the revenue of its own leads only, which
+-- gives the same rows (the other leads' revenue joined none of them).
 
 create macro lead_facts_of(leads_in, follow_ups_in, opportunities_in) as table
 with
@@ -212,7 +213,7 @@ lead_revenue as (
     select o.lead_id, sum(r.amount_eur) as revenue_eur
     from revenue r
     join opportunities o on o.opportunity_id = r.opportunity_id
-    where o.lead_id is not null
+    where o.lead_id in (select lead_id from query_table(facts))  -- these leads' revenue alone
     group by o.lead_id
 )
 select
@@ -260,7 +261,7 @@ booked_leads as (
     select distinct o.lead_id
     from revenue r
     join opportunities o on o.opportunity_id = r.opportunity_id
-    where o.lead_id is not null
+    where o.lead_id in (select lead_id from query_table(facts))  -- these leads' revenue alone
 )
 select
     local_date(f.created_at) as created_date,
@@ -328,7 +329,7 @@ lead_revenue as (
     select o.lead_id, sum(r.amount_eur)::double as revenue_eur
     from revenue r
     join opportunities o on o.opportunity_id = r.opportunity_id
-    where o.lead_id is not null
+    where o.lead_id in (select lead_id from query_table(facts))  -- these leads' revenue alone
     group by o.lead_id
 )
 select

@@ -795,6 +795,9 @@ def write(cur, mapping: Mapping, report: Report) -> None:
         cur.execute("create or replace temp table revenue_before as select * from revenue where "
                     + ("revenue_id in (select revenue_id from changes)" if kind == "revenue"
                        else "opportunity_id in (select opportunity_id from accepted_ids)"))
+    if kind == "follow_ups":  # a touch moved to another lead changes the facts of both
+        cur.execute("create or replace temp table touched_before as select lead_id from follow_ups "
+                    "where follow_up_id in (select follow_up_id from changes)")
     if kind == "opportunities":  # a deal moved to another lead changes the facts of both
         cur.execute(f"create or replace temp table leads_before as select lead_id from opportunities "
                     f"where opportunity_id in (select {id_column} from changes) "
@@ -820,7 +823,8 @@ def refresh_facts(cur, kind: str, revenue_written: bool) -> None:
     and the rollup rows they and the deals it changed are in."""
     changed = {
         "leads": "select lead_id from changes union select lead_id from linked_deals",
-        "follow_ups": "select f.lead_id from follow_ups f semi join changes c on c.follow_up_id = f.follow_up_id",
+        "follow_ups": "select lead_id from touched_before "
+                      "union select f.lead_id from follow_ups f semi join changes c on c.follow_up_id = f.follow_up_id",
         "opportunities": "select lead_id from leads_before union select o.lead_id from opportunities o "
                          "semi join changes c on c.opportunity_id = o.opportunity_id "
                          "union select lead_id from opportunity_leads where opportunity_id in (select * from accepted_ids)",

@@ -143,3 +143,19 @@ def test_a_write_that_moves_the_newest_moment_back_reopens_the_leads_it_had_recy
     # the touch was on 2 March after all: the newest moment is 2 March 09:00, before A's 8 March
     run(empty_warehouse, "follow_up_id,lead_id,touched_at,channel\nT1,B,2026-03-02 09:00,call\n", "follow_ups", tmp_path)
     assert outcome_of_a() == "open"
+
+
+def test_a_touch_moved_to_another_lead_changes_the_facts_of_both(empty_warehouse, tmp_path):
+    run(empty_warehouse, "lead_id,created_at,mql_at\nA,2026-03-02 09:00,2026-03-02 10:00\n"
+                         "B,2026-03-02 09:00,2026-03-02 10:00\n", "leads", tmp_path)
+    run(empty_warehouse, "follow_up_id,lead_id,touched_at,channel\nT1,A,2026-03-02 12:00,call\n", "follow_ups", tmp_path)
+    # the CRM says the touch was B's after all
+    run(empty_warehouse, "follow_up_id,lead_id,touched_at,channel\nT1,B,2026-03-02 12:00,call\n", "follow_ups", tmp_path)
+    con = warehouse.open_warehouse(empty_warehouse)
+    try:
+        assert differences(con) == (0, 0, 2)
+        # A untouched now; B touched 2 h after its MQL
+        assert con.execute("select lead_id, touch_count, first_touch_hours from lead_facts order by lead_id").fetchall() \
+            == [(1, 0, None), (2, 1, 2.0)]
+    finally:
+        con.close()

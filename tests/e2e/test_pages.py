@@ -172,6 +172,8 @@ def test_the_overview_shows_no_change_for_a_maturing_rate_at_unequal_age(demo_se
     settle(page)
     card = page.locator('[data-testid="stMetric"]').filter(
         has=page.locator('[data-testid="stMetricLabel"]', has_text=re.compile(r"^MQL to won$")))
+    card.first.wait_for()  # on a busy machine the heading can come, and settle, before the cards do
+    settle(page)
     assert card.count() == 1
     deltas = card.locator('[data-testid="stMetricDelta"]')
     if query:

@@ -637,8 +637,6 @@ def load_setup(kind: str, root: Path, source: Path, work: Path, name: str, reade
 def measure_setup(kind, root, path, log, name, readers, writers, seconds, think, capacity, alone_rounds,
                   progress) -> dict:
     """load_setup's measurements on the warehouse at path, the app's output going to log."""
-    import asyncio
-
     from handshake import load
 
     result = {"kind": kind, "rows": []}
@@ -651,20 +649,20 @@ def measure_setup(kind, root, path, log, name, readers, writers, seconds, think,
     ramp = (think[0] + think[1]) / 2 or 2
     try:
         # one session per worker first, as the first people of the day would: each process's caches filled
-        asyncio.run(load.warm(url, SERVE_WORKERS))
+        load.run(load.warm(url, SERVE_WORKERS))
         if 1 in readers:
-            result["alone"] = load_row(asyncio.run(load.alone(url, alone_rounds)))
+            result["alone"] = load_row(load.run(load.alone(url, alone_rounds)))
             progress(f"  {name}: one session alone, slowest page {result['alone']['slowest_view_s']:.2f} s")
         for w in writers:
             for r in readers:
                 tag = f"r{r}w{w} "
-                figures = asyncio.run(load.load(url, r, w, seconds=seconds, ramp=ramp, think=think, tag=tag))
+                figures = load.run(load.load(url, r, w, seconds=seconds, ramp=ramp, think=think, tag=tag))
                 runs.append((figures, tag))
                 progress(f"  {name}: {r} reading, {w} writing: {figures['page_views']} views, median "
                          f"{figures['median_view_s']} s, p95 {figures['p95_view_s']} s, errors {figures['errors']}"
                          + "".join(f"\n    {e}" for e in (figures["page_view_errors"] + figures["failures"])[:3]))
         if capacity:
-            figures = asyncio.run(load.load(url, capacity, 0, seconds=seconds, ramp=2, think=(0, 0)))
+            figures = load.run(load.load(url, capacity, 0, seconds=seconds, ramp=2, think=(0, 0)))
             result["capacity"] = load_row(figures)
             progress(f"  {name}: {capacity} sessions without a pause: {figures['views_per_s']} views a second")
     finally:

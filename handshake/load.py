@@ -10,6 +10,7 @@ percentile and slowest view, the errors, and the writes confirmed. stored_writes
 (once the server has let go of it) to say whether every confirmed write is there, once."""
 
 import asyncio
+import concurrent.futures
 import math
 import os
 import random
@@ -37,6 +38,17 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 WRITE_GRACE_S = 15  # after a measured time, for a round under way to finish before its writer is stopped
 ACTION_TITLE = "Load test action"  # every action a writer adds starts so; the rest of the title is its own
+
+
+def run(coroutine):
+    """asyncio.run, also from a thread whose event loop is already running (Playwright's synchronous API keeps one
+    running in the test session's main thread): the coroutine then runs on a loop of its own in another thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def utc_now() -> datetime:

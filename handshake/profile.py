@@ -342,7 +342,8 @@ def profile(warehouse: Path, names: list[str] | None = None, runs: int = 5) -> d
         try:
             url = f"http://127.0.0.1:{port}"
             _wait_healthy(url, server, Path(folder) / "server.log")
-            views = asyncio.run(_read(url, log, server.pid, names, runs))
+            from handshake import load
+            views = load.run(_read(url, log, server.pid, names, runs))
         finally:
             server.terminate()
             try:

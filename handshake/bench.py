@@ -495,14 +495,6 @@ QUICK = {"sizes": ("default",), "readers": (1, 5), "writers": (0, 1), "seconds":
          "capacity": 4, "alone_rounds": 1}
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def serve_missing(root: Path = ROOT) -> str | None:
     """Why `python -m handshake serve` cannot run from root, or None when it can."""
     done = subprocess.run([sys.executable, "-m", "handshake", "serve", "--help"], cwd=root, capture_output=True,
@@ -514,9 +506,9 @@ def start_app(kind: str, root: Path, path: Path, log: Path) -> tuple[subprocess.
     """The app on a free port, in a process group of its own: `streamlit run app.py` as the README starts it
     (kind "one process"), or `python -m handshake serve` (kind "served"). Returns it and its address once its
     health check answers."""
-    import urllib.request
+    from handshake import serve
 
-    port = free_port()
+    port = serve.free_port()
     if kind == "served":
         command = [sys.executable, "-m", "handshake", "serve", "--warehouse", str(path), "--workers",
                    str(SERVE_WORKERS), "--port", str(port)]
@@ -527,18 +519,12 @@ def start_app(kind: str, root: Path, path: Path, log: Path) -> tuple[subprocess.
         process = subprocess.Popen(command, cwd=root, env=dict(os.environ, HANDSHAKE_WAREHOUSE=str(path)),
                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://localhost:{port}"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{' '.join(command[1:4])} stopped at start:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return process, url
-        except OSError:
-            time.sleep(0.25)
-    stop_app(process)
-    raise RuntimeError(f"{' '.join(command[1:4])} did not answer in 180 s:\n{log.read_text()[-3000:]}")
+    try:
+        serve.wait_until_up(f"{url}/_stcore/health", process, " ".join(command[1:4]), 180, log)
+    except RuntimeError:
+        stop_app(process)
+        raise
+    return process, url
 
 
 def stop_app(process: subprocess.Popen) -> None:

@@ -32,7 +32,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -201,13 +200,6 @@ def serve(port: int, log: str) -> None:
 
 # ---- the browser's side
 
-def _free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _cpu_s(pid: int) -> float | None:
     """A process's CPU time so far (user + system), on Linux; None elsewhere."""
     try:
@@ -331,9 +323,11 @@ def profile(warehouse: Path, names: list[str] | None = None, runs: int = 5) -> d
     """Start a profiled server on `warehouse`, view each page (names as a browser asks for them, '' or
     'overview' for the default page; all of them by default) WARM_VIEWS times and then `runs` times, and
     summarise the measured views (summarise)."""
+    from handshake import serve
+
     names = pages() if names is None else ["" if n == "overview" else n for n in names]
     with tempfile.TemporaryDirectory(prefix="handshake-profile-") as folder:
-        log, port = Path(folder) / "runs.jsonl", _free_port()
+        log, port = Path(folder) / "runs.jsonl", serve.free_port()
         env = dict(os.environ, HANDSHAKE_WAREHOUSE=str(warehouse))
         with open(Path(folder) / "server.log", "w") as out:
             server = subprocess.Popen(
@@ -341,7 +335,8 @@ def profile(warehouse: Path, names: list[str] | None = None, runs: int = 5) -> d
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
             url = f"http://127.0.0.1:{port}"
-            _wait_healthy(url, server, Path(folder) / "server.log")
+            serve.wait_until_up(f"{url}/_stcore/health", server, "profiled server", 60,
+                                Path(folder) / "server.log")
             from handshake import load
             views = load.run(_read(url, log, server.pid, names, runs))
         finally:
@@ -352,20 +347,6 @@ def profile(warehouse: Path, names: list[str] | None = None, runs: int = 5) -> d
                 server.kill()
                 server.wait()
     return summarise(views)
-
-
-def _wait_healthy(url: str, server: subprocess.Popen, log: Path, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"The profiled server stopped at start:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.25)
-    raise RuntimeError(f"The profiled server did not answer in {seconds:.0f} s:\n{log.read_text()}")
 
 
 def table(summary: dict[str, dict], places: int = 5) -> str:

@@ -36,11 +36,14 @@ def dies_with_parent() -> None:
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def wait_until_up(url: str, child: subprocess.Popen, what: str, seconds: float = 120) -> None:
+def wait_until_up(url: str, child: subprocess.Popen, what: str, seconds: float = 120,
+                  log: Path | None = None) -> None:
+    """Return once `url` answers 200; a RuntimeError saying why (with the end of `log`) when `child` stops first or
+    nothing answers in time. The benchmark and the profile start their servers with it too."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if child.poll() is not None:
-            raise SystemExit(f"error: the {what} stopped as it started (exit {child.returncode})")
+            raise RuntimeError(f"the {what} stopped as it started (exit {child.returncode}){log_end(log)}")
         try:
             with urllib.request.urlopen(url, timeout=2) as answer:
                 if answer.status == 200:
@@ -48,7 +51,11 @@ def wait_until_up(url: str, child: subprocess.Popen, what: str, seconds: float =
         except OSError:
             pass
         time.sleep(0.2)
-    raise SystemExit(f"error: the {what} did not start within {seconds:.0f} s")
+    raise RuntimeError(f"the {what} did not start within {seconds:.0f} s{log_end(log)}")
+
+
+def log_end(log: Path | None) -> str:
+    return f":\n{log.read_text()[-3000:]}" if log is not None and log.exists() else ""
 
 
 def ensure_warehouse(path: Path, named: bool) -> None:
@@ -135,7 +142,10 @@ def run(path: Path, named: bool, workers: int, host: str, port: int, owner_url: 
     served = Served(path, workers, host, port, owner_url, options)
     signal.signal(signal.SIGTERM, lambda *_: (served.stop(), os._exit(0)))
     try:
-        served.start()
+        try:
+            served.start()
+        except RuntimeError as e:
+            raise SystemExit(f"error: {e}") from None
         print(f"Handshake is served at http://{'localhost' if host == '127.0.0.1' else host}:{port} by {workers} "
               f"dashboard process{'es' if workers != 1 else ''}; the warehouse {path} is held by "
               f"{'the process at ' + served.owner_url if owner_url else 'process ' + str(served.owner.pid)}.",

@@ -14,15 +14,9 @@ import websockets
 
 from handshake import load
 from handshake.proxy import COOKIE
+from handshake.serve import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -136,10 +136,11 @@ def current_round(con) -> str | None:
     return None if rows.empty else str(rows.iloc[-1]["round_id"])
 
 
-def suggested_round(con, today: date | None = None) -> str:
-    """A name for the next round: this quarter's, or this quarter's with a number if it is taken."""
+def suggested_round(con, today: date | None = None, taken: set | None = None) -> str:
+    """A name for the next round: this quarter's, or this quarter's with a number if it is taken (the names of
+    the rounds there are, read from con unless given)."""
     base = quarter_label(today or _now().date())
-    taken = set(queries.run(con, "assessment_rounds")["round_id"])
+    taken = set(queries.run(con, "assessment_rounds")["round_id"]) if taken is None else taken
     name, n = base, 2
     while name in taken:
         name, n = f"{base} ({n})", n + 1

@@ -642,7 +642,8 @@ def measure_setup(kind, root, path, log, name, readers, writers, seconds, think,
         for w in writers:
             for r in readers:
                 tag = f"r{r}w{w} "
-                figures = load.run(load.load(url, r, w, seconds=seconds, ramp=ramp, think=think, tag=tag))
+                figures = load.run(load.load(url, r, w, seconds=seconds, ramp=ramp, think=think, tag=tag,
+                                             browsers=False))
                 runs.append((figures, tag))
                 progress(f"  {name}: {r} reading, {w} writing: {figures['page_views']} views, median "
                          f"{figures['median_view_s']} s, p95 {figures['p95_view_s']} s, errors {figures['errors']}"
@@ -681,9 +682,6 @@ def load_benchmark(sizes=LOAD_SIZES, readers=LOAD_READERS, writers=LOAD_WRITERS,
         setups.append((f"served, {SERVE_WORKERS} workers", "served", ROOT))
     if compare_with:
         setups.insert(0, (checkout_label(Path(compare_with)), "one process", Path(compare_with).resolve()))
-    if any(writers) and load.chromium_missing():
-        notes.append(f"{load.chromium_missing()}: the rows with writing sessions were not measured.")
-        writers = tuple(w for w in writers if not w)
     work.mkdir(parents=True, exist_ok=True)
     result = {"seconds": seconds, "think_s": list(think), "capacity_sessions": capacity, "workers": SERVE_WORKERS,
               "setups": [label for label, _, _ in setups], "notes": notes, "sizes": {}}

@@ -125,12 +125,18 @@ def stop_before_pages() -> None:
     st.stop()
 
 
+_reached: set = set()  # the owners' warehouses this process has reached
+
+
 def ensure_warehouse():
     """Create the embedded demo on first run; stop the page with what to do when the warehouse cannot be used."""
     path = warehouse.configured_path()
     if warehouse.owner_url():  # served: the owner process holds the file and built the demo before it started
+        if path in _reached:  # once a process: each asking is a round trip, and every run would ask
+            return path
         try:
             warehouse.schema_version(warehouse.shared_connection(path))
+            _reached.add(path)
         except warehouse.WarehouseError as e:
             st.error(f"This dashboard process cannot reach the warehouse: {e}. Restart `python -m handshake serve`.")
             stop_before_pages()
@@ -263,6 +269,8 @@ def clear_caches() -> None:
     """Forget every cached query result, figure and shared value (the benchmark's cache misses, tests)."""
     with _results_lock:
         _results.clear()
+    _metas.clear()
+    _reached.clear()
     st.cache_data.clear()
     st.cache_resource.clear()
 
@@ -302,17 +310,26 @@ def forget_this_run() -> None:
 
 
 def about_warehouse() -> dict:
-    """The warehouse's settings and facts (warehouse.meta), read once a run: every amount on a page asks for
-    the currency. Only the Warehouse page changes them, and it forgets them when it does."""
-    return dict(once_per_run("about_warehouse", _read_meta))
+    """The warehouse's settings and facts (warehouse.meta): every amount on a page asks for the currency. Kept by
+    the process until the table is written (its version, as for a query's rows), and looked up once a run."""
+    return dict(once_per_run("about_warehouse", _kept_meta))
 
 
-def _read_meta() -> dict:
-    cur = warehouse.shared_connection(warehouse.configured_path()).cursor()
-    try:
-        return warehouse.meta(cur)
-    finally:
-        cur.close()
+_metas: dict = {}
+
+
+def _kept_meta() -> dict:
+    path = warehouse.configured_path()
+    con = warehouse.shared_connection(path)
+    known = once_per_run(f"versions {path} {warehouse.writes_made}", lambda: warehouse.versions(con))
+    key = (str(path), warehouse.versions_key(known, frozenset({"meta"})))
+    if key not in _metas:
+        cur = con.cursor()
+        try:
+            _metas[key] = warehouse.meta(cur)
+        finally:
+            cur.close()
+    return _metas[key]
 
 
 def currency() -> str:

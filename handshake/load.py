@@ -27,6 +27,7 @@ from playwright.async_api import async_playwright
 from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 READ_PAGES = ["", "maturity", "funnel", "follow_up", "lead_quality", "campaigns", "evidence", "weekly_meeting",
               "assessment_results", "glossary", "definitions", "warehouse"]
@@ -58,33 +59,54 @@ def utc_now() -> datetime:
 
 # ---- reading
 
-async def view(ws, page: str, timeout: float = TIMEOUT_S) -> dict:
+WIDGETS = ("radio", "selectbox", "text_input", "button", "date_input")
+
+
+async def view(ws, page: str, timeout: float = TIMEOUT_S, states=(), fragment: str = "", page_hash: str = "") -> dict:
     """Ask for one page on an open session and read until its script has finished: its seconds, the elements
-    drawn and every error the page showed."""
+    drawn, every error the page showed, its widgets and the bodies of its notices. With states (WidgetState
+    messages) it is what a browser sends when a widget changed or a button was pressed; with fragment, a widget
+    of that fragment did, and the fragment alone runs (unless it asks for the whole page). A browser names the
+    page it shows by its hash too (seen["page_hash"] of the last view): a rerun the script asks for (st.rerun)
+    runs that page, and without it, the first page."""
     ask = BackMsg()
     ask.rerun_script.query_string = ""
     ask.rerun_script.page_name = page
+    ask.rerun_script.fragment_id = fragment
+    ask.rerun_script.page_script_hash = page_hash
+    ask.rerun_script.widget_states.widgets.extend(states)
     started = time.monotonic()
     await ws.send(ask.SerializeToString())
-    seen = {"page": page or "overview", "elements": 0, "errors": [], "finished": None, "started": started}
+    seen = {"page": page or "overview", "elements": 0, "errors": [], "finished": None, "started": started,
+            "widgets": [], "notices": [], "page_hash": page_hash}
     while seen["finished"] is None:
         message = ForwardMsg()
         message.ParseFromString(await asyncio.wait_for(ws.recv(), timeout))
         kind = message.WhichOneof("type")
-        if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
+        if kind == "navigation":  # the page drawn, as st.navigation names it
+            seen["page_hash"] = message.navigation.page_script_hash
+        elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
             element = message.delta.new_element
             seen["elements"] += 1
-            if element.WhichOneof("type") == "exception":
+            what = element.WhichOneof("type")
+            if what == "exception":
                 seen["errors"].append(f"exception: {element.exception.message}")
-            elif element.WhichOneof("type") == "alert" and element.alert.format == Alert.ERROR:
-                seen["errors"].append(f"error box: {element.alert.body}")
+            elif what == "alert":
+                if element.alert.format == Alert.ERROR:
+                    seen["errors"].append(f"error box: {element.alert.body}")
+                seen["notices"].append(element.alert.body)
+            elif what in WIDGETS:
+                widget = getattr(element, what)
+                seen["widgets"].append({"kind": what, "label": widget.label, "id": widget.id,
+                                        "fragment": message.delta.fragment_id,
+                                        "options": list(getattr(widget, "options", []))})
         elif kind == "script_finished" and message.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
             # a run that ends early for a rerun (a page's first view does, see dashboard.ensure_app_ran) is
             # followed by the rerun
             seen["finished"] = ForwardMsg.ScriptFinishedStatus.Name(message.script_finished)
     seen["ended"] = time.monotonic()
     seen["seconds"] = round(seen["ended"] - started, 3)
-    if seen["finished"] != "FINISHED_SUCCESSFULLY":
+    if seen["finished"] not in ("FINISHED_SUCCESSFULLY", "FINISHED_FRAGMENT_RUN_SUCCESSFULLY"):
         seen["errors"].append(f"script ended {seen['finished']}")
     return seen
 
@@ -222,6 +244,103 @@ async def writer(browser, url: str, number: int, more, confirmed: list, failures
         await context.close()
 
 
+# ---- writing as a browser tab speaks it
+
+def widget(seen: dict, kind: str, label: str, in_fragment: bool = False) -> dict:
+    """The widget of that kind and label the last run drew (in a fragment, or outside every fragment)."""
+    for w in seen["widgets"]:
+        if w["kind"] == kind and w["label"] == label and bool(w["fragment"]) == in_fragment:
+            return w
+    raise LookupError(f"{seen['page']}: no {kind} labelled {label!r} on the page"
+                      + "".join(f"; {e}" for e in seen["errors"][:2]))
+
+
+def value(w: dict, text: str) -> WidgetState:
+    """A radio button, select box or text box set to text (a radio or select box sends its option's text)."""
+    if w["options"] and text not in w["options"] and w["kind"] == "radio":
+        raise LookupError(f"{w['label']!r} has no option {text!r}")
+    return WidgetState(id=w["id"], string_value=text)
+
+
+def pressed(w: dict) -> WidgetState:
+    return WidgetState(id=w["id"], trigger_value=True)
+
+
+def notice(seen: dict, pattern: str) -> re.Match:
+    """The first notice on the page matching pattern, or an error naming what the page said instead."""
+    for body in seen["notices"]:
+        if found := re.fullmatch(pattern, body):
+            return found
+    raise LookupError(f"{seen['page']}: no notice {pattern!r}; it said {seen['notices'][:3]} "
+                      f"{seen['errors'][:2]}")
+
+
+async def protocol_answers(ws, writer: int, n: int, confirmed: list, tag: str, seen: dict) -> dict:
+    """The questionnaire answered and submitted, then "Answer for someone else" pressed, as Chromium would."""
+    if n == 0:
+        seen = await view(ws, "questionnaire")
+    radios = [w for w in seen["widgets"] if w["kind"] == "radio"]
+    states = [value(radios[0], radios[0]["options"][writer % 2]), value(radios[1], radios[1]["options"][0])]
+    for statement, radio in enumerate(radios[2:]):
+        states.append(value(radio, radio["options"][(writer + n + statement) % 5]))
+    states.append(pressed(widget(seen, "button", "Submit my answers")))
+    started = time.monotonic()
+    seen = await view(ws, "questionnaire", states=states, page_hash=seen["page_hash"])
+    notice(seen, r"Thank you: your answers are stored in round .+\.")
+    confirmed.append({"kind": "answers", "writer": writer, "n": n, "seconds": round(time.monotonic() - started, 3)})
+    again = widget(seen, "button", "Answer for someone else on this device")
+    return await view(ws, "questionnaire", states=[pressed(again)], page_hash=seen["page_hash"])
+
+
+async def protocol_action(ws, writer: int, n: int, confirmed: list, tag: str, seen: dict) -> dict:
+    """An action agreed in the meeting's form, then picked in "Update an action" and saved as done."""
+    if n == 0:
+        seen = await view(ws, "weekly_meeting")
+    title = f"{ACTION_TITLE} {tag}{writer}.{n}"
+    states = [value(widget(seen, "text_input", "What is to be done"), title),
+              value(widget(seen, "selectbox", "Owner"), f"Writer {writer}"),
+              pressed(widget(seen, "button", "Add action"))]
+    started = time.monotonic()
+    seen = await view(ws, "weekly_meeting", states=states, page_hash=seen["page_hash"])
+    action_id = int(notice(seen, r"Action #(\d+) added\.")[1])
+    confirmed.append({"kind": "action", "writer": writer, "n": n, "action_id": action_id, "title": title,
+                      "seconds": round(time.monotonic() - started, 3)})
+
+    pick = widget(seen, "selectbox", "Action", in_fragment=True)
+    seen = await view(ws, "weekly_meeting", states=[value(pick, f"#{action_id} · {title}")],
+                      fragment=pick["fragment"], page_hash=seen["page_hash"])
+    status = widget(seen, "radio", "Status", in_fragment=True)
+    save = widget(seen, "button", "Save", in_fragment=True)
+    started = time.monotonic()
+    seen = await view(ws, "weekly_meeting", states=[value(status, "Done"), pressed(save)], fragment=save["fragment"],
+                      page_hash=seen["page_hash"])
+    notice(seen, rf"Action #{action_id} saved\.")
+    confirmed.append({"kind": "closed", "writer": writer, "n": n, "action_id": action_id, "title": title,
+                      "seconds": round(time.monotonic() - started, 3)})
+    return seen
+
+
+async def protocol_writer(url: str, number: int, more, confirmed: list, failures: list, tag: str = "",
+                          think=(0, 0)) -> None:
+    """writer() without a browser: the same rounds sent as Chromium sends them (the widgets' values and the
+    button pressed, in one message per press), so a measurement prices the server, not the browser drawing
+    beside it on the same cores. think = (least, most) seconds between presses, as a person takes."""
+    address = url.replace("http", "ws", 1) + "/_stcore/stream"
+    write = protocol_answers if number % 2 == 0 else protocol_action
+    try:
+        async with websockets.connect(address, subprotocols=["streamlit"], max_size=None, ping_interval=None,
+                                      open_timeout=TIMEOUT_S) as ws:
+            n, seen = 0, None
+            while more(n):
+                seen = await write(ws, number, n, confirmed, tag, seen)
+                n += 1
+                await asyncio.sleep(random.uniform(*think))
+    except asyncio.CancelledError:
+        raise
+    except Exception as e:
+        failures.append(f"writer {number}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+
+
 def chromium_missing() -> str | None:
     """Why the writers cannot run here, or None."""
     return None if CHROMIUM.exists() else f"no Chromium at {CHROMIUM} (apt-get install chromium)"
@@ -231,7 +350,8 @@ def chromium_missing() -> str | None:
 
 async def load(url: str, readers: int, writers: int = 0, *, seconds: float | None = None, ramp: float = 0,
                rounds: int | None = None, min_seconds: float = 0, think=THINK_S, tag: str = "",
-               artefacts: Path | None = None, kill_pid: int | None = None, kill_after: int = 10) -> dict:
+               artefacts: Path | None = None, kill_pid: int | None = None, kill_after: int = 10,
+               browsers: bool = True) -> dict:
     """Readers and writers on the server at url at once; its figures (figures()) with every write confirmed.
 
     With seconds, a fixed measuring time after `ramp` seconds in which the readers arrive one by one, each
@@ -241,7 +361,8 @@ async def load(url: str, readers: int, writers: int = 0, *, seconds: float | Non
     WRITE_GRACE_S more, then its writer is stopped (writers_cut counts them: a write stored without its
     confirmation is no loss). Without seconds, writers make `rounds` rounds each and readers read until they
     are done and min_seconds have passed (two pages at least). With kill_pid, that process is killed with
-    SIGKILL once kill_after writes are confirmed, and every session stops where it was."""
+    SIGKILL once kill_after writes are confirmed, and every session stops where it was. Writers are Chromium tabs,
+    or with browsers=False sessions sending what those tabs send (protocol_writer)."""
     views, confirmed, failures = [], [], []
     writers_done = asyncio.Event()
     started = time.monotonic()
@@ -261,7 +382,9 @@ async def load(url: str, readers: int, writers: int = 0, *, seconds: float | Non
 
     async def reading_and_writing(browser):
         nonlocal killed_at
-        writing = [asyncio.create_task(writer(browser, url, n, more_rounds, confirmed, failures, tag, artefacts))
+        writing = [asyncio.create_task(writer(browser, url, n, more_rounds, confirmed, failures, tag, artefacts)
+                                       if browser else
+                                       protocol_writer(url, n, more_rounds, confirmed, failures, tag))
                    for n in range(writers)]
         reading = [asyncio.create_task(reader(url, n, views, more_views, think, random.uniform(0, ramp)))
                    for n in range(readers)]
@@ -289,7 +412,7 @@ async def load(url: str, readers: int, writers: int = 0, *, seconds: float | Non
             outcomes = await asyncio.gather(*reading, return_exceptions=True)
         failures.extend(f"reader {n}: {type(o).__name__}: {o}" for n, o in enumerate(outcomes) if o is not None)
 
-    if writers:
+    if writers and browsers:
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             try:
@@ -303,6 +426,10 @@ async def load(url: str, readers: int, writers: int = 0, *, seconds: float | Non
               "began_utc": began_utc.isoformat(), "ended_utc": utc_now().isoformat(),
               "seconds": round(time.monotonic() - started, 1)}
     result["errors"] = len(result["page_view_errors"]) + len(failures)
+    # a protocol writer times each write, from pressing the button to the page saying it was stored
+    writes = sorted(c["seconds"] for c in confirmed if "seconds" in c)
+    result["median_write_s"] = round(statistics.median(writes), 3) if writes else None
+    result["slowest_write_s"] = writes[-1] if writes else None
     return result
 
 

@@ -23,7 +23,8 @@ def new_round_form() -> None:
         st.caption("A round collects one set of answers, usually one a quarter. Earlier rounds are closed "
                    "and kept, so you can see the trend.")
         con = warehouse.shared_connection(warehouse.configured_path())
-        name = st.text_input("Name of the new round", value=assessment.suggested_round(con), key="new_round_name")
+        name = st.text_input("Name of the new round", value=assessment.suggested_round(
+            con, taken=set(dashboard.query("assessment_rounds", {})["round_id"])), key="new_round_name")
         if st.button("Open the round", key="open_round", icon=":material/add:"):
             try:
                 st.session_state["opened_round"] = assessment.open_round(con, dashboard.person(), name)

@@ -595,7 +595,8 @@ def checkout_warehouse(folder: Path, source: Path, size, as_of: datetime, work: 
 def load_row(figures: dict) -> dict:
     """A load's figures as the results keep them: the counts, not every view and write."""
     kept = ("readers", "writers", "think_s", "page_views", "views_before", "views_per_s", "median_view_s", "p95_view_s",
-            "slowest_view_s", "slowest_page", "errors", "per_page", "writers_cut", "seconds")
+            "slowest_view_s", "slowest_page", "errors", "per_page", "writers_cut", "seconds", "median_write_s",
+            "slowest_write_s")
     row = {key: figures[key] for key in kept if key in figures}
     row["error_samples"] = (figures.get("page_view_errors", []) + figures.get("failures", []))[:5]
     return row
@@ -778,13 +779,16 @@ def load_markdown(load: dict) -> list[str]:
              f"Sessions on a running app, each configuration measured for {load['seconds']:g} s, one after another "
              "on one app per setup (its caches warm, as a running server's are), each setup on its own copy of the "
              "warehouse. A reading session speaks Streamlit's WebSocket protocol as a browser tab does and stays "
-             f"{t0:g} to {t1:g} s on a page; a writing session is a Chromium tab answering the questionnaire or "
-             "adding and closing actions without a pause. A page view is timed from asking for the page to the "
-             "end of its script. The sessions arrive over one average pause before the measured time (their "
+             f"{t0:g} to {t1:g} s on a page; a writing session answers the questionnaire or adds and closes "
+             "actions without a pause, sending what a Chromium tab sends (the widgets' values and the button "
+             "pressed, a message a press; `load.protocol_writer`), so the machine's cores are the app's and not "
+             "a browser's drawing beside it (the end-to-end tests write with Chromium itself). A page view is "
+             "timed from asking for the page to the end of its script; a write, from pressing the button to the "
+             "page saying it is stored. The sessions arrive over one average pause before the measured time (their "
              "first views, which open them, are not timed); page views per second count the views finished "
              f"within the {load['seconds']:g} s. "
-             f"\"Served\" is `python -m handshake serve --workers {load['workers']}`. The sessions and Chromium run "
-             "on the same machine as the app. Times in seconds.", ""]
+             f"\"Served\" is `python -m handshake serve --workers {load['workers']}`. The sessions run on the same "
+             "machine as the app. Times in seconds.", ""]
     lines += [f"Note: {note}" for note in load["notes"]] + ([""] if load["notes"] else [])
     lines += load_targets(load)
     for size, measured in load["sizes"].items():
@@ -792,12 +796,15 @@ def load_markdown(load: dict) -> list[str]:
         title = ("the default demo" if size == "default" else f"{int(size):,}-lead demo" if size.isdigit()
                  else f"warehouse {size}")
         lines += [f"### {measured['leads']:,} leads ({title})", "",
-                  "| reading | writing | setup | page views/s | median | p95 | slowest | errors | writes confirmed / stored |",
-                  "|---:|---:|---|---:|---:|---:|---:|---:|---|"]
+                  "| reading | writing | setup | page views/s | median | p95 | slowest | errors | writes confirmed / stored "
+                  "| a write: median (slowest) |",
+                  "|---:|---:|---|---:|---:|---:|---:|---:|---|---:|"]
 
         def line(reading, writing, label, r):
             w = r.get("writes")
             slowest_page = f" ({r['slowest_page']})" if r.get("slowest_page") else ""
+            write_time = ("–" if r.get("median_write_s") is None else
+                          f"{seconds(r['median_write_s'])} ({seconds(r['slowest_write_s'])})")
             written = "–" if not w else (f"{w['confirmed']} / {w['stored']}"
                                          + (f", **{w['lost']} lost**" if w["lost"] else "")
                                          + (f", **{w['doubled']} doubled**" if w["doubled"] else "")
@@ -806,7 +813,7 @@ def load_markdown(load: dict) -> list[str]:
             lines.append(f"| {reading} | {writing} | {label} | {r['views_per_s']:g} | {seconds(r['median_view_s'])} | "
                          f"{seconds(r['p95_view_s'])} | {seconds(r['slowest_view_s'])}"
                          f"{slowest_page} | {r['errors']} | "
-                         f"{written} |")
+                         f"{written} | {write_time} |")
 
         for label, s in setups.items():
             if s.get("alone"):

@@ -3,7 +3,7 @@ section against a real server."""
 
 from datetime import datetime
 
-from handshake import access, actions, assessment, bench, warehouse
+from handshake import access, actions, assessment, bench, demo, warehouse
 from handshake import load as load_module
 
 
@@ -58,29 +58,38 @@ def test_slow_evidence_computations_fail_their_own_target():
 
 # ---- the load section, against a real server
 
-def test_the_load_section_measures_each_setup_of_a_real_server_on_the_seed(seed_warehouse, tmp_path):
+def test_the_load_section_measures_each_setup_of_a_real_server_on_a_small_demo(tmp_path):
     """One reading session for a few seconds on each setup (`streamlit run app.py`, and `python -m handshake
-    serve`) over the seed warehouse: the figures have their shape, pages were drawn and none failed. Times are
-    never asserted: the machine decides them."""
-    load = bench.load_benchmark(sizes=("seed",), readers=(1,), writers=(0,), seconds=3, think=(0.5, 1), capacity=2,
-                                alone_rounds=1, warehouses={"seed": seed_warehouse}, work=tmp_path / "load",
+    serve`) over a demo of 1,000 leads up to today (the meeting lists an action agreed today), alone and beside two writing sessions (one answering the questionnaire, one
+    adding and closing actions, as a browser tab sends them): the figures have their shape, pages were drawn,
+    none failed, and every write confirmed is stored once. Times are never asserted: the machine decides them."""
+    small = demo.generate(tmp_path / "small.duckdb", leads=1000)
+    load = bench.load_benchmark(sizes=("seed",), readers=(1,), writers=(0, 2), seconds=3, think=(0.5, 1), capacity=2,
+                                alone_rounds=1, warehouses={"seed": small}, work=tmp_path / "load",
                                 progress=lambda line: None)
     measured = load["sizes"]["seed"]
-    assert measured["leads"] == 11  # tests/seed.sql's eleven leads
+    assert measured["leads"] == 1000
     assert list(measured["setups"]) == ["one process", "served, 2 workers"] and load["notes"] == []
     for setup in measured["setups"].values():
         assert setup["alone"]["page_views"] == 12 and setup["alone"]["errors"] == 0  # every page once, unhurried
         assert set(setup["alone"]["per_page"]) == {page or "overview" for page in load_module.READ_PAGES}
-        (row,) = setup["rows"]
+        row, written = setup["rows"]
         assert (row["readers"], row["writers"], row["errors"]) == (1, 0, 0)
         assert row["page_views"] > 0 and row["error_samples"] == []
         assert row["median_view_s"] <= row["p95_view_s"] <= row["slowest_view_s"]
-        assert "writes" not in row  # nobody wrote
+        assert "writes" not in row and row["median_write_s"] is None  # nobody wrote
+        assert (written["readers"], written["writers"], written["errors"]) == (1, 2, 0), written["error_samples"]
+        # each writer's first round: answers (1), or an action added (1) and closed (1)
+        w = written["writes"]
+        assert w["confirmed"] >= 3 and w["stored"] == w["confirmed"] + w["unconfirmed"]
+        assert (w["lost"], w["doubled"]) == (0, 0)
+        assert 0 < written["median_write_s"] <= written["slowest_write_s"]
         assert setup["capacity"]["readers"] == 2 and setup["capacity"]["page_views"] > 0
         assert setup["capacity"]["errors"] == 0
     text = "\n".join(bench.load_markdown(load))
     for label in measured["setups"]:
         assert f"| 1 | 0 | {label} |" in text and f"| 2, no pause | 0 | {label} |" in text
+        assert f"| 1 | 2 | {label} |" in text
     assert not list((tmp_path / "load").glob("*.duckdb"))  # each setup's copy of the warehouse removed after
 
 

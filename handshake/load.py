@@ -2,8 +2,10 @@
 
 Reading sessions speak Streamlit's own WebSocket protocol (what a browser tab sends: run this page, then read
 every element the script draws), one page after another with a person's pause between them. Writing sessions
-are Chromium tabs (Debian's, through Playwright) answering the questionnaire and adding and closing the
-meeting's actions; a write counts as confirmed only once its success message is on the writer's screen.
+answer the questionnaire and add and close the meeting's actions, either as Chromium tabs (Debian's, through
+Playwright: the end-to-end tests) or speaking the protocol as those tabs do (protocol_writer: the benchmark,
+which should price the server and not a browser drawing beside it); a write counts as confirmed only once its
+success message is on the writer's screen.
 
 load() runs them and returns its figures: each page view's seconds, page views per second, the median, 95th
 percentile and slowest view, the errors, and the writes confirmed. stored_writes() then reads the warehouse

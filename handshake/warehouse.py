@@ -323,10 +323,9 @@ def change_settings(con, by: access.Person, timezone: str | None = None, currenc
                 cur.execute("delete from meta where key = $key", {"key": key})
         if timezone is not None:
             if schema_version(cur) >= KEYED_SINCE:
-                # the leads' local days move with the zone (kept in the order of schema 8, as the table is)
-                days = ", ".join(f"local_date({time}) as {day}" for time, day in LOCAL_DAYS.items())
-                cur.execute(f"create or replace table lead_facts as select * replace ({days}) from lead_facts "
-                            f"order by {LEAD_FACTS_ORDER}")
+                # the leads' local days (schema 15) move with the zone
+                cur.execute("update lead_facts set " + ", ".join(f"{day} = local_date({time})"
+                                                                 for time, day in LOCAL_DAYS.items()))
             refresh_rollups(cur)  # their days are the organisation's days
 
 

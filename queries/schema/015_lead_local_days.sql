@@ -25,8 +25,8 @@ from lead_facts_of(leads_in, follow_ups_in, opportunities_in);
 
 create or replace view lead_facts_live as from stored_lead_facts_of('leads', 'follow_ups', 'opportunities');
 
--- the stored facts are current: only the days are added (in the order they are kept, schema 8)
-create or replace table lead_facts as
-select *, local_date(mql_at) as mql_local_date, local_date(created_at) as created_local_date,
-from lead_facts
-order by mql_at nulls last, created_at;
+-- the stored facts are current: only their days are added (in place, which keeps their order and took 2 s at ten
+-- million leads where rewriting the table took 35 s)
+alter table lead_facts add column mql_local_date date;
+alter table lead_facts add column created_local_date date;
+update lead_facts set mql_local_date = local_date(mql_at), created_local_date = local_date(created_at);

@@ -393,6 +393,8 @@ GROWTH = 3  # page time from 1,000,000 to 10,000,000 leads
 PANDAS_SPEED, PANDAS_MEMORY = 10, 0.25
 SERVER_PEAK_MB = 1536
 FIRST_PAGE_S = 5
+# 1,000 changed leads written (write_cost), by warehouse size
+WRITE_S = {"1000000": 0.5, "10000000": 2}
 
 
 def targets(result: dict) -> list[str]:
@@ -404,7 +406,8 @@ def targets(result: dict) -> list[str]:
     rows = []
 
     def check(what, figure, met):
-        rows.append(f"| {what} | {figure} | {'met' if met else '**not met**'} |")
+        """met: True, False, or None when the run did not measure all that the target names."""
+        rows.append(f"| {what} | {figure} | {'not measured' if met is None else 'met' if met else '**not met**'} |")
 
     worst = max(((p["miss"]["median_s"], name) for r in (largest["pages"], largest["pages_filtered"])
                  for name, p in r.items()))
@@ -425,6 +428,12 @@ def targets(result: dict) -> list[str]:
         cost = pages[EVIDENCE_LEADS]["evidence"]["total"]["median_s"]
         check(f"the Evidence page's computations, {int(EVIDENCE_LEADS):,} leads (≤ {EVIDENCE_S} s)", f"{cost:.2f} s",
               cost <= EVIDENCE_S)
+    written = {leads: pages[leads]["write"]["median_s"] for leads in WRITE_S if "write" in pages.get(leads, {})}
+    if written:
+        check("1,000 changed leads written: " + ", ".join(f"≤ {s:g} s at {int(n):,} leads" for n, s in WRITE_S.items()),
+              ", ".join(f"{written[n]:.2f} s at {int(n):,}" if n in written else f"{int(n):,} not measured"
+                        for n in WRITE_S),
+              False if any(written[n] > WRITE_S[n] for n in written) else True if len(written) == len(WRITE_S) else None)
     peak = largest["app_process"]["peak_rss_after_every_page_mb"]
     check(f"app process after every page, {largest['leads']:,} leads (≤ {SERVER_PEAK_MB:,} MB)", f"{peak:,} MB",
           peak <= SERVER_PEAK_MB)

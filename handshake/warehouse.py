@@ -322,6 +322,10 @@ def change_settings(con, by: access.Person, timezone: str | None = None, currenc
             elif value == "":
                 cur.execute("delete from meta where key = $key", {"key": key})
         if timezone is not None:
+            if schema_version(cur) >= KEYED_SINCE:
+                # the leads' local days (schema 15) move with the zone
+                cur.execute("update lead_facts set " + ", ".join(f"{day} = local_date({time})"
+                                                                 for time, day in LOCAL_DAYS.items()))
             refresh_rollups(cur)  # their days are the organisation's days
 
 
@@ -360,7 +364,9 @@ def timezone_shift(con, zone: str) -> str | None:
 
 LISTED_IDS = 10_000  # up to this many changed leads are refreshed by the days and groups they touched
 LEAD_FACTS_ORDER = "mql_at nulls last, created_at"  # a period's MQLs side by side (schema 8)
-KEYED_SINCE = 14  # the schema whose macros let a write rebuild only what it touched
+# the schema whose macros (14) and stored local days (15) let a write rebuild only what it touched: before it, every
+# write rebuilds each rollup whole
+KEYED_SINCE = 15
 
 
 def refresh_lead_facts(cur, leads: str | None = None, params: dict | None = None, deals: str | None = None,
@@ -401,7 +407,7 @@ def refresh_lead_facts(cur, leads: str | None = None, params: dict | None = None
         cur.execute(f"create or replace temp table old_facts as select {columns} "
                     "from lead_facts where lead_id in (select lead_id from refreshed_leads)")
         recompute_facts(cur, version, copies=True)
-        refresh_rollups_touched(cur, version, columns, revenue_before)
+        refresh_rollups_touched(cur, version, revenue_before)
     for table in ("refreshed_leads", "refreshed_deals", "old_facts", "new_facts", "flipped"):
         cur.execute(f"drop table if exists {table}")
 
@@ -418,7 +424,7 @@ def recompute_facts(cur, version: int, copies: bool) -> None:
             cur.execute(f"create or replace temp table facts_{table} as "
                         f"select * from {table} where lead_id in (select lead_id from refreshed_leads)")
         cur.execute("create or replace temp table new_facts as "
-                    "from lead_facts_of('facts_leads', 'facts_follow_ups', 'facts_opportunities')")
+                    "from stored_lead_facts_of('facts_leads', 'facts_follow_ups', 'facts_opportunities')")
         cur.execute(f"insert into lead_facts select * from new_facts order by {LEAD_FACTS_ORDER}")
         for table in ("leads", "follow_ups", "opportunities"):
             cur.execute(f"drop table facts_{table}")
@@ -453,6 +459,8 @@ ROLLUPS = {"mql_daily": ("mql_date", 7), "created_daily": ("created_date", 7), "
 # its rows: a write rebuilds the rows of the keys its leads had before and have after
 LEAD_ROLLUPS = {"mql_daily": "mql_at", "created_daily": "created_at", "first_touch_daily": "mql_at",
                 "attempts_daily": "mql_at", "evidence_daily": "mql_at"}
+# the column of lead_facts (schema 15) holding the local day of each of those times
+LOCAL_DAYS = {"mql_at": "mql_local_date", "created_at": "created_local_date"}
 SAME_GROUP = "a.segment is not distinct from b.segment and a.region is not distinct from b.region " \
              "and a.source is not distinct from b.source"
 
@@ -466,47 +474,37 @@ def refresh_rollups(cur) -> None:
             cur.execute(f"create or replace table {table} as select * from {table}_live order by {order}")
 
 
-def refresh_rollups_touched(cur, version: int, columns: str, revenue_before: str | None = None) -> None:
+def refresh_rollups_touched(cur, version: int, revenue_before: str | None = None) -> None:
     """Rebuild the rollup rows that the leads of refreshed_leads (old_facts before, new_facts after) and flipped, and
     the deals of refreshed_deals touched. A row of a rollup of leads belongs to one (day, segment, region, source):
     those of the leads' keys are grouped again from a copy of just the leads with those keys. Untouched rows stay."""
     times = sorted(set(LEAD_ROLLUPS.values()))
     for time in times:
+        day = LOCAL_DAYS[time]
         cur.execute(
             f"""
             create or replace temp table keys_{time} as
-            select distinct local_date({time}) as day, segment, region, source
-            from (select {time}, segment, region, source from old_facts
-                union all select {time}, segment, region, source from new_facts
-                union all select {time}, segment, region, source from lead_facts
+            select distinct {day} as day, segment, region, source
+            from (select {day}, segment, region, source from old_facts
+                union all select {day}, segment, region, source from new_facts
+                union all select {day}, segment, region, source from lead_facts
                     where lead_id in (select lead_id from flipped))
-            where {time} is not null
+            where {day} is not null
             """)
-    # the leads of those keys: a local day is its UTC day or one either side, and the UTC day is cheap to compare
-    # where the local one costs a time zone conversion per lead; the columns the rollups read, not all 50
-    near = "c.segment is not distinct from d.segment and c.region is not distinct from d.region " \
-           "and c.source is not distinct from d.source"
-    of_keys = [f"""
-        select a.lead_id from (
-            select c.lead_id, c.{time}, c.segment, c.region, c.source from lead_facts c
-            semi join (select day + shift as near_day, segment, region, source
-                       from keys_{time}, (values (-1), (0), (1)) s(shift)) d
-                on c.{time}::date = d.near_day and {near}
-        ) a
-        semi join keys_{time} b on local_date(a.{time}) = b.day and {SAME_GROUP}""" for time in times]
-    cur.execute(f"create or replace temp table group_facts as select {columns} from lead_facts "
-                f"where lead_id in ({' union '.join(of_keys)})")
+        # the leads of those keys, found by the local days lead_facts stores, with the columns these rollups read:
+        # copying more columns of ten million leads cost more than finding the rows
+        read = rollup_columns(cur, version, [t for t, by in LEAD_ROLLUPS.items() if by == time], days=False)
+        cur.execute(f"create or replace temp table group_facts_{time} as select {read} from lead_facts a "
+                    f"semi join keys_{time} b on a.{day} = b.day and {SAME_GROUP}")
     for table, time in LEAD_ROLLUPS.items():
         day, since = ROLLUPS[table]
         if version < since:
             continue
         cur.execute(f"delete from {table} a using keys_{time} b where a.{day} = b.day and {SAME_GROUP}")
-        # group_facts also holds leads of neighbouring days: only the groups of the touched keys are whole
-        cur.execute(f"insert into {table} select a.* from {table}_of('group_facts') a "
-                    f"semi join keys_{time} b on a.{day} = b.day and {SAME_GROUP}")
+        cur.execute(f"insert into {table} from {table}_of('group_facts_{time}')")
     for time in times:
         cur.execute(f"drop table keys_{time}")
-    cur.execute("drop table group_facts")
+        cur.execute(f"drop table group_facts_{time}")
     # stage_evidence is one row of counts over every lead: the changed leads' counts before are taken off, after added
     counts = [r[0] for r in cur.execute("describe stage_evidence").fetchall()]
     cur.execute(f"update stage_evidence set {', '.join(f'{c} = stage_evidence.{c} + d.{c}' for c in counts)} "
@@ -515,19 +513,23 @@ def refresh_rollups_touched(cur, version: int, columns: str, revenue_before: str
     refresh_deals_touched(cur, revenue_before)
 
 
-_rollup_columns: dict[int, str] = {}
+_rollup_columns: dict[tuple, str] = {}
 
 
-def rollup_columns(cur, version: int) -> str:
-    """The columns of lead_facts that the rollup macros of schema 14 read (named in their text; a name only in a
-    comment costs a column, never a wrong row): the copies of a few leads' facts need these alone."""
-    if version not in _rollup_columns:
+def rollup_columns(cur, version: int, rollups=(*LEAD_ROLLUPS, "stage_evidence"), days: bool = True) -> str:
+    """The columns of lead_facts that the macros of these rollups (schema 14) read (named in their text; a name only
+    in a comment costs a column, never a wrong row), and the local days unless days=False: the copies of a few leads'
+    facts, or of the leads of a few days and groups, need these alone. At ten million leads each column copied from
+    every lead costs about 20 ms."""
+    key = (version, tuple(rollups), days)
+    if key not in _rollup_columns:
         text = " ".join(r[0] for r in cur.execute(
             "select macro_definition from duckdb_functions() where list_contains($names, function_name)",
-            {"names": [f"{t}_of" for t in [*LEAD_ROLLUPS, "stage_evidence"]]}).fetchall())
-        _rollup_columns[version] = ", ".join(
-            c for c, *_ in cur.execute("describe lead_facts").fetchall() if re.search(rf"\b{c}\b", text))
-    return _rollup_columns[version]
+            {"names": [f"{t}_of" for t in rollups]}).fetchall())
+        _rollup_columns[key] = ", ".join(
+            c for c, *_ in cur.execute("describe lead_facts").fetchall()
+            if re.search(rf"\b{c}\b", text) or days and c in LOCAL_DAYS.values())
+    return _rollup_columns[key]
 
 
 def refresh_deals_touched(cur, revenue_before: str | None) -> None:

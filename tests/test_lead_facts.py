@@ -159,3 +159,31 @@ def test_a_touch_moved_to_another_lead_changes_the_facts_of_both(empty_warehouse
             == [(1, 0, None), (2, 1, 2.0)]
     finally:
         con.close()
+
+
+def test_the_stored_local_days_move_with_the_organisation_time_zone(empty_warehouse, tmp_path):
+    """Schema 15 keeps each lead's local days, by which a write finds the rollup rows to rebuild: a new zone moves
+    them, and the next write rebuilds the day its lead is in there."""
+    run(empty_warehouse, "lead_id,created_at,mql_at,region\nA,2026-03-02 09:00,2026-03-02 23:30,DACH\n", "leads",
+        tmp_path)
+    con = warehouse.open_warehouse(empty_warehouse)
+    try:
+        days = "select lead_id, created_local_date, mql_local_date from lead_facts order by lead_id"
+        assert con.execute(days).fetchall() == [(1, date(2026, 3, 2), date(2026, 3, 2))]  # UTC
+        warehouse.set_timezone(con, "Europe/Berlin", by=ADMIN)
+        # 23:30 UTC on 2 March is 00:30 on 3 March in Berlin (UTC+1 in winter); 09:00 UTC is 10:00 the same day
+        assert con.execute(days).fetchall() == [(1, date(2026, 3, 2), date(2026, 3, 3))]
+        assert differences(con) == (0, 0, 1)
+    finally:
+        con.close()
+    # B, whose times are now read in Berlin: created late on 2 March, an MQL at midnight, in A's day and group
+    run(empty_warehouse, "lead_id,created_at,mql_at,region\nB,2026-03-02 23:00,2026-03-03 00:00,DACH\n", "leads",
+        tmp_path)
+    con = warehouse.open_warehouse(empty_warehouse)
+    try:
+        assert con.execute(days).fetchall() == [(1, date(2026, 3, 2), date(2026, 3, 3)),
+                                                (2, date(2026, 3, 2), date(2026, 3, 3))]
+        assert con.execute("select mql_date, mql_count from mql_daily").fetchall() == [(date(2026, 3, 3), 2)]  # A and B
+        assert differences(con) == (0, 0, 2)
+    finally:
+        con.close()

@@ -356,6 +356,15 @@ def write_cost(path: Path, runs: int, whole: bool = True) -> dict:
         con.close()
 
 
+def write_benchmark(sizes, runs: int, progress=print) -> dict:
+    """write_cost alone on the demo of each size (the pages section measures it with everything else)."""
+    measured = {}
+    for leads in sizes:
+        measured[str(leads)] = {"leads": leads, **write_cost(demo_warehouse(leads, progress), runs)}
+        progress(f"{leads:,} leads: 1,000 changed leads written in {measured[str(leads)]['median_s']:.2f} s")
+    return measured
+
+
 def evidence_cost(path: Path, runs: int) -> dict:
     """The Evidence page's computations on a cache miss: its two queries (the window's MQLs counted), then the
     estimates from those counts (handshake/evidence.py, bootstrap included), each timed on its own."""
@@ -428,7 +437,9 @@ def targets(result: dict) -> list[str]:
         cost = pages[EVIDENCE_LEADS]["evidence"]["total"]["median_s"]
         check(f"the Evidence page's computations, {int(EVIDENCE_LEADS):,} leads (≤ {EVIDENCE_S} s)", f"{cost:.2f} s",
               cost <= EVIDENCE_S)
-    written = {leads: pages[leads]["write"]["median_s"] for leads in WRITE_S if "write" in pages.get(leads, {})}
+    # the write section when the run has one (measured alone, perhaps later than the pages)
+    writes = result.get("write") or {leads: pages[leads]["write"] for leads in pages if "write" in pages[leads]}
+    written = {leads: writes[leads]["median_s"] for leads in WRITE_S if leads in writes}
     if written:
         check("1,000 changed leads written: " + ", ".join(f"≤ {s:g} s at {int(n):,} leads" for n, s in WRITE_S.items()),
               ", ".join(f"{written[n]:.2f} s at {int(n):,}" if n in written else f"{int(n):,} not measured"
@@ -929,6 +940,17 @@ def markdown(result: dict) -> str:
                   f"{k['pandas']['peak_rss_mb']:,} MB |", "",
                   f"Handshake is **{k['speed_ratio']}x** faster and uses **{k['memory_ratio']:.0%}** of the pandas "
                   "process's peak memory.", ""]
+    if result.get("write"):
+        lines += ["## Write cost", "", "A write of 1,000 leads picked at random recomputes their stored facts and the "
+                  "rollup rows of the days and groups they are in, in one transaction; before schema 14 every write "
+                  "rebuilt every rollup whole. Medians (min–max) in milliseconds, and the processor time of every "
+                  "thread.", "", "| leads | the write | processor | rebuilding every rollup whole | processor |",
+                  "|---:|---:|---:|---:|---:|"]
+        for size, w in result["write"].items():
+            whole = w.get("whole")
+            lines.append(f"| {int(size):,} | {ms(w)} | {w['cpu_median_s'] * 1000:,.0f} | "
+                         + (f"{ms(whole)} | {whole['cpu_median_s'] * 1000:,.0f} |" if whole else "– | – |"))
+        lines.append("")
     if "import" in result:
         i = result["import"]
         lines += ["## Import", "", f"A {i['rows']:,}-row canonical leads CSV ({i['csv_mb']} MB) into an empty warehouse: "
@@ -948,11 +970,11 @@ def ms(s: dict) -> str:
 
 # the sections a run may leave out, kept from the results before it so one section can be measured again alone
 CARRIED = {"default_demo_app": "the default demo's first page", "pages": "the pages", "import": "the import",
-           "load": "the load"}
+           "load": "the load", "write": "the write cost"}
 
 
 def run(sizes=SIZES, runs: int = 5, import_rows: int = 1_000_000, progress=print, load: dict | None = None,
-        results_dir: Path = RESULTS_DIR) -> dict:
+        results_dir: Path = RESULTS_DIR, write_sizes=()) -> dict:
     """Every section asked for, written to results_dir as results.json and results.md; a section not measured
     this time is kept from the results already there. load: load_benchmark's arguments, None to leave it out."""
     result = {"ran_at": datetime.now().strftime("%Y-%m-%d %H:%M"), "runs": runs,
@@ -964,6 +986,8 @@ def run(sizes=SIZES, runs: int = 5, import_rows: int = 1_000_000, progress=print
         result["pages"] = pages_benchmark(sizes, runs, progress)
     if import_rows:
         result["import"] = import_benchmark(import_rows, min(runs, 3), progress)
+    if write_sizes:
+        result["write"] = write_benchmark(write_sizes, runs, progress)
     if load is not None:
         result["load"] = load_benchmark(**load, progress=progress)
     result["peak_rss_mb"] = round(peak_rss_mb())

@@ -96,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--runs", type=int, default=5, help="runs per measurement; medians are reported (default 5)")
     b.add_argument("--import-rows", type=int, default=1_000_000,
                    help="rows of the generated leads CSV for the import benchmark (default 1,000,000; 0 skips it)")
+    b.add_argument("--write-sizes", default="", metavar="SIZES",
+                   help="demo sizes in leads, comma-separated, at which to measure only the write of 1,000 changed "
+                        "leads (the pages section measures it too), e.g. 1000000,10000000")
     bench.add_load_arguments(b)
 
     v = commands.add_parser(
@@ -372,6 +375,7 @@ def describe_import(report, dry_run: bool) -> str:
 def run_bench(args) -> int:
     sizes = [int(n) for n in args.sizes.split(",") if n.strip() and int(n)]
     result = bench.run(sizes, args.runs, args.import_rows, progress=lambda line: print(line, file=sys.stderr),
-                       load=bench.load_options(args))
+                       load=bench.load_options(args),
+                       write_sizes=[int(n) for n in args.write_sizes.split(",") if n.strip() and int(n)])
     print(bench.markdown(result))
     return 0

@@ -248,10 +248,11 @@ async def writer(browser, url: str, number: int, more, confirmed: list, failures
 
 # ---- writing as a browser tab speaks it
 
-def widget(seen: dict, kind: str, label: str, in_fragment: bool = False) -> dict:
-    """The widget of that kind and label the last run drew (in a fragment, or outside every fragment)."""
+def widget(seen: dict, kind: str, label: str, in_fragment: bool | None = None) -> dict:
+    """The first widget of that kind and label the last run drew (in a fragment, or outside every fragment, when
+    in_fragment says which)."""
     for w in seen["widgets"]:
-        if w["kind"] == kind and w["label"] == label and bool(w["fragment"]) == in_fragment:
+        if w["kind"] == kind and w["label"] == label and in_fragment in (None, bool(w["fragment"])):
             return w
     raise LookupError(f"{seen['page']}: no {kind} labelled {label!r} on the page"
                       + "".join(f"; {e}" for e in seen["errors"][:2]))
@@ -299,8 +300,9 @@ async def protocol_action(ws, writer: int, n: int, confirmed: list, tag: str, se
     if n == 0:
         seen = await view(ws, "weekly_meeting")
     title = f"{ACTION_TITLE} {tag}{writer}.{n}"
-    states = [value(widget(seen, "text_input", "What is to be done"), title),
-              value(widget(seen, "selectbox", "Owner"), f"Writer {writer}"),
+    # the form to update an action has a "What is to be done" too, in a fragment since issue 21 and after this one
+    states = [value(widget(seen, "text_input", "What is to be done", in_fragment=False), title),
+              value(widget(seen, "selectbox", "Owner", in_fragment=False), f"Writer {writer}"),
               pressed(widget(seen, "button", "Add action"))]
     started = time.monotonic()
     seen = await view(ws, "weekly_meeting", states=states, page_hash=seen["page_hash"])
@@ -308,11 +310,11 @@ async def protocol_action(ws, writer: int, n: int, confirmed: list, tag: str, se
     confirmed.append({"kind": "action", "writer": writer, "n": n, "action_id": action_id, "title": title,
                       "seconds": round(time.monotonic() - started, 3)})
 
-    pick = widget(seen, "selectbox", "Action", in_fragment=True)
+    pick = widget(seen, "selectbox", "Action")
     seen = await view(ws, "weekly_meeting", states=[value(pick, f"#{action_id} · {title}")],
                       fragment=pick["fragment"], page_hash=seen["page_hash"])
-    status = widget(seen, "radio", "Status", in_fragment=True)
-    save = widget(seen, "button", "Save", in_fragment=True)
+    status = widget(seen, "radio", "Status")
+    save = widget(seen, "button", "Save")
     started = time.monotonic()
     seen = await view(ws, "weekly_meeting", states=[value(status, "Done"), pressed(save)], fragment=save["fragment"],
                       page_hash=seen["page_hash"])

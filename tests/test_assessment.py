@@ -264,3 +264,12 @@ def test_results_page_shows_the_demo_rounds_and_flags_gaps(monkeypatch, demo_war
     shown = {m.label: m.value for m in at.metric}
     assert shown["Self-assessed stage"] == "Aligned"
     assert "Homburg and Jensen" in "\n".join(c.value for c in at.caption)
+
+
+def test_a_new_round_is_offered_a_name_not_taken(monkeypatch, demo_warehouses):
+    at = open_app(monkeypatch, demo_warehouses["aligned"], "pages/assessment_results.py")
+    assert_clean(at)
+    taken = set(queries.run(warehouse.shared_connection(demo_warehouses["aligned"]), "assessment_rounds")["round_id"])
+    offered = at.text_input(key="new_round_name").value
+    assert offered not in taken
+    assert offered == assessment.suggested_round(None, taken=taken)  # this quarter's name, numbered if taken

@@ -28,6 +28,10 @@ from handshake.formats import fmt, readable
 MARKETING_COLOUR = "#0F7B8A"
 SALES_COLOUR = "#E0702B"
 NEUTRAL_COLOUR = "#8C8C8C"
+# revenue by where its deal came from: the column, its label in a chart, its colour
+REVENUE_SOURCES = (("marketing_sourced_revenue_eur", "Marketing-sourced", MARKETING_COLOUR),
+                   ("sales_sourced_revenue_eur", "Sales-sourced", SALES_COLOUR),
+                   ("untraced_revenue_eur", "No lead (untraced)", NEUTRAL_COLOUR))
 
 _creating = threading.Lock()
 
@@ -178,17 +182,21 @@ def query(name: str, params: dict | None = None):
 def query_many(calls: list[tuple[str, dict]]) -> list:
     """Several named queries' rows, each through query()'s cache, those not cached run at once: a page's
     independent queries then take about as long as the slowest of them (see queries.run_many)."""
-    asked = [(_key(name, params), name) for name, params in calls]
-    frames = [_kept(key) for (key, _), _name in asked]
+    asked = [(*_key(name, params), name) for name, params in calls]  # (key, bound, name)
+    frames = [_kept(key) for key, _, _ in asked]
     missing = [i for i, frame in enumerate(frames) if frame is None]
+
+    def compute(i: int):
+        key, bound, name = asked[i]
+        return _compute(key, name, bound)
+
     if len(missing) < 2:
         for i in missing:
-            frames[i] = _compute(asked[i][0][0], asked[i][1], asked[i][0][1])
+            frames[i] = compute(i)
     else:
         # the threads only run queries: they draw nothing on the page, so they need no script context
         with ThreadPoolExecutor(max_workers=min(len(missing), queries.AT_ONCE)) as pool:
-            for i, frame in zip(missing, pool.map(lambda i: _compute(asked[i][0][0], asked[i][1], asked[i][0][1]),
-                                                  missing)):
+            for i, frame in zip(missing, pool.map(compute, missing)):
                 frames[i] = frame
     return [_shared_copy(frame) for frame in frames]
 
@@ -204,9 +212,12 @@ def version_of(name: str) -> int:
     key = (str(path), queries.sql(name))
     if key not in _reads:
         _reads[key] = warehouse.tables_read(con, key[1])
+    return warehouse.versions_key(_known_versions(path, con), _reads[key])
+
+
+def _known_versions(path, con) -> dict[str, int]:
     # read once a run (a page asks for every query it runs), and again after a write this process made
-    known = once_per_run(f"versions {path} {warehouse.writes_made}", lambda: warehouse.versions(con))
-    return warehouse.versions_key(known, _reads[key])
+    return once_per_run(f"versions {path} {warehouse.writes_made}", lambda: warehouse.versions(con))
 
 
 # Every session's query results, one frame per query text, parameters, warehouse and version of the tables it
@@ -321,8 +332,7 @@ _metas: dict = {}
 def _kept_meta() -> dict:
     path = warehouse.configured_path()
     con = warehouse.shared_connection(path)
-    known = once_per_run(f"versions {path} {warehouse.writes_made}", lambda: warehouse.versions(con))
-    key = (str(path), warehouse.versions_key(known, frozenset({"meta"})))
+    key = (str(path), warehouse.versions_key(_known_versions(path, con), frozenset({"meta"})))
     if key not in _metas:
         cur = con.cursor()
         try:
@@ -619,7 +629,8 @@ def accountability_list(accountable, start: date, end: date, tz: str) -> None:
 def _accountability_tables(accountable, tz: str):
     """The list's owners and rows (meeting.accountability_owners, accountability_rows), drawn up once for every
     viewer of the same list: a row at a time, they cost more than the rest of the page."""
-    return meeting.accountability_owners(accountable), meeting.accountability_rows(accountable, tz)
+    owners = meeting.accountability_owners(accountable)
+    return owners, meeting.accountability_rows(accountable, tz, owners)
 
 
 def chart(figure, key: str, **plotly_chart_args):

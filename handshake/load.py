@@ -61,6 +61,14 @@ def utc_now() -> datetime:
 
 # ---- reading
 
+def session(url: str):
+    """A browser tab's connection to the app at url (async with session(url) as ws). No keepalive pings: a browser
+    sends none either, and a busy server answers them late; a busy server also opens a session late, and a browser
+    waits for it."""
+    return websockets.connect(url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
+                              max_size=None, ping_interval=None, open_timeout=TIMEOUT_S)
+
+
 WIDGETS = ("radio", "selectbox", "text_input", "button", "date_input")
 
 
@@ -117,12 +125,8 @@ async def reader(url: str, number: int, views: list, more, think=THINK_S, first_
                  pages=READ_PAGES) -> None:
     """One session reading page after page as a browser tab would, while more(views read so far) says so,
     pausing think = (least, most) seconds on each page; the first page after first_pause seconds."""
-    address = url.replace("http", "ws", 1) + "/_stcore/stream"
     await asyncio.sleep(first_pause)
-    # no keepalive pings: a browser sends none either, and a busy server answers them late; a busy server also
-    # opens a session late, and a browser waits for it
-    async with websockets.connect(address, subprotocols=["streamlit"], max_size=None, ping_interval=None,
-                                  open_timeout=TIMEOUT_S) as ws:
+    async with session(url) as ws:
         n = 0
         while more(n):
             seen = await view(ws, pages[(number + n) % len(pages)])
@@ -329,11 +333,9 @@ async def protocol_writer(url: str, number: int, more, confirmed: list, failures
     """writer() without a browser: the same rounds sent as Chromium sends them (the widgets' values and the
     button pressed, in one message per press), so a measurement prices the server, not the browser drawing
     beside it on the same cores. think = (least, most) seconds between presses, as a person takes."""
-    address = url.replace("http", "ws", 1) + "/_stcore/stream"
     write = protocol_answers if number % 2 == 0 else protocol_action
     try:
-        async with websockets.connect(address, subprotocols=["streamlit"], max_size=None, ping_interval=None,
-                                      open_timeout=TIMEOUT_S) as ws:
+        async with session(url) as ws:
             n, seen = 0, None
             while more(n):
                 seen = await write(ws, number, n, confirmed, tag, seen)
@@ -477,10 +479,8 @@ async def warm(url: str, sessions: int = 1) -> None:
 async def alone(url: str, rounds: int = 2, pages=READ_PAGES) -> dict:
     """One session alone, without pausing: every page `rounds` times, after one round not counted (which
     opens the session and fills whatever the first viewer of a page fills). Its figures, per page included."""
-    address = url.replace("http", "ws", 1) + "/_stcore/stream"
     views = []
-    async with websockets.connect(address, subprotocols=["streamlit"], max_size=None, ping_interval=None,
-                                  open_timeout=TIMEOUT_S) as ws:
+    async with session(url) as ws:
         for page in pages:
             await view(ws, page)
         started = time.monotonic()

@@ -421,10 +421,11 @@ def accountability_owners(listed: pd.DataFrame) -> pd.DataFrame:
     ]))).reset_index(drop=True)
 
 
-def accountability_rows(listed: pd.DataFrame, tz: str) -> pd.DataFrame:
-    """The list's leads grouped as accountability_owners orders their owners, the most overdue first within
-    each; overdue in hours below 48 and in days from 48 on (formats.fmt)."""
-    order = {name: n for n, name in enumerate(accountability_owners(listed)["Owner"])}
+def accountability_rows(listed: pd.DataFrame, tz: str, owners: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The list's leads grouped as accountability_owners orders their owners (worked out here unless given), the
+    most overdue first within each; overdue in hours below 48 and in days from 48 on (formats.fmt)."""
+    owners = accountability_owners(listed) if owners is None else owners
+    order = {name: n for n, name in enumerate(owners["Owner"])}
     frame = listed.assign(owner=listed["owner_name"].fillna(NO_OWNER))
     frame = frame.assign(group=frame["owner"].map(order)).sort_values("group", kind="stable")
     rows = pd.DataFrame({

@@ -46,7 +46,6 @@ PARTS = {
 }
 SAMPLE_S = 0.001
 WARM_VIEWS = 2  # the first fills the cache (and reruns a fresh session through app.py); the second is warm
-TIMEOUT_S = 180
 
 
 def pages() -> list[str]:
@@ -210,27 +209,14 @@ def _cpu_s(pid: int) -> float | None:
 
 
 async def _view(ws, page: str) -> float:
-    """One page view as a browser tab asks for it: seconds until the script has finished; raises on an error."""
-    from streamlit.proto.BackMsg_pb2 import BackMsg
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    """One page view as a browser tab asks for it (load.view): seconds until the script has finished; raises on
+    an error."""
+    from handshake import load
 
-    ask = BackMsg()
-    ask.rerun_script.query_string = ""
-    ask.rerun_script.page_name = page
-    started = time.perf_counter()
-    await ws.send(ask.SerializeToString())
-    while True:
-        message = ForwardMsg()
-        message.ParseFromString(await asyncio.wait_for(ws.recv(), TIMEOUT_S))
-        kind = message.WhichOneof("type")
-        if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
-            if message.delta.new_element.WhichOneof("type") == "exception":
-                raise RuntimeError(f"page {page or 'overview'}: {message.delta.new_element.exception.message}")
-        elif kind == "script_finished" and message.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
-            if message.script_finished != ForwardMsg.FINISHED_SUCCESSFULLY:
-                raise RuntimeError(f"page {page or 'overview'}: the script ended "
-                                   f"{ForwardMsg.ScriptFinishedStatus.Name(message.script_finished)}")
-            return time.perf_counter() - started
+    seen = await load.view(ws, page)
+    if seen["errors"]:
+        raise RuntimeError(f"page {seen['page']}: {seen['errors'][0]}")
+    return seen["ended"] - seen["started"]
 
 
 def _records(log: Path, at_least: int) -> list[dict]:
@@ -245,7 +231,7 @@ def _records(log: Path, at_least: int) -> list[dict]:
 
 
 async def _read(url: str, log: Path, pid: int, names: list[str], runs: int) -> list[dict]:
-    import websockets
+    from handshake import load
 
     views, written = [], 0  # each view is one script run, and one record (reruns run inside it)
 
@@ -258,8 +244,7 @@ async def _read(url: str, log: Path, pid: int, names: list[str], runs: int) -> l
             raise RuntimeError(f"the server wrote {len(records)} run records for {written} page views")
         return seconds, records[-1]
 
-    async with websockets.connect(url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
-                                  max_size=None, ping_interval=None) as ws:
+    async with load.session(url) as ws:
         for page in names:
             for _ in range(WARM_VIEWS):
                 await view(page)

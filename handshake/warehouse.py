@@ -469,9 +469,14 @@ def refresh_rollups(cur) -> None:
     """Rebuild the rollup tables (schema 7 on) whole from lead_facts, deals and revenue, inside the write's transaction:
     after a write that changes every lead's day (the time zone) or most leads."""
     version = schema_version(cur)
-    for table, (order, since) in ROLLUPS.items():
+    for table, (_, since) in ROLLUPS.items():
         if version >= since:
-            cur.execute(f"create or replace table {table} as select * from {table}_live order by {order}")
+            rebuild(cur, table)
+
+
+def rebuild(cur, table: str) -> None:
+    """One rollup rebuilt whole from its "_live" view, in the order it is kept in."""
+    cur.execute(f"create or replace table {table} as select * from {table}_live order by {ROLLUPS[table][0]}")
 
 
 def refresh_rollups_touched(cur, version: int, revenue_before: str | None = None) -> None:
@@ -547,7 +552,7 @@ def refresh_deals_touched(cur, revenue_before: str | None) -> None:
         + (f" union select booked_date from {revenue_before}" if revenue_before else "")).fetchall()]
     if len(deals) > LISTED_IDS or len(days) > LISTED_IDS:
         for table in ("deal_facts", "revenue_daily"):
-            cur.execute(f"create or replace table {table} as select * from {table}_live order by {ROLLUPS[table][0]}")
+            rebuild(cur, table)
         return
     # lists of values reach inside the views (a deal's own row; a day's bookings before they are grouped)
     if deals:

@@ -90,11 +90,7 @@ def revenue_by_source_chart(monthly, cut: list, revenue, booked, currency: str):
     short = [c is not None for c in cut]
     cut_short = ["/" if s else "" for s in short]
     figure = go.Figure()
-    for column, name, colour in (
-        ("marketing_sourced_revenue_eur", "Marketing-sourced", dashboard.MARKETING_COLOUR),
-        ("sales_sourced_revenue_eur", "Sales-sourced", dashboard.SALES_COLOUR),
-        ("untraced_revenue_eur", "No lead (untraced)", dashboard.NEUTRAL_COLOUR),
-    ):
+    for column, name, colour in dashboard.REVENUE_SOURCES:
         figure.add_bar(x=monthly["period_start"], y=monthly[column], name=name,
                        marker=dict(color=colour, pattern_shape=cut_short))
     whole, cut_months = monthly[[not s for s in short]], monthly[short]

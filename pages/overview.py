@@ -247,11 +247,7 @@ def revenue_chart(money, end, currency: str):
     total = money["revenue_eur"].sum()
     share = money["marketing_sourced_revenue_eur"].sum() / total
     figure = go.Figure()
-    for column, label, colour in (
-        ("marketing_sourced_revenue_eur", "Marketing-sourced", dashboard.MARKETING_COLOUR),
-        ("sales_sourced_revenue_eur", "Sales-sourced", dashboard.SALES_COLOUR),
-        ("untraced_revenue_eur", "No lead (untraced)", dashboard.NEUTRAL_COLOUR),
-    ):
+    for column, label, colour in dashboard.REVENUE_SOURCES:
         figure.add_bar(x=money["period_start"], y=money[column], name=label,
                        marker=dict(color=colour, pattern_shape=hatch(money, end)))
     add_target(figure, money, "revenue_target_eur", end)

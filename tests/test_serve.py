@@ -10,7 +10,6 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
-import websockets
 
 from handshake import load
 from handshake.proxy import COOKIE
@@ -66,8 +65,7 @@ def test_pages_are_drawn_through_the_proxy_without_an_error(served):
     url, _ = served
 
     async def read() -> list[dict]:
-        address = url.replace("http", "ws", 1) + "/_stcore/stream"
-        async with websockets.connect(address, subprotocols=["streamlit"], max_size=None, ping_interval=None) as ws:
+        async with load.session(url) as ws:
             return [await load.view(ws, page) for page in ("", "follow_up", "weekly_meeting")]
 
     views = load.run(read())  # the end-to-end tests' Playwright may hold this thread's loop

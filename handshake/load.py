@@ -162,22 +162,39 @@ async def choose(group, label) -> None:
         assert time.monotonic() < deadline, f"the radio button {label} could not be picked"
 
 
+async def shows(locator, what: str, **kwargs) -> None:
+    """Wait for a locator; a timeout says what was awaited, so a failed writer names its step."""
+    try:
+        await locator.wait_for(**kwargs)
+    except PlaywrightError as e:
+        raise TimeoutError(f"{what}: {str(e).splitlines()[0]}") from None
+
+
 async def answer_questionnaire(page, url: str, writer: int, n: int, confirmed: list, tag: str = "") -> None:
     if n == 0:
         await page.goto(f"{url}/questionnaire")
-    await page.get_by_role("button", name="Submit my answers").wait_for()
+    await shows(page.get_by_role("button", name="Submit my answers"), f"round {n}: the questionnaire's form")
     radios = page.locator('[data-testid="stRadio"]')
     await choose(radios.nth(0), ("Marketing", "Sales")[writer % 2])
     await choose(radios.nth(1), "Staff")
     for statement in range(20):
         await choose(radios.nth(2 + statement), re.compile(rf"^{1 + (writer + n + statement) % 5} "))
     await page.get_by_role("button", name="Submit my answers").click()
-    await page.get_by_text("Your score").wait_for()
+    await shows(page.get_by_text("Your score"), f"round {n}: the score after submitting")
     confirmed.append({"kind": "answers", "writer": writer, "n": n})
-    await page.get_by_role("button", name="Answer for someone else on this device").click()
     # Streamlit keeps the last run's elements on screen until the new run replaces them: until this result has
-    # gone, the next round would read it as the confirmation of its own answers
-    await page.get_by_text("Your score").wait_for(state="detached")
+    # gone, the next round would read it as the confirmation of its own answers. A click that lands while the
+    # result's run is still drawing can be lost; pressing again only clears the same answers again.
+    again = page.get_by_role("button", name="Answer for someone else on this device")
+    deadline = time.monotonic() + TIMEOUT_S
+    while True:
+        await again.click()
+        try:
+            await page.get_by_text("Your score").wait_for(state="detached", timeout=20_000)
+            return
+        except PlaywrightError:
+            if time.monotonic() > deadline or not await again.is_visible():
+                raise TimeoutError(f"round {n}: the result did not go after 'Answer for someone else'") from None
 
 
 async def the_only_form_for(forms, title: str) -> bool:
@@ -200,7 +217,7 @@ async def add_and_close_action(page, url: str, writer: int, n: int, confirmed: l
     await page.keyboard.press("Enter")
     await form.get_by_role("button", name="Add action").click()
     notice = page.get_by_text(re.compile(r"^Action #\d+ added\.$"))
-    await notice.wait_for()
+    await shows(notice, f"round {n}: the notice that the action was added")
     action_id = int(re.search(r"#(\d+)", await notice.inner_text())[1])
     confirmed.append({"kind": "action", "writer": writer, "n": n, "action_id": action_id, "title": title})
 
@@ -222,7 +239,7 @@ async def add_and_close_action(page, url: str, writer: int, n: int, confirmed: l
     form = forms
     await form.locator('[data-testid="stRadio"]').get_by_text("Done", exact=True).click()
     await form.get_by_role("button", name="Save", exact=True).click()
-    await page.get_by_text(f"Action #{action_id} saved.").wait_for()
+    await shows(page.get_by_text(f"Action #{action_id} saved."), f"round {n}: the notice that #{action_id} was saved")
     confirmed.append({"kind": "closed", "writer": writer, "n": n, "action_id": action_id, "title": title})
 
 

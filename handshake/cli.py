@@ -1,4 +1,4 @@
-"""The command line: python -m handshake {demo,kpis,stage,import,settings,bench,serve,owner} ..."""
+"""The command line: python -m handshake {demo,kpis,stage,import,settings,export,bench,serve,owner} ..."""
 
 import argparse
 import csv
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import duckdb
 
-from handshake import (access, agreement_file, bench, demo, formats, importer, kpis, mappings, maturity, queries,
-                       readers, warehouse)
+from handshake import (access, agreement_file, bench, demo, formats, importer, kpis, lake, mappings, maturity,
+                       queries, readers, warehouse)
 from handshake.formats import plural
 
 
@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--now", type=datetime.fromisoformat, metavar="TIMESTAMP",
                    help="when to judge leads still inside their SLA (default: now, UTC, to the quarter hour)")
     k.add_argument("--format", choices=("json", "csv"), default="json")
+    add_lake_argument(k)
 
     s = commands.add_parser("stage", help="print the self-assessed and the evidenced maturity stage, criterion by criterion")
     s.add_argument("--warehouse", default=str(warehouse.configured_path()), help="warehouse file to read")
@@ -45,6 +46,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"last day of the evidence window (default: the newest lead's day; the window is "
                         f"{maturity.window_days()} days)")
     s.add_argument("--format", choices=("json",), default="json")
+    add_lake_argument(s)
+
+    x = commands.add_parser(
+        "export", help="write the warehouse as a lake: Parquet by day, with a manifest (docs/lake.md)",
+        description="Write every table of the warehouse as Parquet files in the lake layout, the manifest last. The "
+                    "lake is written beside DIR and renamed into place: an existing lake is replaced whole only by a "
+                    "complete one, keeping its app.duckdb (the dashboard's own writes).")
+    x.add_argument("--lake", required=True, metavar="DIR", help="the lake directory to write (replaced whole)")
+    x.add_argument("--warehouse", default=str(warehouse.configured_path()), help="warehouse file to export")
 
     i = commands.add_parser(
         "import", help="import CRM or marketing exports (CSV, .xlsx, Parquet), each file in one transaction",
@@ -129,11 +139,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_lake_argument(parser) -> None:
+    parser.add_argument("--lake", metavar="DIR",
+                        help="read a lake (python -m handshake export) instead of the warehouse; the lake's "
+                             "app.duckdb is made on first read (docs/lake.md)")
+
+
+def open_to_read(args):
+    """The warehouse a read command reads: the lake's app file with --lake, else the warehouse file."""
+    return lake.open_lake(args.lake) if getattr(args, "lake", None) else warehouse.open_warehouse(args.warehouse,
+                                                                                                  create=False)
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"demo": run_demo, "kpis": run_kpis, "stage": run_stage, "import": run_import,
+        return {"demo": run_demo, "kpis": run_kpis, "stage": run_stage, "import": run_import, "export": run_export,
                 "bench": run_bench, "settings": run_settings, "serve": run_serve, "owner": run_owner}[args.command](args)
+    except lake.LakeError as e:  # a lake that cannot be read or written: exit 2, nothing written
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     except (demo.DemoError, warehouse.WarehouseError, mappings.MappingError) as e:
         print(f"error: {e}", file=sys.stderr)
     except duckdb.Error as e:
@@ -175,8 +200,21 @@ def run_demo(args) -> int:
     return 0
 
 
-def run_kpis(args) -> int:
+def run_export(args) -> int:
+    started = time.perf_counter()
     con = warehouse.open_warehouse(args.warehouse, create=False)
+    try:
+        manifest = lake.export(con, args.lake, progress=lambda line: print(line, file=sys.stderr, flush=True))
+    finally:
+        con.close()
+    rows = sum(t["rows"] for t in manifest["tables"].values())
+    print(f"wrote {Path(args.lake).absolute()}: {len(manifest['tables'])} tables, {rows:,} rows "
+          f"in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return 0
+
+
+def run_kpis(args) -> int:
+    con = open_to_read(args)
     try:
         first_last = queries.run(con, "data_range").iloc[0]
         last = kpis.clean(first_last["last_lead_date"])
@@ -204,7 +242,7 @@ def run_kpis(args) -> int:
 
 
 def run_stage(args) -> int:
-    con = warehouse.open_warehouse(args.warehouse, create=False)
+    con = open_to_read(args)
     try:
         placed = maturity.placement(lambda name, p: queries.run(con, name, p), args.end)
     finally:

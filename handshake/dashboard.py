@@ -145,7 +145,7 @@ def ensure_warehouse():
             st.error(f"This dashboard process cannot reach the warehouse: {e}. Restart `python -m handshake serve`.")
             stop_before_pages()
         return path
-    if not path.exists():
+    if not path.exists() and not warehouse.configured_lake():  # a lake's app file is made from the lake
         if os.environ.get("HANDSHAKE_WAREHOUSE"):
             st.error(
                 f"No warehouse at `{path}` (set by HANDSHAKE_WAREHOUSE). Create one with "

@@ -47,9 +47,17 @@ def _resolved(path: str) -> Path:
 
 
 def configured_path() -> Path:
-    """The warehouse the app uses: $HANDSHAKE_WAREHOUSE, or data/warehouse.duckdb."""
+    """The warehouse the app uses: a lake's app file when $HANDSHAKE_LAKE names one (docs/lake.md), else
+    $HANDSHAKE_WAREHOUSE, or data/warehouse.duckdb."""
     # resolved once per value: a page asks for it with every query, and resolving reads the file system
+    if configured_lake():
+        return configured_lake() / "app.duckdb"
     return _resolved(os.environ.get("HANDSHAKE_WAREHOUSE") or str(DEFAULT_PATH))
+
+
+def configured_lake() -> Path | None:
+    """The lake the app reads ($HANDSHAKE_LAKE), or None."""
+    return _resolved(os.environ["HANDSHAKE_LAKE"]) if os.environ.get("HANDSHAKE_LAKE") else None
 
 
 def schema_version(con) -> int:
@@ -147,7 +155,14 @@ def shared_connection(path) -> duckdb.DuckDBPyConnection:
     if owner_url():
         from handshake import owner
         return owner.connect(owner_url())
-    path = Path(path).resolve()
+    path, lake_dir = Path(path).resolve(), configured_lake()
+    if lake_dir and path.parent == lake_dir:
+        from handshake import lake  # lake reads this module
+        with _lock:
+            if path not in _connections:
+                _connections[path] = lake.open_lake(lake_dir)
+        lake.follow(_connections[path], lake_dir)  # a new export or Spark build shows at the next query
+        return _connections[path]
     with _lock:
         if path not in _connections:
             _connections[path] = open_warehouse(path, create=False)
@@ -565,7 +580,7 @@ def refresh_deals_touched(cur, revenue_before: str | None) -> None:
         cur.execute(f"insert into revenue_daily select * from revenue_daily_live where booked_date in ({listed})", days)
 
 
-_writing = threading.Lock()
+_writing = threading.RLock()  # re-entered when a lake is followed inside a write (lake.follow)
 writes_made = 0  # write transactions this process has ended: what was read before one may be out of date
 
 # the table a write statement changes: insert into T, insert or replace into T, update T, delete from T,
@@ -629,13 +644,23 @@ def transaction(con, by: access.Person, doing: str):
     and the versions of the tables it wrote bumped on success. Every write passes here, so this is where roles
     are enforced."""
     access.require(by, doing)
+    from handshake import lake  # lake reads this module
+    lake.refuse_write(con, doing)
+    with all_or_nothing(con) as cur:
+        recording = Recording(cur)
+        yield recording
+        bump_data_version(cur, stored_tables(cur, recording.written))
+
+
+@contextmanager
+def all_or_nothing(con):
+    """A cursor in one transaction, committed when the block ends and rolled back when it raises; one writer at a
+    time in this process (two DuckDB transactions that both bump the data version conflict)."""
     with _writing:
         cur = con.cursor()
-        recording = Recording(cur)
         try:
             cur.execute("begin transaction")
-            yield recording
-            bump_data_version(cur, stored_tables(cur, recording.written))
+            yield cur
             cur.execute("commit")
         except BaseException:
             cur.execute("rollback")

@@ -118,8 +118,9 @@ def write_manifest(lake, manifest: dict) -> None:
 
 
 # The app's own tables: what the dashboard writes in a lake (actions, answers, ratings, ranges, the versions). They
-# live in the lake's APP_FILE, real tables written in transactions as in a warehouse; every other table is a view
-# there over the lake's files, so every query file runs unchanged (docs/lake.md).
+# live in the lake's APP_FILE, real tables written in transactions as in a warehouse; every other table is a copy
+# there of the lake's files, made again when the manifest changes, so every query file runs unchanged and as fast as
+# on a warehouse (docs/lake.md: views over the files made pages 5 to 20 times slower).
 APP_TABLES = ("meeting_actions", "meeting_action_history", "assessment_rounds", "assessment_responses",
               "assessment_answers", "campaign_feedback", "reference_bands", "meta")
 APP_FILE = "app.duckdb"
@@ -135,12 +136,12 @@ def app_path(lake) -> Path:
 
 
 def lake_tables() -> list[str]:
-    """The tables read from the lake's files (views in the app file)."""
+    """The tables read from the lake's files (copies in the app file)."""
     return [t for t in expected_tables() if t not in APP_TABLES]
 
 
 def quoted(text: str) -> str:
-    """A string literal for the statements that cannot take a bound parameter (COPY TO, a view's definition)."""
+    """A string literal for the statements that cannot take a bound parameter (COPY TO, a list of files)."""
     return "'" + str(text).replace("'", "''") + "'"
 
 
@@ -156,9 +157,7 @@ def typed_read(lake, table: str) -> str:
 
 
 def parquet_files(lake, table: str) -> list[str]:
-    """The table's files now (table_files' glob, without the hidden files a writer may leave): a view lists them
-    rather than globbing two years of day directories at every query, which took three times as long, and is made
-    again whenever the manifest changes."""
+    """The table's files (table_files' glob, without the hidden files a writer such as Spark may leave)."""
     return sorted(str(p) for p in table_dir(lake, table).rglob("*.parquet")
                   if not any(part.startswith(("_", ".")) for part in p.relative_to(table_dir(lake, table)).parts))
 
@@ -261,10 +260,10 @@ def swap(building: Path, lake: Path) -> None:
     shutil.rmtree(old)
 
 
-# ---- reading a lake: the app file, its views, and following the manifest
+# ---- reading a lake: the app file, its copies of the lake's tables, and following the manifest
 
 def open_lake(lake) -> duckdb.DuckDBPyConnection:
-    """A connection to the lake's app file, its views following the lake's manifest. A lake that is not one, lacks
+    """A connection to the lake's app file, its copies following the lake's manifest. A lake that is not one, lacks
     a table or is of another schema raises LakeError and nothing is written; the app file is created on first open
     from the lake's copies of the app's tables."""
     lake = Path(lake).absolute()
@@ -273,8 +272,6 @@ def open_lake(lake) -> duckdb.DuckDBPyConnection:
         create_app(lake, manifest)
     con = warehouse.open_warehouse(app_path(lake), create=False)
     try:
-        # every query opens each day's file of the tables it reads: their footers are kept between queries
-        con.execute("set parquet_metadata_cache = true")
         follow(con, lake)
     except BaseException:
         con.close()
@@ -284,7 +281,7 @@ def open_lake(lake) -> duckdb.DuckDBPyConnection:
 
 def create_app(lake: Path, manifest: dict) -> None:
     """The app file, written beside its place and renamed into it: the schema, the app's tables filled from the
-    lake's files (their id sequences moved past the ids there), the lake's tables as views."""
+    lake's files (their id sequences moved past the ids there), the lake's tables copied."""
     building = lake / f".{APP_FILE}.building-{os.getpid()}"
     building.unlink(missing_ok=True)
     con = duckdb.connect(str(building))
@@ -317,15 +314,14 @@ def manifest_identity(lake: Path, manifest: dict) -> str:
 
 
 def sync(cur, lake: Path, manifest: dict) -> None:
-    """Inside a transaction: the views over the lake's tables made again, the meta keys that are the lake's
-    (time zone, currency, ...) taken from it, and the versions of those tables bumped so cached results are read
-    again."""
+    """Inside a transaction: the copies of the lake's tables made again (in the order a warehouse keeps them in,
+    which its queries' filters skip by), the meta keys that are the lake's (time zone, currency, ...) taken from it,
+    and the versions of those tables bumped so cached results are read again. Readers see the old copies until it
+    commits, never a lake half-rewritten."""
     for table in lake_tables():
-        kind = cur.execute("select table_type from information_schema.tables where table_schema = 'main' and "
-                           "table_name = $t", {"t": table}).fetchone()
-        if kind and kind[0] == "BASE TABLE":
-            cur.execute(f"drop table {table}")
-        cur.execute(f"create or replace view {table} as {typed_read(lake, table)}")
+        order = warehouse.LEAD_FACTS_ORDER if table == "lead_facts" else warehouse.ROLLUPS.get(table, [None])[0]
+        cur.execute(f"create or replace table {table} as {typed_read(lake, table)}"
+                    + (f" order by {order}" if order else ""))
     cur.execute("delete from meta where not (list_contains($own, key) or key like 'version:%')", {"own": list(OWN_META)})
     cur.execute(f"insert into meta select key, value from ({typed_read(lake, 'meta')}) "
                 "where not (list_contains($own, key) or key like 'version:%')", {"own": list(OWN_META)})
@@ -334,13 +330,13 @@ def sync(cur, lake: Path, manifest: dict) -> None:
     warehouse.bump_data_version(cur, [*lake_tables(), "meta"])
 
 
-_followed: dict[str, int] = {}  # lake: the manifest's mtime_ns the app file's views were last checked against
+_followed: dict[str, int] = {}  # lake: the manifest's mtime_ns the app file's copies were last checked against
 
 
 def follow(con, lake) -> None:
-    """Make the views follow the lake when its manifest changed (a new export, a build on Spark): a stat per call,
-    the manifest read and the views made again only when it changed. A lake being replaced (no manifest for a
-    moment) keeps the views it has."""
+    """Make the copies follow the lake when its manifest changed (a new export, a build on Spark): a stat per call,
+    the manifest read and the copies made again only when it changed. A lake being replaced (no manifest for a
+    moment) keeps the copies it has."""
     lake = Path(lake).absolute()
     try:
         stamp = manifest_path(lake).stat().st_mtime_ns

@@ -287,3 +287,20 @@ def test_an_export_that_fails_half_way_leaves_the_old_lake_as_it_was(exported, l
     con.close()
     assert snapshot(lake_copy) == before
     assert sorted(p.name for p in lake_copy.parent.iterdir()) == ["lake"]  # no half-written sibling left
+
+
+def test_export_over_a_lake_a_dashboard_reads_is_refused_and_the_lake_kept(exported, lake_copy):
+    lake.open_lake(lake_copy).close()  # the app file, as a dashboard's first page makes it
+    before = snapshot(lake_copy)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(lake.app_path(lake_copy))!r}); "
+                               "print('open', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        done = cli("export", "--warehouse", exported[0], "--lake", lake_copy)
+        assert done.returncode == 2 and "Stop the dashboard reading this lake, export again" in done.stderr
+        assert snapshot(lake_copy) == before
+        assert sorted(p.name for p in lake_copy.parent.iterdir()) == ["lake"]
+    finally:
+        holder.kill()
+        holder.wait()

@@ -186,7 +186,7 @@ def export(con, lake, progress=lambda line: None) -> dict:
                     "written_by": "export", "build": None, "tables": tables}
         write_manifest(building, manifest)
         check_app_free(lake)
-        swap(building, lake)
+        swap(building, lake, progress)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
@@ -241,7 +241,7 @@ def write_table(con, building: Path, table: str) -> int:
         cur.close()
 
 
-def swap(building: Path, lake: Path) -> None:
+def swap(building: Path, lake: Path, progress=lambda line: None) -> None:
     """Put the complete new lake in place of the old one, with the old one's app file; on failure the old one stays."""
     if not lake.exists():
         os.rename(building, lake)
@@ -257,6 +257,7 @@ def swap(building: Path, lake: Path) -> None:
     for name in (APP_FILE, APP_FILE + ".wal"):
         if (old / name).exists():
             os.rename(old / name, lake / name)
+    progress(f"the new lake is in place; removing the old one ({old})")
     shutil.rmtree(old)
 
 

@@ -328,7 +328,7 @@ def run_import(args) -> int:
                 if args.format == "text":
                     print(clear_line() + f"error: {message}", file=sys.stderr)
                 continue
-            except (readers.FileRefused, mappings.MappingError, importer.ImportRefused) as e:
+            except (readers.FileRefused, mappings.MappingError, importer.ImportRefused, access.Refused) as e:
                 failed = True
                 results.append({"file": path, "error": str(e), "written": False})
                 if args.format == "text":

@@ -203,6 +203,10 @@ def check_export_target(con, lake: Path) -> None:
                         "replaces a lake whole, so choose a new or empty directory")
     if not lake.parent.is_dir():
         raise LakeError(f"{lake}: folder {lake.parent} does not exist: create it, or choose another path")
+    source = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
+    if source and Path(source).absolute().parent == lake:
+        raise LakeError(f"{lake}: this is the lake's own app file, not a warehouse: export from the warehouse the lake "
+                        f"was exported from (--warehouse WAREHOUSE, and unset HANDSHAKE_LAKE)")
     version = warehouse.schema_version(con)
     if version != warehouse.LATEST_VERSION:
         raise LakeError(f"the warehouse has schema {version}, not this Handshake's ({warehouse.LATEST_VERSION}): "
@@ -271,7 +275,7 @@ def open_lake(lake) -> duckdb.DuckDBPyConnection:
     manifest = read_manifest(lake)
     if not app_path(lake).exists():
         create_app(lake, manifest)
-    con = warehouse.open_warehouse(app_path(lake), create=False)
+    con = warehouse.open_file(app_path(lake), create=False)
     try:
         follow(con, lake)
     except BaseException:

@@ -95,8 +95,17 @@ def upgrade(con, target: int = LATEST_VERSION) -> int:
 
 
 def open_warehouse(path, create: bool = True, target: int = LATEST_VERSION):
-    """Open (or create) a warehouse file read-write and bring its schema up to date."""
+    """Open (or create) a warehouse file read-write and bring its schema up to date. A lake's app file is opened as
+    the lake (lake.open_lake: checked, made from the lake, its copies current), whichever command names it."""
     path = Path(path)
+    if path.name == "app.duckdb" and (path.parent / "_handshake.json").is_file():
+        from handshake import lake  # lake reads this module
+        return lake.open_lake(path.parent)
+    return open_file(path, create, target)
+
+
+def open_file(path: Path, create: bool = True, target: int = LATEST_VERSION):
+    """open_warehouse of the file itself."""
     if not create and not path.exists():
         raise WarehouseError(f"{path}: no warehouse here; create one with: python -m handshake demo --warehouse {path}")
     if create and not path.parent.exists():

@@ -304,3 +304,26 @@ def test_export_over_a_lake_a_dashboard_reads_is_refused_and_the_lake_kept(expor
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_the_command_lines_writes_on_a_lake_are_refused_whichever_way_it_is_named(exported, lake_copy, tmp_path):
+    """HANDSHAKE_LAKE makes a lake's app file the default --warehouse: the commands that write open it as the lake."""
+    csv = tmp_path / "leads.csv"
+    csv.write_text("lead_id,created_at,source\nC-1,2026-03-02 09:00,Google\n")
+    lake.open_lake(lake_copy).close()
+    before = snapshot(lake_copy)
+    leads = duckdb.connect(str(lake.app_path(lake_copy))).execute("select count(*) from leads").fetchone()[0]
+    env = {"HANDSHAKE_LAKE": str(lake_copy)}
+    settings = cli("settings", "--timezone", "Europe/Berlin", **env)
+    assert settings.returncode == 2 and "not made in a lake" in settings.stderr
+    imported = cli("import", csv, "--kind", "leads", **env)
+    assert imported.returncode == 1 and "Imports are not made in a lake" in imported.stderr
+    itself = cli("export", "--lake", lake_copy, **env)
+    assert itself.returncode == 2 and "the lake's own app file, not a warehouse" in itself.stderr
+    after = snapshot(lake_copy)
+    assert {k: v for k, v in after.items() if not k.startswith(lake.APP_FILE)} == \
+        {k: v for k, v in before.items() if not k.startswith(lake.APP_FILE)}
+    con = lake.open_lake(lake_copy)
+    assert con.execute("select count(*) from leads").fetchone()[0] == leads
+    assert warehouse.organisation_timezone(warehouse.meta(con)) == ZONE
+    con.close()

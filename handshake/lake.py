@@ -120,7 +120,7 @@ def write_manifest(lake, manifest: dict) -> None:
 # The app's own tables: what the dashboard writes in a lake (actions, answers, ratings, ranges, the versions). They
 # live in the lake's APP_FILE, real tables written in transactions as in a warehouse; every other table is a copy
 # there of the lake's files, made again when the manifest changes, so every query file runs unchanged and as fast as
-# on a warehouse (docs/lake.md: views over the files made pages 5 to 20 times slower).
+# on a warehouse (docs/lake.md: views over the files made pages 7 to 25 times slower).
 APP_TABLES = ("meeting_actions", "meeting_action_history", "assessment_rounds", "assessment_responses",
               "assessment_answers", "campaign_feedback", "reference_bands", "meta")
 APP_FILE = "app.duckdb"

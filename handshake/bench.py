@@ -957,6 +957,9 @@ def markdown(result: dict) -> str:
                   f"{ms(i['first_import'])}; the same file again (every row unchanged): {ms(i['reimport'])}.", ""]
     if "load" in result:
         lines += load_markdown(result["load"])
+    if "spark" in result:
+        from handshake import bench_spark
+        lines += bench_spark.markdown(result["spark"])
     if result.get("carried_over"):
         lines += ["Not measured in this run, kept from an earlier one: " + ", ".join(
             f"{CARRIED[key]} ({ran_at})" for key, ran_at in result["carried_over"].items()) + ".", ""]
@@ -970,11 +973,11 @@ def ms(s: dict) -> str:
 
 # the sections a run may leave out, kept from the results before it so one section can be measured again alone
 CARRIED = {"default_demo_app": "the default demo's first page", "pages": "the pages", "import": "the import",
-           "load": "the load", "write": "the write cost"}
+           "load": "the load", "write": "the write cost", "spark": "Spark and the lake"}
 
 
 def run(sizes=SIZES, runs: int = 5, import_rows: int = 1_000_000, progress=print, load: dict | None = None,
-        results_dir: Path = RESULTS_DIR, write_sizes=()) -> dict:
+        results_dir: Path = RESULTS_DIR, write_sizes=(), spark_sizes=()) -> dict:
     """Every section asked for, written to results_dir as results.json and results.md; a section not measured
     this time is kept from the results already there. load: load_benchmark's arguments, None to leave it out."""
     result = {"ran_at": datetime.now().strftime("%Y-%m-%d %H:%M"), "runs": runs,
@@ -990,6 +993,9 @@ def run(sizes=SIZES, runs: int = 5, import_rows: int = 1_000_000, progress=print
         result["write"] = write_benchmark(write_sizes, runs, progress)
     if load is not None:
         result["load"] = load_benchmark(**load, progress=progress)
+    if spark_sizes:
+        from handshake import bench_spark
+        result["spark"] = bench_spark.spark_benchmark(spark_sizes, runs, progress)
     result["peak_rss_mb"] = round(peak_rss_mb())
     results_dir.mkdir(parents=True, exist_ok=True)
     before = results_dir / "results.json"

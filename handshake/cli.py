@@ -14,6 +14,7 @@ import duckdb
 from handshake import (access, agreement_file, bench, demo, formats, importer, kpis, lake, mappings, maturity,
                        queries, readers, warehouse)
 from handshake.formats import plural
+from handshake.spark import SparkError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="when to judge leads still inside their SLA (default: now, UTC, to the quarter hour)")
     k.add_argument("--format", choices=("json", "csv"), default="json")
     add_lake_argument(k)
+    k.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                   help="compute on DuckDB (default) or on Apache Spark from a lake (--lake), with the same SQL")
+    add_spark_remote_argument(k)
 
     s = commands.add_parser("stage", help="print the self-assessed and the evidenced maturity stage, criterion by criterion")
     s.add_argument("--warehouse", default=str(warehouse.configured_path()), help="warehouse file to read")
@@ -55,6 +59,16 @@ def build_parser() -> argparse.ArgumentParser:
                     "complete one, keeping its app.duckdb (the dashboard's own writes).")
     x.add_argument("--lake", required=True, metavar="DIR", help="the lake directory to write (replaced whole)")
     x.add_argument("--warehouse", default=str(warehouse.configured_path()), help="warehouse file to export")
+
+    u = commands.add_parser(
+        "build", help="build a lake's lead facts and rollups from its base tables on Apache Spark",
+        description="Compute lead_facts and every rollup from the lake's base tables on Spark, with the warehouse's "
+                    "own definitions, and swap them into the lake when all are built (docs/lake.md). Local mode "
+                    "(local[2], Java 17 needed) by default; a cluster through Spark Connect with --spark-remote, "
+                    "where the lake's path must be the same on every node.")
+    u.add_argument("--engine", choices=("spark",), required=True, help="the engine to build on: spark")
+    u.add_argument("--lake", required=True, metavar="DIR", help="the lake (python -m handshake export --lake DIR)")
+    add_spark_remote_argument(u)
 
     i = commands.add_parser(
         "import", help="import CRM or marketing exports (CSV, .xlsx, Parquet), each file in one transaction",
@@ -109,6 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--write-sizes", default="", metavar="SIZES",
                    help="demo sizes in leads, comma-separated, at which to measure only the write of 1,000 changed "
                         "leads (the pages section measures it too), e.g. 1000000,10000000")
+    b.add_argument("--spark-sizes", default="", metavar="SIZES",
+                   help="demo sizes in leads, comma-separated, at which to export a lake, build its derived tables "
+                        "on DuckDB and on Spark local[2], and read its pages from the lake (Java needed), "
+                        "e.g. 1000000,10000000")
     bench.add_load_arguments(b)
 
     v = commands.add_parser(
@@ -145,6 +163,11 @@ def add_lake_argument(parser) -> None:
                              "app.duckdb is made on first read (docs/lake.md)")
 
 
+def add_spark_remote_argument(parser) -> None:
+    parser.add_argument("--spark-remote", metavar="sc://HOST:15002",
+                        help="a Spark Connect server to compute on (default: Spark in this process, local[2])")
+
+
 def open_to_read(args):
     """The warehouse a read command reads: the lake's app file with --lake, else the warehouse file."""
     return lake.open_lake(args.lake) if getattr(args, "lake", None) else warehouse.open_warehouse(args.warehouse,
@@ -155,8 +178,9 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return {"demo": run_demo, "kpis": run_kpis, "stage": run_stage, "import": run_import, "export": run_export,
+                "build": run_build,
                 "bench": run_bench, "settings": run_settings, "serve": run_serve, "owner": run_owner}[args.command](args)
-    except lake.LakeError as e:  # a lake that cannot be read or written: exit 2, nothing written
+    except (lake.LakeError, SparkError) as e:  # a lake or Spark that cannot be used: exit 2, nothing written
         print(f"error: {e}", file=sys.stderr)
         return 2
     except (demo.DemoError, warehouse.WarehouseError, mappings.MappingError) as e:
@@ -214,22 +238,33 @@ def run_export(args) -> int:
 
 
 def run_kpis(args) -> int:
+    if args.engine == "spark":
+        if not args.lake:
+            print("error: kpis --engine spark computes from a lake: add --lake DIR (python -m handshake export "
+                  "--lake DIR writes one)", file=sys.stderr)
+            return 2
+        from handshake import spark_lake
+        run_many, about = spark_lake.reader(args.lake, args.spark_remote)
+        return print_kpis(args, run_many, about)
     con = open_to_read(args)
     try:
-        first_last = queries.run(con, "data_range").iloc[0]
-        last = kpis.clean(first_last["last_lead_date"])
-        default_start, default_end = kpis.default_period(last.date() if last is not None else None)
-        end = args.end or default_end
-        start = args.start or (end - (default_end - default_start))
-        if start > end:
-            print(f"error: --start {start} is after --end {end}", file=sys.stderr)
-            return 1
-        about = warehouse.meta(con)
-        tz, currency = warehouse.organisation_timezone(about), warehouse.organisation_currency(about)
-        params = kpis.query_params(start, end, {"now": args.now}, tz=tz)
-        values = kpis.headline(lambda calls: queries.run_many(con, calls), params)
+        return print_kpis(args, lambda calls: queries.run_many(con, calls), warehouse.meta(con))
     finally:
         con.close()
+
+
+def print_kpis(args, run_many, about: dict) -> int:
+    """The headline KPIs of the period, computed by run_many (on DuckDB or on Spark: the same query files)."""
+    last = kpis.clean(run_many([("data_range", {})])[0].iloc[0]["last_lead_date"])
+    default_start, default_end = kpis.default_period(last.date() if last is not None else None)
+    end = args.end or default_end
+    start = args.start or (end - (default_end - default_start))
+    if start > end:
+        print(f"error: --start {start} is after --end {end}", file=sys.stderr)
+        return 1
+    tz, currency = warehouse.organisation_timezone(about), warehouse.organisation_currency(about)
+    params = kpis.query_params(start, end, {"now": args.now}, tz=tz)
+    values = kpis.headline(run_many, params)
     record = {"period_start": start.isoformat(), "period_end": end.isoformat(), "currency": currency,
               **{formats.in_currency(key, currency): value for key, value in values.items()}}
     if args.format == "json":
@@ -238,6 +273,16 @@ def run_kpis(args) -> int:
         writer = csv.DictWriter(sys.stdout, fieldnames=list(record))
         writer.writeheader()
         writer.writerow(record)
+    return 0
+
+
+def run_build(args) -> int:
+    from handshake import spark_lake
+    started = time.perf_counter()
+    manifest = spark_lake.build(args.lake, args.spark_remote, progress=lambda line: print(line, file=sys.stderr,
+                                                                                          flush=True))
+    print(f"built {len(spark_lake.ORDER)} tables of {Path(args.lake).absolute()} on Spark "
+          f"({manifest['build']['master']}) in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return 0
 
 
@@ -410,10 +455,13 @@ def describe_import(report, dry_run: bool) -> str:
     return "\n".join(lines)
 
 
+def sizes_of(text: str) -> list[int]:
+    return [int(n) for n in text.split(",") if n.strip() and int(n)]
+
+
 def run_bench(args) -> int:
-    sizes = [int(n) for n in args.sizes.split(",") if n.strip() and int(n)]
-    result = bench.run(sizes, args.runs, args.import_rows, progress=lambda line: print(line, file=sys.stderr),
+    result = bench.run(sizes_of(args.sizes), args.runs, args.import_rows, progress=lambda line: print(line, file=sys.stderr),
                        load=bench.load_options(args),
-                       write_sizes=[int(n) for n in args.write_sizes.split(",") if n.strip() and int(n)])
+                       write_sizes=sizes_of(args.write_sizes), spark_sizes=sizes_of(args.spark_sizes))
     print(bench.markdown(result))
     return 0

@@ -129,16 +129,24 @@ def _expanded(tree: exp.Expression, tables: dict[str, str] | None = None) -> exp
                 named = {p: tables.get(a.name, a.name) for p, a in zip(params, call.expressions)
                          if isinstance(a, exp.Literal) and a.is_string or isinstance(a, exp.Column) and a.name in tables}
                 inner = _expanded(_substituted(body, params, call.expressions), {**tables, **named})
-                return exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier(alias or name)))
+                return _in_place_of(node, inner, alias or name)
         if isinstance(node, exp.Table) and not node.args.get("db") and node.name in views and node.name not in ctes:
-            inner = _expanded(views[node.name].copy(), tables)
-            return exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier(node.alias or node.name)))
+            return _in_place_of(node, _expanded(views[node.name].copy(), tables), node.alias or node.name)
         if isinstance(node, exp.Anonymous) and node.name.lower() in macros:
             params, body = macros[node.name.lower()]
             return exp.Paren(this=_expanded(_substituted(body, params, node.expressions), tables))
         return node
 
     return tree.transform(expand)
+
+
+def _in_place_of(table: exp.Table, query: exp.Expression, alias: str) -> exp.Subquery:
+    """A subquery where a table was, keeping the joins a parenthesised join hangs on that table."""
+    subquery = exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier(alias)))
+    for key in ("joins", "laterals", "pivots"):
+        if table.args.get(key):
+            subquery.set(key, [e.copy() for e in table.args[key]])
+    return subquery
 
 
 def _substituted(body: exp.Expression, params: list[str], arguments: list[exp.Expression]) -> exp.Expression:
@@ -178,12 +186,18 @@ def _rule(node):
             and node.expressions[1].expressions[0].name == "UTC":
         return exp.Anonymous(this="from_utc_timestamp",
                              expressions=[node.expressions[1].expressions[1].copy(), node.expressions[0].copy()])
-    # a list's [i] counts from 1 and is null past the end; Spark's counts from 0 and fails past the end
+    # a list's [i] is null past the end; Spark's fails there. try_element_at counts from 1 as DuckDB does
+    # (sqlglot holds a literal index counted from 0, any other as written)
     if isinstance(node, exp.Bracket) and len(node.expressions) == 1:
-        return exp.Anonymous(this="try_element_at", expressions=[node.this.copy(), node.expressions[0].copy()])
+        index = node.expressions[0]
+        index = exp.Literal.number(int(index.this) + 1) if isinstance(index, exp.Literal) else index.copy()
+        return exp.Anonymous(this="try_element_at", expressions=[node.this.copy(), index])
     # a date minus a date is a count of days; Spark makes it an interval
     if isinstance(node, exp.Sub) and _is_date(node.this) and _is_date(node.expression):
         return exp.Anonymous(this="datediff", expressions=[node.this.copy(), node.expression.copy()])
+    # a limit of null is no limit; Spark's limit must be an integer
+    if isinstance(node, exp.Limit) and isinstance(node.expression, exp.Placeholder):
+        node.set("expression", exp.Coalesce(this=node.expression.copy(), expressions=[exp.Literal.number(2**31 - 1)]))
     # quantile_cont: Spark's percentile interpolates the same way, and takes an array of quantiles
     if isinstance(node, exp.PercentileCont):
         return exp.Anonymous(this="percentile", expressions=[node.this.copy(), node.expression.copy()])
@@ -211,6 +225,8 @@ def _is_date(node) -> bool:
         return node.to.this == exp.DataType.Type.DATE
     if isinstance(node, exp.Column):
         return node.name in _date_columns()
+    if isinstance(node, (exp.Add, exp.Sub)):  # a date plus or minus days
+        return _is_date(node.this) != _is_date(node.expression)
     if isinstance(node, (exp.Greatest, exp.Least, exp.Coalesce)):
         return all(_is_date(a) for a in [node.this, *node.expressions])
     return False

@@ -120,9 +120,9 @@ def _expanded(tree: exp.Expression, tables: dict[str, str] | None = None) -> exp
             call, alias = node.this, node.alias
             name = call.name.lower()
             if name == "query_table":
-                target = exp.to_table(tables[call.expressions[0].name])
+                target = exp.to_table(tables.get(call.expressions[0].name, call.expressions[0].name))
                 target.set("alias", exp.TableAlias(this=exp.to_identifier(alias or target.name)))
-                return target
+                return _keeping_joins(node, target)
             if name in macros:
                 params, body = macros[name]
                 # an argument naming a table (a string, or the caller's own table parameter) is for query_table
@@ -137,16 +137,24 @@ def _expanded(tree: exp.Expression, tables: dict[str, str] | None = None) -> exp
             return exp.Paren(this=_expanded(_substituted(body, params, node.expressions), tables))
         return node
 
-    return tree.transform(expand)
+    def expand_all(node):
+        new = expand(node)
+        # a transform does not visit what replaced a node: the joins it kept are expanded here
+        return new if new is node else new.transform(expand_all, copy=False)
+
+    return tree.transform(expand_all)
 
 
 def _in_place_of(table: exp.Table, query: exp.Expression, alias: str) -> exp.Subquery:
     """A subquery where a table was, keeping the joins a parenthesised join hangs on that table."""
-    subquery = exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier(alias)))
+    return _keeping_joins(table, exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier(alias))))
+
+
+def _keeping_joins(table: exp.Table, new: exp.Expression) -> exp.Expression:
     for key in ("joins", "laterals", "pivots"):
         if table.args.get(key):
-            subquery.set(key, [e.copy() for e in table.args[key]])
-    return subquery
+            new.set(key, [e.copy() for e in table.args[key]])
+    return new
 
 
 def _substituted(body: exp.Expression, params: list[str], arguments: list[exp.Expression]) -> exp.Expression:
@@ -195,6 +203,17 @@ def _rule(node):
     # a date minus a date is a count of days; Spark makes it an interval
     if isinstance(node, exp.Sub) and _is_date(node.this) and _is_date(node.expression):
         return exp.Anonymous(this="datediff", expressions=[node.this.copy(), node.expression.copy()])
+    # DuckDB's catalog writes interval 1 hour as to_hours(1) and interval 1 day as to_days(1)
+    if isinstance(node, exp.ToDays):
+        return exp.Anonymous(this="make_dt_interval", expressions=[exp.cast(node.this.copy(), "int")])
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "to_hours" and len(node.expressions) == 1:
+        count = exp.cast(node.expressions[0].copy(), "int")
+        return exp.Anonymous(this="make_dt_interval", expressions=[exp.Literal.number(0), count])
+    # x = any (subquery) is x in (subquery); Spark reads any only as an aggregate
+    if isinstance(node, exp.EQ) and isinstance(node.expression, exp.Any):
+        query = node.expression.this
+        query = query.this if isinstance(query, exp.Subquery) else query
+        return exp.In(this=node.this.copy(), query=exp.Subquery(this=query.copy()))
     # a limit of null is no limit; Spark's limit must be an integer
     if isinstance(node, exp.Limit) and isinstance(node.expression, exp.Placeholder):
         node.set("expression", exp.Coalesce(this=node.expression.copy(), expressions=[exp.Literal.number(2**31 - 1)]))
@@ -274,7 +293,19 @@ def run(spark, name: str, params: dict | None = None) -> pd.DataFrame:
     """queries/NAME.sql on Spark, with the rows and columns DuckDB's queries.run gives."""
     bound = queries.bind(name, params or {})
     frame = spark.sql(to_spark(queries.sql(name)), args={k: _argument(v) for k, v in bound.items()})
-    return frame.toPandas()
+    return as_duckdb_gives(frame)
+
+
+def as_duckdb_gives(frame) -> pd.DataFrame:
+    """A Spark result as DuckDB's .df() gives it: a date as a timestamp at midnight, a decimal as a float."""
+    from pyspark.sql.types import DateType, DecimalType
+    rows = frame.toPandas()
+    for field in frame.schema.fields:
+        if isinstance(field.dataType, DateType):
+            rows[field.name] = pd.to_datetime(rows[field.name])
+        elif isinstance(field.dataType, DecimalType):
+            rows[field.name] = rows[field.name].astype("float64")
+    return rows
 
 
 def run_many(spark, calls: list[tuple[str, dict]]) -> list[pd.DataFrame]:

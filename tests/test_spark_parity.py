@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 import sqlglot
@@ -38,6 +39,8 @@ CHOICES = {"grain": ({"assessment_gaps": "statement"}, "total", {"follow_up_summ
                          {"campaign_performance": "campaign", "funnel_by_cohort": "segment"}, "score_band")}
 FILTERS = ("segment", "region", "source")
 RELATIVE = 1e-9
+LISTS = (list, tuple, np.ndarray)
+NUMBERS = (int, float, np.integer, np.floating)
 
 
 @pytest.fixture(scope="session")
@@ -141,23 +144,23 @@ def sort_key(value) -> str:
         return ""
     if isinstance(value, float):
         return f"{value:.9g}"
-    if hasattr(value, "tolist") and not isinstance(value, (str, pd.Timestamp)):
-        return str([sort_key(v) for v in value.tolist()])
+    if isinstance(value, LISTS):
+        return str([sort_key(v) for v in value])
     return str(value)
 
 
 def is_null(value) -> bool:
-    return value is None or (not hasattr(value, "__len__") and pd.isna(value))
+    return value is None or (not isinstance(value, LISTS) and pd.isna(value))
 
 
 def same(a, b) -> bool:
     if is_null(a) or is_null(b):
         return is_null(a) and is_null(b)
-    if hasattr(a, "tolist") and not isinstance(a, pd.Timestamp) or isinstance(a, list):
-        a, b = list(a), list(b)
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    if isinstance(a, (int, float)) and not isinstance(a, bool) and isinstance(b, (int, float)):
-        return math.isclose(a, b, rel_tol=RELATIVE, abs_tol=0) or a == b
+    if isinstance(a, LISTS) or isinstance(b, LISTS):
+        return isinstance(a, LISTS) and isinstance(b, LISTS) and len(a) == len(b) \
+            and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, NUMBERS) and isinstance(b, NUMBERS) and not isinstance(a, bool) and not isinstance(b, bool):
+        return math.isclose(a, b, rel_tol=RELATIVE, abs_tol=0)
     return a == b
 
 

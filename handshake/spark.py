@@ -62,11 +62,15 @@ def session(remote: str | None = None):
 
 def _connect(remote: str):
     address = urlparse(remote)
-    if address.scheme != "sc" or not address.hostname or not address.port:
+    try:
+        port = address.port
+    except ValueError:  # a port that is not a number
+        port = None
+    if address.scheme != "sc" or not address.hostname or not port:
         raise SparkError(f"{remote!r} is not a Spark Connect address: write it as sc://HOST:PORT")
     # probed first: the Connect client retries an address that does not answer for minutes before it fails
     try:
-        socket.create_connection((address.hostname, address.port), timeout=3).close()
+        socket.create_connection((address.hostname, port), timeout=3).close()
     except OSError as error:
         raise SparkError(f"no Spark Connect server answers at {remote} ({error.strerror or error}): check that "
                          f"the server is running and the host and port are right") from None

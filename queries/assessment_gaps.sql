@@ -4,10 +4,12 @@
 -- Heads and staff are those of marketing and sales; a mean is null when its group has fewer than
 -- $min_group_size respondents, so no one's answers can be read from it.
 with statements as (
+    -- the two lists read side by side by position (one unnest each would be crossed, not zipped, on Spark)
     select
-        unnest($statement_ids::varchar[]) as statement_id,
-        unnest($subscales::varchar[]) as subscale,
-        unnest(range(1, len($statement_ids::varchar[]) + 1)) as position
+        ($statement_ids::varchar[])[position] as statement_id,
+        ($subscales::varchar[])[position] as subscale,
+        position
+    from (select unnest(range(1, array_length($statement_ids::varchar[]) + 1)) as position)
 ),
 
 items as (

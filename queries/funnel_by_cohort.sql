@@ -45,13 +45,20 @@ counted as (
 measured as (
     -- a stage no lead records by its own record has no count, so no rate into or out of it (stage_evidence):
     -- a lead known only as won would otherwise pass SAL, SQL and opportunity, and every step read 100%
+    -- (the columns named one by one, not c.* replace (...): Spark has no replace, and reads this SQL too)
     select
-        c.* replace (
-            case when e.sal_record_count > 0 then c.reached_sal_count end as reached_sal_count,
-            case when e.sql_record_count > 0 then c.reached_sql_count end as reached_sql_count,
-            case when e.opportunity_record_count > 0 then c.reached_opportunity_count end as reached_opportunity_count,
-            case when e.outcome_record_count > 0 then c.won_count end as won_count
-        ),
+        c.period_start,
+        c.breakdown,
+        c.inquiry_count,
+        c.reached_mql_count,
+        case when e.sal_record_count > 0 then c.reached_sal_count end as reached_sal_count,
+        case when e.sql_record_count > 0 then c.reached_sql_count end as reached_sql_count,
+        case when e.opportunity_record_count > 0 then c.reached_opportunity_count end as reached_opportunity_count,
+        case when e.outcome_record_count > 0 then c.won_count end as won_count,
+        c.not_yet_mql_count,
+        c.in_play_count,
+        c.dropped_count,
+        c.recycled_count,
         -- every arrival an MQL: the export holds no inquiry that did not qualify
         e.inquiry_only_count > 0 as has_inquiries,
     from counted c
@@ -59,7 +66,8 @@ measured as (
 ),
 final as (
     select
-        * exclude (has_inquiries),
+        period_start, breakdown, inquiry_count, reached_mql_count, reached_sal_count, reached_sql_count,
+        reached_opportunity_count, won_count, not_yet_mql_count, in_play_count, dropped_count, recycled_count,
         case when has_inquiries then reached_mql_count / nullif(inquiry_count, 0) end as inquiry_to_mql_rate,
         reached_sal_count / nullif(reached_mql_count, 0) as mql_to_sal_rate,
         reached_sql_count / nullif(reached_sal_count, 0) as sal_to_sql_rate,

@@ -36,6 +36,9 @@ SETTINGS = {
     "spark.sql.timestampType": "TIMESTAMP_NTZ",
     "spark.sql.ansi.enabled": "true",
     "spark.sql.shuffle.partitions": "4",
+    # a lake by day is many small files: counted at 16 KB to open, not 4 MB, they are read a few hundred to a task
+    # instead of one or two (a build of the 3,000-lead demo's lake ran 700 tasks a table)
+    "spark.sql.files.openCostInBytes": "16384",
 }
 
 
@@ -52,7 +55,13 @@ def session(remote: str | None = None):
                                  "install it with apt-get install openjdk-17-jre-headless")
             from pyspark.sql import SparkSession
             builder = (SparkSession.builder.master("local[2]").appName("handshake")
-                       .config("spark.ui.enabled", "false").config("spark.driver.bindAddress", "127.0.0.1"))
+                       .config("spark.ui.enabled", "false")
+                       .config("spark.ui.showConsoleProgress", "false")
+                       # the driver where it listens: a machine whose name resolves to loopback otherwise
+                       # advertises its network address, and a task's large result fetched there is refused
+                       .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+                       # Spark's 1 GB default spills a ten-million-lead build to disk over and over
+                       .config("spark.driver.memory", "4g"))
             for key, value in SETTINGS.items():
                 builder = builder.config(key, value)
             _local = builder.getOrCreate()

@@ -137,6 +137,7 @@ def build(lake_dir, remote: str | None = None, progress=print, whole: bool = Fal
     register(session, lake_dir, [t for t in lake.expected_tables() if lake.role(t) == "base"])
     started = time.perf_counter()
     now = fingerprints(session).toPandas()
+    now.attrs.clear()  # Spark Connect's plan metrics, which Parquet's metadata cannot hold
     state = lake_dir / STATE
     previous = manifest.get("build") or {}
     changed = None

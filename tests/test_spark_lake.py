@@ -5,7 +5,6 @@ except under CI=true, where they fail."""
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 
@@ -13,22 +12,12 @@ import duckdb
 import pandas as pd
 import pytest
 
-from handshake import access, cli, lake, spark, spark_lake, warehouse
+from handshake import access, cli, lake, serve, spark_lake, warehouse
 from tests.conftest import TESTS
 
 
 @pytest.fixture(scope="module")
-def session():
-    try:
-        return spark.session()
-    except spark.SparkError as e:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the Spark tests cannot run in CI: {e}")
-        pytest.skip(str(e))
-
-
-@pytest.fixture(scope="module")
-def exported(tmp_path_factory, session):
+def exported(tmp_path_factory, spark_session):
     """The seed's eleven leads in São Paulo's time zone (their local days are not UTC days), and the lake exported
     from them. Few days, so few files: Spark pays per file, and the parity of the derived tables over a whole demo
     is tests/test_spark_parity.py's."""
@@ -153,6 +142,42 @@ def test_a_new_agreement_rebuilds_everything(exported, tmp_path):
     assert_derived_equal(built, changed)
 
 
+@pytest.fixture(scope="module")
+def connect_server(spark_session):
+    """A Spark Connect server on a free port of localhost, in a process of its own, as a cluster's would be."""
+    port = serve.free_port()
+    server = subprocess.Popen([sys.executable, str(TESTS / "spark_connect_server.py"), str(port)],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert server.stdout.readline().strip() == "ready", "the Spark Connect server did not start"
+        yield f"sc://127.0.0.1:{port}"
+    finally:
+        server.kill()
+        server.wait()
+
+
+def test_a_build_through_spark_connect_equals_the_warehouse(exported, connect_server, tmp_path):
+    path, exported_lake = exported
+    built = tmp_path / "lake"
+    shutil.copytree(exported_lake, built)
+    for table in spark_lake.ORDER:
+        shutil.rmtree(lake.table_dir(built, table))
+        lake.table_dir(built, table).mkdir()
+    # the command line, as a user runs it (and a process with a local session may not open a remote one)
+    result = subprocess.run([sys.executable, "-m", "handshake", "build", "--engine", "spark", "--lake", str(built),
+                             "--spark-remote", connect_server], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert f"built 9 tables of {built} on Spark ({connect_server})" in result.stderr
+    assert lake.read_manifest(built)["build"]["master"] == connect_server
+    assert_derived_equal(built, path)
+    period = ["--start", "2026-01-01", "--end", "2026-03-31", "--now", "2026-04-01T12:00"]
+    on_connect = subprocess.run([sys.executable, "-m", "handshake", "kpis", "--engine", "spark", "--lake", str(built),
+                                 "--spark-remote", connect_server, *period], capture_output=True, text=True, timeout=600)
+    on_duckdb = subprocess.run([sys.executable, "-m", "handshake", "kpis", "--warehouse", str(path), *period],
+                               capture_output=True, text=True, timeout=600)
+    assert json.loads(on_connect.stdout) == json.loads(on_duckdb.stdout), on_connect.stderr[-2000:]
+
+
 def kpis_json(capsys, *arguments) -> dict:
     assert cli.main(["kpis", "--start", "2026-01-01", "--end", "2026-03-31", "--now", "2026-04-01T12:00",
                      *arguments]) == 0
@@ -181,17 +206,11 @@ def test_a_lake_missing_a_table_is_refused_and_nothing_is_written(exported, tmp_
     assert snapshot(broken) == before
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_an_unreachable_spark_connect_address_is_refused_and_nothing_is_written(exported, tmp_path):
     target = tmp_path / "lake"
     shutil.copytree(exported[1], target)
     before = snapshot(target)
-    address = f"sc://127.0.0.1:{free_port()}"
+    address = f"sc://127.0.0.1:{serve.free_port()}"
     result = subprocess.run([sys.executable, "-m", "handshake", "build", "--engine", "spark", "--lake", str(target),
                              "--spark-remote", address], capture_output=True, text=True, timeout=120)
     assert result.returncode == 2

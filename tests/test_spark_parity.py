@@ -2,7 +2,6 @@
 on DuckDB, row by row, over the seed, a demo with a non-UTC time zone, and one variant per filter and choice."""
 
 import math
-import os
 import time
 from datetime import timedelta
 
@@ -41,22 +40,6 @@ FILTERS = ("segment", "region", "source")
 RELATIVE = 1e-9
 LISTS = (list, tuple, np.ndarray)
 NUMBERS = (int, float, np.integer, np.floating)
-
-
-@pytest.fixture(scope="session")
-def spark_session():
-    """One local[2] Spark session for every parity test. Without Java they skip here, and fail under CI=true."""
-    try:
-        session = spark.session()
-    except spark.SparkError as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Spark tests cannot run in CI: {error}")
-        pytest.skip(str(error))
-    # adaptive execution re-plans each stage, which on a few thousand rows costs more than it saves (eight page
-    # queries: 46 s with it, 32 s without); the rows are the same either way
-    session.conf.set("spark.sql.adaptive.enabled", "false")
-    yield session
-    session.conf.unset("spark.sql.adaptive.enabled")
 
 
 @pytest.fixture(scope="session")

@@ -113,8 +113,9 @@ def markdown(section: dict) -> list[str]:
     lines += ["", "Spark's time by table, seconds: " + "; ".join(
         f"{int(size):,} leads: " + ", ".join(f"{t} {s:.1f}" for t, s in r["spark_tables_s"].items())
         for size, r in section.items()) + ".", "",
-        "Every page's query set on a cache miss, read by DuckDB from the lake (Parquet files, through the lake's "
-        "app.duckdb views) against the warehouse file, median seconds:", "",
+        "Every page's query set on a cache miss, read by DuckDB from the lake (its tables as the lake's app.duckdb "
+        "holds them, copied from the Parquet files when the manifest changes: docs/lake.md) against the warehouse "
+        "file, median seconds:", "",
         "| page | " + " | ".join(f"{int(s):,}: file | {int(s):,}: lake" for s in section) + " |",
         "|---|" + "---:|---:|" * len(section)]
     pages = next(iter(section.values()))["pages_miss_file_s"]
@@ -129,5 +130,7 @@ def markdown(section: dict) -> list[str]:
               f"{x['compare_core_s_per_million']} core-seconds per million. The lake would hold about "
               f"{x['lake_gb']:,.0f} GB. Assumed: cost grows linearly with leads (every table is scanned, "
               "shuffled and written once; a lead's touches and deals stay about three and a tenth); local[2] "
-              "on this machine stands for two cluster cores. docs/lake.md gives the plan.", ""]
+              "on this machine stands for two cluster cores. At a size where each day's files are small, Spark's "
+              "fixed cost per file and per task is part of the per-lead figure, so it overstates a larger build. "
+              "docs/scale.md gives the plan.", ""]
     return lines

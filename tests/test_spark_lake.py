@@ -37,14 +37,17 @@ def rows(con, sql: str, columns: list[str]) -> pd.DataFrame:
     return frame.sort_values(columns, na_position="first", ignore_index=True)
 
 
-def test_every_derived_table_built_on_spark_equals_the_warehouses(exported, tmp_path):
-    path, exported_lake = exported
-    built = tmp_path / "lake"
+def without_derived(exported_lake, built):
+    """A copy of the lake with its exported derived tables emptied: what it holds after a build is Spark's alone."""
     shutil.copytree(exported_lake, built)
-    # the exported derived tables emptied: what the lake holds after the build is Spark's alone
     for table in spark_lake.ORDER:
         shutil.rmtree(lake.table_dir(built, table))
         lake.table_dir(built, table).mkdir()
+    return built
+
+
+def test_every_derived_table_built_on_spark_equals_the_warehouses(exported, tmp_path):
+    path, built = exported[0], without_derived(exported[1], tmp_path / "lake")
     lines = []
     manifest = spark_lake.build(built, progress=lines.append)
     assert manifest["build"]["engine"] == "spark" and len(lines) == len(spark_lake.ORDER)
@@ -157,12 +160,7 @@ def connect_server(spark_session):
 
 
 def test_a_build_through_spark_connect_equals_the_warehouse(exported, connect_server, tmp_path):
-    path, exported_lake = exported
-    built = tmp_path / "lake"
-    shutil.copytree(exported_lake, built)
-    for table in spark_lake.ORDER:
-        shutil.rmtree(lake.table_dir(built, table))
-        lake.table_dir(built, table).mkdir()
+    path, built = exported[0], without_derived(exported[1], tmp_path / "lake")
     # the command line, as a user runs it (and a process with a local session may not open a remote one)
     result = subprocess.run([sys.executable, "-m", "handshake", "build", "--engine", "spark", "--lake", str(built),
                              "--spark-remote", connect_server], capture_output=True, text=True, timeout=600)

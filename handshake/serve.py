@@ -25,10 +25,15 @@ from handshake import demo, owner, proxy, warehouse
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_port(taken=()) -> int:
+    """A port nothing listens on now, and none of `taken`: a port chosen but not yet bound (the proxy's, binding
+    after its workers start) is free to the system, and CI once gave a worker the proxy's port."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in taken:
+            return port
 
 
 def dies_with_parent() -> None:
@@ -76,7 +81,9 @@ class Served:
         self.cookie_secret = secrets.token_urlsafe(32)  # one for all, so a sign-in holds on every process
         self.owner_url = owner_url
         self.owner: subprocess.Popen | None = None
-        self.worker_ports = [free_port() for _ in range(workers)]
+        self.worker_ports = []
+        for _ in range(workers):
+            self.worker_ports.append(free_port([port, *self.worker_ports]))
         self.workers: list[subprocess.Popen | None] = [None] * workers
         self.stopping = False
 
@@ -85,7 +92,7 @@ class Served:
                     HANDSHAKE_OWNER_TOKEN=self.token)
 
     def start_owner(self) -> None:
-        port = free_port()
+        port = free_port([self.port, *self.worker_ports])
         self.owner_url = f"http://127.0.0.1:{port}"
         self.owner = subprocess.Popen([sys.executable, "-m", "handshake", "owner", "--warehouse", str(self.path),
                                        "--port", str(port)], env=self.env(), preexec_fn=dies_with_parent)

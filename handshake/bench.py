@@ -158,16 +158,19 @@ def query_count(steps: list) -> int:
 
 # ---- replaying them
 
+def run_step(con, step):
+    """A recorded step on a cache miss, as a rerun runs it: one query, or several at once."""
+    from handshake import queries
+    return queries.run_many(con, step) if isinstance(step, list) else queries.run(con, *step)
+
+
 def replay(path: Path, recorded: dict, runs: int) -> dict[str, dict]:
     """Per page: its query set on a cache miss (every query run as one rerun runs it: one after another,
     or at once where the page asks for several together) and through the dashboard's cache (every query a hit)."""
-    from handshake import dashboard, queries
+    from handshake import dashboard
 
     os.environ["HANDSHAKE_WAREHOUSE"] = str(path)
     con = warehouse.shared_connection(path)
-
-    def miss(step):
-        return queries.run_many(con, step) if isinstance(step, list) else queries.run(con, *step)
 
     def hit(step):
         return dashboard.query_many(step) if isinstance(step, list) else dashboard.query(*step)
@@ -179,7 +182,7 @@ def replay(path: Path, recorded: dict, runs: int) -> dict[str, dict]:
             started = time.perf_counter()
             for i, step in enumerate(steps):
                 began = time.perf_counter()
-                miss(step)
+                run_step(con, step)
                 each[i].append(time.perf_counter() - began)
             misses.append(time.perf_counter() - started)
         slowest = sorted(((statistics.median(t), step_name(step)) for t, step in zip(each, steps)), reverse=True)[:3]

@@ -10,7 +10,7 @@ import time
 
 import duckdb
 
-from handshake import bench, lake, queries, warehouse
+from handshake import bench, lake, warehouse
 
 # what the extrapolation assumes of a cluster against this machine's local[2]: the share of its cores' time a
 # cluster turns into work (shuffles over the network, stragglers), and the time a nightly whole build may take
@@ -42,7 +42,7 @@ def page_misses(con, recorded: dict, runs: int) -> dict[str, float]:
         for _ in range(runs):
             started = time.perf_counter()
             for step in steps:
-                queries.run_many(con, step) if isinstance(step, list) else queries.run(con, *step)
+                bench.run_step(con, step)
             times.append(time.perf_counter() - started)
         medians[page.removeprefix("pages/").removesuffix(".py")] = round(statistics.median(times), 4)
     return medians

@@ -137,13 +137,14 @@ def build(lake_dir, remote: str | None = None, progress=print, whole: bool = Fal
     register(session, lake_dir, [t for t in lake.expected_tables() if lake.role(t) == "base"])
     started = time.perf_counter()
     now = fingerprints(session).toPandas()
+    newest = str(as_of(session))
     now.attrs.clear()  # Spark Connect's plan metrics, which Parquet's metadata cannot hold
     state = lake_dir / STATE
     previous = manifest.get("build") or {}
     changed = None
     if not whole and previous.get("as_of") not in (None, "None") and (state / "fingerprints.parquet").is_file():
         changed = changed_days(pd.read_parquet(state / "fingerprints.parquet"), now)
-    if changed is not None and not any(changed.values()) and previous.get("as_of") == str(as_of(session)):
+    if changed is not None and not any(changed.values()) and previous.get("as_of") == newest:
         progress("nothing changed in the base tables since the last build")
         return manifest
     staging = lake_dir / f"_build-{uuid.uuid4().hex[:12]}"
@@ -152,7 +153,7 @@ def build(lake_dir, remote: str | None = None, progress=print, whole: bool = Fal
         if changed is None:
             replaced = build_whole(session, staging, timings, progress)
         else:
-            replaced = build_days(session, lake_dir, staging, changed, previous["as_of"], timings, progress)
+            replaced = build_days(session, lake_dir, staging, changed, previous["as_of"], newest, timings, progress)
         (staging / STATE).mkdir(parents=True)
         now.to_parquet(staging / STATE / "fingerprints.parquet")
         keys(session).write.parquet(str(staging / STATE / "keys"))
@@ -163,7 +164,7 @@ def build(lake_dir, remote: str | None = None, progress=print, whole: bool = Fal
         manifest["tables"][table]["rows"] = count
     manifest["written_at"] = datetime.now(timezone.utc).isoformat(timespec="microseconds")
     manifest["build"] = {"engine": "spark", "master": remote or "local[2]", "spark_version": session.version,
-                         "as_of": str(as_of(session)), "incremental": changed is not None,
+                         "as_of": newest, "incremental": changed is not None,
                          "changed_days": {t: len(d) for t, d in (changed or {}).items()},
                          "seconds": round(time.perf_counter() - started, 3),
                          "tables": {t: round(s, 3) for t, s in timings.items()}}
@@ -198,8 +199,8 @@ def build_whole(session, staging: Path, timings, progress) -> dict:
     return {table: None for table in ORDER}
 
 
-def build_days(session, lake_dir: Path, staging: Path, changed: dict, before_as_of: str, timings,
-               progress) -> dict:
+def build_days(session, lake_dir: Path, staging: Path, changed: dict, before_as_of: str, newest: str,
+               timings, progress) -> dict:
     """lead_facts again for the leads the changed days reach (and those whose recycling the newest moment moved
     past), its days that hold them, and the rows of the local days those leads had before and have now of each
     rollup of leads; the rest whole. Returns {table: the days replaced} (None: the whole table)."""
@@ -215,8 +216,7 @@ def build_days(session, lake_dir: Path, staging: Path, changed: dict, before_as_
         return (f"{day_of(column or lake.PARTITION_BY[table])} in "
                 f"(select day from changed_days where tbl = '{table}')")
 
-    newest = as_of(session)
-    low, high = sorted([before_as_of, str(newest)])
+    low, high = sorted([before_as_of, newest])
     reached = session.sql(f"""
         select lead_id from leads where {on_changed_day('leads')}
         union select lead_id from old_lead_facts where {on_changed_day('leads', 'created_at')}

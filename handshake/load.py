@@ -167,20 +167,41 @@ async def shows(locator, what: str, **kwargs) -> None:
     try:
         await locator.wait_for(**kwargs)
     except PlaywrightError as e:
-        raise TimeoutError(f"{what}: {str(e).splitlines()[0]}") from None
+        raise TimeoutError(f"{what}: {str(e).splitlines()[0]} ({await what_the_page_says(locator.page)})") from None
+
+
+async def what_the_page_says(page) -> str:
+    """The app's connection and script state and its boxes' text, for a failure's message."""
+    try:
+        said = await page.locator('[data-testid="stAlert"], [data-testid="stException"]').all_inner_texts()
+        state = await page.locator('[data-testid="stApp"]').first.evaluate(
+            "e => `${e.dataset.testConnectionState} ${e.dataset.testScriptState}`", timeout=5000)
+    except PlaywrightError as e:
+        return f"the page could not be read: {str(e).splitlines()[0]}"
+    return f"the app {state}; the page said {' | '.join(said)[:300] or 'nothing in a box'}"
+
+
+async def finished(page, what: str) -> None:
+    """Wait until the page's script run has ended: a form redrawn by a run still going can drop the choices made
+    on the form it replaces."""
+    await shows(page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]'), what)
 
 
 async def answer_questionnaire(page, url: str, writer: int, n: int, confirmed: list, tag: str = "") -> None:
     if n == 0:
         await page.goto(f"{url}/questionnaire")
     await shows(page.get_by_role("button", name="Submit my answers"), f"round {n}: the questionnaire's form")
+    await finished(page, f"round {n}: the questionnaire's run")
     radios = page.locator('[data-testid="stRadio"]')
     await choose(radios.nth(0), ("Marketing", "Sales")[writer % 2])
     await choose(radios.nth(1), "Staff")
     for statement in range(20):
         await choose(radios.nth(2 + statement), re.compile(rf"^{1 + (writer + n + statement) % 5} "))
     await page.get_by_role("button", name="Submit my answers").click()
-    await shows(page.get_by_text("Your score"), f"round {n}: the score after submitting")
+    refused = page.get_by_text("Nothing was stored yet")
+    await shows(page.get_by_text("Your score").or_(refused), f"round {n}: the score after submitting")
+    if await refused.count():  # the page lost a choice the writer saw made: say which, not just "timeout"
+        raise AssertionError(f"round {n}: {await refused.first.inner_text()}")
     confirmed.append({"kind": "answers", "writer": writer, "n": n})
     # Streamlit keeps the last run's elements on screen until the new run replaces them: until this result has
     # gone, the next round would read it as the confirmation of its own answers. A click that lands while the

@@ -38,21 +38,16 @@ def conformed(frame, table: str):
     return frame.select(*[F.col(f"`{name}`").cast(spark_type(kind)).alias(name) for name, kind in columns])
 
 
-def with_day(frame, table: str):
-    """The partition column: the UTC calendar day of the table's partitioning column (the session is in UTC)."""
-    from pyspark.sql import functions as F
-    column = lake.PARTITION_BY.get(table)
-    if column is None:
-        return frame
-    return frame.withColumn("day", F.date_format(F.col(column), "yyyy-MM-dd"))
-
-
 def write(frame, table: str, folder: Path) -> None:
-    frame = with_day(frame, table)
-    writer = frame.write.mode("error")
+    """The table in the lake's layout: by the UTC day of its partitioning column (the session is in UTC)."""
+    from pyspark.sql import functions as F
     if table in lake.PARTITION_BY:
-        writer = writer.partitionBy("day")
-    writer.parquet(str(folder))
+        frame = frame.withColumn("day", F.date_format(F.col(lake.PARTITION_BY[table]), "yyyy-MM-dd"))
+        # one task a day, so one file a day: without it every task writes a file into every day it holds rows of
+        # (four a day at one million leads), and writing and reading those small files was half the build
+        frame.repartition("day").write.mode("error").partitionBy("day").parquet(str(folder))
+    else:
+        frame.write.mode("error").parquet(str(folder))
 
 
 def register(session, lake_dir, tables) -> None:

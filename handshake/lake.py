@@ -120,7 +120,7 @@ def write_manifest(lake, manifest: dict) -> None:
 # The app's own tables: what the dashboard writes in a lake (actions, answers, ratings, ranges, the versions). They
 # live in the lake's APP_FILE, real tables written in transactions as in a warehouse; every other table is a copy
 # there of the lake's files, made again when the manifest changes, so every query file runs unchanged and as fast as
-# on a warehouse (docs/lake.md: views over the files made pages 7 to 25 times slower).
+# on a warehouse (docs/lake.md: views over the files made pages 7 to 25 times slower), or above COPY_ROWS a view.
 APP_TABLES = ("meeting_actions", "meeting_action_history", "assessment_rounds", "assessment_responses",
               "assessment_answers", "campaign_feedback", "reference_bands", "meta")
 APP_FILE = "app.duckdb"
@@ -277,6 +277,8 @@ def open_lake(lake) -> duckdb.DuckDBPyConnection:
         create_app(lake, manifest)
     con = warehouse.open_file(app_path(lake), create=False)
     try:
+        # a table read through a view opens its files' footers on every query: kept once read
+        con.execute("set parquet_metadata_cache = true")
         follow(con, lake)
     except BaseException:
         con.close()
@@ -315,15 +317,41 @@ def create_app(lake: Path, manifest: dict) -> None:
 
 def manifest_identity(lake: Path, manifest: dict) -> str:
     return json.dumps({"lake": str(lake), "written_at": manifest.get("written_at"),
-                       "written_by": manifest.get("written_by"), "build": manifest.get("build")}, sort_keys=True)
+                       "written_by": manifest.get("written_by"), "build": manifest.get("build"),
+                       "copy_rows": copy_rows()}, sort_keys=True)
+
+
+# A lake table of more rows than this is read from its files through a view instead of copied into the app file: the
+# rollups (a row per day and group) are copied at any size, lead_facts and the base tables until a copy would cost
+# more time on each new manifest and more disk than its faster pages are worth (docs/lake.md, "Copies and views")
+COPY_ROWS = 50_000_000
+
+
+def copy_rows() -> int:
+    """The copy limit in rows: HANDSHAKE_LAKE_COPY_ROWS, or COPY_ROWS."""
+    value = os.environ.get("HANDSHAKE_LAKE_COPY_ROWS", "").replace("_", "").replace(",", "").strip()
+    if not value:
+        return COPY_ROWS
+    if not value.isdigit():
+        raise LakeError(f"HANDSHAKE_LAKE_COPY_ROWS={os.environ['HANDSHAKE_LAKE_COPY_ROWS']!r} is not a number of "
+                        f"rows: set it to a whole number such as {COPY_ROWS:_}, or unset it")
+    return int(value)
 
 
 def sync(cur, lake: Path, manifest: dict) -> None:
     """Inside a transaction: the copies of the lake's tables made again (in the order a warehouse keeps them in,
-    which its queries' filters skip by), the meta keys that are the lake's (time zone, currency, ...) taken from it,
-    and the versions of those tables bumped so cached results are read again. Readers see the old copies until it
-    commits, never a lake half-rewritten."""
+    which its queries' filters skip by), or for a table above the copy limit a view over its files, the meta keys
+    that are the lake's (time zone, currency, ...) taken from it, and the versions of those tables bumped so cached
+    results are read again. Readers see the old copies until it commits, never a lake half-rewritten."""
+    limit = copy_rows()
+    kinds = dict(cur.execute("select table_name, table_type from information_schema.tables").fetchall())
     for table in lake_tables():
+        as_view = manifest["tables"][table]["rows"] > limit
+        if kinds.get(table) == ("BASE TABLE" if as_view else "VIEW"):  # it was read the other way before
+            cur.execute(f"drop {'table' if as_view else 'view'} {table}")
+        if as_view:
+            cur.execute(f"create or replace view {table} as {typed_read(lake, table)}")
+            continue
         order = warehouse.LEAD_FACTS_ORDER if table == "lead_facts" else warehouse.ROLLUPS.get(table, [None])[0]
         cur.execute(f"create or replace table {table} as {typed_read(lake, table)}"
                     + (f" order by {order}" if order else ""))
@@ -335,7 +363,7 @@ def sync(cur, lake: Path, manifest: dict) -> None:
     warehouse.bump_data_version(cur, [*lake_tables(), "meta"])
 
 
-_followed: dict[str, int] = {}  # lake: the manifest's mtime_ns the app file's copies were last checked against
+_followed: dict[str, tuple] = {}  # lake: the manifest's mtime_ns (and the copy limit) the copies were checked against
 
 
 def follow(con, lake) -> None:
@@ -344,7 +372,7 @@ def follow(con, lake) -> None:
     moment) keeps the copies it has."""
     lake = Path(lake).absolute()
     try:
-        stamp = manifest_path(lake).stat().st_mtime_ns
+        stamp = (manifest_path(lake).stat().st_mtime_ns, copy_rows())
     except OSError:
         return
     if _followed.get(str(lake)) == stamp:

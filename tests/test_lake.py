@@ -196,6 +196,37 @@ def test_a_running_reader_follows_a_new_manifest(exported, lake_copy):
     con.close()
 
 
+def kinds(con) -> dict[str, str]:
+    return dict(con.execute("select table_name, table_type from information_schema.tables").fetchall())
+
+
+def test_a_table_above_the_copy_limit_is_read_through_a_view_with_the_same_numbers(exported, lake_copy, monkeypatch):
+    path = exported[0]
+    rows = {t: entry["rows"] for t, entry in lake.read_manifest(lake_copy)["tables"].items()}
+    limit = rows["leads"] - 1  # the 3,000 leads and their facts above it; the rollups of days below
+    monkeypatch.setenv("HANDSHAKE_LAKE_COPY_ROWS", str(limit))
+    con = lake.open_lake(lake_copy)
+    read = kinds(con)
+    con.close()
+    assert {t: read[t] for t in lake.lake_tables()} == {
+        t: "VIEW" if rows[t] > limit else "BASE TABLE" for t in lake.lake_tables()}
+    assert {"leads", "lead_facts"} <= {t for t, kind in read.items() if kind == "VIEW"}
+    assert "BASE TABLE" in {read[t] for t in warehouse.ROLLUPS}
+    for command in (["kpis", "--now", "2026-11-02T12:00"], ["stage"]):
+        on_views = cli(*command, "--lake", lake_copy, HANDSHAKE_LAKE_COPY_ROWS=str(limit))
+        on_warehouse = cli(*command, "--warehouse", path)
+        assert on_views.returncode == 0, on_views.stderr
+        assert json.loads(on_views.stdout) == json.loads(on_warehouse.stdout)
+    # the limit raised again: the next open copies them
+    monkeypatch.delenv("HANDSHAKE_LAKE_COPY_ROWS")
+    con = lake.open_lake(lake_copy)
+    assert {kinds(con)[t] for t in lake.lake_tables()} == {"BASE TABLE"}
+    con.close()
+    refused = cli("kpis", "--lake", lake_copy, HANDSHAKE_LAKE_COPY_ROWS="lots")
+    assert refused.returncode == 2 and "HANDSHAKE_LAKE_COPY_ROWS='lots' is not a number of rows" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
 def test_writes_that_change_the_lakes_data_are_refused_and_say_where_to_make_them(exported, lake_copy):
     con = lake.open_lake(lake_copy)
     before = snapshot(lake_copy)

@@ -191,3 +191,22 @@ def test_each_load_target_is_judged_per_setup_and_an_earlier_checkout_is_not_jud
     text = "\n".join(bench.load_markdown(load))
     assert "| 50 | 5 | before (90d8568) | 1 | 30.00 | 60.00 | 60.00 (funnel) | 0 | 20 / 20 |" in text
     assert "| 50 | 5 | served, 2 workers | 1 | 0.50 | 2.00 | 2.00 (funnel) | 0 | 20 / 19, **1 lost** |" in text
+
+
+def test_the_billion_lead_extrapolation_leaves_out_what_every_build_pays():
+    from handshake import bench_spark
+
+    def spark(build_s, unchanged_s):
+        return {"spark_build_s": build_s, "spark_unchanged_s": unchanged_s, "lake_mb": 2500}
+
+    # a fixed 100 s a build plus 10 s a million leads: 110 s at 1M, 200 s at 10M
+    x = bench_spark.extrapolation({"1000000": spark(110, 20), "10000000": spark(200, 38)})
+    assert x["core_s_per_million"] == (200 - 110) * 2 / 9  # 20.0 core-seconds: local[2] keeps two cores busy
+    assert x["fixed_s"] == 200 - 10 * 10  # 100 s
+    assert x["compare_core_s_per_million"] == (38 - 20) * 2 / 9  # 4.0
+    assert x["whole_core_hours"] == round(20 * 1000 / 3600, 1)  # 5.6 core-hours for a thousand millions
+    assert x["cores_for_whole_build"] == round(20 * 1000 / 3600 / 1.0 / 0.5)  # one hour at half efficiency: 11
+    assert x["lake_gb"] == round(2500 / 1024 * 100)  # 10M leads in 2,500 MB: a billion in 244 GB
+    # one size: its whole cost over its leads, the fixed part included
+    alone = bench_spark.extrapolation({"1000000": spark(110, 20)})
+    assert alone["core_s_per_million"] == 110 * 2 / 1 and alone["against_leads"] == 0

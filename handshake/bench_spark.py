@@ -1,8 +1,9 @@
 """The benchmark's Spark section (python -m handshake bench --spark-sizes 1000000,10000000): at each size, the demo
 exported as a lake, the derived tables (lead_facts and every rollup) built whole on DuckDB and on Spark local[2]
 side by side, a Spark build that finds nothing changed (what every build pays to compare the base tables' days),
-and every page's query set on a cache miss read from the lake against the same from the DuckDB file. From the
-per-lead cost measured at the largest size, the work of a billion leads and the cluster it needs."""
+and every page's query set on a cache miss read from the lake (copied, and through views) against the same from
+the DuckDB file. From the per-lead cost measured (extrapolation), the work of a billion leads and the cluster it
+needs."""
 
 import os
 import shutil

@@ -110,11 +110,13 @@ class Messages:
         return deliver.slack(self.pack(d.period_key))
 
 
-def send(con, now: datetime, smtp: dict | None, slack_timeout: float = deliver.TIMEOUT_S) -> dict[str, int]:
+def send(con, now: datetime, smtp: dict | None, no_smtp: str = "no mail server is set",
+         slack_timeout: float = deliver.TIMEOUT_S) -> tuple[dict[str, int], list[str]]:
     """Record what is due, then send what is pending: each message marked sent, waiting (with its reason) or
-    failed. Returns how many of each."""
+    failed. Returns how many of each, and a sentence for each message not sent. no_smtp: why there is no mail
+    server (smtp None), said for each email that waits for one."""
     queue(con, now)
-    messages, counts = Messages(con, now, smtp), {"sent": 0, "waiting": 0, "failed": 0}
+    messages, counts, problems = Messages(con, now, smtp), {"sent": 0, "waiting": 0, "failed": 0}, []
     for d in pending(con, now):
         attempts = d.attempts + 1
         # the attempt is counted before it is made: a run that dies mid-send leaves it to wait, not to loop
@@ -122,23 +124,22 @@ def send(con, now: datetime, smtp: dict | None, slack_timeout: float = deliver.T
         try:
             if d.channel == "email":
                 if smtp is None:
-                    raise deliver.Retry("no mail server is set: add [handshake.smtp] to secrets.toml")
+                    raise deliver.Retry(no_smtp)
                 deliver.send_email(messages.email(d), smtp)
             else:
                 deliver.post_slack(d.recipient, messages.slack(d), slack_timeout)
-        except deliver.Refused as e:
-            mark(con, d, now, "failed", attempts, str(e))
-            counts["failed"] += 1
-            continue
-        except deliver.Retry as e:
-            gave_up = attempts >= MAX_ATTEMPTS
-            mark(con, d, now, "failed" if gave_up else "queued", attempts,
-                 f"{e} (gave up after {attempts} attempts)" if gave_up else str(e), now + wait(attempts))
+        except (deliver.Refused, deliver.Retry) as e:
+            gave_up = isinstance(e, deliver.Refused) or attempts >= MAX_ATTEMPTS
+            reason = f"{e} (gave up after {attempts} attempts)" if isinstance(e, deliver.Retry) and gave_up else str(e)
+            mark(con, d, now, "failed" if gave_up else "queued", attempts, reason, now + wait(attempts))
             counts["failed" if gave_up else "waiting"] += 1
+            to = d.recipient if d.channel == "email" else "its Slack webhook"  # a webhook's address is its key
+            problems.append(f"subscription {d.subscription_id}, {d.period_key} to {to}: {reason.rstrip('.')}; "
+                            + ("marked failed" if gave_up else f"tried again from {now + wait(attempts):%Y-%m-%d %H:%M} UTC"))
             continue
         mark(con, d, now, "sent", attempts)
         counts["sent"] += 1
-    return counts
+    return counts, problems
 
 
 def dry_run(con, now: datetime, folder: Path, smtp: dict | None) -> list[Path]:

@@ -81,6 +81,9 @@ def send_email(message: EmailMessage, settings: dict) -> None:
             if server.has_extn("starttls"):
                 server.starttls()
                 server.ehlo()
+            elif settings.get("username"):  # a password goes over an encrypted connection or not at all
+                raise Retry(f"the mail server {settings['host']}:{settings['port']} does not offer STARTTLS, so the "
+                            "password is not sent: use its TLS port or a server that offers it")
             if settings.get("username"):
                 server.login(settings["username"], settings.get("password", ""))
             server.send_message(message)

@@ -5,7 +5,6 @@ for now, a timeout, a server gone) or Refused (it will not work however often it
 import hashlib
 import json
 import smtplib
-import socket
 import tomllib
 import urllib.error
 import urllib.request
@@ -94,9 +93,11 @@ def send_email(message: EmailMessage, settings: dict) -> None:
     except smtplib.SMTPResponseException as e:
         said = f"the mail server replied {e.smtp_code} {e.smtp_error.decode(errors='replace')}"
         raise (Refused if e.smtp_code >= 500 else Retry)(said) from None
-    except (socket.timeout, TimeoutError):
-        raise Retry(f"the mail server {settings['host']}:{settings['port']} did not answer within {timeout:g} s") from None
     except (smtplib.SMTPException, OSError) as e:
+        # smtplib reports a reply that never came as the server disconnecting, the timeout as its cause
+        if isinstance(e, TimeoutError) or isinstance(e.__context__, TimeoutError):
+            raise Retry(f"the mail server {settings['host']}:{settings['port']} did not answer within "
+                        f"{timeout:g} s") from None
         raise Retry(f"could not reach the mail server {settings['host']}:{settings['port']} ({e})") from None
 
 
@@ -110,7 +111,7 @@ def post_slack(url: str, payload: dict, timeout: float = TIMEOUT_S) -> None:
         said = f"Slack replied {e.code} {e.reason}"
         # 429: too many messages for now; 5xx: Slack's own trouble. Any other 4xx: the webhook is wrong or revoked
         raise (Retry if e.code == 429 or e.code >= 500 else Refused)(said) from None
-    except (socket.timeout, TimeoutError):
-        raise Retry(f"Slack did not answer within {timeout:g} s") from None
     except (urllib.error.URLError, OSError) as e:
+        if isinstance(e, TimeoutError) or isinstance(getattr(e, "reason", None), TimeoutError):
+            raise Retry(f"Slack did not answer within {timeout:g} s") from None
         raise Retry(f"could not reach Slack ({getattr(e, 'reason', e)})") from None

@@ -330,3 +330,18 @@ def test_send_on_the_command_line(con, smtp, tmp_path, capsys):
     assert capsys.readouterr().out == "sent 1, waiting to be tried again 0, failed 0\n"
     assert cli.main(common) == 0 and len(mailbox.received) == 1
     assert mailbox.received[0][1]["From"] == "hs@example.com"
+
+
+def test_names_from_the_data_stay_text_in_the_email(con, smtp):
+    # a campaign whose post-mortem is due this week (the agenda names it) given a name that is markup and a formula
+    hostile = '<a href="https://evil.example">Win</a> =HYPERLINK("https://evil.example")'
+    con.execute("update campaigns set campaign_name = $name where campaign_name = 'Guide: Security first Q3 2026'",
+                {"name": hostile})
+    mailbox = Mailbox()
+    subscribe(con, "email", "ana@example.com")
+    outbox.send(con, NOW, smtp(mailbox))
+    (_, message), = mailbox.received
+    html = message.get_body(("html",)).get_content()
+    assert "&lt;a href=&quot;https://evil.example&quot;&gt;Win&lt;/a&gt;" in html and "<a href" not in html
+    assert "<a href" not in message.get_body(("plain",)).get_content()
+    assert hostile in pdf_text(message).replace("\n", " ")  # printed as written

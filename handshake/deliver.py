@@ -8,7 +8,9 @@ import smtplib
 import tomllib
 import urllib.error
 import urllib.request
+from datetime import datetime, timezone
 from email.message import EmailMessage
+from email.utils import format_datetime
 from pathlib import Path
 
 from handshake import digest, pack
@@ -52,11 +54,13 @@ def message_id(subscription_id: int, period_key: str, recipient: str) -> str:
     return f"<handshake-{digest_of}@handshake.invalid>"
 
 
-def email(week_pack: pack.Pack, sender: str, recipient: str, msg_id: str) -> EmailMessage:
-    """The digest as an email: a plain-text summary, the pack's HTML as the body, its PDF attached."""
+def email(week_pack: pack.Pack, sender: str, recipient: str, msg_id: str, at: datetime) -> EmailMessage:
+    """The digest as an email written at `at` (naive UTC): a plain-text summary, the pack's HTML as the body, its
+    PDF attached."""
     message = EmailMessage()
     message["Subject"] = f"Handshake digest · {week_pack.title}"
     message["From"], message["To"], message["Message-ID"] = sender, recipient, msg_id
+    message["Date"] = format_datetime(at.replace(tzinfo=timezone.utc))
     message.set_content(digest.summary(week_pack) + "\n\nThe pack is attached as a PDF.\n")
     message.add_alternative(pack.html(week_pack), subtype="html")
     message.add_attachment(pack.pdf(week_pack), maintype="application", subtype="pdf",

@@ -104,7 +104,7 @@ class Messages:
     def email(self, d: Due):
         sender = self.smtp["from"] if self.smtp else "handshake@localhost"
         return deliver.email(self.pack(d.period_key), sender, d.recipient,
-                             deliver.message_id(d.subscription_id, d.period_key, d.recipient))
+                             deliver.message_id(d.subscription_id, d.period_key, d.recipient), self.now)
 
     def slack(self, d: Due) -> dict:
         return deliver.slack(self.pack(d.period_key))

@@ -153,6 +153,7 @@ def test_the_digest_arrives_by_email_with_the_weeks_scorecard_in_its_pdf(con, sm
     assert outbox.send(con, NOW, settings) == ({"sent": 1, "waiting": 0, "failed": 0}, [])
     (to, message), = mailbox.received
     assert to == ["ana@example.com"] and message["From"] == "handshake@example.com"
+    assert message["Date"] == "Mon, 02 Nov 2026 12:00:00 +0000"
     assert message["Subject"] == "Handshake digest · Weekly joint meeting · Week 44 · 26 Oct – 1 Nov 2026"
     html = message.get_body(("html",)).get_content()
     assert "Weekly joint meeting · Week 44" in html

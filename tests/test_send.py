@@ -346,3 +346,13 @@ def test_names_from_the_data_stay_text_in_the_email(con, smtp):
     assert "&lt;a href=&quot;https://evil.example&quot;&gt;Win&lt;/a&gt;" in html and "<a href" not in html
     assert "<a href" not in message.get_body(("plain",)).get_content()
     assert hostile in pdf_text(message).replace("\n", " ")  # printed as written
+
+
+def test_a_message_waiting_for_a_retry_is_not_sent_once_its_subscription_is_removed(con, smtp):
+    mailbox = Mailbox(replies=["421 4.3.2 closing for now"])
+    settings = smtp(mailbox)
+    made = subscribe(con, "email", "ana@example.com")
+    assert outbox.send(con, NOW, settings)[0]["waiting"] == 1
+    subscriptions.deactivate(con, made, LOCAL)
+    assert outbox.send(con, NOW + timedelta(hours=1), settings)[0] == {"sent": 0, "waiting": 0, "failed": 0}
+    assert mailbox.received == [] and outbox_rows(con)[0][2] == "queued"

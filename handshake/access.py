@@ -18,6 +18,8 @@ NEEDS = {
     "agreements": ("admin", "change the joint agreement"),
     "ranges": ("admin", "change the funnel's reference ranges"),
     "settings": ("admin", "change the warehouse's settings"),
+    "subscriptions": ("admin", "add or remove subscriptions to the digest"),
+    "outbox": ("admin", "send the digest and record what was sent"),
 }
 
 # roles that see each rep's own figures when sign-in is on and the configuration names none

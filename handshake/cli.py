@@ -1,4 +1,5 @@
-"""The command line: python -m handshake {demo,kpis,stage,import,settings,export,bench,serve,owner} ..."""
+"""The command line: python -m handshake {demo,kpis,stage,import,settings,export,bench,serve,owner,send,
+subscriptions} ..."""
 
 import argparse
 import csv
@@ -6,13 +7,13 @@ import json
 import os
 import sys
 import time
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import duckdb
 
-from handshake import (access, agreement_file, bench, demo, formats, importer, kpis, lake, mappings, maturity,
-                       queries, readers, warehouse)
+from handshake import (access, agreement_file, bench, deliver, demo, formats, importer, kpis, lake, mappings,
+                       maturity, outbox, queries, readers, subscriptions, warehouse)
 from handshake.formats import plural
 from handshake.spark import SparkError
 
@@ -154,7 +155,44 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--listen", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1; another machine's dashboards need this machine's "
                         "private address, and every request carries HANDSHAKE_OWNER_TOKEN)")
+    add_send_parsers(commands)
     return parser
+
+
+def add_send_parsers(commands) -> None:
+    n = commands.add_parser(
+        "send", help="send the digests due now, by email and Slack (safe to run from cron every few minutes)",
+        description="Record each message due in the outbox, send it, and mark it sent: a refusal for now or a "
+                    "timeout is tried again by a later run, a permanent refusal is marked failed with its reason, and "
+                    "nothing is sent twice for one week and recipient. Mail settings come from the [handshake.smtp] "
+                    "section of the secrets file.")
+    n.add_argument("--warehouse", default=str(warehouse.configured_path()), help="warehouse file")
+    n.add_argument("--dry-run", metavar="DIR", type=Path,
+                   help="write what would be sent into DIR (an email as .eml, a Slack message as .json); send and "
+                        "record nothing")
+    n.add_argument("--now", type=datetime.fromisoformat, metavar="TIMESTAMP",
+                   help="the moment to send as of, UTC unless it says otherwise (default: now)")
+    n.add_argument("--secrets", type=Path, default=Path(".streamlit/secrets.toml"),
+                   help="the secrets file with [handshake.smtp] (default: .streamlit/secrets.toml, as the dashboard)")
+
+    s = commands.add_parser("subscriptions", help="add, list or remove subscriptions to the weekly digest")
+    actions = s.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", help="subscribe email addresses or a Slack channel to the weekly digest")
+    add.add_argument("--kind", default="digest", help="what is sent: digest (default)")
+    add.add_argument("--channel", required=True, help=f"{' or '.join(subscriptions.CHANNELS)}")
+    add.add_argument("--to", action="append", required=True, metavar="RECIPIENT",
+                     help="an email address, or a Slack incoming-webhook URL (https://hooks.slack.com/...); repeat it")
+    add.add_argument("--weekday", default="monday", help="the day it goes out, in the organisation's time zone "
+                                                          "(default monday)")
+    add.add_argument("--hour", type=int, default=8, help="the hour it goes out, 0-23 (default 8)")
+    add.add_argument("--by", help="who adds it, recorded with it")
+    listing = actions.add_parser("list", help="print every subscription and what its outbox holds")
+    listing.add_argument("--format", choices=("json", "text"), default="text")
+    remove = actions.add_parser("remove", help="stop a subscription (what it was sent stays on record)")
+    remove.add_argument("id", type=int)
+    remove.add_argument("--by", help="who removes it")
+    for sub in (add, listing, remove):
+        sub.add_argument("--warehouse", default=str(warehouse.configured_path()), help="warehouse file")
 
 
 def add_lake_argument(parser) -> None:
@@ -179,8 +217,10 @@ def main(argv=None) -> int:
     try:
         return {"demo": run_demo, "kpis": run_kpis, "stage": run_stage, "import": run_import, "export": run_export,
                 "build": run_build,
-                "bench": run_bench, "settings": run_settings, "serve": run_serve, "owner": run_owner}[args.command](args)
-    except (lake.LakeError, SparkError) as e:  # a lake or Spark that cannot be used: exit 2, nothing written
+                "bench": run_bench, "settings": run_settings, "serve": run_serve, "owner": run_owner,
+                "send": run_send, "subscriptions": run_subscriptions}[args.command](args)
+    except (lake.LakeError, SparkError, subscriptions.SubscriptionError, deliver.SettingsError) as e:
+        # a lake or Spark that cannot be used, a subscription or mail setting that is wrong: exit 2, nothing written
         print(f"error: {e}", file=sys.stderr)
         return 2
     except (demo.DemoError, warehouse.WarehouseError, mappings.MappingError) as e:
@@ -465,3 +505,68 @@ def run_bench(args) -> int:
                        write_sizes=sizes_of(args.write_sizes), spark_sizes=sizes_of(args.spark_sizes))
     print(bench.markdown(result))
     return 0
+
+
+def utc(moment: datetime | None) -> datetime:
+    """--now as naive UTC, the way the warehouse keeps time; now when not given."""
+    if moment is None:
+        return datetime.now(timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def run_send(args) -> int:
+    """Exit 0 when everything due went out, 1 when a message waits for a retry or failed (each said on stderr)."""
+    now = utc(args.now)
+    try:
+        smtp, no_smtp = deliver.smtp_settings(args.secrets), ""
+    except deliver.SettingsError as e:  # only emails need it: Slack messages still go
+        smtp, no_smtp = None, str(e)
+    if args.dry_run:
+        if not Path(args.warehouse).exists():
+            raise warehouse.WarehouseError(f"{args.warehouse}: no warehouse here")
+        con = checking_connection(args.warehouse)
+        try:
+            written = outbox.dry_run(con, now, args.dry_run, smtp)
+        finally:
+            con.close()
+        print(f"dry run: wrote {plural(len(written), 'message')} to {args.dry_run}; nothing sent or recorded")
+        return 0
+    con = warehouse.open_warehouse(args.warehouse, create=False)
+    try:
+        counts, problems = outbox.send(con, now, smtp, no_smtp or "no mail server is set")
+    finally:
+        con.close()
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    print(f"sent {counts['sent']}, waiting to be tried again {counts['waiting']}, failed {counts['failed']}")
+    return 1 if problems else 0
+
+
+def run_subscriptions(args) -> int:
+    con = warehouse.open_warehouse(args.warehouse, create=False)
+    try:
+        if args.action == "add":
+            made = subscriptions.add(con, args.kind, args.channel, args.to, args.weekday, args.hour,
+                                     command_line_person(args.by), utc(None))
+            print(f"subscription {made} added")
+        elif args.action == "remove":
+            subscriptions.deactivate(con, args.id, command_line_person(args.by))
+            print(f"subscription {args.id} removed")
+        else:
+            print_subscriptions(subscriptions.listed(con), args.format)
+    finally:
+        con.close()
+    return 0
+
+
+def print_subscriptions(rows, form: str) -> None:
+    records = [dict(r, recipients=list(r["recipients"]), weekday=subscriptions.WEEKDAYS[r["weekday"]],
+                    created_by=kpis.clean(r["created_by"]),
+                    created_at=r["created_at"].isoformat()) for r in rows.to_dict("records")]
+    if form == "json":
+        print(json.dumps(records, indent=2, default=int))
+        return
+    for r in records:
+        print(f"{r['subscription_id']}: {r['kind']} by {r['channel']} to {', '.join(r['recipients'])}, "
+              f"{r['weekday']} at {r['hour']:02d}:00{'' if r['active'] else ' (removed)'}; sent {r['sent_count']}, "
+              f"waiting {r['queued_count']}, failed {r['failed_count']}")

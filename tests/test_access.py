@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import APP, as_read
-from handshake import access, actions, agreements, assessment, importer, mappings, warehouse
+from handshake import access, actions, agreements, assessment, importer, mappings, subscriptions, warehouse
 from handshake.access import LOCAL, Person
 from test_app import assert_clean
 
@@ -55,7 +55,8 @@ def test_each_role_can_do_what_the_issue_gives_it():
     assert can == {
         "viewer": [],
         "member": ["actions", "answers", "feedback"],
-        "admin": ["actions", "agreements", "answers", "feedback", "import", "ranges", "rounds", "settings"],
+        "admin": ["actions", "agreements", "answers", "feedback", "import", "outbox", "ranges", "rounds", "settings",
+                  "subscriptions"],
     }
     assert LOCAL.can("import") and not LOCAL.signed_in  # one person at one machine may do everything
 
@@ -72,9 +73,12 @@ WRITES = {
         con, "2026 Q1", "sales", "staff", dict.fromkeys(assessment.statement_ids(), 4), by=who),
     "actions": lambda con, who, tmp: actions.create(con, "Call back", "Sam Sales", "sales", None, who, NOW),
     "feedback": lambda con, who, tmp: actions.rate_campaign(con, 10, 4, None, None, NOW, by=who),
+    "subscriptions": lambda con, who, tmp: subscriptions.add(con, "digest", "email", ["ana@example.com"], "monday",
+                                                             8, who, NOW),
 }
 LEAST = {"import": "admin", "agreements": "admin", "reference bands": "admin", "settings": "admin",
-         "rounds": "admin", "answers": "member", "actions": "member", "feedback": "member"}
+         "rounds": "admin", "answers": "member", "actions": "member", "feedback": "member",
+         "subscriptions": "admin"}
 
 
 @pytest.mark.parametrize("write", WRITES)

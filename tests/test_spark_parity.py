@@ -86,7 +86,9 @@ def variants(con) -> dict[str, dict]:
     first = lambda sql: (con.execute(sql).fetchone() or [None])[0]  # noqa: E731 (the warehouse's own values)
     base.update(round_id=first("select max(round_id) from assessment_rounds"),
                 import_id=first("select coalesce(max(import_id), 1) from imports"),
-                action_id=first("select coalesce(min(action_id), 1) from meeting_actions"))
+                action_id=first("select coalesce(min(action_id), 1) from meeting_actions"),
+                subscription_id=first("select coalesce(min(subscription_id), 1) from subscriptions"),
+                period_key=first("select coalesce(min(period_key), '2026-W01') from outbox"))
     made = {"base": base}
     for name in FILTERS:
         made[name] = dict(base, **{name: first(f"select {name} from leads where {name} is not null "

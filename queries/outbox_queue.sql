@@ -1,0 +1,4 @@
+-- a message due, recorded before it is sent; one already recorded (queued, sent or failed) stays as it is
+insert into outbox (subscription_id, period_key, recipient, state, queued_at, next_attempt_at)
+values ($subscription_id, $period_key, $recipient, 'queued', $now, $now)
+on conflict do nothing;

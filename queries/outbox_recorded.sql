@@ -1,0 +1,4 @@
+-- what the outbox holds of one subscription's period: a dry run leaves out what is sent, failed or waiting
+select recipient, state, next_attempt_at
+from outbox
+where subscription_id = $subscription_id and period_key = $period_key;

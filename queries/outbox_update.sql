@@ -1,0 +1,4 @@
+update outbox set
+    state = $state, attempts = $attempts, next_attempt_at = $next_attempt_at, last_error = $last_error,
+    sent_at = $sent_at
+where message_id = $message_id;

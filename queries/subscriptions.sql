@@ -1,0 +1,18 @@
+-- every subscription, the active ones first, with what its outbox holds
+with held as (
+    select
+        subscription_id,
+        count(*) filter (where state = 'sent') as sent_count,
+        count(*) filter (where state = 'queued') as queued_count,
+        count(*) filter (where state = 'failed') as failed_count,
+    from outbox
+    group by subscription_id
+)
+select
+    s.subscription_id, s.kind, s.channel, s.recipients, s.weekday, s.hour, s.created_by, s.created_at, s.active,
+    coalesce(h.sent_count, 0) as sent_count,
+    coalesce(h.queued_count, 0) as queued_count,
+    coalesce(h.failed_count, 0) as failed_count,
+from subscriptions s
+left join held h on h.subscription_id = s.subscription_id
+order by s.active desc, s.subscription_id;

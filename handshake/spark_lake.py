@@ -26,6 +26,8 @@ def spark_type(duckdb_type: str) -> str:
               "DATE": "date", "TIMESTAMP": "timestamp_ntz", "HUGEINT": "decimal(38,0)"}
     if kind in simple:
         return simple[kind]
+    if kind.endswith("[]"):  # a list (a subscription's recipients)
+        return f"array<{spark_type(kind[:-2])}>"
     if kind.startswith("DECIMAL"):
         return kind.lower()
     raise lake.LakeError(f"a lake column of type {duckdb_type} has no Spark type here: add it to build.spark_type")

@@ -1,4 +1,5 @@
--- every subscription, the active ones first, with what its outbox holds
+-- one row per subscription, the active ones first, with what its outbox holds
+-- parameters: none
 with held as (
     select
         subscription_id,

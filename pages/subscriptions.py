@@ -11,10 +11,11 @@ from handshake.formats import md
 dashboard.ensure_app_ran()
 st.title("Digest by email and Slack")
 tz = dashboard.filters().tz
-st.caption(md(
+st.caption(  # only the zone is the organisation's: escaped alone, so the command keeps its code format
     "The weekly digest is the Weekly joint meeting's pack of the last complete week, for the whole organisation: by "
     "email with the pack as a PDF, in Slack as the scorecard. It goes out on each subscription's weekday and hour "
-    f"({tz}) when `python -m handshake send` runs, from cron every few minutes; each message once to each recipient."))
+    f"({md(tz)}) when `python -m handshake send` runs, from cron every few minutes; each message once to each "
+    "recipient.")
 if "sub_notice" in st.session_state:  # what the last click did, said after its rerun
     st.success(st.session_state.pop("sub_notice"))
 

@@ -4,6 +4,10 @@ complete week, and sent once when it starts to hold."""
 
 from datetime import datetime
 
+RULES = ("below", "above", "change_pct", "change_points")
+RULE_LABELS = {"below": "falls below", "above": "rises above", "change_pct": "changes by more than N%",
+               "change_points": "changes by more than N points"}
+
 
 def check_rule(con, rule: dict) -> dict:
     from handshake import subscriptions

@@ -5,6 +5,7 @@ time its rule starts to hold (handshake/kpi_alerts.py). A refusal for now or a t
 failed with its reason."""
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -171,9 +172,9 @@ def dry_run(con, now: datetime, folder: Path, smtp: dict | None) -> list[Path]:
     messages, written = Messages(con, now, smtp), []
     folder.mkdir(parents=True, exist_ok=True)
     for n, d in enumerate(unsent(con, now), 1):
-        stem = folder / f"{n:03d}-subscription-{d.subscription_id}-{d.period_key}"
-        if d.channel == "email":
-            path = stem.with_suffix(".eml")
+        stem = folder / f"{n:03d}-{d.kind.replace('_', '-')}-{d.subscription_id}-{d.period_key}"
+        if d.channel == "email":  # named for its recipient too, so a folder of alerts reads as who gets what
+            path = stem.with_name(f"{stem.name}-{re.sub(r'[^A-Za-z0-9.@_-]', '_', d.recipient)}.eml")
             path.write_bytes(bytes(messages.email(d)))
         else:
             path = stem.with_suffix(".json")

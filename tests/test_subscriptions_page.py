@@ -24,7 +24,7 @@ def stored(path):
 
 def test_an_admin_subscribes_and_removes_on_the_page(monkeypatch, seed_warehouse):
     at = open_page(monkeypatch, seed_warehouse)
-    assert [i.value for i in at.info] == ["Nobody gets the digest yet."]
+    assert [i.value for i in at.info] == ["Nobody gets the digest or an alert yet."]
     at.text_area(key="sub_to").input("ana@example.com\nbo@example.com")
     at.selectbox(key="sub_weekday").set_value("friday")
     at.number_input(key="sub_hour").set_value(16)

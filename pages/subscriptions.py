@@ -83,18 +83,26 @@ else:
         kind=[KIND_LABELS[r["kind"]] for r in records], what=[what(r) for r in records],
         recipients=[", ".join(shown_recipient(r["channel"], x) for x in r["recipients"]) for r in records],
         when=[when(r) for r in records],
-    )[["subscription_id", "kind", "what", "channel", "recipients", "when", "active", "sent_count", "queued_count",
+    )[["subscription_id", "kind", "when", "channel", "recipients", "what", "active", "sent_count", "queued_count",
        "failed_count"]],
         hide_index=True, column_config={
-        "subscription_id": "#", "kind": "Kind", "what": "What", "channel": "Channel", "recipients": "To",
-        "when": f"When ({tz})", "active": "Active", "sent_count": "Sent", "queued_count": "Waiting",
-        "failed_count": "Failed"})
+        "subscription_id": "#", "kind": "Kind", "when": f"When ({tz})", "channel": "Channel",
+        "recipients": st.column_config.TextColumn("To", width="medium"),
+        "what": st.column_config.TextColumn("What", width="medium"), "active": "Active", "sent_count": "Sent",
+        "queued_count": "Waiting", "failed_count": "Failed"})
 
 recent = dashboard.query("outbox_recent", {"limit": 50})
 if not recent.empty:
     st.subheader("Latest messages")
+    for state, say, icon in (("failed", st.error, ":material/error:"), ("queued", st.warning, ":material/schedule:")):
+        stuck = recent[(recent["state"] == state) & recent["last_error"].notna()]
+        if len(stuck):  # the commonest reason first: usually one cause (no mail server, a revoked webhook) for all
+            reason = stuck["last_error"].value_counts().index[0]
+            said = "failed for good" if state == "failed" else "wait to be tried again"
+            say(f"{len(stuck):,} of the latest {len(recent):,} messages {said}; the commonest reason: {md(reason)}",
+                icon=icon)
     st.dataframe(recent.assign(recipient=[shown_recipient(c, r) for c, r in zip(recent["channel"], recent["recipient"])])[
-        ["subscription_id", "period_key", "recipient", "state", "attempts", "last_error", "next_attempt_at", "sent_at"]],
+        ["subscription_id", "period_key", "recipient", "state", "attempts", "next_attempt_at", "sent_at", "last_error"]],
         hide_index=True, placeholder="–", column_config={
         "subscription_id": "#", "period_key": st.column_config.TextColumn(
             "For", help="A digest's week, an SLA-breach alert's day, the week a KPI alert's rule started to hold."),
@@ -104,6 +112,7 @@ if not recent.empty:
 
 if not dashboard.cannot("subscriptions"):
     con = warehouse.shared_connection(warehouse.configured_path())
+    st.subheader("Subscribe or remove")
     digest_tab, breach_tab, kpi_tab, remove_tab = st.tabs(
         ["Subscribe to the digest", "SLA-breach alerts", "A KPI alert", "Remove a subscription"])
 

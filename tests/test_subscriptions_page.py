@@ -3,7 +3,7 @@ removes; a bad address is said on the page and nothing is stored; a webhook's ad
 
 from datetime import datetime
 
-from handshake import subscriptions, warehouse
+from handshake import outbox, subscriptions, warehouse
 from handshake.access import LOCAL
 from test_app import assert_clean, open_app
 
@@ -79,3 +79,14 @@ def test_a_person_the_warehouse_does_not_know_is_said_on_the_page(monkeypatch, s
     at.button(key="breach_add").click().run()
     assert len(at.error) == 1 and "'Nobody Here' is not a rep in the warehouse" in at.error[0].value
     assert stored(seed_warehouse) == []
+
+
+def test_messages_waiting_for_a_mail_server_are_said_above_the_list(monkeypatch, seed_warehouse):
+    con = warehouse.open_warehouse(seed_warehouse)
+    subscriptions.add(con, "digest", "email", ["ana@example.com", "bo@example.com"], "monday", 8, LOCAL,
+                      datetime(2026, 3, 1))
+    outbox.send(con, datetime(2026, 3, 30, 9), None, "no mail server is set")  # week 13's digest, due Monday 8:00
+    con.close()
+    at = open_page(monkeypatch, seed_warehouse)
+    assert [w.value for w in at.warning] == [
+        "2 of the latest 2 messages wait to be tried again; the commonest reason: no mail server is set"]

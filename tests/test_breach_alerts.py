@@ -22,7 +22,8 @@ from email import policy
 
 import pytest
 
-from handshake import cli, outbox, subscriptions, warehouse
+from conftest import DEMO_AS_OF
+from handshake import breaches, cli, demo, meeting, outbox, subscriptions, warehouse
 from handshake.access import LOCAL
 from test_send import Mailbox, free_port, slack, smtp  # noqa: F401 (fixtures)
 
@@ -187,3 +188,30 @@ def test_the_command_line_takes_people_and_lists_them(empty_warehouse, capsys):
     assert cli.main(["subscriptions", "add", "--warehouse", path, "--kind", "sla_breach", "--channel", "email",
                      "--to", "desk@example.com", "--person", "Ana"]) == 2
     assert "is not a person and an address" in capsys.readouterr().err
+
+
+def test_a_fresh_demo_writes_this_weeks_digest_and_one_alert_per_owner_with_breaches(tmp_path, capsys):
+    path = demo.generate(tmp_path / "demo.duckdb", leads=3000, as_of=DEMO_AS_OF)
+    out = tmp_path / "out"
+    # Monday 2 Nov 2026 12:00 UTC: the Monday 8:00 digest of week 44 and the day's 8:00 alerts are due
+    assert cli.main(["send", "--warehouse", str(path), "--dry-run", str(out), "--now", DEMO_AS_OF.isoformat()]) == 0
+    digests = sorted(out.glob("*-digest-1-2026-W44-*.eml"))
+    assert [p.name.split("-W44-")[1] for p in digests] == [
+        "leadership@example.com.eml", "sales-team@example.com.eml", "marketing-team@example.com.eml"]
+    for file in digests:
+        attached = next(email.message_from_bytes(file.read_bytes(), policy=policy.default).iter_attachments())
+        assert attached.get_filename() == "handshake-meeting-2026-W44.pdf"
+    alerts = {email.message_from_bytes(p.read_bytes(), policy=policy.default)["To"]
+              for p in out.glob("*-sla-breach-2-2026-11-02-*.eml")}
+    con = warehouse.open_warehouse(path)
+    tz = warehouse.organisation_timezone(warehouse.meta(con))
+    listed = breaches.listed(con, meeting.local_now(tz, DEMO_AS_OF).date(), tz, DEMO_AS_OF)
+    address = dict(con.execute("select person, address from subscription_people").fetchall())
+    head = con.execute("select rep_name from reps where function = 'sales' and role = 'head'").fetchone()[0]
+    con.close()
+    owners = set(listed["owner_name"].dropna())
+    assert owners and all(o in address for o in owners)  # every sales rep who owns a listed lead has an address
+    expected = {address[o] for o in owners} | {address[head]} | (
+        {"lead-desk@example.com"} if listed["owner_name"].isna().any() else set())
+    assert alerts == expected
+    assert len(list(out.glob("*-sla-breach-*"))) == len(expected)  # one message per address, none twice

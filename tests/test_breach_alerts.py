@@ -166,9 +166,13 @@ def test_with_sign_in_a_recipient_needs_a_role_and_a_head_the_rep_level_one(week
     roles = {"admin": ["hana@example.com", "desk@example.com"], "member": ["@example.com"]}
     with pytest.raises(subscriptions.SubscriptionError, match="stranger@example.org has no role"):
         subscriptions.add(week, "sla_breach", "email", ["stranger@example.org"], None, 8, LOCAL, NOW, roles=roles)
+    members = {"member": ["@example.com"], "admin": ["desk@example.com"]}
     with pytest.raises(subscriptions.SubscriptionError, match="Hana .* is a head of team .* a member may not see"):
         subscriptions.add(week, "sla_breach", "email", ["desk@example.com"], None, 8, LOCAL, NOW,
-                          people={"Hana": "hana@example.com"}, roles={"member": ["@example.com"]})
+                          people={"Hana": "hana@example.com"}, roles=members)
+    # the recipients get the leads of reps without an address: each rep's own, so the rep-level roles only
+    with pytest.raises(subscriptions.SubscriptionError, match="bo@example.com would get the leads of every rep"):
+        subscriptions.add(week, "sla_breach", "email", ["bo@example.com"], None, 8, LOCAL, NOW, roles=members)
     made = subscriptions.add(week, "sla_breach", "email", ["desk@example.com"], None, 8, LOCAL, NOW,
                              people=PEOPLE, roles=roles)
     assert week.execute("select count(*) from subscription_people where subscription_id = ?", [made]).fetchone() == (4,)

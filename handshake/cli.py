@@ -190,6 +190,7 @@ def add_send_parsers(commands) -> None:
                                                           "zone (default monday)")
     add.add_argument("--hour", type=int, default=8, help="the hour a digest or SLA-breach alert goes out, 0-23 "
                                                          "(default 8)")
+    add.add_argument("--csv", action="store_true", help="digest by email: attach the pack's CSVs as a ZIP too")
     add.add_argument("--person", action="append", default=[], metavar="'NAME=ADDRESS'",
                      help="sla_breach: a rep (their own leads) or head of team (the team's summary) by name as the "
                           "warehouse knows them, and their address; repeat it")
@@ -581,7 +582,7 @@ def run_subscriptions(args) -> int:
                                      command_line_person(args.by), utc(None),
                                      people=subscriptions.people_from(args.person),
                                      rule={name: getattr(args, name) for name in subscriptions.RULE_FIELDS},
-                                     roles=roles, rep_level_roles=rep_level)
+                                     roles=roles, rep_level_roles=rep_level, with_csv=args.csv)
             print(f"subscription {made} added")
         elif args.action == "remove":
             subscriptions.deactivate(con, args.id, command_line_person(args.by))
@@ -595,9 +596,9 @@ def run_subscriptions(args) -> int:
 
 def print_subscriptions(rows, form: str) -> None:
     records = [{k: kpis.clean(v) for k, v in dict(
-        r, recipients=list(r["recipients"]), people=[dict(p) for p in r["people"]],
+        r, recipients=list(r["recipients"]),
         weekday=None if kpis.clean(r["weekday"]) is None else subscriptions.WEEKDAYS[r["weekday"]],
-        created_at=r["created_at"].isoformat()).items()} for r in rows.to_dict("records")]
+        created_at=r["created_at"].isoformat()).items()} for r in rows]
     if form == "json":
         print(json.dumps(records, indent=2, default=int))
         return

@@ -54,9 +54,10 @@ def message_id(subscription_id: int, period_key: str, recipient: str) -> str:
     return f"<handshake-{digest_of}@handshake.invalid>"
 
 
-def email(week_pack: pack.Pack, sender: str, recipient: str, msg_id: str, at: datetime) -> EmailMessage:
+def email(week_pack: pack.Pack, sender: str, recipient: str, msg_id: str, at: datetime,
+          with_csv: bool = False) -> EmailMessage:
     """The digest as an email written at `at` (naive UTC): a plain-text summary, the pack's HTML as the body, its
-    PDF attached."""
+    PDF attached, and its CSVs as a ZIP when asked for."""
     message = EmailMessage()
     message["Subject"] = f"Handshake digest · {week_pack.title}"
     message["From"], message["To"], message["Message-ID"] = sender, recipient, msg_id
@@ -65,6 +66,9 @@ def email(week_pack: pack.Pack, sender: str, recipient: str, msg_id: str, at: da
     message.add_alternative(pack.html(week_pack), subtype="html")
     message.add_attachment(pack.pdf(week_pack), maintype="application", subtype="pdf",
                            filename=f"{week_pack.file_stem}.pdf")
+    if with_csv:
+        message.add_attachment(pack.csv_zip(week_pack), maintype="application", subtype="zip",
+                               filename=f"{week_pack.file_stem}-csv.zip")
     return message
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
-from handshake import access, breaches, deliver, digest, kpi_alerts, meeting, queries, warehouse
+from handshake import access, breaches, deliver, digest, kpi_alerts, meeting, queries, subscriptions, warehouse
 
 SENDER = access.Person("handshake send", "admin")
 FIRST_WAIT = timedelta(minutes=5)  # doubled after each failed attempt, up to LONGEST_WAIT
@@ -52,7 +52,7 @@ def due_now(con, now: datetime, record: bool = False) -> list[Due]:
     check found (a dry run only reads)."""
     tz = warehouse.organisation_timezone(warehouse.meta(con))
     found = []
-    for sub in queries.run(con, "subscriptions_active").to_dict("records"):
+    for sub in subscriptions.active(con):
         sub_id, kind = int(sub["subscription_id"]), sub["kind"]
         if kind == "digest":
             week = due_week(int(sub["weekday"]), int(sub["hour"]), sub["created_at"].to_pydatetime(), tz, now)
@@ -122,15 +122,15 @@ class Messages:
 
     def subscription(self, subscription_id: int) -> dict:
         if self.subs is None:
-            self.subs = {int(s["subscription_id"]): s
-                         for s in queries.run(self.con, "subscriptions_active").to_dict("records")}
+            self.subs = {int(s["subscription_id"]): s for s in subscriptions.active(self.con)}
         return self.subs[subscription_id]
 
     def email(self, d: Due):
         sender = self.smtp["from"] if self.smtp else "handshake@localhost"
         msg_id = deliver.message_id(d.subscription_id, d.period_key, d.recipient)
         if d.kind == "digest":
-            return deliver.email(self.pack(d.period_key), sender, d.recipient, msg_id, self.now)
+            return deliver.email(self.pack(d.period_key), sender, d.recipient, msg_id, self.now,
+                                 bool(self.subscription(d.subscription_id)["with_csv"]))
         made = breaches if d.kind == "sla_breach" else kpi_alerts
         return made.email(self.con, self.subscription(d.subscription_id), d.period_key, d.recipient, self.now,
                           sender, msg_id)

@@ -60,7 +60,8 @@ RULE_FIELDS = ("kpi", "rule", "threshold", "segment", "region", "source")
 
 
 def check(con, kind: str, channel: str, recipients: list[str], weekday, hour, people: dict | None = None,
-          rule: dict | None = None, roles: dict | None = None, rep_level_roles=None) -> tuple[dict, dict]:
+          rule: dict | None = None, roles: dict | None = None, rep_level_roles=None,
+          with_csv: bool = False) -> tuple[dict, dict]:
     """The subscription as it will be stored and its people (name -> address), or SubscriptionError naming the
     first thing wrong. A digest has a weekday and an hour; an SLA-breach alert goes daily at its hour, its
     recipients get the leads without an owner and its people their own (a head their team's summary); a KPI alert
@@ -77,7 +78,11 @@ def check(con, kind: str, channel: str, recipients: list[str], weekday, hour, pe
                                                           "an owner)." if kind == "sla_breach" else "."))
     fields = {"kind": kind, "channel": channel, "recipients": list(dict.fromkeys(cleaned)),
               "weekday": weekday_number(weekday) if kind == "digest" else None,
-              "hour": check_hour(hour) if kind != "kpi_alert" else None, **dict.fromkeys(RULE_FIELDS)}
+              "hour": check_hour(hour) if kind != "kpi_alert" else None, "with_csv": bool(with_csv),
+              **dict.fromkeys(RULE_FIELDS)}
+    if with_csv and (kind != "digest" or channel != "email"):
+        raise SubscriptionError("Only a digest by email carries the pack's CSVs (a ZIP attached): leave the CSVs "
+                                "out of this one.")
     named = {}
     if people and kind != "sla_breach":
         raise SubscriptionError("Only an SLA-breach alert reaches people by name; a digest or a KPI alert goes to "
@@ -119,9 +124,10 @@ def check_audience(kind: str, channel: str, recipients: list[str], people: dict,
 
 def add(con, kind: str, channel: str, recipients: list[str], weekday, hour, by: access.Person, at: datetime,
         people: dict | None = None, rule: dict | None = None, roles: dict | None = None,
-        rep_level_roles=None) -> int:
+        rep_level_roles=None, with_csv: bool = False) -> int:
     """Store a new active subscription and its people; returns its id."""
-    fields, named = check(con, kind, channel, recipients, weekday, hour, people, rule, roles, rep_level_roles)
+    fields, named = check(con, kind, channel, recipients, weekday, hour, people, rule, roles, rep_level_roles,
+                          with_csv)
     with warehouse.transaction(con, by, "subscriptions") as cur:
         made = cur.execute(queries.sql("subscription_insert"), queries.bind(
             "subscription_insert", dict(fields, created_by=by.name, created_at=at))).fetchone()[0]
@@ -140,8 +146,21 @@ def deactivate(con, subscription_id: int, by: access.Person) -> None:
                                     "list them with: python -m handshake subscriptions list")
 
 
-def listed(con) -> pd.DataFrame:
-    return queries.run(con, "subscriptions")
+def with_people(subs: pd.DataFrame, people: pd.DataFrame) -> list[dict]:
+    """Each subscription as a dict with its people (person and address each, by name), read apart: a list of
+    records in a column is not the same on every engine."""
+    named = {}
+    for row in people.to_dict("records"):
+        named.setdefault(int(row["subscription_id"]), []).append({"person": row["person"], "address": row["address"]})
+    return [dict(s, people=named.get(int(s["subscription_id"]), [])) for s in subs.to_dict("records")]
+
+
+def listed(con) -> list[dict]:
+    return with_people(*queries.run_many(con, [("subscriptions", {}), ("subscription_people", {})]))
+
+
+def active(con) -> list[dict]:
+    return with_people(*queries.run_many(con, [("subscriptions_active", {}), ("subscription_people", {})]))
 
 
 def people_from(pairs: list[str]) -> dict:
@@ -176,7 +195,7 @@ def describe(sub: dict) -> str:
     to = ", ".join(sub["recipients"])
     if sub["kind"] == "digest":
         return (f"weekly digest by {sub['channel']} to {to}, {WEEKDAYS[weekday_number(sub['weekday'])]} at "
-                f"{int(sub['hour']):02d}:00")
+                f"{int(sub['hour']):02d}:00" + (", with the CSVs" if sub.get("with_csv") else ""))
     if sub["kind"] == "sla_breach":
         people = sub.get("people") or []
         named = f"; {len(people)} people by name" if people else ""

@@ -50,7 +50,8 @@ def what(row) -> str:
     return "The meeting pack of the last complete week"
 
 
-def subscribe(kind: str, channel: str, recipients: str, weekday=None, hour=None, people=None, rule=None):
+def subscribe(kind: str, channel: str, recipients: str, weekday=None, hour=None, people=None, rule=None,
+              with_csv: bool = False):
     con = warehouse.shared_connection(warehouse.configured_path())
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     """Store it, or say on the page what to change; with sign-in set up, recipients are checked against the
@@ -59,7 +60,7 @@ def subscribe(kind: str, channel: str, recipients: str, weekday=None, hour=None,
     try:
         made = subscriptions.add(con, kind, channel, recipients.splitlines(), weekday, hour, dashboard.person(),
                                  now, people=people, rule=rule, roles=settings.get("roles"),
-                                 rep_level_roles=settings.get("rep_level_roles"))
+                                 rep_level_roles=settings.get("rep_level_roles"), with_csv=with_csv)
         st.session_state["sub_notice"] = f"Subscription {made} added."
         st.rerun()
     except (subscriptions.SubscriptionError, access.Refused) as e:
@@ -74,11 +75,11 @@ def channel_and_recipients(key: str, to_help: str):
 
 
 listed = dashboard.query("subscriptions")
+records = subscriptions.with_people(listed, dashboard.query("subscription_people"))
 st.subheader("Subscriptions")
 if listed.empty:
     st.info("Nobody gets the digest or an alert yet.", icon=":material/forward_to_inbox:")
 else:
-    records = listed.to_dict("records")
     st.dataframe(listed.assign(
         kind=[KIND_LABELS[r["kind"]] for r in records], what=[what(r) for r in records],
         recipients=[", ".join(shown_recipient(r["channel"], x) for x in r["recipients"]) for r in records],
@@ -122,8 +123,10 @@ if not dashboard.cannot("subscriptions"):
                                                             "URL (https://hooks.slack.com/services/...).")
         weekday = st.selectbox("Weekday", subscriptions.WEEKDAYS, key="sub_weekday", format_func=str.capitalize)
         hour = st.number_input(f"Hour ({tz})", min_value=0, max_value=23, value=8, step=1, key="sub_hour")
+        with_csv = st.checkbox("Attach the CSVs too (email)", key="sub_csv",
+                               help="The pack's scorecard, agenda and tables as CSV files in one ZIP, beside the PDF.")
         if st.form_submit_button("Subscribe", key="sub_add", icon=":material/add:"):
-            subscribe("digest", channel, recipients, weekday, int(hour))
+            subscribe("digest", channel, recipients, weekday, int(hour), with_csv=with_csv)
 
     with breach_tab.form("add_breach_alert", border=False):
         channel, recipients = channel_and_recipients(

@@ -8,6 +8,7 @@ import json
 import shutil
 import socket
 import threading
+import zipfile
 from datetime import datetime, timedelta
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -357,3 +358,24 @@ def test_a_message_waiting_for_a_retry_is_not_sent_once_its_subscription_is_remo
     subscriptions.deactivate(con, made, LOCAL)
     assert outbox.send(con, NOW + timedelta(hours=1), settings)[0] == {"sent": 0, "waiting": 0, "failed": 0}
     assert mailbox.received == [] and outbox_rows(con)[0][2] == "queued"
+
+
+def test_the_csvs_come_as_a_zip_when_asked_for(con, smtp):
+    mailbox = Mailbox()
+    subscriptions.add(con, "digest", "email", ["ana@example.com"], "monday", 8, LOCAL, SUBSCRIBED, with_csv=True)
+    subscribe(con, "email", "bo@example.com")
+    outbox.send(con, NOW, smtp(mailbox))
+    attached = {to: [a.get_filename() for a in m.iter_attachments()] for (to,), m in mailbox.received}
+    assert attached == {"ana@example.com": ["handshake-meeting-2026-W44.pdf", "handshake-meeting-2026-W44-csv.zip"],
+                        "bo@example.com": ["handshake-meeting-2026-W44.pdf"]}
+    (_, ana), = [r for r in mailbox.received if r[0] == ["ana@example.com"]]
+    archive = zipfile.ZipFile(io.BytesIO(list(ana.iter_attachments())[1].get_content()))
+    scorecard = pd.read_csv(io.BytesIO(archive.read("scorecard.csv")), encoding="utf-8-sig")
+    assert len(scorecard) == len(meeting.SCORECARD) == 8
+
+
+def test_csvs_are_for_a_digest_by_email_only(con):
+    with pytest.raises(subscriptions.SubscriptionError, match="Only a digest by email carries the pack's CSVs"):
+        subscriptions.add(con, "digest", "slack", ["https://hooks.slack.com/services/T/B/x"], "monday", 8, LOCAL,
+                          SUBSCRIBED, with_csv=True)
+    assert con.execute("select count(*) from subscriptions").fetchone() == (0,)

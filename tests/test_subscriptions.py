@@ -3,6 +3,7 @@ and when a digest falls due in the organisation's time zone."""
 
 from datetime import datetime
 
+import pandas as pd
 import pytest
 
 from handshake import access, cli, meeting, outbox, subscriptions, warehouse
@@ -18,7 +19,7 @@ def stored(con) -> int:
 def test_a_subscription_is_stored_as_given_with_its_weekday_as_a_number(seed_con):
     made = subscriptions.add(seed_con, "digest", "email", [" ana@example.com", "bo@example.org", "ana@example.com"],
                              "Tue", 8, Person("Ana", "admin"), AT)
-    row = subscriptions.listed(seed_con).set_index("subscription_id").loc[made]
+    row = pd.DataFrame(subscriptions.listed(seed_con)).set_index("subscription_id").loc[made]
     # trimmed, the repeated address once; Tuesday is 1 (Monday 0, as date.weekday())
     assert list(row["recipients"]) == ["ana@example.com", "bo@example.org"]
     assert (row["weekday"], row["hour"], row["created_by"], row["active"]) == (1, 8, "Ana", True)
@@ -66,7 +67,7 @@ def test_a_removed_subscription_stays_on_record_and_queues_nothing(seed_con):
     kept = subscriptions.add(seed_con, "digest", "email", ["ana@example.com"], "monday", 8, LOCAL, AT)
     gone = subscriptions.add(seed_con, "digest", "email", ["bo@example.com"], "monday", 8, LOCAL, AT)
     subscriptions.deactivate(seed_con, gone, LOCAL)
-    assert subscriptions.listed(seed_con).set_index("subscription_id")["active"].to_dict() == {kept: True, gone: False}
+    assert pd.DataFrame(subscriptions.listed(seed_con)).set_index("subscription_id")["active"].to_dict() == {kept: True, gone: False}
     # Monday 2 Nov 2026, 12:00 UTC: the W44 digest of the active one only
     assert [(d.subscription_id, d.period_key) for d in outbox.due_now(seed_con, datetime(2026, 11, 2, 12))] == [
         (kept, "2026-W44")]

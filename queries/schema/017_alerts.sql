@@ -4,6 +4,7 @@
 -- (for a segment, region or source, or the whole organisation) starts to hold, and once: its state is kept.
 -- The outbox's period_key is a local day for a breach alert and the week the rule started to hold for a KPI alert.
 
+alter table subscriptions add column with_csv boolean not null default false;  -- a digest's CSVs, on request
 alter table subscriptions add column kpi varchar;
 alter table subscriptions add column rule varchar;  -- below, above, change_pct, change_points
 alter table subscriptions add column threshold double;

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import duckdb
 
-from handshake import (access, agreement_file, bench, deliver, demo, formats, importer, kpis, lake, mappings,
-                       maturity, outbox, queries, readers, subscriptions, warehouse)
+from handshake import (access, agreement_file, bench, deliver, demo, formats, importer, kpi_alerts, kpis, lake,
+                       mappings, maturity, outbox, queries, readers, subscriptions, warehouse)
 from handshake.formats import plural
 from handshake.spark import SparkError
 
@@ -298,8 +298,10 @@ def run_export(args) -> int:
 
 def run_kpis(args) -> int:
     if args.list:
+        watched = kpi_alerts.watchable()
         for k in kpis.KPIS:
-            print(f"{k.name}: {k.label} ({kpis.UNITS[k.unit] or 'a count'})")
+            alone = "" if k in watched else "; no KPI alert: not one value for a week"
+            print(f"{k.name}: {k.label} ({kpis.UNITS[k.unit] or 'a count'}{alone})")
         return 0
     if args.engine == "spark":
         if not args.lake:

@@ -69,6 +69,11 @@ def why_not_watched(kpi: kpis.Kpi) -> str | None:
     return None
 
 
+def watchable() -> list[kpis.Kpi]:
+    """The glossary's KPIs an alert can watch, in the glossary's order (for a page's choice, say)."""
+    return [k for k in kpis.KPIS if why_not_watched(k) is None]
+
+
 def check_rule(con, rule: dict) -> dict:
     """The rule as it will be stored, or SubscriptionError naming the first thing wrong. A rate's threshold is in
     percent (60 means 60%), change_points' in points of a percentage; either is stored as given."""
@@ -137,8 +142,10 @@ def filter_text(sub: dict) -> str:
 def rule_text(sub: dict, currency: str | None = None) -> str:
     """The rule in one plain sentence with its unit: "Acceptance rate below 60% for region DACH", "Revenue changes
     by more than 20% against the week before". currency: the organisation's, to write a money threshold with it."""
-    kpi, threshold = kpis.BY_NAME[sub["kpi"]], float(sub["threshold"])
-    if sub["rule"] == "change_pct":
+    kpi, threshold = kpis.BY_NAME.get(sub["kpi"]), float(sub["threshold"])
+    if kpi is None:  # stored by a version that knew it
+        said = f"{sub['kpi']} {sub['rule']} {threshold:g} (a KPI this version of Handshake does not know)"
+    elif sub["rule"] == "change_pct":
         said = f"{kpi.label} changes by more than {threshold:g}% against the week before"
     elif sub["rule"] == "change_points":
         said = f"{kpi.label} changes by more than {threshold:g} points against the week before"
@@ -174,7 +181,9 @@ def week_value(con, kpi: kpis.Kpi, week: meeting.Week, filters: dict, tz: str, n
 
 def reading(con, sub: dict, week: meeting.Week, tz: str, now: datetime) -> Reading:
     """The sub's KPI for `week` and the week before, and whether its rule holds."""
-    kpi = kpis.BY_NAME[sub["kpi"]]
+    kpi = kpis.BY_NAME.get(sub["kpi"])
+    if kpi is None or why_not_watched(kpi):  # stored by another version: one alert must not stop every other send
+        return Reading(week, None, None, False, f"{sub['kpi']} is not a KPI an alert of this version can watch.")
     present = kpis.present_inputs(queries.run(con, "data_inputs").iloc[0].to_dict())
     lacking = kpis.missing_inputs(kpi, present)
     if lacking:
@@ -216,6 +225,15 @@ def week_words(week: meeting.Week, tz: str) -> str:
     return f"{number.lower()} ({days}, days in {tz})"
 
 
+def change_words(kpi: kpis.Kpi, value, previous) -> str | None:
+    """'down 52.4%', 'up 16.7 points': the change a change rule judged; None when there is none to say."""
+    value, previous = kpis.clean(value), kpis.clean(previous)
+    if value is None or previous is None or value == previous or (kpi.unit != "rate" and previous == 0):
+        return None
+    by = f"{abs(value - previous) * 100:.1f} points" if kpi.unit == "rate" else f"{abs(value - previous) / abs(previous):.1%}"
+    return f"{'up' if value > previous else 'down'} {by}"
+
+
 def sentence(sub: dict, found: Reading, tz: str, currency: str) -> list[str]:
     """What an alert says, one line each: the rule, the week's value against the week before's (the window named
     in the organisation's time zone), the filter and the KPI's glossary definition. Email and Slack both say this,
@@ -227,8 +245,8 @@ def sentence(sub: dict, found: Reading, tz: str, currency: str) -> list[str]:
     else:
         measured = (f"{kpi.label} was {fmt(found.value, kpi.unit, currency)} in {week_words(found.week, tz)}, "
                     f"against {fmt(found.previous, kpi.unit, currency)} in week {before.monday.isocalendar()[1]}.")
-        moved = kpis.change_sentence(kpi, found.value, found.previous, currency) if sub["rule"] in CHANGES else None
-        measured += f" {moved}" if moved else ""
+        moved = change_words(kpi, found.value, found.previous) if sub["rule"] in CHANGES else None
+        measured = f"{measured[:-1]}, {moved}." if moved else measured
     where = filter_text(sub)
     return [
         f"{rule_text(sub, currency)}.",
@@ -273,5 +291,6 @@ def email(con, sub: dict, period_key: str, recipient: str, now: datetime, sender
 def slack(con, sub: dict, period_key: str, now: datetime) -> dict:
     """The alert as a Slack message; &, < and > escaped as Slack asks, so names from the data stay text."""
     found, tz, currency = message_reading(con, sub, period_key, now)
-    text = "\n".join([subject(sub, found.week, currency)] + sentence(sub, found, tz, currency))
+    # the subject says the rule, so the first line is not said twice
+    text = "\n".join([subject(sub, found.week, currency)] + sentence(sub, found, tz, currency)[1:])
     return {"text": text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")}

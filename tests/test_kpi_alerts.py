@@ -109,6 +109,23 @@ def test_each_rule_is_judged_on_the_weeks_values(seed_con, kpi, rule, threshold,
         [(week.label, "ana@example.com")] if holds else [])
 
 
+def test_a_change_alert_says_the_change_it_judged(seed_con, smtp):
+    mailbox = Mailbox()
+    settings = smtp(mailbox)
+    alert(seed_con, "acceptance_rate", "change_points", 15, to=("ana@example.com",))
+    alert(seed_con, "mql_count", "change_pct", 30, to=("bo@example.com",))
+    assert outbox.send(seed_con, AFTER[W11], settings)[0]["sent"] == 2
+    said = {to[0]: (m["Subject"], m.get_body(("plain",)).get_content().splitlines()) for to, m in mailbox.received}
+    subject, lines = said["ana@example.com"]
+    assert subject == "Handshake alert · Acceptance rate changes by more than 15 points against the week before (week 11)"
+    # 1 / 2 = 50.0% against 2 / 3 = 66.7%: 16.7 points down
+    assert "Acceptance rate was 50.0% in week 11 (9–15 Mar 2026, days in UTC), against 66.7% in week 10, down 16.7 points." in lines
+    subject, lines = said["bo@example.com"]
+    assert subject == "Handshake alert · MQLs delivered changes by more than 30% against the week before (week 11)"
+    # 2 against 3: (3 - 2) / 3 = 33.3% down
+    assert "MQLs delivered was 2 in week 11 (9–15 Mar 2026, days in UTC), against 3 in week 10, down 33.3%." in lines
+
+
 def test_a_kpi_not_measured_never_fires(seed_con, smtp):
     mailbox = Mailbox()
     settings = smtp(mailbox)
@@ -166,7 +183,7 @@ def test_the_slack_alert_keeps_names_from_the_data_as_text(seed_con, slack_serve
     (_, payload), = server.received
     lines = payload["text"].splitlines()
     assert lines[0] == "Handshake alert · Acceptance rate below 60% for region R&amp;D &lt;b&gt;North&lt;/b&gt; (week 11)"
-    assert lines[2] == "Acceptance rate was 0.0% in week 11 (9–15 Mar 2026, days in UTC), against 100.0% in week 10."
+    assert lines[1] == "Acceptance rate was 0.0% in week 11 (9–15 Mar 2026, days in UTC), against 100.0% in week 10."
     assert "<" not in payload["text"] and outbox_rows(seed_con) == [(made, "2026-W11", server.url, "sent")]
     # the email's HTML alternative escapes the same name
     message = kpi_alerts.email(seed_con, subscription(seed_con, made), "2026-W11", "ana@example.com", AFTER[W11],
@@ -264,3 +281,13 @@ def test_kpis_list_names_every_kpi_an_alert_takes(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == len(kpis.KPIS)
     assert "acceptance_rate: Acceptance rate (a share, 0 to 100%)" in lines
+    assert "extra_won: Wins left on the table (a count; no KPI alert: not one value for a week)" in lines
+
+
+def test_a_stored_rule_on_a_kpi_this_version_does_not_know_reads_and_never_fires(seed_con):
+    made = alert(seed_con, "acceptance_rate", "below", 60)
+    seed_con.execute("update subscriptions set kpi = 'acceptance_pct'")  # as a later version might have named it
+    sub = subscription(seed_con, made)
+    assert kpi_alerts.rule_text(sub) == "acceptance_pct below 60 (a KPI this version of Handshake does not know)"
+    assert kpi_alerts.due(seed_con, sub, "UTC", AFTER[W11], record=True) == []  # 50% would hold for acceptance_rate
+    assert state(seed_con) == [(made, False, None, None, None)]

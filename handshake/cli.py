@@ -539,6 +539,25 @@ def utc(moment: datetime | None) -> datetime:
     return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
 
 
+def sending_connection(path, dry_run: bool):
+    """The warehouse as `send` reaches it: through the owner process when the dashboard is served and
+    HANDSHAKE_OWNER names it (the dashboard holds the file, so cron cannot open it), else the file itself."""
+    if warehouse.owner_url():
+        from handshake import owner
+        return owner.connect(warehouse.owner_url())
+    if dry_run and not Path(path).exists():
+        raise warehouse.WarehouseError(f"{path}: no warehouse here")
+    try:
+        return checking_connection(path) if dry_run else warehouse.open_warehouse(path, create=False)
+    except warehouse.WarehouseError as e:
+        if "another process holds" not in str(e):
+            raise
+        raise warehouse.WarehouseError(
+            f"{path}: another process holds this warehouse (the dashboard, if it is running), and only one process "
+            "may open a DuckDB file. To send while the dashboard runs, serve it with its own warehouse process and "
+            "point send at that: README, 'Sending from cron'") from None
+
+
 def run_send(args) -> int:
     """Exit 0 when everything due went out, 1 when a message waits for a retry or failed (each said on stderr)."""
     now = utc(args.now)
@@ -546,21 +565,16 @@ def run_send(args) -> int:
         smtp, no_smtp = deliver.smtp_settings(args.secrets), ""
     except deliver.SettingsError as e:  # only emails need it: Slack messages still go
         smtp, no_smtp = None, str(e)
-    if args.dry_run:
-        if not Path(args.warehouse).exists():
-            raise warehouse.WarehouseError(f"{args.warehouse}: no warehouse here")
-        con = checking_connection(args.warehouse)
-        try:
-            written = outbox.dry_run(con, now, args.dry_run, smtp)
-        finally:
-            con.close()
-        print(f"dry run: wrote {plural(len(written), 'message')} to {args.dry_run}; nothing sent or recorded")
-        return 0
-    con = warehouse.open_warehouse(args.warehouse, create=False)
+    con = sending_connection(args.warehouse, dry_run=bool(args.dry_run))
     try:
+        if args.dry_run:
+            written = outbox.dry_run(con, now, args.dry_run, smtp)
+            print(f"dry run: wrote {plural(len(written), 'message')} to {args.dry_run}; nothing sent or recorded")
+            return 0
         counts, problems = outbox.send(con, now, smtp, no_smtp or "no mail server is set")
     finally:
-        con.close()
+        if not warehouse.owner_url():  # the owner's connection is the process's, not this command's
+            con.close()
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
     print(f"sent {counts['sent']}, waiting to be tried again {counts['waiting']}, failed {counts['failed']}")

@@ -13,6 +13,9 @@ from handshake import kpis, meeting, queries, warehouse
 from handshake.formats import fmt, words
 
 RULES = ("below", "above", "change_pct", "change_points")
+# as the page's choice says them
+RULE_LABELS = {"below": "falls below", "above": "rises above", "change_pct": "changes by more than N%",
+               "change_points": "changes by more than N points"}
 CHANGES = ("change_pct", "change_points")
 FILTERS = ("segment", "region", "source")
 # The KPI queries that give one row for a whole week, and what else makes them do so: an alert compares one week's
@@ -72,6 +75,7 @@ def why_not_watched(kpi: kpis.Kpi) -> str | None:
 def watchable() -> list[kpis.Kpi]:
     """The glossary's KPIs an alert can watch, in the glossary's order (for a page's choice, say)."""
     return [k for k in kpis.KPIS if why_not_watched(k) is None]
+
 
 
 def check_rule(con, rule: dict) -> dict:

@@ -5,6 +5,7 @@ time its rule starts to hold (handshake/kpi_alerts.py). A refusal for now or a t
 failed with its reason."""
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -92,6 +93,14 @@ def unsent(con, now: datetime) -> list[Due]:
     return result
 
 
+def claim(con, d: Due, retry_at: datetime) -> bool:
+    """Take a message for one attempt; False when another run took it since it was read."""
+    with warehouse.transaction(con, SENDER, "outbox") as cur:
+        return bool(cur.execute(queries.sql("outbox_claim"), {
+            "message_id": d.message_id, "attempts": d.attempts, "next_attempt_at": retry_at,
+            "last_error": "an attempt was started and not finished"}).fetchall())
+
+
 def mark(con, d: Due, now: datetime, state: str, attempts: int, error: str | None = None,
          next_attempt: datetime | None = None) -> None:
     with warehouse.transaction(con, SENDER, "outbox") as cur:
@@ -142,8 +151,10 @@ def send(con, now: datetime, smtp: dict | None, no_smtp: str = "no mail server i
     messages, counts, problems = Messages(con, now, smtp), {"sent": 0, "waiting": 0, "failed": 0}, []
     for d in pending(con, now):
         attempts = d.attempts + 1
-        # the attempt is counted before it is made: a run that dies mid-send leaves it to wait, not to loop
-        mark(con, d, now, "queued", attempts, "an attempt was started and not finished", now + wait(attempts))
+        # the attempt is counted before it is made: a run that dies mid-send leaves it to wait, not to loop; and
+        # a run that finds another took it first since it read the outbox leaves it to that one
+        if not claim(con, d, now + wait(attempts)):
+            continue
         try:
             if d.channel == "email":
                 if smtp is None:
@@ -171,9 +182,9 @@ def dry_run(con, now: datetime, folder: Path, smtp: dict | None) -> list[Path]:
     messages, written = Messages(con, now, smtp), []
     folder.mkdir(parents=True, exist_ok=True)
     for n, d in enumerate(unsent(con, now), 1):
-        stem = folder / f"{n:03d}-subscription-{d.subscription_id}-{d.period_key}"
-        if d.channel == "email":
-            path = stem.with_suffix(".eml")
+        stem = folder / f"{n:03d}-{d.kind.replace('_', '-')}-{d.subscription_id}-{d.period_key}"
+        if d.channel == "email":  # named for its recipient too, so a folder of alerts reads as who gets what
+            path = stem.with_name(f"{stem.name}-{re.sub(r'[^A-Za-z0-9.@_-]', '_', d.recipient)}.eml")
             path.write_bytes(bytes(messages.email(d)))
         else:
             path = stem.with_suffix(".json")

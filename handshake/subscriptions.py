@@ -90,28 +90,31 @@ def check(con, kind: str, channel: str, recipients: list[str], weekday, hour, pe
     if kind == "kpi_alert":
         fields.update(kpi_alerts.check_rule(con, rule or {}))
     if roles:
-        check_audience(channel, fields["recipients"], named, breaches.heads(con, named) if named else set(),
+        check_audience(kind, channel, fields["recipients"], named, breaches.heads(con, named) if named else set(),
                        roles, rep_level_roles)
     return fields, named
 
 
-def check_audience(channel: str, recipients: list[str], people: dict, heads: set, roles: dict,
+def check_audience(kind: str, channel: str, recipients: list[str], people: dict, heads: set, roles: dict,
                    rep_level_roles) -> None:
     """With sign-in set up, a message goes only to an address [handshake.roles] gives a role, and each rep's
-    figures (a head's summary; every owner's leads without an owner) only to roles that may see them."""
+    figures only to roles that may see them: a head's summary, and the leads of reps an SLA-breach alert names no
+    address for, which go to its recipients."""
     rep_level = set(rep_level_roles or access.REP_LEVEL_DEFAULT)
-    addresses = (recipients if channel == "email" else []) + list(people.values())
-    for address in addresses:
+    emailed = recipients if channel == "email" else []
+    for address in emailed + list(people.values()):
         if access.role_for(address, roles) is None:
             raise SubscriptionError(f"{address} has no role in [handshake.roles], so it may not see Handshake's "
                                     "numbers: add it there (or its domain) first.")
-    for person in heads:
-        role = access.role_for(people[person], roles)
+    seeing = [(f"{p} ({people[p]}) is a head of team and would get each rep's figures", people[p]) for p in heads]
+    if kind == "sla_breach":
+        seeing += [(f"{a} would get the leads of every rep the alert has no address for", a) for a in emailed]
+    for said, address in seeing:
+        role = access.role_for(address, roles)
         if role not in rep_level:
             raise SubscriptionError(
-                f"{person} ({people[person]}) is a head of team and would get each rep's figures, which a {role} "
-                f"may not see ([handshake] rep_level_roles: {', '.join(sorted(rep_level))}): give the address one "
-                "of those roles, or leave the person out.")
+                f"{said}, which a {role} may not see ([handshake] rep_level_roles: {', '.join(sorted(rep_level))}): "
+                "give the address one of those roles, or leave it out.")
 
 
 def add(con, kind: str, channel: str, recipients: list[str], weekday, hour, by: access.Person, at: datetime,

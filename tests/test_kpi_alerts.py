@@ -16,8 +16,7 @@ import pytest
 
 from handshake import cli, kpi_alerts, kpis, meeting, outbox, subscriptions, warehouse
 from handshake.access import LOCAL
-from mail_server import Mailbox
-from test_send import Slack
+from test_send import Mailbox, Slack, smtp  # noqa: F401 (fixtures)
 
 CREATED = datetime(2026, 3, 1)
 W10, W11, W12, W13, W14, W15 = (meeting.Week.parse(f"2026-W{n}") for n in range(10, 16))
@@ -153,7 +152,7 @@ def test_a_dry_run_stores_no_state_and_writes_what_a_run_would_send(seed_con, sm
     settings = smtp(mailbox)
     made = alert(seed_con, "acceptance_rate", "below", 60, region="DACH")
     written = outbox.dry_run(seed_con, AFTER[W11], tmp_path / "out", settings)
-    assert [p.name for p in written] == [f"001-subscription-{made}-2026-W11.eml"]
+    assert [p.name for p in written] == [f"001-kpi-alert-{made}-2026-W11-ana@example.com.eml"]
     assert state(seed_con) == [] and outbox_rows(seed_con) == []
     assert outbox.send(seed_con, AFTER[W11], settings)[0]["sent"] == 1
     (_, message), = mailbox.received

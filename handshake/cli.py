@@ -12,8 +12,8 @@ from pathlib import Path
 
 import duckdb
 
-from handshake import (access, agreement_file, bench, deliver, demo, formats, importer, kpis, lake, mappings,
-                       maturity, outbox, queries, readers, subscriptions, warehouse)
+from handshake import (access, agreement_file, bench, deliver, demo, formats, importer, kpi_alerts, kpis, lake,
+                       mappings, maturity, outbox, queries, readers, subscriptions, warehouse)
 from handshake.formats import plural
 from handshake.spark import SparkError
 
@@ -40,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--now", type=datetime.fromisoformat, metavar="TIMESTAMP",
                    help="when to judge leads still inside their SLA (default: now, UTC, to the quarter hour)")
     k.add_argument("--format", choices=("json", "csv"), default="json")
+    k.add_argument("--list", action="store_true",
+                   help="print every KPI's name (as a KPI alert's --kpi takes it), label and unit, and stop")
     add_lake_argument(k)
     k.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
                    help="compute on DuckDB (default) or on Apache Spark from a lake (--lake), with the same SQL")
@@ -196,7 +198,8 @@ def add_send_parsers(commands) -> None:
                           "warehouse knows them, and their address; repeat it")
     add.add_argument("--kpi", help="kpi_alert: the KPI's name (python -m handshake kpis --list)")
     add.add_argument("--rule", help="kpi_alert: below, above, change_pct or change_points (against last week)")
-    add.add_argument("--threshold", type=float, help="kpi_alert: the value, percentage or points (a rate in %%)")
+    add.add_argument("--threshold", type=float, help="kpi_alert: the value for below or above (a rate in percent: 60 means 60%%), the "
+                          "percentage for change_pct, the points of a percentage for change_points")
     for name in ("segment", "region", "source"):
         add.add_argument(f"--{name}", help=f"kpi_alert: only this {name} (default: the whole organisation)")
     add.add_argument("--secrets", type=Path, default=Path(".streamlit/secrets.toml"),
@@ -295,6 +298,12 @@ def run_export(args) -> int:
 
 
 def run_kpis(args) -> int:
+    if args.list:
+        watched = kpi_alerts.watchable()
+        for k in kpis.KPIS:
+            alone = "" if k in watched else "; no KPI alert: not one value for a week"
+            print(f"{k.name}: {k.label} ({kpis.UNITS[k.unit] or 'a count'}{alone})")
+        return 0
     if args.engine == "spark":
         if not args.lake:
             print("error: kpis --engine spark computes from a lake: add --lake DIR (python -m handshake export "

@@ -2,14 +2,15 @@
 week before) for the whole organisation or a segment, region or source, checked at every run of `send` on the last
 complete week, and sent once when it starts to hold."""
 
-import html
 import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from handshake import kpis, meeting, queries, warehouse
+import pandas as pd
+
+from handshake import deliver, kpis, meeting, pack, queries, warehouse
 from handshake.formats import fmt, words
 
 RULES = ("below", "above", "change_pct", "change_points")
@@ -287,8 +288,9 @@ def email(con, sub: dict, period_key: str, recipient: str, now: datetime, sender
     message["From"], message["To"], message["Message-ID"] = sender, recipient, msg_id
     message["Date"] = format_datetime(now.replace(tzinfo=timezone.utc))
     message.set_content("\n\n".join(lines) + "\n")
-    message.add_alternative("<!doctype html><html><body>" + "".join(f"<p>{html.escape(line)}</p>" for line in lines)
-                            + "</body></html>", subtype="html")
+    # in the pack's style, as the digest and the SLA-breach alerts: the rule as the heading, the definition last
+    message.add_alternative(pack.alert_html(message["Subject"], lines[-1],
+                                            [(lines[0], " ".join(lines[1:-1]), pd.DataFrame())]), subtype="html")
     return message
 
 
@@ -297,4 +299,4 @@ def slack(con, sub: dict, period_key: str, now: datetime) -> dict:
     found, tz, currency = message_reading(con, sub, period_key, now)
     # the subject says the rule, so the first line is not said twice
     text = "\n".join([subject(sub, found.week, currency)] + sentence(sub, found, tz, currency)[1:])
-    return {"text": text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")}
+    return deliver.slack_payload(text)

@@ -42,7 +42,7 @@ def when(row) -> str:
 
 def what(row) -> str:
     if row["kind"] == "kpi_alert":
-        return kpi_alerts.rule_text(row)
+        return kpi_alerts.rule_text(row, dashboard.currency())
     if row["kind"] == "sla_breach":
         people = [p["person"] for p in row["people"]]
         return (f"Their own leads to {len(people)} people by name; the rest to the recipients" if people
@@ -146,7 +146,7 @@ if not dashboard.cannot("subscriptions"):
     with kpi_tab.form("add_kpi_alert", border=False):
         channel, recipients = channel_and_recipients("kpi", "Email addresses, one a line; or a Slack incoming-webhook "
                                                             "URL.")
-        chosen = [k for k in kpis.KPIS if k.computed_by is None]
+        chosen = kpi_alerts.watchable()
         kpi = st.selectbox("KPI", [k.name for k in chosen], key="kpi_name",
                            format_func=lambda name: kpis.BY_NAME[name].label)
         rule = st.selectbox("Rule", kpi_alerts.RULES, key="kpi_rule", format_func=kpi_alerts.RULE_LABELS.get)

@@ -90,3 +90,24 @@ def test_messages_waiting_for_a_mail_server_are_said_above_the_list(monkeypatch,
     at = open_page(monkeypatch, seed_warehouse)
     assert [w.value for w in at.warning] == [
         "2 of the latest 2 messages wait to be tried again; the commonest reason: no mail server is set"]
+
+
+def test_an_admin_sets_a_kpi_alert_on_the_page_and_a_bad_one_is_said(monkeypatch, seed_warehouse):
+    at = open_page(monkeypatch, seed_warehouse)
+    at.text_area(key="kpi_to").input("heads@example.com")
+    at.selectbox(key="kpi_name").set_value("sla_compliance_rate")
+    at.selectbox(key="kpi_rule").set_value("below")
+    at.number_input(key="kpi_threshold").set_value(80.0)
+    at.selectbox(key="kpi_region").set_value("DACH")
+    at.button(key="kpi_add").click().run()
+    assert not at.exception and [s.value for s in at.success] == ["Subscription 1 added."]
+    con = warehouse.shared_connection(seed_warehouse).cursor()
+    assert con.execute("select kind, kpi, rule, threshold, region, segment from subscriptions").fetchall() == [
+        ("kpi_alert", "sla_compliance_rate", "below", 80.0, "DACH", None)]
+    assert at.dataframe[0].value["when"].tolist() == ["When it starts to hold"]
+    at.text_area(key="kpi_to").input("heads@example.com")
+    at.selectbox(key="kpi_rule").set_value("change_points")
+    at.selectbox(key="kpi_name").set_value("mql_count")
+    at.number_input(key="kpi_threshold").set_value(5.0)
+    at.button(key="kpi_add").click().run()
+    assert len(at.error) == 1 and at.error[0].value.startswith("change_points is for a rate")

@@ -23,7 +23,7 @@ st.navigation(
         ],
         "Sales and marketing together": [
             st.Page("pages/weekly_meeting.py", title="Weekly joint meeting", icon=":material/groups:"),
-            st.Page("pages/subscriptions.py", title="Digest by email and Slack", icon=":material/forward_to_inbox:"),
+            st.Page("pages/subscriptions.py", title="Digest and alerts", icon=":material/forward_to_inbox:"),
         ],
         "Self-assessment": [
             st.Page("pages/questionnaire.py", title="Questionnaire", icon=":material/checklist:"),

@@ -175,16 +175,32 @@ def add_send_parsers(commands) -> None:
     n.add_argument("--secrets", type=Path, default=Path(".streamlit/secrets.toml"),
                    help="the secrets file with [handshake.smtp] (default: .streamlit/secrets.toml, as the dashboard)")
 
-    s = commands.add_parser("subscriptions", help="add, list or remove subscriptions to the weekly digest")
+    s = commands.add_parser("subscriptions", help="add, list or remove subscriptions to the digest and alerts")
     actions = s.add_subparsers(dest="action", required=True)
-    add = actions.add_parser("add", help="subscribe email addresses or a Slack channel to the weekly digest")
-    add.add_argument("--kind", default="digest", help="what is sent: digest (default)")
+    add = actions.add_parser("add", help="subscribe email addresses or a Slack channel to the weekly digest, "
+                                         "SLA-breach alerts or a KPI alert")
+    add.add_argument("--kind", default="digest", choices=subscriptions.KINDS,
+                     help="digest (default): the weekly meeting's pack; sla_breach: daily, each owner their own "
+                          "leads on the accountability list, each head their team's summary, the leads without an "
+                          "owner to --to; kpi_alert: when a rule on a KPI starts to hold")
     add.add_argument("--channel", required=True, help=f"{' or '.join(subscriptions.CHANNELS)}")
     add.add_argument("--to", action="append", required=True, metavar="RECIPIENT",
                      help="an email address, or a Slack incoming-webhook URL (https://hooks.slack.com/...); repeat it")
-    add.add_argument("--weekday", default="monday", help="the day it goes out, in the organisation's time zone "
-                                                          "(default monday)")
-    add.add_argument("--hour", type=int, default=8, help="the hour it goes out, 0-23 (default 8)")
+    add.add_argument("--weekday", default="monday", help="the day a digest goes out, in the organisation's time "
+                                                          "zone (default monday)")
+    add.add_argument("--hour", type=int, default=8, help="the hour a digest or SLA-breach alert goes out, 0-23 "
+                                                         "(default 8)")
+    add.add_argument("--person", action="append", default=[], metavar="'NAME=ADDRESS'",
+                     help="sla_breach: a rep (their own leads) or head of team (the team's summary) by name as the "
+                          "warehouse knows them, and their address; repeat it")
+    add.add_argument("--kpi", help="kpi_alert: the KPI's name (python -m handshake kpis --list)")
+    add.add_argument("--rule", help="kpi_alert: below, above, change_pct or change_points (against last week)")
+    add.add_argument("--threshold", type=float, help="kpi_alert: the value, percentage or points (a rate in %%)")
+    for name in ("segment", "region", "source"):
+        add.add_argument(f"--{name}", help=f"kpi_alert: only this {name} (default: the whole organisation)")
+    add.add_argument("--secrets", type=Path, default=Path(".streamlit/secrets.toml"),
+                     help="the secrets file whose [handshake.roles] recipients are checked against when sign-in is "
+                          "set up (default: .streamlit/secrets.toml)")
     add.add_argument("--by", help="who adds it, recorded with it")
     listing = actions.add_parser("list", help="print every subscription and what its outbox holds")
     listing.add_argument("--format", choices=("json", "text"), default="text")
@@ -514,6 +530,25 @@ def utc(moment: datetime | None) -> datetime:
     return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
 
 
+def sending_connection(path, dry_run: bool):
+    """The warehouse as `send` reaches it: through the owner process when the dashboard is served and
+    HANDSHAKE_OWNER names it (the dashboard holds the file, so cron cannot open it), else the file itself."""
+    if warehouse.owner_url():
+        from handshake import owner
+        return owner.connect(warehouse.owner_url())
+    if dry_run and not Path(path).exists():
+        raise warehouse.WarehouseError(f"{path}: no warehouse here")
+    try:
+        return checking_connection(path) if dry_run else warehouse.open_warehouse(path, create=False)
+    except warehouse.WarehouseError as e:
+        if "another process holds" not in str(e):
+            raise
+        raise warehouse.WarehouseError(
+            f"{path}: another process holds this warehouse (the dashboard, if it is running), and only one process "
+            "may open a DuckDB file. To send while the dashboard runs, serve it with its own warehouse process and "
+            "point send at that: README, 'Sending from cron'") from None
+
+
 def run_send(args) -> int:
     """Exit 0 when everything due went out, 1 when a message waits for a retry or failed (each said on stderr)."""
     now = utc(args.now)
@@ -521,21 +556,16 @@ def run_send(args) -> int:
         smtp, no_smtp = deliver.smtp_settings(args.secrets), ""
     except deliver.SettingsError as e:  # only emails need it: Slack messages still go
         smtp, no_smtp = None, str(e)
-    if args.dry_run:
-        if not Path(args.warehouse).exists():
-            raise warehouse.WarehouseError(f"{args.warehouse}: no warehouse here")
-        con = checking_connection(args.warehouse)
-        try:
-            written = outbox.dry_run(con, now, args.dry_run, smtp)
-        finally:
-            con.close()
-        print(f"dry run: wrote {plural(len(written), 'message')} to {args.dry_run}; nothing sent or recorded")
-        return 0
-    con = warehouse.open_warehouse(args.warehouse, create=False)
+    con = sending_connection(args.warehouse, dry_run=bool(args.dry_run))
     try:
+        if args.dry_run:
+            written = outbox.dry_run(con, now, args.dry_run, smtp)
+            print(f"dry run: wrote {plural(len(written), 'message')} to {args.dry_run}; nothing sent or recorded")
+            return 0
         counts, problems = outbox.send(con, now, smtp, no_smtp or "no mail server is set")
     finally:
-        con.close()
+        if not warehouse.owner_url():  # the owner's connection is the process's, not this command's
+            con.close()
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
     print(f"sent {counts['sent']}, waiting to be tried again {counts['waiting']}, failed {counts['failed']}")
@@ -546,8 +576,12 @@ def run_subscriptions(args) -> int:
     con = warehouse.open_warehouse(args.warehouse, create=False)
     try:
         if args.action == "add":
+            roles, rep_level = subscriptions.roles_in(args.secrets)
             made = subscriptions.add(con, args.kind, args.channel, args.to, args.weekday, args.hour,
-                                     command_line_person(args.by), utc(None))
+                                     command_line_person(args.by), utc(None),
+                                     people=subscriptions.people_from(args.person),
+                                     rule={name: getattr(args, name) for name in subscriptions.RULE_FIELDS},
+                                     roles=roles, rep_level_roles=rep_level)
             print(f"subscription {made} added")
         elif args.action == "remove":
             subscriptions.deactivate(con, args.id, command_line_person(args.by))
@@ -560,13 +594,13 @@ def run_subscriptions(args) -> int:
 
 
 def print_subscriptions(rows, form: str) -> None:
-    records = [dict(r, recipients=list(r["recipients"]), weekday=subscriptions.WEEKDAYS[r["weekday"]],
-                    created_by=kpis.clean(r["created_by"]),
-                    created_at=r["created_at"].isoformat()) for r in rows.to_dict("records")]
+    records = [{k: kpis.clean(v) for k, v in dict(
+        r, recipients=list(r["recipients"]), people=[dict(p) for p in r["people"]],
+        weekday=None if kpis.clean(r["weekday"]) is None else subscriptions.WEEKDAYS[r["weekday"]],
+        created_at=r["created_at"].isoformat()).items()} for r in rows.to_dict("records")]
     if form == "json":
         print(json.dumps(records, indent=2, default=int))
         return
     for r in records:
-        print(f"{r['subscription_id']}: {r['kind']} by {r['channel']} to {', '.join(r['recipients'])}, "
-              f"{r['weekday']} at {r['hour']:02d}:00{'' if r['active'] else ' (removed)'}; sent {r['sent_count']}, "
-              f"waiting {r['queued_count']}, failed {r['failed_count']}")
+        print(f"{r['subscription_id']}: {subscriptions.describe(r)}{'' if r['active'] else ' (removed)'}; "
+              f"sent {r['sent_count']}, waiting {r['queued_count']}, failed {r['failed_count']}")

@@ -71,8 +71,12 @@ def email(week_pack: pack.Pack, sender: str, recipient: str, msg_id: str, at: da
 def slack(week_pack: pack.Pack) -> dict:
     """The digest as a Slack message: the scorecard as text. Slack reads &, < and > as markup (links, mentions),
     so they are escaped as its documentation asks, and the text stays text."""
-    text = digest.summary(week_pack).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return {"text": text}
+    return slack_payload(digest.summary(week_pack))
+
+
+def slack_payload(text: str) -> dict:
+    """A Slack message whose text stays text: Slack reads &, < and > as markup, escaped as its documentation asks."""
+    return {"text": text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")}
 
 
 def send_email(message: EmailMessage, settings: dict) -> None:

@@ -68,6 +68,7 @@ STEPS = [
     ("13_assessment_rounds", "Running the self-assessment"),
     ("14_assessment_responses", "Running the self-assessment"),
     ("15_assessment_answers", "Running the self-assessment"),
+    ("16_subscriptions", "Subscribing to the digest and alerts"),
 ]
 
 
@@ -110,6 +111,7 @@ def generate(
     knobs: dict | None = None,
     replace: bool = False,
     progress=None,
+    subscribed: bool = True,
 ) -> Path:
     """Write a demo warehouse to path. It is built beside it and moved in whole, so a failure
     or an interruption leaves whatever was at path untouched.
@@ -118,7 +120,10 @@ def generate(
     to it, so only touch counts change: the benchmark's way to reach three touches per lead.
 
     knobs overrides the profile's own (see PROFILES), e.g. {"cherry_pick": 2.0}: the way to generate an
-    organisation whose truth is known, to check that an estimate finds it."""
+    organisation whose truth is known, to check that an estimate finds it.
+
+    subscribed: whether the organisation comes with its digest and SLA-breach alerts (16_subscriptions.sql); a test
+    of sending starts without, to count only its own."""
     check_arguments(profile, leads)
     unknown = set(knobs or {}) - set(PROFILES[profile])
     if unknown:
@@ -145,6 +150,8 @@ def generate(
         con = warehouse.open_warehouse(building)
         try:
             for i, (name, label) in enumerate(STEPS):
+                if name == "16_subscriptions" and not subscribed:
+                    continue
                 if progress:
                     progress(i / len(STEPS), label)
                 con.execute(queries.sql(f"demo/{name}"), queries.bind(f"demo/{name}", params))

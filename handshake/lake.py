@@ -122,7 +122,8 @@ def write_manifest(lake, manifest: dict) -> None:
 # there of the lake's files, made again when the manifest changes, so every query file runs unchanged and as fast as
 # on a warehouse (docs/lake.md: views over the files made pages 7 to 25 times slower), or above COPY_ROWS a view.
 APP_TABLES = ("meeting_actions", "meeting_action_history", "assessment_rounds", "assessment_responses",
-              "assessment_answers", "campaign_feedback", "reference_bands", "subscriptions", "outbox", "meta")
+              "assessment_answers", "campaign_feedback", "reference_bands", "subscriptions", "subscription_people", "outbox",
+              "kpi_alert_state", "meta")
 APP_FILE = "app.duckdb"
 # the writes that would change the lake's data, refused in a lake (warehouse.transaction asks refuse_write)
 REFUSED = {"import": "Imports", "agreements": "Changes to the joint agreement",

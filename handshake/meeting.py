@@ -391,11 +391,31 @@ def accountability_headline(listed: pd.DataFrame, start: date, end: date) -> str
             f"weeks ({fmt(both, 'count')} of the untouched {'is' if both == 1 else 'are'} short of them too).")
 
 
-def accountability_rule(start: date, end: date, now: datetime) -> str:
+def accountability_rule(start: date, end: date, now: datetime, period: str = "the sidebar's period") -> str:
     """The list's window and rule, said where it is shown: it is the Follow-up page's list, not the week's."""
-    return (f"The MQLs of the sidebar's period ({start:%-d %b %Y} to {end:%-d %b %Y}) still undecided at "
+    return (f"The MQLs of {period} ({start:%-d %b %Y} to {end:%-d %b %Y}) still undecided at "
             f"{now:%-d %b %Y %H:%M} UTC, as on the Follow-up page: on the list when untouched past the first-touch "
             "SLA (24 hours where none was agreed), or short of the agreed attempts two weeks after assignment.")
+
+
+def alert_headline(rows: pd.DataFrame, start: date, end: date, whose: str | None = None,
+                   unaddressed: list[str] = ()) -> str:
+    """An SLA-breach alert's sentence for part of the accountability list, in the list's own words: whose leads
+    ("Your", "Team North's"), or, without whose, the leads the alert reaches nobody by name for (no owner, or an
+    owner it has no address for: unaddressed)."""
+    window = f"{start:%-d %b %Y} to {end:%-d %b %Y}"
+    if rows.empty:
+        return (f"{whose or 'The'} MQLs from {window}: none is on the accountability list any more, every one has "
+                "been touched in time or worked as often as agreed since.")
+    untouched = int(rows["is_overdue"].sum())
+    groups = (f"{fmt(untouched, 'count')} untouched past the deadline and {fmt(len(rows) - untouched, 'count')} "
+              "touched but short of the agreed attempts after two weeks")
+    if whose:
+        return f"{whose} {plural(len(rows), 'MQL')} from {window} on the accountability list: {groups}."
+    unowned = int(rows["owner_name"].isna().sum())
+    owners = f"; owners with no address in this alert: {', '.join(unaddressed)}" if unaddressed else ""
+    return (f"{plural(len(rows), 'MQL')} from {window} on the accountability list reach nobody by name "
+            f"({fmt(unowned, 'count')} without an owner{owners}): {groups}.")
 
 
 def why_listed(row) -> str:

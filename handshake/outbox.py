@@ -1,14 +1,16 @@
 """What is due and what became of it: each message is recorded in the outbox before it is sent and marked sent
-after, so `python -m handshake send` can run from cron every few minutes and send each digest once per week and
-recipient. A refusal for now or a timeout waits and is tried again by a later run; a permanent refusal is marked
+after, so `python -m handshake send` can run from cron every few minutes and send each message once: a digest once
+per week and recipient, an SLA-breach alert once per day and recipient (handshake/breaches.py), a KPI alert once each
+time its rule starts to hold (handshake/kpi_alerts.py). A refusal for now or a timeout waits and is tried again by a later run; a permanent refusal is marked
 failed with its reason."""
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
-from handshake import access, deliver, digest, meeting, queries, warehouse
+from handshake import access, breaches, deliver, digest, kpi_alerts, meeting, queries, warehouse
 
 SENDER = access.Person("handshake send", "admin")
 FIRST_WAIT = timedelta(minutes=5)  # doubled after each failed attempt, up to LONGEST_WAIT
@@ -19,6 +21,7 @@ MAX_ATTEMPTS = 8  # about a day of trying: then the message is marked failed and
 @dataclass(frozen=True)
 class Due:
     subscription_id: int
+    kind: str
     channel: str
     period_key: str
     recipient: str
@@ -44,20 +47,27 @@ def wait(attempts: int) -> timedelta:
     return min(FIRST_WAIT * 2 ** max(attempts - 1, 0), LONGEST_WAIT)
 
 
-def due_now(con, now: datetime) -> list[Due]:
-    """The digests due by now, one per recipient, whatever the outbox holds."""
+def due_now(con, now: datetime, record: bool = False) -> list[Due]:
+    """The messages due by now, one per recipient, whatever the outbox holds. record: keep what a KPI alert's
+    check found (a dry run only reads)."""
     tz = warehouse.organisation_timezone(warehouse.meta(con))
     found = []
     for sub in queries.run(con, "subscriptions_active").to_dict("records"):
-        week = due_week(int(sub["weekday"]), int(sub["hour"]), sub["created_at"].to_pydatetime(), tz, now)
-        if week is not None:
-            found += [Due(int(sub["subscription_id"]), sub["channel"], week.label, r) for r in sub["recipients"]]
+        sub_id, kind = int(sub["subscription_id"]), sub["kind"]
+        if kind == "digest":
+            week = due_week(int(sub["weekday"]), int(sub["hour"]), sub["created_at"].to_pydatetime(), tz, now)
+            keyed = [] if week is None else [(week.label, r) for r in sub["recipients"]]
+        elif kind == "sla_breach":
+            keyed = breaches.due(con, sub, tz, now)
+        else:
+            keyed = kpi_alerts.due(con, sub, tz, now, record)
+        found += [Due(sub_id, kind, sub["channel"], key, r) for key, r in keyed]
     return found
 
 
 def queue(con, now: datetime) -> None:
     """Record every message due that is not recorded yet (the unique key leaves a recorded one alone)."""
-    due = due_now(con, now)
+    due = due_now(con, now, record=True)
     if due:
         with warehouse.transaction(con, SENDER, "outbox") as cur:
             for d in due:
@@ -67,8 +77,9 @@ def queue(con, now: datetime) -> None:
 
 
 def pending(con, now: datetime) -> list[Due]:
-    return [Due(int(r["subscription_id"]), r["channel"], r["period_key"], r["recipient"], int(r["message_id"]),
-                int(r["attempts"])) for r in queries.run(con, "outbox_pending", {"now": now}).to_dict("records")]
+    return [Due(int(r["subscription_id"]), r["kind"], r["channel"], r["period_key"], r["recipient"],
+                int(r["message_id"]), int(r["attempts"]))
+            for r in queries.run(con, "outbox_pending", {"now": now}).to_dict("records")]
 
 
 def unsent(con, now: datetime) -> list[Due]:
@@ -82,6 +93,14 @@ def unsent(con, now: datetime) -> list[Due]:
     return result
 
 
+def claim(con, d: Due, retry_at: datetime) -> bool:
+    """Take a message for one attempt; False when another run took it since it was read."""
+    with warehouse.transaction(con, SENDER, "outbox") as cur:
+        return bool(cur.execute(queries.sql("outbox_claim"), {
+            "message_id": d.message_id, "attempts": d.attempts, "next_attempt_at": retry_at,
+            "last_error": "an attempt was started and not finished"}).fetchall())
+
+
 def mark(con, d: Due, now: datetime, state: str, attempts: int, error: str | None = None,
          next_attempt: datetime | None = None) -> None:
     with warehouse.transaction(con, SENDER, "outbox") as cur:
@@ -91,23 +110,36 @@ def mark(con, d: Due, now: datetime, state: str, attempts: int, error: str | Non
 
 
 class Messages:
-    """Each week's pack built once a run, whoever it goes to."""
+    """Each week's pack built once a run, whoever it goes to; each alert written for its recipient."""
 
     def __init__(self, con, now: datetime, smtp: dict | None):
-        self.con, self.now, self.smtp, self.packs = con, now, smtp, {}
+        self.con, self.now, self.smtp, self.packs, self.subs = con, now, smtp, {}, None
 
     def pack(self, period_key: str):
         if period_key not in self.packs:
             self.packs[period_key] = digest.build(self.con, meeting.Week.parse(period_key), self.now)
         return self.packs[period_key]
 
+    def subscription(self, subscription_id: int) -> dict:
+        if self.subs is None:
+            self.subs = {int(s["subscription_id"]): s
+                         for s in queries.run(self.con, "subscriptions_active").to_dict("records")}
+        return self.subs[subscription_id]
+
     def email(self, d: Due):
         sender = self.smtp["from"] if self.smtp else "handshake@localhost"
-        return deliver.email(self.pack(d.period_key), sender, d.recipient,
-                             deliver.message_id(d.subscription_id, d.period_key, d.recipient), self.now)
+        msg_id = deliver.message_id(d.subscription_id, d.period_key, d.recipient)
+        if d.kind == "digest":
+            return deliver.email(self.pack(d.period_key), sender, d.recipient, msg_id, self.now)
+        made = breaches if d.kind == "sla_breach" else kpi_alerts
+        return made.email(self.con, self.subscription(d.subscription_id), d.period_key, d.recipient, self.now,
+                          sender, msg_id)
 
     def slack(self, d: Due) -> dict:
-        return deliver.slack(self.pack(d.period_key))
+        if d.kind == "digest":
+            return deliver.slack(self.pack(d.period_key))
+        made = breaches if d.kind == "sla_breach" else kpi_alerts
+        return made.slack(self.con, self.subscription(d.subscription_id), d.period_key, self.now)
 
 
 def send(con, now: datetime, smtp: dict | None, no_smtp: str = "no mail server is set",
@@ -119,8 +151,10 @@ def send(con, now: datetime, smtp: dict | None, no_smtp: str = "no mail server i
     messages, counts, problems = Messages(con, now, smtp), {"sent": 0, "waiting": 0, "failed": 0}, []
     for d in pending(con, now):
         attempts = d.attempts + 1
-        # the attempt is counted before it is made: a run that dies mid-send leaves it to wait, not to loop
-        mark(con, d, now, "queued", attempts, "an attempt was started and not finished", now + wait(attempts))
+        # the attempt is counted before it is made: a run that dies mid-send leaves it to wait, not to loop; and
+        # a run that finds another took it first since it read the outbox leaves it to that one
+        if not claim(con, d, now + wait(attempts)):
+            continue
         try:
             if d.channel == "email":
                 if smtp is None:
@@ -148,9 +182,9 @@ def dry_run(con, now: datetime, folder: Path, smtp: dict | None) -> list[Path]:
     messages, written = Messages(con, now, smtp), []
     folder.mkdir(parents=True, exist_ok=True)
     for n, d in enumerate(unsent(con, now), 1):
-        stem = folder / f"{n:03d}-subscription-{d.subscription_id}-{d.period_key}"
-        if d.channel == "email":
-            path = stem.with_suffix(".eml")
+        stem = folder / f"{n:03d}-{d.kind.replace('_', '-')}-{d.subscription_id}-{d.period_key}"
+        if d.channel == "email":  # named for its recipient too, so a folder of alerts reads as who gets what
+            path = stem.with_name(f"{stem.name}-{re.sub(r'[^A-Za-z0-9.@_-]', '_', d.recipient)}.eml")
             path.write_bytes(bytes(messages.email(d)))
         else:
             path = stem.with_suffix(".json")

@@ -163,12 +163,36 @@ def html(pack: Pack) -> str:
     ]
     for name, frame in pack.tables.items():
         parts += [f"<h2>{e(name)}</h2>", _html_table(*_grid(frame))]
+    return _document(pack.title, parts)
+
+
+def _document(title: str, parts: list[str]) -> str:
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{e(pack.title)}</title><style>{STYLE}</style></head>\n"
+        f"<title>{markup.escape(title)}</title><style>{STYLE}</style></head>\n"
         "<body>\n" + "\n".join(parts) + "\n</body></html>\n"
     )
+
+
+def alert_html(title: str, note: str, sections: list[tuple[str, str, pd.DataFrame]]) -> str:
+    """An alert as one HTML document in the pack's style: each section's heading, sentence and table; the note
+    (the rule it applies) last."""
+    e = markup.escape
+    parts = [f"<h1>{e(title)}</h1>"]
+    for heading, sentence, table in sections:
+        parts += [f"<h2>{e(heading)}</h2>", f"<p>{e(sentence)}</p>"]
+        parts += [_html_table(*_grid(table))] if not table.empty else []
+    parts.append(f'<p class="sub">{e(note)}</p>')
+    return _document(title, parts)
+
+
+def table_lines(table: pd.DataFrame) -> str:
+    """A table as one line a row, "Column: value" joined, for a message's plain-text part."""
+    if table.empty:
+        return ""
+    headers, rows, _ = _grid(table)
+    return "\n".join("• " + " · ".join(f"{h}: {v}" for h, v in zip(headers, row) if v != "–") for row in rows)
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:

@@ -1,15 +1,18 @@
-"""Who gets the numbers: subscriptions to the weekly digest, by email or Slack, each on a weekday at an hour of the
-organisation's time zone. Checked whole before anything is stored."""
+"""Who gets the numbers: subscriptions to the weekly digest (a weekday and hour of the organisation's time zone),
+to SLA-breach alerts (daily at an hour: each owner their own leads, each head their team's summary) and to KPI alerts
+(when a rule on a glossary KPI starts to hold), by email or Slack. Checked whole before anything is stored."""
 
 import re
+import tomllib
 from datetime import datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pandas as pd
 
-from handshake import access, queries, warehouse
+from handshake import access, breaches, kpi_alerts, queries, warehouse
 
-KINDS = ("digest",)  # 'sla_breach' and 'kpi_alert' are in the schema, not built yet
+KINDS = ("digest", "sla_breach", "kpi_alert")
 CHANNELS = ("email", "slack")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # one address, nothing a header could be split on (a line break, a comma, angle brackets)
@@ -53,8 +56,16 @@ def check_recipient(channel: str, recipient: str) -> str:
     return recipient
 
 
-def check(kind: str, channel: str, recipients: list[str], weekday, hour) -> dict:
-    """The subscription as it will be stored, or SubscriptionError naming the first thing wrong."""
+RULE_FIELDS = ("kpi", "rule", "threshold", "segment", "region", "source")
+
+
+def check(con, kind: str, channel: str, recipients: list[str], weekday, hour, people: dict | None = None,
+          rule: dict | None = None, roles: dict | None = None, rep_level_roles=None) -> tuple[dict, dict]:
+    """The subscription as it will be stored and its people (name -> address), or SubscriptionError naming the
+    first thing wrong. A digest has a weekday and an hour; an SLA-breach alert goes daily at its hour, its
+    recipients get the leads without an owner and its people their own (a head their team's summary); a KPI alert
+    is checked at every run. roles: [handshake.roles] when sign-in is set up, so every address must have a role
+    there, and a head's summary (each rep's figures) goes only to the roles that see them."""
     if kind not in KINDS:
         raise SubscriptionError(f"'{kind}' is not a kind of subscription: use {', '.join(KINDS)}.")
     if channel not in CHANNELS:
@@ -62,17 +73,62 @@ def check(kind: str, channel: str, recipients: list[str], weekday, hour) -> dict
     cleaned = [check_recipient(channel, r) for r in recipients if r.strip()]
     if not cleaned:
         raise SubscriptionError("A subscription needs at least one recipient: an email address or a Slack "
-                                "incoming-webhook URL.")
-    return {"kind": kind, "channel": channel, "recipients": list(dict.fromkeys(cleaned)),
-            "weekday": weekday_number(weekday), "hour": check_hour(hour)}
+                                "incoming-webhook URL" + (" (for an SLA-breach alert, who gets the leads without "
+                                                          "an owner)." if kind == "sla_breach" else "."))
+    fields = {"kind": kind, "channel": channel, "recipients": list(dict.fromkeys(cleaned)),
+              "weekday": weekday_number(weekday) if kind == "digest" else None,
+              "hour": check_hour(hour) if kind != "kpi_alert" else None, **dict.fromkeys(RULE_FIELDS)}
+    named = {}
+    if people and kind != "sla_breach":
+        raise SubscriptionError("Only an SLA-breach alert reaches people by name; a digest or a KPI alert goes to "
+                                "its recipients.")
+    if kind == "sla_breach" and people:
+        if channel != "email":
+            raise SubscriptionError("People are reached by email: a Slack webhook posts to one channel, so an "
+                                    "SLA-breach alert to Slack carries the summary only. Leave out the people.")
+        named = breaches.check_people(con, {k: check_recipient("email", v) for k, v in people.items()})
+    if kind == "kpi_alert":
+        fields.update(kpi_alerts.check_rule(con, rule or {}))
+    if roles:
+        check_audience(kind, channel, fields["recipients"], named, breaches.heads(con, named) if named else set(),
+                       roles, rep_level_roles)
+    return fields, named
 
 
-def add(con, kind: str, channel: str, recipients: list[str], weekday, hour, by: access.Person, at: datetime) -> int:
-    """Store a new active subscription; returns its id."""
-    fields = check(kind, channel, recipients, weekday, hour)
+def check_audience(kind: str, channel: str, recipients: list[str], people: dict, heads: set, roles: dict,
+                   rep_level_roles) -> None:
+    """With sign-in set up, a message goes only to an address [handshake.roles] gives a role, and each rep's
+    figures only to roles that may see them: a head's summary, and the leads of reps an SLA-breach alert names no
+    address for, which go to its recipients."""
+    rep_level = set(rep_level_roles or access.REP_LEVEL_DEFAULT)
+    emailed = recipients if channel == "email" else []
+    for address in emailed + list(people.values()):
+        if access.role_for(address, roles) is None:
+            raise SubscriptionError(f"{address} has no role in [handshake.roles], so it may not see Handshake's "
+                                    "numbers: add it there (or its domain) first.")
+    seeing = [(f"{p} ({people[p]}) is a head of team and would get each rep's figures", people[p]) for p in heads]
+    if kind == "sla_breach":
+        seeing += [(f"{a} would get the leads of every rep the alert has no address for", a) for a in emailed]
+    for said, address in seeing:
+        role = access.role_for(address, roles)
+        if role not in rep_level:
+            raise SubscriptionError(
+                f"{said}, which a {role} may not see ([handshake] rep_level_roles: {', '.join(sorted(rep_level))}): "
+                "give the address one of those roles, or leave it out.")
+
+
+def add(con, kind: str, channel: str, recipients: list[str], weekday, hour, by: access.Person, at: datetime,
+        people: dict | None = None, rule: dict | None = None, roles: dict | None = None,
+        rep_level_roles=None) -> int:
+    """Store a new active subscription and its people; returns its id."""
+    fields, named = check(con, kind, channel, recipients, weekday, hour, people, rule, roles, rep_level_roles)
     with warehouse.transaction(con, by, "subscriptions") as cur:
-        return cur.execute(queries.sql("subscription_insert"), queries.bind(
+        made = cur.execute(queries.sql("subscription_insert"), queries.bind(
             "subscription_insert", dict(fields, created_by=by.name, created_at=at))).fetchone()[0]
+        for person, address in named.items():
+            cur.execute(queries.sql("subscription_person_insert"),
+                        {"subscription_id": made, "person": person, "address": address})
+        return made
 
 
 def deactivate(con, subscription_id: int, by: access.Person) -> None:
@@ -86,3 +142,43 @@ def deactivate(con, subscription_id: int, by: access.Person) -> None:
 
 def listed(con) -> pd.DataFrame:
     return queries.run(con, "subscriptions")
+
+
+def people_from(pairs: list[str]) -> dict:
+    """'Ana Ruiz=ana@example.com' pairs, as the command line takes them, as name -> address."""
+    found = {}
+    for pair in pairs:
+        name, sign, address = pair.partition("=")
+        if not sign or not name.strip() or not address.strip():
+            raise SubscriptionError(f"'{pair}' is not a person and an address: write it as 'Ana Ruiz=ana@example.com'.")
+        found[name.strip()] = address.strip()
+    return found
+
+
+def roles_in(secrets: Path) -> tuple[dict, list | None]:
+    """[handshake.roles] and rep_level_roles from a secrets file, when it sets up sign-in ([auth]); empty when it
+    does not (one person at one machine: no roles to check against)."""
+    try:
+        data = tomllib.loads(Path(secrets).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}, None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise SubscriptionError(f"{secrets}: cannot be read as TOML ({e}), so the recipients cannot be checked "
+                                "against [handshake.roles]: fix the file and run this again.") from None
+    if not data.get("auth"):
+        return {}, None
+    settings = data.get("handshake", {})
+    return settings.get("roles") or {}, settings.get("rep_level_roles")
+
+
+def describe(sub: dict) -> str:
+    """A subscription in one line, as the page and the command line list it."""
+    to = ", ".join(sub["recipients"])
+    if sub["kind"] == "digest":
+        return (f"weekly digest by {sub['channel']} to {to}, {WEEKDAYS[weekday_number(sub['weekday'])]} at "
+                f"{int(sub['hour']):02d}:00")
+    if sub["kind"] == "sla_breach":
+        people = sub.get("people") or []
+        named = f"; {len(people)} people by name" if people else ""
+        return f"SLA-breach alert by {sub['channel']} daily at {int(sub['hour']):02d}:00, unowned leads to {to}{named}"
+    return f"KPI alert by {sub['channel']} to {to}: {kpi_alerts.rule_text(sub)}"

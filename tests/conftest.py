@@ -102,8 +102,10 @@ def spark_session():
 
 @pytest.fixture(scope="session")
 def send_demo(tmp_path_factory):
-    """A small demo warehouse for the tests that send its digest; each test sends from a copy of it."""
-    return demo.generate(tmp_path_factory.mktemp("send") / "demo.duckdb", leads=2000, as_of=DEMO_AS_OF)
+    """A small demo warehouse without the demo's own subscriptions, for the tests that send its digest to
+    subscriptions of their own; each test sends from a copy of it."""
+    return demo.generate(tmp_path_factory.mktemp("send") / "demo.duckdb", leads=2000, as_of=DEMO_AS_OF,
+                         subscribed=False)
 
 
 @pytest.fixture

@@ -256,7 +256,7 @@ def test_a_dry_run_writes_the_messages_and_sends_and_records_nothing(con, smtp, 
     subscribe(con, "email", "ana@example.com")
     subscribe(con, "slack", server.url)
     written = outbox.dry_run(con, NOW, tmp_path / "out", settings)
-    assert [p.name for p in written] == ["001-subscription-1-2026-W44.eml", "002-subscription-2-2026-W44.json"]
+    assert [p.name for p in written] == ["001-digest-1-2026-W44-ana@example.com.eml", "002-digest-2-2026-W44.json"]
     message = email.message_from_bytes(written[0].read_bytes(), policy=policy.default)
     assert message["To"] == "ana@example.com" and "Week 44" in pdf_text(message)
     assert json.loads(written[1].read_text())["text"].startswith("Weekly joint meeting · Week 44")

@@ -96,7 +96,7 @@ def test_the_command_line_adds_lists_and_removes(seed_warehouse, capsys):
                      "--to", "bo@example.com", "--weekday", "friday", "--hour", "16", "--by", "Ana"]) == 0
     assert capsys.readouterr().out == "subscription 1 added\n"
     assert cli.main(["subscriptions", "list", "--warehouse", path]) == 0
-    assert capsys.readouterr().out == ("1: digest by email to ana@example.com, bo@example.com, friday at 16:00; "
+    assert capsys.readouterr().out == ("1: weekly digest by email to ana@example.com, bo@example.com, friday at 16:00; "
                                        "sent 0, waiting 0, failed 0\n")
     assert cli.main(["subscriptions", "remove", "1", "--warehouse", path]) == 0
     assert cli.main(["subscriptions", "list", "--warehouse", path, "--format", "json"]) == 0

@@ -25,6 +25,8 @@ AVERAGED_WEEKS = 4
 # average of the four weeks before: few enough to see a new problem, enough not to flag every single one.
 SPIKE_MIN_COUNT = 3
 SPIKE_RATIO = 2.0
+# The scope of a week without filters, in the page's caption and the digest's subtitle.
+EVERYONE = "All segments, regions and sources"
 # The scorecard's names on the cards, the table and the pack: short enough to stay whole on a card four to a
 # row at 1280 px (the projector), the glossary entry in each card's help says the rest.
 SHORT_LABELS = {
@@ -510,6 +512,81 @@ def tables(breaches: pd.DataFrame, spikes: pd.DataFrame, postmortems: pd.DataFra
             "Overdue": listed["is_overdue"], "Agreed": local_times(listed["created_at"], tz),
         }),
     } | found
+
+
+@dataclass(frozen=True)
+class WeekParts:
+    """A week as the page shows it and its pack prints it, worked out once by week_pack_parts."""
+    week: Week
+    currency: str
+    card: pd.DataFrame  # a KPI whose inputs the warehouse lacks has no values (and no arrow)
+    missing: dict  # the inputs each scorecard KPI lacks
+    days: int  # of the week in the data so far
+    cut_short: str | None
+    promised: list[tuple[str, str]]
+    items: list[tuple[str, str]]
+    breaches: pd.DataFrame
+    spikes: pd.DataFrame
+    postmortems: pd.DataFrame
+    listed: pd.DataFrame  # the week's actions
+    details: dict[str, pd.DataFrame]
+    accountable: pd.DataFrame | None = None
+    accountable_note: str | None = None
+
+    def pack(self, subtitle: str) -> pack.Pack:
+        return build_pack(self.week, subtitle, self.card, self.promised, self.items, self.details, self.missing,
+                          self.currency)
+
+
+def week_pack_parts(run_many, week: Week, filters: dict, tz: str, now: datetime, last_day: date | None,
+                    currency: str, accountable: tuple[date, date] | None = None) -> WeekParts:
+    """The scorecard, the commitments, the agenda and its tables of `week`: the one place the page and the digest
+    take them from, so a digest never says what the page does not. run_many: queries.run_many on a connection, or
+    the page's cached dashboard.query_many. accountable: the first and last day of the sidebar's period whose
+    accountability list the page draws up (its headline joins the agenda, its owners the tables)."""
+    card = scorecard(run_many, week, filters, tz, now, last_day)
+    week_params = params(week, filters, tz, now)
+    calls = [
+        ("data_inputs", {}),
+        ("agreement_in_force", {"day": week.sunday}),
+        ("meeting_sla_breaches", week_params),
+        ("meeting_rejection_spikes", dict(week_params, min_count=SPIKE_MIN_COUNT, spike_ratio=SPIKE_RATIO)),
+        ("meeting_postmortems_due", week_params),
+        ("meeting_actions", week_params),
+    ]
+    if accountable:  # the Follow-up page's list: the sidebar's period, drawn up now
+        calls.append(("accountability_list", dict(kpis.query_params(*accountable, dict(filters, now=now), "total", tz),
+                                                  limit=None)))
+    inputs, agreement_rows, breaches, spikes, postmortems, listed, *drawn_up = run_many(calls)
+    present = kpis.present_inputs(inputs.iloc[0].to_dict())
+    missing = {name: kpis.missing_inputs(kpis.BY_NAME[name], present) for name in card["kpi"]}
+    # no number where an input is missing, on the cards, in the agenda or in the pack (the rule of
+    # dashboard.kpi_metric): no follow-ups imported is not 0% touched within the SLA
+    card = pd.DataFrame([
+        dict(row, this_week=None, last_week=None, four_week_average=None, change=None, meets=None,
+             weekly=[None] * len(row["weekly"])) if missing[row["kpi"]] else row
+        for row in card.to_dict("records")
+    ], dtype=object)
+    lacking = missing["sla_compliance_rate"]
+    if lacking:  # without touches every MQL would look like a breach
+        breaches = breaches.head(0)
+    agreement = ({k: kpis.clean(v) for k, v in agreement_rows.iloc[0].to_dict().items()}
+                 if len(agreement_rows) else {})
+    listed_whole = drawn_up[0] if drawn_up else None
+    note = None
+    if accountable:
+        note = (kpis.missing_note(kpis.BY_NAME["sla_compliance_rate"], lacking) if lacking
+                else accountability_headline(listed_whole, *accountable))
+    days = days_in(week, tz, now, last_day)
+    return WeekParts(
+        week=week, currency=currency, card=card, missing=missing, days=days,
+        cut_short=cut_short_note(week, days, tz, now, last_day),
+        promised=commitments(card, agreement, missing),
+        items=agenda(card, breaches, spikes, postmortems, listed, missing, currency, note),
+        breaches=breaches, spikes=spikes, postmortems=postmortems, listed=listed,
+        details=tables(breaches, spikes, postmortems, listed, tz, listed_whole),
+        accountable=listed_whole, accountable_note=note,
+    )
 
 
 # The history's field codes as the form names them; its coded values (a status, a function) as words.

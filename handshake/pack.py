@@ -115,6 +115,10 @@ table{font-size:8pt}th,td{padding:3px 5px}
 thead{display:table-header-group}tr,li{break-inside:avoid}h2{break-after:avoid}}
 """ + "".join(f".{name}{{color:{colour}}}" for name, colour in [*SIDES.items(), *VERDICTS.values()])
 NONE_HTML = f'<p class="none">{NONE_THIS_WEEK}</p>'
+# A mail client may drop the <style> above (some webmail does, and Outlook's Word engine reads little of it) but
+# keeps HTML's own table attributes and inline colours: with these a digest's tables keep their padding, numbers
+# on the right and the verdicts' colours. Where the style does apply it overrides them (print's smaller padding).
+MAIL_ATTRIBUTES = {"num": ' align="right" nowrap', "when": " nowrap", "": ' align="left"'}
 
 
 def _html_table(headers: list[str], rows: list[list[str]], kinds: list[str], verdicts=None) -> str:
@@ -123,16 +127,19 @@ def _html_table(headers: list[str], rows: list[list[str]], kinds: list[str], ver
         return NONE_HTML
 
     def cell(tag, text, c, r=None):
-        verdict = verdicts[r][0] if verdicts and r is not None and headers[c] == "Change" else ""
+        verdict, colour = verdicts[r] if verdicts and r is not None and headers[c] == "Change" else ("", "")
         names = " ".join(n for n in (kinds[c], verdict) if n)
-        attribute = f' class="{names}"' if names else ""
+        attribute = (f' class="{names}"' if names else "") + MAIL_ATTRIBUTES[kinds[c]]
+        if colour:
+            attribute += f' style="color:{colour}{";font-weight:600" if verdict != "flat" else ""}"'
         return f"<{tag}{attribute}>{markup.escape(text)}</{tag}>"
 
     head = "".join(cell("th", h, c) for c, h in enumerate(headers))
     body = "".join(
         "<tr>" + "".join(cell("td", t, c, r) for c, t in enumerate(row)) + "</tr>" for r, row in enumerate(rows)
     )
-    return f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    return (f'<div class="wide"><table cellpadding="6" cellspacing="0" width="100%"><thead><tr bgcolor="#F3F4F6">'
+            f"{head}</tr></thead><tbody>{body}</tbody></table></div>")
 
 
 def html(pack: Pack) -> str:

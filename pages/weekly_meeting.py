@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-import pandas as pd
 import streamlit as st
 
 from handshake import access, actions, dashboard, formats, kpis, meeting, pack, warehouse
@@ -60,12 +59,15 @@ if projector:  # 1280x720: the title, the week and both rows of cards above the 
     </style>""")
 
 chosen = [words(v) for v in filters.values.values() if v]  # plain text: the pack escapes it itself
-scope = ", ".join(chosen) if chosen else "All segments, regions and sources"
+scope = ", ".join(chosen) if chosen else meeting.EVERYONE
 link = f"?week={week.label}" + ("&projector=true" if projector else "")
 st.caption(f"{md(meeting.week_sentence(week, following, filters.end))} · {md(scope)} · days in {tz} · compared "
            f"with the week before and the four weeks before that · [link to this view]({link})")
-days = meeting.days_in(week, tz, now, last_lead.date() if last_lead is not None else None)
-cut_short = meeting.cut_short_note(week, days, tz, now, last_lead.date() if last_lead is not None else None)
+# the sidebar's period draws up the accountability list, as on the Follow-up page
+parts = meeting.week_pack_parts(dashboard.query_many, week, filters.values, tz, now,
+                                last_lead.date() if last_lead is not None else None, currency,
+                                accountable=(filters.start, filters.end))
+card, missing, days, cut_short = parts.card, parts.missing, parts.days, parts.cut_short
 if cut_short:  # on the projector a line, not a box, so both rows of cards still fit on the screen
     if projector:
         st.caption(f":material/schedule: {md(cut_short)}")
@@ -73,17 +75,6 @@ if cut_short:  # on the projector a line, not a box, so both rows of cards still
         st.info(cut_short, icon=":material/schedule:")
 
 params = meeting.params(week, filters.values, tz, now)
-card = meeting.scorecard(dashboard.query_many, week, filters.values, tz, now,
-                         last_lead.date() if last_lead is not None else None)
-# A KPI whose inputs the warehouse lacks has no number, on the cards, in the agenda or in the pack (the rule of
-# dashboard.kpi_metric): no follow-ups imported is not 0% touched within the SLA.
-present = dashboard.present_inputs()
-missing = {name: kpis.missing_inputs(kpis.BY_NAME[name], present) for name in card["kpi"]}
-card = pd.DataFrame([
-    dict(row, this_week=None, last_week=None, four_week_average=None, change=None, meets=None,
-         weekly=[None] * len(row["weekly"])) if missing[row["kpi"]] else row
-    for row in card.to_dict("records")
-], dtype=object)
 cohort = dashboard.query("kpi_mql_cohort", params).iloc[0]
 if not cohort["mql_count"] and last_lead is not None and last_lead.date() < week.monday:
     latest = meeting.Week.containing(last_lead.date())
@@ -119,37 +110,22 @@ dashboard.data_table(table.drop(columns="meets"), f"scorecard-{week.label}.csv",
 st.caption(meeting.SCORECARD_NOTE + (" This week is cut short: its bar joins when it ends." if days < 7 else ""))
 
 # ---- commitments
-agreement_rows = dashboard.query("agreement_in_force", {"day": week.sunday})
-agreement = {k: kpis.clean(v) for k, v in agreement_rows.iloc[0].to_dict().items()} if len(agreement_rows) else {}
-promised = meeting.commitments(card, agreement, missing)
 st.subheader("What each side promised, and delivered")
-for column, (side, sentence), colour in zip(st.columns(2), promised, (MARKETING_COLOUR, SALES_COLOUR)):
+for column, (side, sentence), colour in zip(st.columns(2), parts.promised, (MARKETING_COLOUR, SALES_COLOUR)):
     with column, st.container(border=True):
         st.html(f'<div style="font-weight:600;color:{colour}">{side}</div>')
         st.markdown(md(sentence))
 
 # ---- agenda
-period = filters.params()  # the accountability list is the Follow-up page's: the sidebar's period, drawn up now
-breaches, spikes, postmortems, listed, accountable = dashboard.query_many([
-    ("meeting_sla_breaches", params),
-    ("meeting_rejection_spikes", dict(params, min_count=meeting.SPIKE_MIN_COUNT, spike_ratio=meeting.SPIKE_RATIO)),
-    ("meeting_postmortems_due", params),
-    ("meeting_actions", params),
-    ("accountability_list", dict(period, limit=None)),
-])
-if missing["sla_compliance_rate"]:  # without touches every MQL would look like a breach
-    breaches = breaches.head(0)
-accountable_note = (
-    kpis.missing_note(kpis.BY_NAME["sla_compliance_rate"], missing["sla_compliance_rate"])
-    if missing["sla_compliance_rate"] else meeting.accountability_headline(accountable, filters.start, filters.end))
-items = meeting.agenda(card, breaches, spikes, postmortems, listed, missing, currency, accountable_note)
+breaches, spikes, postmortems, listed, accountable = (parts.breaches, parts.spikes, parts.postmortems, parts.listed,
+                                                      parts.accountable)
 st.subheader("Agenda")
 # sentences name campaigns, people and actions as they were typed or imported: shown as written, never as markdown
-st.markdown("\n".join(f"{n}. **{heading}**: {md(sentence)}" for n, (heading, sentence) in enumerate(items, 1)))
+st.markdown("\n".join(f"{n}. **{heading}**: {md(sentence)}" for n, (heading, sentence) in enumerate(parts.items, 1)))
 st.caption(f"Generated from the data. A rejection spike: {meeting.SPIKE_MIN_COUNT} or more rejections for one reason "
            f"from one campaign in the week, at least {meeting.SPIKE_RATIO:g} times its weekly average before.")
 
-details = meeting.tables(breaches, spikes, postmortems, listed, tz, accountable)
+details = parts.details
 when = st.column_config.DatetimeColumn(format="D MMM HH:mm")
 dashboard.data_table(details["SLA breaches"], f"sla-breaches-{week.label}.csv",
                      label=f"New SLA breaches ({len(breaches):,})", column_config={
@@ -168,9 +144,9 @@ st.caption(f"Times in {tz}.")
 
 # ---- accountability list
 st.subheader("Accountability list")
-st.markdown(md(accountable_note))
+st.markdown(md(parts.accountable_note))
 if not accountable.empty and not missing["sla_compliance_rate"]:
-    st.caption(meeting.accountability_rule(filters.start, filters.end, period["now"]))
+    st.caption(meeting.accountability_rule(filters.start, filters.end, now))
     dashboard.accountability_list(accountable, filters.start, filters.end, tz)
 
 
@@ -302,7 +278,7 @@ else:
 st.subheader("Meeting pack")
 subtitle = (f"{meeting.week_sentence(week, following, filters.end)} · {scope} · days in {tz} · made "
             f"{meeting.local_now(tz, now):%d %b %Y %H:%M}" + (f" · {cut_short}" if cut_short else ""))
-week_pack = meeting.build_pack(week, subtitle, card, promised, items, details, missing, currency)
+week_pack = parts.pack(subtitle)
 st.session_state["meeting_pack"] = week_pack
 st.caption("The scorecard, the commitments, the agenda and the actions, to send round after the meeting.")
 html_button, pdf_button, csv_button = st.columns(3)

@@ -4,8 +4,10 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from handshake import dashboard, demo, queries, spark, warehouse
+from mail_server import free_port
 
 TESTS = Path(__file__).resolve().parent
 APP = str(TESTS.parent / "app.py")
@@ -96,3 +98,31 @@ def spark_session():
     session.conf.set("spark.sql.adaptive.enabled", "false")
     yield session
     session.conf.unset("spark.sql.adaptive.enabled")
+
+
+@pytest.fixture(scope="session")
+def send_demo(tmp_path_factory):
+    """A small demo warehouse without the demo's own subscriptions, for the tests that send its digest to
+    subscriptions of their own; each test sends from a copy of it."""
+    return demo.generate(tmp_path_factory.mktemp("send") / "demo.duckdb", leads=2000, as_of=DEMO_AS_OF,
+                         subscribed=False)
+
+
+@pytest.fixture
+def smtp():
+    """Start a mail server on a free port: smtp(mailbox) -> the [handshake.smtp] settings that reach it."""
+    started = []
+
+    def start(mailbox, port=None):
+        port = port or free_port()
+        mailbox.controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+        mailbox.controller.start()
+        started.append(mailbox.controller)
+        return {"host": "127.0.0.1", "port": port, "from": "handshake@example.com", "timeout": 1}
+
+    yield start
+    for controller in started:
+        try:
+            controller.stop()
+        except (AssertionError, RuntimeError):  # one that went away already
+            pass

@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from streamlit.proto.Metric_pb2 import Metric
 from streamlit.testing.v1 import AppTest
 
-from handshake import actions, meeting, pack, warehouse
+from handshake import actions, digest, kpis, meeting, pack, warehouse
 from conftest import APP, as_read
 from test_app import assert_clean, open_app
 from handshake.access import LOCAL
@@ -74,6 +74,34 @@ def test_the_pack_shows_the_same_numbers_as_the_page(monkeypatch, seed_warehouse
     for heading, sentence in week_pack.agenda:
         assert sentence in next(as_read(m.value) for m in at.markdown if m.value.startswith("1. "))
     assert week_pack.title == "Weekly joint meeting · Week 11 · 9–15 Mar 2026"
+
+
+@pytest.mark.parametrize("follow_ups", ["kept", "deleted"])
+def test_the_digest_says_what_the_page_says(monkeypatch, seed_warehouse, follow_ups):
+    if follow_ups == "deleted":  # the KPIs touches feed are blank on the page: not 0% in the email either
+        con = warehouse.open_warehouse(seed_warehouse)
+        con.execute("delete from follow_ups")
+        warehouse.refresh_lead_facts(con)
+        con.close()
+    for _ in range(2):  # the page and the digest judge the SLA at one quarter hour (kpis.current_time)
+        before = kpis.current_time()
+        at = open_week(monkeypatch, seed_warehouse, "2026-W10")
+        if kpis.current_time() == before:
+            break
+    page = at.session_state["meeting_pack"]
+    sent = digest.build(warehouse.shared_connection(seed_warehouse).cursor(), meeting.Week.parse("2026-W10"), before)
+    assert sent.title == page.title == "Weekly joint meeting · Week 10 · 2–8 Mar 2026"
+    assert sent.scorecard.equals(page.scorecard)
+    assert sent.commitments == page.commitments
+    # the accountability list is the sidebar's period, which the page has and the digest does not
+    assert sent.agenda == [item for item in page.agenda if item[0] != "Accountability list"]
+    assert len(sent.agenda) == len(page.agenda) - 1 == 5
+    assert sent.tables.keys() == page.tables.keys() - {"Accountability list by owner"}
+    for name, table in sent.tables.items():
+        assert table.equals(page.tables[name]), name
+    if follow_ups == "deleted":
+        assert page.scorecard.set_index("KPI").at["Within SLA", "This week"] == "not measured"
+        assert "Within SLA" not in page.agenda[0][1]  # what moved most: not a KPI that was not measured
 
 
 def test_the_week_follows_the_sidebars_period(monkeypatch, seed_warehouse):

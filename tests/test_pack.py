@@ -88,7 +88,7 @@ def test_html_prints_scorecard_without_meets_column():
 
 def test_html_colours_change_by_verdict():
     document = pack.html(make_pack())
-    changes = re.findall(r'<td class="num (good|bad|flat)">([^<]*)</td>', document)
+    changes = re.findall(r'<td class="num (good|bad|flat)"[^>]*>([^<]*)</td>', document)
     assert changes == [("good", "+22.4%"), ("bad", "+1.9%"), ("flat", "–")]  # by the agreed level, not the sign
 
 
@@ -96,7 +96,7 @@ def test_html_says_none_this_week_for_an_empty_table():
     document = pack.html(make_pack())
     after = document.split("<h2>Post-mortems due</h2>")[1]
     assert after.lstrip().startswith('<p class="none">None this week.</p>')
-    assert document.count("<table>") == 2  # the scorecard and SLA breaches, none for the empty table
+    assert document.count("<table ") == 2  # the scorecard and SLA breaches, none for the empty table
 
 
 @pytest.mark.parametrize(
@@ -117,7 +117,7 @@ def test_html_says_none_this_week_for_an_empty_table():
 def test_html_formats_detail_values(value, shown):
     document = pack.html(make_pack({"Detail": pd.DataFrame({"Value": [value]})}))
     table = document.split("<h2>Detail</h2>")[1]
-    assert re.search(rf"<td( class=\"\w+\")?>{re.escape(shown)}</td>", table)
+    assert re.search(rf"<td[^>]*>{re.escape(shown)}</td>", table)
 
 
 def test_pdf_is_a_pdf():
@@ -241,7 +241,8 @@ def test_waits_in_days_line_up_and_do_not_break():
         "Decision": ["Undecided", "Rejected"],
     })}
     document = pack.html(make_pack(waits))
-    assert '<td class="num">13.8 days</td>' in document and '<td class="num">24.0 h</td>' in document
+    assert '<td class="num" align="right" nowrap>13.8 days</td>' in document
+    assert '<td class="num" align="right" nowrap>24.0 h</td>' in document
     lines = [line.strip() for page in PdfReader(io.BytesIO(pack.pdf(make_pack(waits)))).pages
              for line in page.extract_text().splitlines()]
     assert any("13.8 days" in line for line in lines)  # one cell, one line: not "13.8" above "days"

@@ -1,12 +1,10 @@
 """Sending the digest, end to end: a real SMTP server (aiosmtpd on 127.0.0.1) and a real HTTP server standing in for
 Slack receive it; the outbox sends each message once, whatever the servers do in between."""
 
-import asyncio
 import email
 import io
 import json
 import shutil
-import socket
 import threading
 import zipfile
 from datetime import datetime, timedelta
@@ -16,62 +14,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pandas as pd
 import pypdf
 import pytest
-from aiosmtpd.controller import Controller
 
 from conftest import DEMO_AS_OF
-from handshake import cli, deliver, demo, kpis, meeting, outbox, pack, queries, subscriptions, warehouse
+from handshake import cli, deliver, kpis, meeting, outbox, pack, queries, subscriptions, warehouse
 from handshake.access import LOCAL
+from mail_server import Mailbox, free_port
 
 # Monday 2 Nov 2026 12:00 UTC (the demo's end): the digests of Monday 8:00 for week 44 (26 Oct - 1 Nov) are due
 NOW = DEMO_AS_OF
 W44 = meeting.Week.parse("2026-W44")
 SUBSCRIBED = datetime(2026, 10, 20)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Mailbox:
-    """What an SMTP server received; `replies` are what it answers to each DATA in turn ('250 OK' once they run out),
-    `stall` seconds it waits before answering, `stop_after` messages it takes before going away."""
-
-    def __init__(self, replies=(), stall=0.0, stop_after=None):
-        self.replies, self.stall, self.stop_after = list(replies), stall, stop_after
-        self.received, self.controller = [], None
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.stall:
-            await asyncio.sleep(self.stall)
-            return "451 4.3.0 too slow"
-        reply = self.replies.pop(0) if self.replies else "250 OK"
-        if reply.startswith("250"):
-            self.received.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=policy.default)))
-            if self.stop_after and len(self.received) >= self.stop_after:
-                threading.Thread(target=self.controller.stop).start()  # the server goes away mid-run
-        return reply
-
-
-@pytest.fixture
-def smtp():
-    """Start a mail server on a free port: smtp(mailbox) -> the [handshake.smtp] settings that reach it."""
-    started = []
-
-    def start(mailbox, port=None):
-        port = port or free_port()
-        mailbox.controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-        mailbox.controller.start()
-        started.append(mailbox.controller)
-        return {"host": "127.0.0.1", "port": port, "from": "handshake@example.com", "timeout": 1}
-
-    yield start
-    for controller in started:
-        try:
-            controller.stop()
-        except (AssertionError, RuntimeError):  # one that went away already
-            pass
 
 
 class Slack:
@@ -119,15 +71,9 @@ def slack():
         server.close()
 
 
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory):
-    return demo.generate(tmp_path_factory.mktemp("send") / "demo.duckdb", leads=2000, as_of=DEMO_AS_OF,
-                         subscribed=False)
-
-
 @pytest.fixture
-def con(demo_file, tmp_path):
-    path = shutil.copy(demo_file, tmp_path / "warehouse.duckdb")
+def con(send_demo, tmp_path):
+    path = shutil.copy(send_demo, tmp_path / "warehouse.duckdb")
     connection = warehouse.open_warehouse(path)
     yield connection
     connection.close()

@@ -8,8 +8,8 @@ import threading
 import pytest
 
 from handshake import cli, outbox, owner, warehouse
+from mail_server import Mailbox
 from test_breach_alerts import NOW, PEOPLE, ROWS, alert
-from test_send import Mailbox, smtp  # noqa: F401 (fixtures)
 
 TOKEN = "test-token"
 

@@ -7,7 +7,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from handshake import dashboard, demo, queries, spark, warehouse
-from mail_server import free_port
+from mail_server import Slack, free_port
 
 TESTS = Path(__file__).resolve().parent
 APP = str(TESTS.parent / "app.py")
@@ -106,6 +106,19 @@ def send_demo(tmp_path_factory):
     subscriptions of their own; each test sends from a copy of it."""
     return demo.generate(tmp_path_factory.mktemp("send") / "demo.duckdb", leads=2000, as_of=DEMO_AS_OF,
                          subscribed=False)
+
+
+@pytest.fixture
+def slack():
+    made = []
+
+    def start(**kwargs):
+        made.append(Slack(**kwargs))
+        return made[-1]
+
+    yield start
+    for server in made:
+        server.close()
 
 
 @pytest.fixture

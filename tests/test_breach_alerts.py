@@ -26,7 +26,6 @@ from conftest import DEMO_AS_OF
 from handshake import breaches, cli, demo, meeting, outbox, subscriptions, warehouse
 from handshake.access import LOCAL
 from mail_server import Mailbox
-from test_send import slack  # noqa: F401 (a fixture)
 
 NOW = datetime(2026, 3, 20, 9, 0)
 PEOPLE = {"Ana": "ana@example.com", "Bo": "bo@example.com", "Cy": "cy@example.com", "Hana": "hana@example.com"}

@@ -16,7 +16,7 @@ import pytest
 
 from handshake import cli, kpi_alerts, kpis, meeting, outbox, subscriptions, warehouse
 from handshake.access import LOCAL
-from test_send import Mailbox, Slack, smtp  # noqa: F401 (fixtures)
+from mail_server import Mailbox, Slack
 
 CREATED = datetime(2026, 3, 1)
 W10, W11, W12, W13, W14, W15 = (meeting.Week.parse(f"2026-W{n}") for n in range(10, 16))

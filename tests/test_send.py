@@ -5,11 +5,9 @@ import email
 import io
 import json
 import shutil
-import threading
 import zipfile
 from datetime import datetime, timedelta
 from email import policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pandas as pd
 import pypdf
@@ -18,57 +16,12 @@ import pytest
 from conftest import DEMO_AS_OF
 from handshake import cli, deliver, kpis, meeting, outbox, pack, queries, subscriptions, warehouse
 from handshake.access import LOCAL
-from mail_server import Mailbox, free_port
+from mail_server import Mailbox, Slack, free_port
 
 # Monday 2 Nov 2026 12:00 UTC (the demo's end): the digests of Monday 8:00 for week 44 (26 Oct - 1 Nov) are due
 NOW = DEMO_AS_OF
 W44 = meeting.Week.parse("2026-W44")
 SUBSCRIBED = datetime(2026, 10, 20)
-
-
-class Slack:
-    """An HTTP server standing in for Slack's webhooks: answers each POST with the next of `statuses` (200 once they
-    run out), after `stall` seconds, and keeps the JSON of those it answered 200."""
-
-    def __init__(self, statuses=(), stall=0.0):
-        self.statuses, self.stall, self.received = list(statuses), stall, []
-        slack = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                if slack.stall:
-                    threading.Event().wait(slack.stall)
-                status = slack.statuses.pop(0) if slack.statuses else 200
-                if status == 200:
-                    slack.received.append((self.path, json.loads(body)))
-                self.send_response(status)
-                self.end_headers()
-                self.wfile.write(b"ok" if status == 200 else b"no_service")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/services/T0/B0/x"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def slack():
-    made = []
-
-    def start(**kwargs):
-        made.append(Slack(**kwargs))
-        return made[-1]
-
-    yield start
-    for server in made:
-        server.close()
 
 
 @pytest.fixture

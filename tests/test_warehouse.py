@@ -23,7 +23,7 @@ def row_counts(con, tables):
 
 def test_new_warehouse_is_at_the_latest_schema_version(empty_warehouse):
     con = warehouse.open_warehouse(empty_warehouse)
-    assert warehouse.schema_version(con) == warehouse.LATEST_VERSION == 16
+    assert warehouse.schema_version(con) == warehouse.LATEST_VERSION == 17
 
 
 def test_older_warehouse_upgrades_in_place_with_no_row_lost(tmp_path):

@@ -4,9 +4,12 @@ Roles only grow: a member can do all a viewer can, an admin all a member can. Th
 the warehouse is written (warehouse.transaction), so a page that forgot to hide a button still cannot
 let the wrong person write."""
 
+import re
 from dataclasses import dataclass
 
 ROLES = ("viewer", "member", "admin")
+# one address, nothing a header could be split on (a line break, a comma, angle brackets)
+ADDRESS = re.compile(r"[^@\s<>,;\"()\[\]\\]+@[^@\s<>,;\"()\[\]\\]+\.[^@\s<>,;\"()\[\]\\.]+")
 
 # what each write needs, and how a refusal names it
 NEEDS = {

@@ -105,8 +105,11 @@ def load(con, path, by: access.Person, at: datetime, dates: str | None = None, d
         if out_of_order:
             raise AgreementFileRefused(name, out_of_order)
         outcome.added = described(new, history, currency, targets)
+        # a file holds the terms, not who takes the MQLs without an owner: each new version keeps whom the latest
+        # names (set on the Definitions page)
+        carried = agreements.stored_unowned_to(history.iloc[0]) if len(history) else None
         for v in new:
-            agreements.insert(cur, v.effective_date, v.terms, v.changed_by, v.note, at, v.targets)
+            agreements.insert(cur, v.effective_date, v.terms, v.changed_by, v.note, at, v.targets, carried)
         agreements.rejudge(cur, new[0].effective_date)
     outcome.written = True
     return outcome

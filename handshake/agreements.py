@@ -47,9 +47,9 @@ class AgreementError(ValueError):
 
 
 def check(effective_date: date | None, terms: dict, by: str | None, latest: date | None = None,
-          targets: list[dict] = ()) -> None:
-    """Refuse a version with no date, a date not after the latest version's, a term or target out of range or
-    no name."""
+          targets: list[dict] = (), unowned_to: str | None = None) -> None:
+    """Refuse a version with no date, a date not after the latest version's, a term or target out of range, an
+    address for the MQLs without an owner that is not one, or no name."""
     if not isinstance(effective_date, date):
         raise AgreementError("Choose the date this version takes effect.")
     if latest is not None and effective_date <= latest:
@@ -59,8 +59,21 @@ def check(effective_date: date | None, terms: dict, by: str | None, latest: date
     for name, value in terms.items():
         check_term(name, value)
     check_targets(targets)
+    check_unowned_to(unowned_to)
     if not (by or "").strip():
         raise AgreementError("Type your name in 'Recorded by': every version keeps who wrote it down.")
+
+
+def check_unowned_to(address: str | None) -> None:
+    if address is not None and not access.ADDRESS.fullmatch(address):
+        raise AgreementError(f"'{address}' is not an email address: name who takes the MQLs without an owner by "
+                             "one address, such as lead-desk@example.com, or leave it empty.")
+
+
+def stored_unowned_to(row) -> str | None:
+    """Who a stored version names for the MQLs without an owner (None: nobody)."""
+    value = row.get("unowned_leads_to") if hasattr(row, "get") else None
+    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 def check_term(name: str, value) -> None:
@@ -161,9 +174,10 @@ def changes(previous: dict | None, terms: dict, currency: str = "EUR", previous_
     return said
 
 
-def summary(terms: dict, currency: str = "EUR", targets: list[dict] = ()) -> list[str]:
+def summary(terms: dict, currency: str = "EUR", targets: list[dict] = (), unowned_to: str | None = None) -> list[str]:
     """The terms as sentences a leader reads out (markdown), money in the organisation's currency; a term not
-    agreed says so. Then one sentence per target agreed for a region or segment."""
+    agreed says so. Then who takes the MQLs without an owner, when named, and one sentence per target agreed for a
+    region or segment."""
     threshold, sla, attempts = terms["mql_score_threshold"], terms["first_touch_sla_hours"], terms["min_attempts"]
     mql_target, revenue_target = terms["monthly_mql_target"], terms["monthly_revenue_target_eur"]
     recycle = terms.get("recycle_days")
@@ -180,6 +194,8 @@ def summary(terms: dict, currency: str = "EUR", targets: list[dict] = ()) -> lis
         lines.append(f"Sales first touch each MQL {touch}." if touch else "**No first-touch SLA** is agreed.")
         lines.append(f"Sales make {tries} before rejecting an MQL." if tries
                      else "**No minimum number of attempts** is agreed.")
+    if unowned_to:
+        lines.append(f"MQLs without an owner go to **{formats.md(unowned_to)}** (in the daily SLA-breach alerts).")
     lines.append(f"An MQL with no progress for **{TERMS['recycle_days'][2](recycle, currency)}** is recycled: closed, neither "
                  "won nor in play." if recycle is not None
                  else "**No recycle term** is agreed: an MQL without progress stays in play.")
@@ -222,22 +238,27 @@ def no_target(target: str, values: dict) -> str:
 
 
 def add_version(con, effective_date: date, terms: dict, by: access.Person, note: str | None, at: datetime,
-                targets: list[dict] = ()) -> list[str]:
-    """Append a version taking effect on effective_date, with its targets for regions and segments, recorded by
-    `by` at `at` (UTC); returns what it changes against the version before (empty for the first). All or
-    nothing."""
+                targets: list[dict] = (), unowned_to: str | None = None) -> list[str]:
+    """Append a version taking effect on effective_date, with its targets for regions and segments and who takes
+    the MQLs without an owner, recorded by `by` at `at` (UTC); returns what it changes against the version before
+    (empty for the first). All or nothing."""
+    unowned_to = (unowned_to or "").strip() or None
     terms = dict.fromkeys(TERMS) | terms  # a term left out is not agreed
     targets = stored_targets(targets)
     with warehouse.transaction(con, by, "agreements") as cur:
         # read the latest version inside this transaction, so two sessions cannot both follow it
         history = cur.execute(queries.sql("agreements_history")).df()
         latest = pd.Timestamp(history.iloc[0]["effective_date"]).date() if len(history) else None
-        check(effective_date, terms, by.name, latest, targets)
-        insert(cur, effective_date, terms, by.name, note, at, targets)
+        check(effective_date, terms, by.name, latest, targets, unowned_to)
+        insert(cur, effective_date, terms, by.name, note, at, targets, unowned_to)
         rejudge(cur, effective_date)
         currency = warehouse.organisation_currency(warehouse.meta(cur))
         before = targets_of(cur, latest) if latest is not None else []
-    return changes(stored_terms(history.iloc[0]) if len(history) else None, terms, currency, before, targets)
+    said = changes(stored_terms(history.iloc[0]) if len(history) else None, terms, currency, before, targets)
+    previous = stored_unowned_to(history.iloc[0]) if len(history) else None
+    if len(history) and previous != unowned_to:
+        said.append(f"MQLs without an owner to {previous or 'nobody named'} → {unowned_to or 'nobody named'}")
+    return said
 
 
 def targets_of(cur, effective_date: date) -> list[dict]:
@@ -247,11 +268,11 @@ def targets_of(cur, effective_date: date) -> list[dict]:
 
 
 def insert(cur, effective_date: date, terms: dict, changed_by: str, note: str | None, at: datetime,
-           targets: list[dict] = ()) -> None:
+           targets: list[dict] = (), unowned_to: str | None = None) -> None:
     """Write one checked version, and its targets for regions and segments, on the write transaction's cursor."""
     cur.execute(queries.sql("agreement_insert"), queries.bind("agreement_insert", dict(
         dict.fromkeys(TERMS) | terms, effective_date=effective_date, changed_by=changed_by.strip(), changed_at=at,
-        note=(note or "").strip() or None)))
+        note=(note or "").strip() or None, unowned_leads_to=unowned_to)))
     for target in targets:
         cur.execute(queries.sql("agreement_target_insert"), queries.bind(
             "agreement_target_insert", dict(target, effective_date=effective_date)))

@@ -1,8 +1,9 @@
 """SLA-breach alerts ("report bursting"): once a day at the subscription's hour, each owner named in it gets only
 their own leads on the accountability list (untouched past the first-touch SLA, or short of the agreed attempts two
 weeks after assignment: the Follow-up page's list, drawn up now), each head of team named in it the summary of their
-team, and the subscription's recipients the leads without an owner and those of owners it has no address for. To
-Slack, which posts to one channel, goes the list's headline: the whole organisation's counts, no rep's own."""
+team; the leads without an owner go to whoever the agreement in force names, else to the subscription's recipients,
+who also get the leads of owners it has no address for. To Slack, which posts to one channel, goes the list's
+headline: the whole organisation's counts, no rep's own."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -11,7 +12,7 @@ from email.utils import format_datetime
 
 import pandas as pd
 
-from handshake import deliver, kpis, meeting, pack, queries, warehouse
+from handshake import agreements, deliver, kpis, meeting, pack, queries, warehouse
 
 WINDOW_DAYS = 28  # the MQLs of the last four weeks: older leads still undecided are the Follow-up page's to chase
 PERIOD = f"the last {WINDOW_DAYS} days"
@@ -88,7 +89,14 @@ def parts(con, sub: dict, day: date, tz: str, now: datetime) -> dict[str, list[P
         if len(team):
             found.setdefault(people[person], []).append(Part(
                 name, meeting.alert_headline(team, start, end, f"{name}'s"), meeting.accountability_owners(team)))
-    unreached = rows[rows["owner_name"].isna() | ~rows["owner_name"].isin(people)]
+    unowned = rows[rows["owner_name"].isna()]
+    agreed = unowned_to(con, day)
+    if agreed and len(unowned):  # whom the agreement names takes them; the recipients, the rest
+        found.setdefault(agreed, []).append(Part("MQLs without an owner: the agreement names you for them",
+                                                 meeting.alert_headline(unowned, start, end), leads(unowned, tz)))
+    unreached = rows[rows["owner_name"].notna() & ~rows["owner_name"].isin(people)]
+    if not agreed:
+        unreached = rows[rows["owner_name"].isna() | ~rows["owner_name"].isin(people)]
     if len(unreached):
         nobody = sorted(set(unreached["owner_name"].dropna()))
         headline = meeting.alert_headline(unreached, start, end, unaddressed=nobody)
@@ -96,6 +104,12 @@ def parts(con, sub: dict, day: date, tz: str, now: datetime) -> dict[str, list[P
             found.setdefault(address, []).append(Part("Leads nobody is named for", headline,
                                                       leads(unreached, tz)))
     return found
+
+
+def unowned_to(con, day: date) -> str | None:
+    """Who the agreement in force on `day` names for the MQLs without an owner (None: nobody)."""
+    agreement = queries.run(con, "agreement_in_force", {"day": day})
+    return agreements.stored_unowned_to(agreement.iloc[0].to_dict()) if len(agreement) else None
 
 
 def leads(rows: pd.DataFrame, tz: str) -> pd.DataFrame:

@@ -2,7 +2,6 @@
 to SLA-breach alerts (daily at an hour: each owner their own leads, each head their team's summary) and to KPI alerts
 (when a rule on a glossary KPI starts to hold), by email or Slack. Checked whole before anything is stored."""
 
-import re
 import tomllib
 from datetime import datetime
 from pathlib import Path
@@ -15,8 +14,6 @@ from handshake import access, breaches, kpi_alerts, queries, warehouse
 KINDS = ("digest", "sla_breach", "kpi_alert")
 CHANNELS = ("email", "slack")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-# one address, nothing a header could be split on (a line break, a comma, angle brackets)
-ADDRESS = re.compile(r"[^@\s<>,;\"()\[\]\\]+@[^@\s<>,;\"()\[\]\\]+\.[^@\s<>,;\"()\[\]\\.]+")
 # a local server stands in for Slack in tests and on a laptop; anything else must be https
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
 
@@ -45,7 +42,7 @@ def check_hour(hour) -> int:
 def check_recipient(channel: str, recipient: str) -> str:
     recipient = recipient.strip()
     if channel == "email":
-        if not ADDRESS.fullmatch(recipient):
+        if not access.ADDRESS.fullmatch(recipient):
             raise SubscriptionError(f"'{recipient}' is not an email address: write one such as ana@example.com.")
         return recipient
     parts = urlsplit(recipient)

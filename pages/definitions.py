@@ -66,7 +66,7 @@ else:
         else:
             row = in_force.iloc[0]
             said = agreements.summary(agreements.stored_terms(row), dashboard.currency(), agreement_file.stored_targets(
-                target_history, row["effective_date"]))
+                target_history, row["effective_date"]), agreements.stored_unowned_to(row))
             st.markdown("\n".join(f"- {line}" for line in said))
             recorded = f"In force since {day(row['effective_date'])}"
             if kpis.clean(row["changed_by"]):
@@ -127,7 +127,8 @@ earliest = latest_date + timedelta(days=1) if latest_date else None
 # The form starts from the latest version. Its values are set through st.session_state, not the widgets'
 # value=: a browser sends back what its widgets show, so only values set this way start the form afresh.
 fresh = {"def_effective": max(today + timedelta(days=1), earliest or today), "def_by": "", "def_note": "",
-         "def_confirm": False} | {key: prefill[name] for name, key in TERM_KEYS.items()}
+         "def_confirm": False, "def_unowned_to": (agreements.stored_unowned_to(latest) if latest is not None else None)
+         or ""} | {key: prefill[name] for name, key in TERM_KEYS.items()}
 restart = st.session_state.pop("def_restart", False)
 # the targets' table starts afresh under a new key: a data editor keeps its edits under its key
 st.session_state["def_targets_round"] = st.session_state.get("def_targets_round", 0) + (1 if restart else 0)
@@ -171,6 +172,11 @@ with st.container(border=True):
             help="Days without progress (no touch, no decision, no later stage) after which an MQL is recycled: "
                  "closed, neither won nor in play. 7 to 730."),
     }
+    unowned_to = st.text_input(
+        "MQLs without an owner go to", key="def_unowned_to", placeholder="nobody named: an address such as "
+        "lead-desk@example.com", max_chars=200,
+        help="Who takes the MQLs nobody owns: the daily SLA-breach alerts send them to this address (without it, to "
+             "each alert's own recipients).")
     options = dashboard.query("filter_options")
     st.markdown("**Targets for a region or segment** (optional)")
     edited = st.data_editor(
@@ -209,7 +215,7 @@ with st.container(border=True):
 
 if save:
     try:
-        agreements.check(effective, terms, by, latest_date, targets)
+        agreements.check(effective, terms, by, latest_date, targets, unowned_to.strip() or None)
         if not confirmed:
             when = "today" if effective == today else f"on {day(effective)}, in the past"
             raise agreements.AgreementError(
@@ -217,7 +223,7 @@ if save:
                 f"({rejudged:,}) will be judged by it, or choose a later date.")
         changed = agreements.add_version(warehouse.shared_connection(warehouse.configured_path()),
                                          effective, terms, dataclasses.replace(person, name=by), note, now,
-                                         targets)
+                                         targets, unowned_to)
     except (agreements.AgreementError, access.Refused) as e:
         st.error(str(e))
     else:

@@ -12,5 +12,6 @@ select
     changed_by,
     changed_at,
     note,
+    unowned_leads_to,
 from agreement_periods
 order by effective_date desc

@@ -23,7 +23,8 @@ V2 = {"mql_score_threshold": 50, "first_touch_sla_hours": 4.0, "min_attempts": 3
 
 
 def versions(con) -> list[tuple]:
-    return con.execute("select * from agreements order by effective_date").fetchall()
+    """The stored versions' terms and record (who takes the MQLs without an owner: tests/test_breach_alerts.py)."""
+    return con.execute("select * exclude (unowned_leads_to) from agreements order by effective_date").fetchall()
 
 
 # ---- the module
@@ -592,3 +593,20 @@ def test_a_target_row_naming_no_region_or_segment_is_refused_on_the_page(monkeyp
     at.button(key="def_save").click().run()
     assert at.error[0].value.startswith("A target for part of the organisation names a region, a segment or both")
     assert len(history(at)) == 2  # nothing written
+
+
+def test_the_page_names_who_takes_the_mqls_without_an_owner_and_keeps_it_in_the_next_version(monkeypatch,
+                                                                                            seed_warehouse):
+    at = open_definitions(monkeypatch, seed_warehouse)
+    at.text_input(key="def_unowned_to").input("not an address")
+    at.text_input(key="def_by").input("Mara Market")
+    at.button(key="def_save").click().run()
+    assert at.error[0].value.startswith("'not an address' is not an email address")
+    at.text_input(key="def_unowned_to").input("lead-desk@example.com")
+    at.button(key="def_save").click().run()
+    assert_clean(at)
+    assert at.success[0].value.endswith("MQLs without an owner to nobody named → lead-desk@example.com.")
+    assert at.text_input(key="def_unowned_to").value == "lead-desk@example.com"  # the form starts from it again
+    con = warehouse.shared_connection(seed_warehouse).cursor()
+    assert con.execute("select unowned_leads_to from agreements order by effective_date desc limit 1").fetchone() == (
+        "lead-desk@example.com",)

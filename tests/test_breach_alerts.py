@@ -17,17 +17,18 @@ Ana, Bo and Cy (team Inside) have addresses, Hana heads Inside; desk@ gets what 
 """
 
 import email
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from email import policy
 
 import pytest
 
 from conftest import DEMO_AS_OF
-from handshake import breaches, cli, demo, meeting, outbox, subscriptions, warehouse
-from handshake.access import LOCAL
+from handshake import agreements, breaches, cli, demo, meeting, outbox, subscriptions, warehouse
+from handshake.access import LOCAL, Person
 from mail_server import Mailbox
 
 NOW = datetime(2026, 3, 20, 9, 0)
+HEADS = Person("Heads", "admin")
 PEOPLE = {"Ana": "ana@example.com", "Bo": "bo@example.com", "Cy": "cy@example.com", "Hana": "hana@example.com"}
 
 ROWS = """
@@ -106,6 +107,31 @@ def test_each_owner_gets_only_their_own_leads_and_the_head_the_team(week, smtp):
     desk = text_of(got["desk@example.com"])
     assert "2 MQLs from 21 Feb 2026 to 20 Mar 2026 on the accountability list reach nobody by name " \
            "(1 without an owner; owners with no address in this alert: Dee)" in desk
+
+
+def test_the_mqls_without_an_owner_go_to_whom_the_agreement_names(week, smtp):
+    mailbox = Mailbox()
+    agreements.add_version(week, date(2026, 3, 10), {"first_touch_sla_hours": 24, "min_attempts": 3}, HEADS, None,
+                           datetime(2026, 3, 9), unowned_to="owners@example.com")
+    alert(week)
+    assert outbox.send(week, NOW, smtp(mailbox))[0]["sent"] == 6
+    got = by_recipient(mailbox)
+    # lead 6 (no owner) to the address the agreement in force on 20 Mar names; lead 7 (Dee, no address) to the desk
+    owners, desk = text_of(got["owners@example.com"]), text_of(got["desk@example.com"])
+    assert "Lead (CRM id): 6 ·" in owners and "Lead (CRM id): 7 ·" not in owners
+    assert "the agreement names you for them" in owners
+    assert "Lead (CRM id): 7 ·" in desk and "Lead (CRM id): 6 ·" not in desk
+    assert "1 MQL from 21 Feb 2026 to 20 Mar 2026 on the accountability list reach" in desk
+
+
+def test_an_agreement_naming_a_bad_address_is_refused_and_the_file_import_keeps_the_named_one(week):
+    with pytest.raises(agreements.AgreementError, match="'the desk' is not an email address"):
+        agreements.add_version(week, date(2026, 3, 10), {}, HEADS, None, NOW, unowned_to="the desk")
+    changed = agreements.add_version(week, date(2026, 3, 10), {"first_touch_sla_hours": 24, "min_attempts": 3},
+                                     HEADS, None, NOW, unowned_to="owners@example.com")
+    assert changed[-1] == "MQLs without an owner to nobody named → owners@example.com"
+    versions = week.execute("select effective_date, unowned_leads_to from agreements order by 1").fetchall()
+    assert [v[1] for v in versions] == [None, "owners@example.com"]
 
 
 def test_the_alert_goes_once_a_day_and_again_the_next_day(week, smtp):
@@ -215,6 +241,8 @@ def test_a_fresh_demo_writes_this_weeks_digest_and_one_alert_per_owner_with_brea
     con.close()
     owners = set(listed["owner_name"].dropna())
     assert owners and all(o in address for o in owners)  # every sales rep who owns a listed lead has an address
+    # the MQLs without an owner go to the lead desk the demo's agreement names; every owner has an address, so the
+    # subscription's own recipient (sales operations) gets nothing
     expected = {address[o] for o in owners} | {address[head]} | (
         {"lead-desk@example.com"} if listed["owner_name"].isna().any() else set())
     assert alerts == expected

@@ -1,7 +1,7 @@
 -- one row per version of the joint agreement the profile has; targets are set after the leads exist
 insert into agreements (
     effective_date, mql_score_threshold, first_touch_sla_hours, min_attempts, recycle_days,
-    changed_by, changed_at, note
+    changed_by, changed_at, note, unowned_leads_to
 )
 with versions as (
     -- from Aligned on, the teams agree when an MQL left without progress is recycled
@@ -23,5 +23,6 @@ select
     'Heads of sales and marketing',
     s.start_at + to_months(v.month_offset) - interval 3 day,
     v.note,
+    'lead-desk@example.com',  -- who takes the MQLs without an owner
 from versions v
 join demo_settings s on s.profile = v.profile;

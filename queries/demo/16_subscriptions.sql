@@ -1,5 +1,6 @@
 -- one row per demo subscription: the weekly digest to the two teams' lists, and SLA-breach alerts for the sales reps
--- and their head (each at first.last@example.com), the leads without an owner to the lead desk; made a month before
+-- and their head (each at first.last@example.com), the leads of reps without an address to sales operations (the
+-- leads without an owner go to the lead desk the agreement names); made a month before
 -- the demo's end, so a `send --dry-run` on a fresh demo writes this week's digest and today's alerts
 -- parameters: none (reads demo_settings and reps)
 insert into subscriptions (subscription_id, kind, channel, recipients, weekday, hour, created_by, created_at)
@@ -7,7 +8,7 @@ select 1, 'digest', 'email', ['leadership@example.com', 'sales-team@example.com'
        0, 8, 'Demo', s.as_of - interval 30 day
 from demo_settings s
 union all
-select 2, 'sla_breach', 'email', ['lead-desk@example.com'], null, 8, 'Demo', s.as_of - interval 30 day
+select 2, 'sla_breach', 'email', ['sales-ops@example.com'], null, 8, 'Demo', s.as_of - interval 30 day
 from demo_settings s;
 
 -- the sales reps who own leads, and the head of sales; a name two reps share reaches one address

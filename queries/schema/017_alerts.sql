@@ -1,8 +1,12 @@
 -- Schema version 17: alerts beside the digest (issue 23). An SLA-breach alert goes out daily at its hour: each
--- owner gets only their own leads on the accountability list, a head of team the summary of their team, and the
--- leads without an owner go to the subscription's own recipients. A KPI alert says when a rule on a glossary KPI
+-- owner gets only their own leads on the accountability list, a head of team the summary of their team; the leads
+-- without an owner go to whoever the agreement in force names (agreements.unowned_leads_to), else to the
+-- subscription's own recipients, who also get the leads of reps it has no address for. A KPI alert says when a rule on a glossary KPI
 -- (for a segment, region or source, or the whole organisation) starts to hold, and once: its state is kept.
 -- The outbox's period_key is a local day for a breach alert and the week the rule started to hold for a KPI alert.
+
+-- who takes the MQLs without an owner, as the joint agreement names them (an address); each version says it again
+alter table agreements add column unowned_leads_to varchar;
 
 alter table subscriptions add column with_csv boolean not null default false;  -- a digest's CSVs, on request
 alter table subscriptions add column kpi varchar;

@@ -53,7 +53,8 @@ def led_by(reps: pd.DataFrame, head: str) -> tuple[str, set]:
     team = reps[(reps["team"] == me["team"]) & (reps["rep_name"] != head)]
     if len(team):
         return f"Team {me['team']}", set(team["rep_name"])
-    return f"All of {me['function']}", set(reps[(reps["function"] == me["function"]) & (reps["rep_name"] != head)]["rep_name"])
+    same_function = reps[(reps["function"] == me["function"]) & (reps["rep_name"] != head)]
+    return f"All of {me['function']}", set(same_function["rep_name"])
 
 
 def window(day: date) -> tuple[date, date]:

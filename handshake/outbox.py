@@ -1,8 +1,8 @@
 """What is due and what became of it: each message is recorded in the outbox before it is sent and marked sent
 after, so `python -m handshake send` can run from cron every few minutes and send each message once: a digest once
 per week and recipient, an SLA-breach alert once per day and recipient (handshake/breaches.py), a KPI alert once each
-time its rule starts to hold (handshake/kpi_alerts.py). A refusal for now or a timeout waits and is tried again by a later run; a permanent refusal is marked
-failed with its reason."""
+time its rule starts to hold (handshake/kpi_alerts.py). A refusal for now or a timeout waits and is tried again by a
+later run; a permanent refusal is marked failed with its reason."""
 
 import json
 import re

@@ -7,20 +7,20 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from handshake import access, breaches, dashboard, kpi_alerts, kpis, subscriptions, warehouse
-from handshake.formats import md
+from handshake.formats import md, words
 
 dashboard.ensure_app_ran()
-st.title("Digest and alerts by email and Slack")
+st.title("Digest and alerts")
 tz = dashboard.filters().tz
 st.caption(  # only the zone is the organisation's: escaped alone, so the command keeps its code format
-    "Three kinds, each sent when `python -m handshake send` runs (from cron or a systemd timer every few minutes; "
-    "the README says how), each message once to each recipient. The **weekly digest** is the Weekly joint "
-    "meeting's pack of the last complete week for the whole organisation, on a weekday and hour: by email with the "
-    "pack as a PDF, in Slack as the scorecard. **SLA-breach alerts** go daily at an hour: each rep named gets only "
-    f"their own leads on the Follow-up page's accountability list (the MQLs of the last {breaches.WINDOW_DAYS} "
-    "days), each head named the summary of their team, and the recipients the leads nobody named is reached for. "
-    "A **KPI alert** is sent when its rule on a KPI of the last complete week starts to hold, not again while it "
-    f"holds. Hours are the organisation's ({md(tz)}).")
+    "Three kinds of message by email and Slack, each sent when `python -m handshake send` runs (from cron or a "
+    "systemd timer every few minutes; the README says how), each message once to each recipient. The **weekly "
+    "digest** is the Weekly joint meeting's pack of the last complete week for the whole organisation, on a weekday "
+    "and hour: by email with the pack as a PDF, in Slack as the scorecard. **SLA-breach alerts** go daily at an "
+    "hour: each rep named gets only their own leads on the Follow-up page's accountability list (the MQLs of the "
+    f"last {breaches.WINDOW_DAYS} days), each head named the summary of their team, whoever the agreement names the "
+    "MQLs without an owner, and the recipients the rest. A **KPI alert** is sent when its rule on a KPI of the last "
+    f"complete week starts to hold, not again while it holds. Hours are the organisation's ({md(tz)}).")
 if "sub_notice" in st.session_state:  # what the last click did, said after its rerun
     st.success(st.session_state.pop("sub_notice"))
 
@@ -102,8 +102,9 @@ if not recent.empty:
             said = "failed for good" if state == "failed" else "wait to be tried again"
             say(f"{len(stuck):,} of the latest {len(recent):,} messages {said}; the commonest reason: {md(reason)}",
                 icon=icon)
-    st.dataframe(recent.assign(recipient=[shown_recipient(c, r) for c, r in zip(recent["channel"], recent["recipient"])])[
-        ["subscription_id", "period_key", "recipient", "state", "attempts", "next_attempt_at", "sent_at", "last_error"]],
+    shown = recent.assign(recipient=[shown_recipient(c, r) for c, r in zip(recent["channel"], recent["recipient"])])
+    st.dataframe(shown[["subscription_id", "period_key", "recipient", "state", "attempts", "next_attempt_at", "sent_at",
+                        "last_error"]],
         hide_index=True, placeholder="–", column_config={
         "subscription_id": "#", "period_key": st.column_config.TextColumn(
             "For", help="A digest's week, an SLA-breach alert's day, the week a KPI alert's rule started to hold."),
@@ -154,8 +155,9 @@ if not dashboard.cannot("subscriptions"):
                                     help="In the KPI's unit; a rate in % (60 for 60%); a change in % or points "
                                          "against the week before.")
         options = dashboard.query("filter_options")
-        scope = {name: st.selectbox(name.capitalize(), [None] + options.loc[options["filter"] == name, "value"].tolist(),
-                                    key=f"kpi_{name}", format_func=lambda v: "All" if v is None else v)
+        scope = {name: st.selectbox(name.capitalize(),
+                                    [None] + options.loc[options["filter"] == name, "value"].tolist(),
+                                    key=f"kpi_{name}", format_func=lambda v: "All" if v is None else words(v))
                  for name in ("segment", "region", "source")}
         if st.form_submit_button("Subscribe", key="kpi_add", icon=":material/add:"):
             subscribe("kpi_alert", channel, recipients, rule=dict(scope, kpi=kpi, rule=rule, threshold=threshold))

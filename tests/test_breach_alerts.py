@@ -88,7 +88,8 @@ def test_each_owner_gets_only_their_own_leads_and_the_head_the_team(week, smtp):
     # three owners with breaches, their head, and the desk for lead 6 (no owner) and lead 7 (Dee: no address)
     assert sorted(got) == ["ana@example.com", "bo@example.com", "cy@example.com", "desk@example.com",
                            "hana@example.com"]
-    listed = {to: [n for n in range(1, 10) if f"Lead (CRM id): {n} ·" in text_of(m)] for to, m in got.items() if to != "hana@example.com"}
+    listed = {to: [n for n in range(1, 10) if f"Lead (CRM id): {n} ·" in text_of(m)]
+              for to, m in got.items() if to != "hana@example.com"}
     assert listed == {"ana@example.com": [1], "bo@example.com": [3, 4], "cy@example.com": [5],
                       "desk@example.com": [6, 7]}
     ana = text_of(got["ana@example.com"])

@@ -14,7 +14,7 @@ from e2e.browsing import DESKTOP, PHONE, PROJECTOR, settle
 PAGES = {
     "": "Overview", "maturity": "Maturity stage", "funnel": "Hand-off funnel", "follow_up": "Follow-up and SLA",
     "lead_quality": "Lead quality", "campaigns": "Campaigns and revenue", "evidence": "Evidence",
-    "weekly_meeting": "Weekly joint meeting", "subscriptions": "Digest and alerts by email and Slack", "questionnaire": "Questionnaire", "assessment_results": "What people say",
+    "weekly_meeting": "Weekly joint meeting", "subscriptions": "Digest and alerts", "questionnaire": "Questionnaire", "assessment_results": "What people say",
     "import_data": "Import data", "glossary": "Glossary", "definitions": "Definitions", "warehouse": "Warehouse",
 }
 

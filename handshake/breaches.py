@@ -46,15 +46,15 @@ def heads(con, people: dict) -> set:
     return set(reps[(reps["role"] == "head") & reps["team"].notna() & reps["rep_name"].isin(people)]["rep_name"])
 
 
-def led_by(reps: pd.DataFrame, head: str) -> tuple[str, set]:
-    """The team a head leads and its members: the reps of their own team, or, when nobody else is in it (a head of
-    sales in "Sales leadership"), every rep of their function."""
+def led_by(reps: pd.DataFrame, head: str) -> tuple[str, str, set]:
+    """What a head leads, as a heading and as a sentence's owner, and its members: the reps of their own team, or,
+    when nobody else is in it (a head of sales in "Sales leadership"), every rep of their function."""
     me = reps[reps["rep_name"] == head].iloc[0]
     team = reps[(reps["team"] == me["team"]) & (reps["rep_name"] != head)]
     if len(team):
-        return f"Team {me['team']}", set(team["rep_name"])
+        return f"Team {me['team']}", f"Team {me['team']}'s", set(team["rep_name"])
     same_function = reps[(reps["function"] == me["function"]) & (reps["rep_name"] != head)]
-    return f"All of {me['function']}", set(same_function["rep_name"])
+    return f"Every {me['function']} rep", f"The {me['function']} reps'", set(same_function["rep_name"])
 
 
 def window(day: date) -> tuple[date, date]:
@@ -85,11 +85,11 @@ def parts(con, sub: dict, day: date, tz: str, now: datetime) -> dict[str, list[P
             found.setdefault(address, []).append(
                 Part("Your leads", meeting.alert_headline(own, start, end, "Your"), leads(own, tz)))
     for person in heads(con, people):
-        name, members = led_by(reps, person)
+        heading, whose, members = led_by(reps, person)
         team = rows[rows["owner_name"].isin(members)]
         if len(team):
             found.setdefault(people[person], []).append(Part(
-                name, meeting.alert_headline(team, start, end, f"{name}'s"), meeting.accountability_owners(team)))
+                heading, meeting.alert_headline(team, start, end, whose), meeting.accountability_owners(team)))
     unowned = rows[rows["owner_name"].isna()]
     agreed = unowned_to(con, day)
     if agreed and len(unowned):  # whom the agreement names takes them; the recipients, the rest

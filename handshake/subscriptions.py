@@ -196,5 +196,6 @@ def describe(sub: dict) -> str:
     if sub["kind"] == "sla_breach":
         people = sub.get("people") or []
         named = f"; {len(people)} people by name" if people else ""
-        return f"SLA-breach alert by {sub['channel']} daily at {int(sub['hour']):02d}:00, unowned leads to {to}{named}"
+        return (f"SLA-breach alert by {sub['channel']} daily at {int(sub['hour']):02d}:00, to {to} the leads nobody "
+                f"named is reached for{named}")
     return f"KPI alert by {sub['channel']} to {to}: {kpi_alerts.rule_text(sub)}"

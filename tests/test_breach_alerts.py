@@ -135,6 +135,16 @@ def test_an_agreement_naming_a_bad_address_is_refused_and_the_file_import_keeps_
     assert [v[1] for v in versions] == [None, "owners@example.com"]
 
 
+def test_a_head_alone_in_their_team_gets_every_rep_of_their_function(week, smtp):
+    mailbox = Mailbox()
+    week.execute("insert into reps values (6, 'Sol', 'sales', 'head', 'Sales leadership', null, '2025-01-01', null)")
+    alert(week, people={"Sol": "sol@example.com"})
+    outbox.send(week, NOW, smtp(mailbox))
+    sol = text_of(by_recipient(mailbox)["sol@example.com"])
+    # every sales rep's listed leads: Ana 1 + Bo 2 + Cy 1 + Dee 1 = 5 (lead 6 has no owner); untouched 5 - 1 (lead 4)
+    assert "Every sales rep\r\nThe sales reps' 5 MQLs" in sol and "4 untouched past the deadline and 1 touched" in sol
+
+
 def test_the_alert_goes_once_a_day_and_again_the_next_day(week, smtp):
     mailbox = Mailbox()
     settings = smtp(mailbox)
@@ -215,7 +225,8 @@ def test_the_command_line_takes_people_and_lists_them(empty_warehouse, capsys):
                      "--hour", "7"]) == 0
     assert cli.main(["subscriptions", "list", "--warehouse", path]) == 0
     out = capsys.readouterr().out
-    assert "1: SLA-breach alert by email daily at 07:00, unowned leads to desk@example.com; 2 people by name" in out
+    assert ("1: SLA-breach alert by email daily at 07:00, to desk@example.com the leads nobody named is reached for; "
+            "2 people by name") in out
     assert cli.main(["subscriptions", "add", "--warehouse", path, "--kind", "sla_breach", "--channel", "email",
                      "--to", "desk@example.com", "--person", "Ana"]) == 2
     assert "is not a person and an address" in capsys.readouterr().err

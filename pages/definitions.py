@@ -81,8 +81,11 @@ else:
 
     st.subheader("Version by version")
     st.dataframe(history, hide_index=True, placeholder="–", column_order=[
-        "effective_date", "superseded_date", *agreements.TERMS, "note", "changed_by", "changed_at",
+        "effective_date", "superseded_date", *agreements.TERMS, "unowned_leads_to", "note", "changed_by", "changed_at",
     ], column_config={
+        "unowned_leads_to": st.column_config.TextColumn(
+            "No owner → to", help="Who takes the MQLs without an owner (the daily SLA-breach alerts send them there); "
+                                  "a dash: nobody named."),
         "effective_date": st.column_config.DateColumn("In force from", format="D MMM YYYY"),
         "superseded_date": st.column_config.DateColumn("Until", format="D MMM YYYY", help="A dash: still in force."),
         "mql_score_threshold": st.column_config.NumberColumn("MQL score ≥", format="%d"),

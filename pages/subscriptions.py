@@ -89,7 +89,7 @@ else:
         hide_index=True, column_config={
         "subscription_id": "#", "kind": "Kind", "when": f"When ({tz})", "channel": "Channel",
         "recipients": st.column_config.TextColumn("To", width="medium"),
-        "what": st.column_config.TextColumn("What", width="medium"), "active": "Active", "sent_count": "Sent",
+        "what": st.column_config.TextColumn("What", width="large"), "active": "Active", "sent_count": "Sent",
         "queued_count": "Waiting", "failed_count": "Failed"})
 
 recent = dashboard.query("outbox_recent", {"limit": 50})
@@ -102,7 +102,9 @@ if not recent.empty:
             said = "failed for good" if state == "failed" else "wait to be tried again"
             say(f"{len(stuck):,} of the latest {len(recent):,} messages {said}; the commonest reason: {md(reason)}",
                 icon=icon)
-    shown = recent.assign(recipient=[shown_recipient(c, r) for c, r in zip(recent["channel"], recent["recipient"])])
+    shown = recent.assign(  # a next try only for what still waits for one
+        recipient=[shown_recipient(c, r) for c, r in zip(recent["channel"], recent["recipient"])],
+        next_attempt_at=recent["next_attempt_at"].where(recent["state"] == "queued"))
     st.dataframe(shown[["subscription_id", "period_key", "recipient", "state", "attempts", "next_attempt_at", "sent_at",
                         "last_error"]],
         hide_index=True, placeholder="–", column_config={

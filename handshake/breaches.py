@@ -83,7 +83,8 @@ def parts(con, sub: dict, day: date, tz: str, now: datetime) -> dict[str, list[P
         own = rows[rows["owner_name"] == person]
         if len(own):
             found.setdefault(address, []).append(
-                Part("Your leads", meeting.alert_headline(own, start, end, "Your"), leads(own, tz)))
+                Part("Your leads", meeting.alert_headline(own, start, end, "Your"),
+                     leads(own, tz).drop(columns="Owner")))  # all theirs: the column would say their name each row
     for person in heads(con, people):
         heading, whose, members = led_by(reps, person)
         team = rows[rows["owner_name"].isin(members)]

@@ -6,9 +6,8 @@ who also get the leads of owners it has no address for. To Slack, which posts to
 headline: the whole organisation's counts, no rep's own."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime
 
 import pandas as pd
 
@@ -40,9 +39,8 @@ def check_people(con, people: dict) -> dict:
     return people
 
 
-def heads(con, people: dict) -> set:
-    """The people named who are heads of a team: they get their team's summary."""
-    reps = queries.run(con, "alert_people")
+def heads(reps: pd.DataFrame, people: dict) -> set:
+    """The people named who are heads of a team (reps: queries/alert_people.sql): they get their team's summary."""
     return set(reps[(reps["role"] == "head") & reps["team"].notna() & reps["rep_name"].isin(people)]["rep_name"])
 
 
@@ -85,7 +83,7 @@ def parts(con, sub: dict, day: date, tz: str, now: datetime) -> dict[str, list[P
             found.setdefault(address, []).append(
                 Part("Your leads", meeting.alert_headline(own, start, end, "Your"),
                      leads(own, tz).drop(columns="Owner")))  # all theirs: the column would say their name each row
-    for person in heads(con, people):
+    for person in heads(reps, people):
         heading, whose, members = led_by(reps, person)
         team = rows[rows["owner_name"].isin(members)]
         if len(team):
@@ -96,9 +94,8 @@ def parts(con, sub: dict, day: date, tz: str, now: datetime) -> dict[str, list[P
     if agreed and len(unowned):  # whom the agreement names takes them; the recipients, the rest
         found.setdefault(agreed, []).append(Part("MQLs without an owner: the agreement names you for them",
                                                  meeting.alert_headline(unowned, start, end), leads(unowned, tz)))
-    unreached = rows[rows["owner_name"].notna() & ~rows["owner_name"].isin(people)]
-    if not agreed:
-        unreached = rows[rows["owner_name"].isna() | ~rows["owner_name"].isin(people)]
+    # the rest: owners the alert has no address for, and those without an owner unless the agreement took them
+    unreached = rows[~rows["owner_name"].isin(people) & (rows["owner_name"].notna() | (not agreed))]
     if len(unreached):
         nobody = sorted(set(unreached["owner_name"].dropna()))
         headline = meeting.alert_headline(unreached, start, end, unaddressed=nobody)
@@ -140,23 +137,17 @@ def due(con, sub: dict, tz: str, now: datetime) -> list[tuple[str, str]]:
     return [(day.isoformat(), address) for address in parts(con, sub, day, tz, now)]
 
 
-def email(con, sub: dict, period_key: str, recipient: str, now: datetime, sender: str, msg_id: str) -> EmailMessage:
-    """The alert for one address: plain text, with the same sections as an HTML table each."""
-    tz = warehouse.organisation_timezone(warehouse.meta(con))
-    day = date.fromisoformat(period_key)
-    mine = parts(con, sub, day, tz, now).get(recipient, [])
+def email(day: date, mine: list[Part], recipient: str, now: datetime, sender: str,
+          msg_id: str) -> EmailMessage:
+    """One address's alert of `day` (mine: its parts, as parts() drew them up for every address at once): plain
+    text, with the same sections as an HTML table each."""
     title = f"Handshake · SLA breaches to act on · {day.day} {pack.MONTHS[day.month - 1]} {day.year}"
     rule = meeting.accountability_rule(*window(day), now, PERIOD)
     if not mine:  # worked since it was due: say so rather than send an empty list
         mine = [Part("Nothing left", meeting.alert_headline(pd.DataFrame(), *window(day), "Your"), pd.DataFrame())]
-    message = EmailMessage()
-    message["Subject"], message["From"], message["To"], message["Message-ID"] = title, sender, recipient, msg_id
-    message["Date"] = format_datetime(now.replace(tzinfo=timezone.utc))
     text = [title, *[f"{p.heading}\n{p.headline}\n{pack.table_lines(p.table)}" for p in mine], rule]
-    message.set_content("\n\n".join(text) + "\n")
-    message.add_alternative(pack.alert_html(title, rule, [(p.heading, p.headline, p.table) for p in mine]),
-                            subtype="html")
-    return message
+    return deliver.message(title, sender, recipient, msg_id, now, "\n\n".join(text) + "\n",
+                           pack.alert_html(title, rule, [(p.heading, p.headline, p.table) for p in mine]))
 
 
 def slack(con, sub: dict, period_key: str, now: datetime) -> dict:

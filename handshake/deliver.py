@@ -54,22 +54,29 @@ def message_id(subscription_id: int, period_key: str, recipient: str) -> str:
     return f"<handshake-{digest_of}@handshake.invalid>"
 
 
+def message(subject: str, sender: str, recipient: str, msg_id: str, at: datetime, text: str,
+            html: str) -> EmailMessage:
+    """An email written at `at` (naive UTC): its plain text, and its HTML as the alternative a mail client shows."""
+    made = EmailMessage()
+    made["Subject"], made["From"], made["To"], made["Message-ID"] = subject, sender, recipient, msg_id
+    made["Date"] = format_datetime(at.replace(tzinfo=timezone.utc))
+    made.set_content(text)
+    made.add_alternative(html, subtype="html")
+    return made
+
+
 def email(week_pack: pack.Pack, sender: str, recipient: str, msg_id: str, at: datetime,
           with_csv: bool = False) -> EmailMessage:
     """The digest as an email written at `at` (naive UTC): a plain-text summary, the pack's HTML as the body, its
     PDF attached, and its CSVs as a ZIP when asked for."""
-    message = EmailMessage()
-    message["Subject"] = f"Handshake digest · {week_pack.title}"
-    message["From"], message["To"], message["Message-ID"] = sender, recipient, msg_id
-    message["Date"] = format_datetime(at.replace(tzinfo=timezone.utc))
-    message.set_content(digest.summary(week_pack) + "\n\nThe pack is attached as a PDF.\n")
-    message.add_alternative(pack.html(week_pack), subtype="html")
-    message.add_attachment(pack.pdf(week_pack), maintype="application", subtype="pdf",
-                           filename=f"{week_pack.file_stem}.pdf")
+    made = message(f"Handshake digest · {week_pack.title}", sender, recipient, msg_id, at,
+                   digest.summary(week_pack) + "\n\nThe pack is attached as a PDF.\n", pack.html(week_pack))
+    made.add_attachment(pack.pdf(week_pack), maintype="application", subtype="pdf",
+                        filename=f"{week_pack.file_stem}.pdf")
     if with_csv:
-        message.add_attachment(pack.csv_zip(week_pack), maintype="application", subtype="zip",
-                               filename=f"{week_pack.file_stem}-csv.zip")
-    return message
+        made.add_attachment(pack.csv_zip(week_pack), maintype="application", subtype="zip",
+                            filename=f"{week_pack.file_stem}-csv.zip")
+    return made
 
 
 def slack(week_pack: pack.Pack) -> dict:

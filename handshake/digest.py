@@ -5,6 +5,7 @@ from datetime import datetime
 
 from handshake import kpis, meeting, pack, queries, warehouse
 
+
 def build(con, week: meeting.Week, now: datetime) -> pack.Pack:
     """The pack of `week` as the page makes it with no filter set."""
     about = warehouse.meta(con)
@@ -26,4 +27,3 @@ def summary(week_pack: pack.Pack) -> str:
         change = "" if row["Change"] in ("–", None) else f" ({row['Change']})"
         lines.append(f"• {row['KPI']}: {row['This week']}{change} · {row['Agreed level']}")
     return "\n".join(lines)
-

@@ -4,9 +4,7 @@ complete week, and sent once when it starts to hold."""
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from email.message import EmailMessage
-from email.utils import format_datetime
+from datetime import datetime
 
 import pandas as pd
 
@@ -282,16 +280,10 @@ def subject(sub: dict, week: meeting.Week, currency: str) -> str:
 def email(con, sub: dict, period_key: str, recipient: str, now: datetime, sender: str, msg_id: str):
     """The alert as an email written at `now` (naive UTC): plain text, and the same lines as simple HTML."""
     found, tz, currency = message_reading(con, sub, period_key, now)
-    lines = sentence(sub, found, tz, currency)
-    message = EmailMessage()
-    message["Subject"] = subject(sub, found.week, currency)
-    message["From"], message["To"], message["Message-ID"] = sender, recipient, msg_id
-    message["Date"] = format_datetime(now.replace(tzinfo=timezone.utc))
-    message.set_content("\n\n".join(lines) + "\n")
+    lines, title = sentence(sub, found, tz, currency), subject(sub, found.week, currency)
     # in the pack's style, as the digest and the SLA-breach alerts: the rule as the heading, the definition last
-    message.add_alternative(pack.alert_html(message["Subject"], lines[-1],
-                                            [(lines[0], " ".join(lines[1:-1]), pd.DataFrame())]), subtype="html")
-    return message
+    return deliver.message(title, sender, recipient, msg_id, now, "\n\n".join(lines) + "\n",
+                           pack.alert_html(title, lines[-1], [(lines[0], " ".join(lines[1:-1]), pd.DataFrame())]))
 
 
 def slack(con, sub: dict, period_key: str, now: datetime) -> dict:

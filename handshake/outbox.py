@@ -7,7 +7,7 @@ later run; a permanent refusal is marked failed with its reason."""
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from handshake import access, breaches, deliver, digest, kpi_alerts, meeting, queries, subscriptions, warehouse
@@ -113,12 +113,21 @@ class Messages:
     """Each week's pack built once a run, whoever it goes to; each alert written for its recipient."""
 
     def __init__(self, con, now: datetime, smtp: dict | None):
-        self.con, self.now, self.smtp, self.packs, self.subs = con, now, smtp, {}, None
+        self.con, self.now, self.smtp, self.packs, self.bursts, self.subs = con, now, smtp, {}, {}, None
+        self.tz = warehouse.organisation_timezone(warehouse.meta(con))
 
     def pack(self, period_key: str):
         if period_key not in self.packs:
             self.packs[period_key] = digest.build(self.con, meeting.Week.parse(period_key), self.now)
         return self.packs[period_key]
+
+    def burst(self, d: Due) -> dict:
+        """Every address's part of one SLA-breach alert, drawn up once a run rather than once per recipient."""
+        key = (d.subscription_id, d.period_key)
+        if key not in self.bursts:
+            self.bursts[key] = breaches.parts(self.con, self.subscription(d.subscription_id),
+                                              date.fromisoformat(d.period_key), self.tz, self.now)
+        return self.bursts[key]
 
     def subscription(self, subscription_id: int) -> dict:
         if self.subs is None:
@@ -131,9 +140,11 @@ class Messages:
         if d.kind == "digest":
             return deliver.email(self.pack(d.period_key), sender, d.recipient, msg_id, self.now,
                                  bool(self.subscription(d.subscription_id)["with_csv"]))
-        made = breaches if d.kind == "sla_breach" else kpi_alerts
-        return made.email(self.con, self.subscription(d.subscription_id), d.period_key, d.recipient, self.now,
-                          sender, msg_id)
+        if d.kind == "sla_breach":
+            return breaches.email(date.fromisoformat(d.period_key), self.burst(d).get(d.recipient, []), d.recipient,
+                                  self.now, sender, msg_id)
+        return kpi_alerts.email(self.con, self.subscription(d.subscription_id), d.period_key, d.recipient, self.now,
+                                sender, msg_id)
 
     def slack(self, d: Due) -> dict:
         if d.kind == "digest":

@@ -92,7 +92,8 @@ def check(con, kind: str, channel: str, recipients: list[str], weekday, hour, pe
     if kind == "kpi_alert":
         fields.update(kpi_alerts.check_rule(con, rule or {}))
     if roles:
-        check_audience(kind, channel, fields["recipients"], named, breaches.heads(con, named) if named else set(),
+        heads = breaches.heads(queries.run(con, "alert_people"), named) if named else set()
+        check_audience(kind, channel, fields["recipients"], named, heads,
                        roles, rep_level_roles)
     return fields, named
 

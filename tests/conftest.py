@@ -1,12 +1,13 @@
 import os
 import re
+import threading
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 
-from handshake import dashboard, demo, queries, spark, warehouse
+from handshake import dashboard, demo, owner, queries, spark, warehouse
 from mail_server import Slack, free_port
 
 TESTS = Path(__file__).resolve().parent
@@ -139,3 +140,32 @@ def smtp():
             controller.stop()
         except (AssertionError, RuntimeError):  # one that went away already
             pass
+
+
+OWNER_TOKEN = "test-token"
+
+
+@pytest.fixture
+def owner_of(monkeypatch):
+    """Hold a warehouse file in an owner (handshake/owner.py) on a free localhost port and point this process at
+    it, as `serve` does: owner_of(path) -> (its url, its server)."""
+    servers = []
+
+    def start(path):
+        server = owner.start(path, "127.0.0.1", 0, OWNER_TOKEN)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        monkeypatch.setenv("HANDSHAKE_OWNER", url)
+        monkeypatch.setenv("HANDSHAKE_OWNER_TOKEN", OWNER_TOKEN)
+        monkeypatch.setattr(owner, "_remotes", {})
+        return url, server
+
+    yield start
+    for remote in owner._remotes.values():
+        remote.close()
+        remote.local.close()
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+        server.owner.con.close()

@@ -3,7 +3,6 @@ that reaches the warehouse through it sees exactly what one that opens the file 
 in one transaction each."""
 
 import shutil
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
@@ -15,27 +14,13 @@ from handshake import actions, dashboard, owner, warehouse
 from handshake.access import Person
 from test_app import PAGES, open_app, visible_text
 
-TOKEN = "test-token"
 ADMIN = Person("Test admin", "admin")
 
 
 @pytest.fixture
-def served(seed_warehouse, monkeypatch):
+def served(seed_warehouse, owner_of):
     """The seed warehouse held by an owner on a free localhost port, and this process pointed at it."""
-    server = owner.start(seed_warehouse, "127.0.0.1", 0, TOKEN)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    port = [server.server_address[1]]
-    url = f"http://127.0.0.1:{port[0]}"
-    monkeypatch.setenv("HANDSHAKE_OWNER", url)
-    monkeypatch.setenv("HANDSHAKE_OWNER_TOKEN", TOKEN)
-    monkeypatch.setattr(owner, "_remotes", {})
-    yield url
-    for remote in owner._remotes.values():
-        remote.close()
-        remote.local.close()
-    server.shutdown()
-    server.server_close()
-    server.owner.con.close()
+    return owner_of(seed_warehouse)[0]
 
 
 def test_rows_come_back_as_duckdb_gives_them(served, seed_warehouse, tmp_path):

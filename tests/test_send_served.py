@@ -3,15 +3,12 @@ served setup's owner process (HANDSHAKE_OWNER) or is told how; and two runs at o
 
 import subprocess
 import sys
-import threading
 
 import pytest
 
-from handshake import cli, outbox, owner, warehouse
+from handshake import cli, outbox, warehouse
 from mail_server import Mailbox
 from test_breach_alerts import NOW, PEOPLE, ROWS, alert
-
-TOKEN = "test-token"
 
 
 @pytest.fixture
@@ -31,31 +28,19 @@ def secrets_for(settings, tmp_path):
     return str(path)
 
 
-def test_send_goes_through_the_owner_process_when_the_dashboard_is_served(alerts_file, smtp, tmp_path, monkeypatch,
+def test_send_goes_through_the_owner_process_when_the_dashboard_is_served(alerts_file, smtp, tmp_path, owner_of,
                                                                           capsys):
     mailbox = Mailbox()
     secrets = secrets_for(smtp(mailbox), tmp_path)
-    server = owner.start(alerts_file, "127.0.0.1", 0, TOKEN)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("HANDSHAKE_OWNER", f"http://127.0.0.1:{server.server_address[1]}")
-    monkeypatch.setenv("HANDSHAKE_OWNER_TOKEN", TOKEN)
-    monkeypatch.setattr(owner, "_remotes", {})
-    try:
-        args = ["send", "--warehouse", str(alerts_file), "--now", NOW.isoformat(), "--secrets", secrets]
-        assert cli.main(args) == 0
-        assert capsys.readouterr().out == "sent 5, waiting to be tried again 0, failed 0\n"
-        assert cli.main(args) == 0  # cron's next run: nothing again
-        assert capsys.readouterr().out == "sent 0, waiting to be tried again 0, failed 0\n"
-        assert sorted(to for (to,), _ in mailbox.received) == sorted([*PEOPLE.values(), "desk@example.com"])
-        states = server.owner.con.execute("select state, count(*) from outbox group by state").fetchall()
-        assert states == [("sent", 5)]
-    finally:
-        for remote in owner._remotes.values():
-            remote.close()
-            remote.local.close()
-        server.shutdown()
-        server.server_close()
-        server.owner.con.close()
+    _, server = owner_of(alerts_file)
+    args = ["send", "--warehouse", str(alerts_file), "--now", NOW.isoformat(), "--secrets", secrets]
+    assert cli.main(args) == 0
+    assert capsys.readouterr().out == "sent 5, waiting to be tried again 0, failed 0\n"
+    assert cli.main(args) == 0  # cron's next run: nothing again
+    assert capsys.readouterr().out == "sent 0, waiting to be tried again 0, failed 0\n"
+    assert sorted(to for (to,), _ in mailbox.received) == sorted([*PEOPLE.values(), "desk@example.com"])
+    states = server.owner.con.execute("select state, count(*) from outbox group by state").fetchall()
+    assert states == [("sent", 5)]
 
 
 def test_send_on_a_file_another_process_holds_says_how_to_send_beside_the_dashboard(alerts_file, capsys):
